@@ -1,0 +1,353 @@
+//! Errors, one enum per job, each variant with a stable code shared by every face
+//! (the JS package and the HTTP API return the same strings).
+
+use alloc::string::String;
+use alloc::vec::Vec;
+use core::fmt;
+
+use crate::ident::IdentifierError;
+
+/// Any error the core reports.
+#[derive(Clone, Debug, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum Error {
+    /// The policy breaks an authoring rule.
+    Policy(PolicyError),
+    /// A snapshot was refused.
+    Snapshot(SnapshotError),
+    /// A key could not be read or used.
+    Key(KeyError),
+}
+
+impl Error {
+    /// The stable code of this error (`ERR_...`).
+    pub fn code(&self) -> &'static str {
+        match self {
+            Self::Policy(e) => e.code(),
+            Self::Snapshot(e) => e.code(),
+            Self::Key(e) => e.code(),
+        }
+    }
+}
+
+impl fmt::Display for Error {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Self::Policy(e) => e.fmt(f),
+            Self::Snapshot(e) => e.fmt(f),
+            Self::Key(e) => e.fmt(f),
+        }
+    }
+}
+
+impl core::error::Error for Error {}
+
+impl From<PolicyError> for Error {
+    fn from(e: PolicyError) -> Self {
+        Self::Policy(e)
+    }
+}
+
+impl From<SnapshotError> for Error {
+    fn from(e: SnapshotError) -> Self {
+        Self::Snapshot(e)
+    }
+}
+
+impl From<KeyError> for Error {
+    fn from(e: KeyError) -> Self {
+        Self::Key(e)
+    }
+}
+
+/// A policy that breaks an authoring rule. Nothing of such a policy is ever loaded.
+#[derive(Clone, Debug, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum PolicyError {
+    /// An identifier breaks its rule; `field` says where (`roles.editor.grants`).
+    InvalidIdentifier {
+        /// Where in the policy the identifier sits.
+        field: String,
+        /// Which rule it broke.
+        error: IdentifierError,
+    },
+    /// A role names a parent that is not defined.
+    UnknownParent {
+        /// The role naming the parent.
+        role: String,
+        /// The missing parent.
+        parent: String,
+    },
+    /// A user is made a member of a role that is not defined.
+    UnknownRole {
+        /// The user.
+        user: String,
+        /// The missing role.
+        role: String,
+    },
+    /// The role hierarchy has a cycle; `cycle` lists it, first role repeated at the end.
+    Cycle {
+        /// The roles on the cycle, e.g. `[a, b, a]`.
+        cycle: Vec<String>,
+    },
+    /// The same entry appears twice where entries must be unique.
+    Duplicate {
+        /// Where (`roles`, `members`, `roles.editor.grants`, ...).
+        field: String,
+        /// The repeated value.
+        value: String,
+    },
+    /// A role description is too long or holds control characters.
+    InvalidDescription {
+        /// The role.
+        role: String,
+    },
+    /// Roles in an encoded policy are not in ascending name order.
+    NotCanonical {
+        /// What is out of order.
+        field: &'static str,
+    },
+    /// An index in an encoded policy points past the role table.
+    IndexOutOfRange {
+        /// Where the index sits.
+        field: &'static str,
+        /// The index.
+        index: u32,
+    },
+    /// The policy document could not be parsed (syntax, unknown field, wrong type).
+    Document {
+        /// The parser's description, with its position.
+        message: String,
+    },
+}
+
+impl PolicyError {
+    /// The stable code of this error.
+    pub fn code(&self) -> &'static str {
+        match self {
+            Self::InvalidIdentifier { .. } => "ERR_INVALID_IDENTIFIER",
+            Self::UnknownParent { .. } => "ERR_POLICY_UNKNOWN_PARENT",
+            Self::UnknownRole { .. } => "ERR_POLICY_UNKNOWN_ROLE",
+            Self::Cycle { .. } => "ERR_POLICY_CYCLE",
+            Self::Duplicate { .. } => "ERR_POLICY_DUPLICATE",
+            Self::InvalidDescription { .. } => "ERR_POLICY_INVALID_DESCRIPTION",
+            Self::NotCanonical { .. } => "ERR_POLICY_NOT_CANONICAL",
+            Self::IndexOutOfRange { .. } => "ERR_POLICY_INDEX_OUT_OF_RANGE",
+            Self::Document { .. } => "ERR_POLICY_DOCUMENT",
+        }
+    }
+}
+
+impl fmt::Display for PolicyError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Self::InvalidIdentifier { field, error } => write!(f, "invalid `{field}`: {error}"),
+            Self::UnknownParent { role, parent } => {
+                write!(
+                    f,
+                    "role `{role}` names the undefined parent role `{parent}`"
+                )
+            }
+            Self::UnknownRole { user, role } => {
+                write!(
+                    f,
+                    "user `{user}` is a member of the undefined role `{role}`"
+                )
+            }
+            Self::Cycle { cycle } => {
+                f.write_str("role hierarchy has a cycle: ")?;
+                for (i, role) in cycle.iter().enumerate() {
+                    if i > 0 {
+                        f.write_str(" -> ")?;
+                    }
+                    f.write_str(role)?;
+                }
+                Ok(())
+            }
+            Self::Duplicate { field, value } => write!(f, "`{value}` appears twice in `{field}`"),
+            Self::InvalidDescription { role } => write!(
+                f,
+                "description of role `{role}` is longer than {} bytes or holds control characters",
+                crate::policy::MAX_DESCRIPTION_LEN
+            ),
+            Self::NotCanonical { field } => write!(f, "`{field}` is not in ascending order"),
+            Self::IndexOutOfRange { field, index } => {
+                write!(
+                    f,
+                    "`{field}` holds the role index {index}, past the role table"
+                )
+            }
+            Self::Document { message } => write!(f, "policy document: {message}"),
+        }
+    }
+}
+
+impl core::error::Error for PolicyError {}
+
+/// A snapshot the loader refused. The authorizer in force, if any, stays in force.
+#[derive(Clone, Debug, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum SnapshotError {
+    /// The input ends before the envelope or payload is complete.
+    Truncated,
+    /// The input is larger than the configured limit.
+    Oversized {
+        /// Size of the input in bytes.
+        size: usize,
+        /// The configured limit.
+        limit: usize,
+    },
+    /// The bytes are not a well-formed envelope or snapshot.
+    Malformed {
+        /// What was wrong.
+        reason: String,
+    },
+    /// The envelope was signed with a key the loader does not trust.
+    UnknownKeyId {
+        /// The key id named by the envelope.
+        kid: String,
+    },
+    /// The signature does not verify with the named key.
+    BadSignature,
+    /// The payload is encrypted with a key the loader does not hold.
+    UnknownDecryptionKey {
+        /// The key id named by the envelope.
+        kid: String,
+    },
+    /// The encrypted payload failed authentication.
+    DecryptionFailed,
+    /// The envelope or payload has a format version this build does not read.
+    UnsupportedVersion {
+        /// The version found.
+        version: u64,
+    },
+    /// The snapshot is older than the one already loaded.
+    Rollback {
+        /// Revision currently in force.
+        loaded: u64,
+        /// Revision offered.
+        offered: u64,
+    },
+    /// The snapshot expired.
+    Expired {
+        /// Its expiry, seconds since the Unix epoch.
+        expires_at: i64,
+        /// The time it was checked at.
+        now: i64,
+    },
+    /// The snapshot is for another tenant than the one loaded.
+    TenantMismatch {
+        /// Tenant currently in force.
+        loaded: String,
+        /// Tenant offered.
+        offered: String,
+    },
+    /// The snapshot is well signed but its policy breaks an authoring rule.
+    InvalidPolicy(PolicyError),
+}
+
+impl SnapshotError {
+    /// The stable code of this error.
+    pub fn code(&self) -> &'static str {
+        match self {
+            Self::Truncated => "ERR_SNAPSHOT_TRUNCATED",
+            Self::Oversized { .. } => "ERR_SNAPSHOT_OVERSIZED",
+            Self::Malformed { .. } => "ERR_SNAPSHOT_MALFORMED",
+            Self::UnknownKeyId { .. } => "ERR_SNAPSHOT_UNKNOWN_KEY_ID",
+            Self::BadSignature => "ERR_SNAPSHOT_BAD_SIGNATURE",
+            Self::UnknownDecryptionKey { .. } => "ERR_SNAPSHOT_UNKNOWN_DECRYPTION_KEY",
+            Self::DecryptionFailed => "ERR_SNAPSHOT_DECRYPTION_FAILED",
+            Self::UnsupportedVersion { .. } => "ERR_SNAPSHOT_UNSUPPORTED_VERSION",
+            Self::Rollback { .. } => "ERR_SNAPSHOT_ROLLBACK",
+            Self::Expired { .. } => "ERR_SNAPSHOT_EXPIRED",
+            Self::TenantMismatch { .. } => "ERR_SNAPSHOT_TENANT_MISMATCH",
+            Self::InvalidPolicy(_) => "ERR_SNAPSHOT_INVALID_POLICY",
+        }
+    }
+}
+
+impl fmt::Display for SnapshotError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Self::Truncated => f.write_str("snapshot is truncated"),
+            Self::Oversized { size, limit } => {
+                write!(
+                    f,
+                    "snapshot is {size} bytes, more than the limit of {limit}"
+                )
+            }
+            Self::Malformed { reason } => write!(f, "snapshot is malformed: {reason}"),
+            Self::UnknownKeyId { kid } => {
+                write!(f, "snapshot is signed with unknown key id `{kid}`")
+            }
+            Self::BadSignature => f.write_str("snapshot signature does not verify"),
+            Self::UnknownDecryptionKey { kid } => {
+                write!(f, "snapshot is encrypted with unknown key id `{kid}`")
+            }
+            Self::DecryptionFailed => f.write_str("snapshot payload failed to decrypt"),
+            Self::UnsupportedVersion { version } => {
+                write!(f, "snapshot format version {version} is not supported")
+            }
+            Self::Rollback { loaded, offered } => write!(
+                f,
+                "snapshot revision {offered} is older than the loaded revision {loaded}"
+            ),
+            Self::Expired { expires_at, now } => {
+                write!(f, "snapshot expired at {expires_at} (now {now})")
+            }
+            Self::TenantMismatch { loaded, offered } => {
+                write!(
+                    f,
+                    "snapshot is for tenant `{offered}`, not the loaded tenant `{loaded}`"
+                )
+            }
+            Self::InvalidPolicy(e) => write!(f, "snapshot policy is invalid: {e}"),
+        }
+    }
+}
+
+impl core::error::Error for SnapshotError {}
+
+/// A key that cannot be read or used.
+#[derive(Clone, Debug, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum KeyError {
+    /// The JWK is not a well-formed Ed25519 (OKP) key.
+    InvalidJwk {
+        /// What was wrong.
+        reason: String,
+    },
+    /// The JWK's `kid` differs from its RFC 7638 thumbprint.
+    KidMismatch,
+    /// An encryption key is not 32 bytes of base64.
+    InvalidEncryptionKey,
+    /// The platform's random source failed.
+    Randomness,
+}
+
+impl KeyError {
+    /// The stable code of this error.
+    pub fn code(&self) -> &'static str {
+        match self {
+            Self::InvalidJwk { .. } => "ERR_KEY_INVALID_JWK",
+            Self::KidMismatch => "ERR_KEY_KID_MISMATCH",
+            Self::InvalidEncryptionKey => "ERR_KEY_INVALID_ENCRYPTION_KEY",
+            Self::Randomness => "ERR_KEY_RANDOMNESS",
+        }
+    }
+}
+
+impl fmt::Display for KeyError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Self::InvalidJwk { reason } => write!(f, "invalid Ed25519 JWK: {reason}"),
+            Self::KidMismatch => f.write_str("JWK `kid` does not match its thumbprint"),
+            Self::InvalidEncryptionKey => {
+                f.write_str("encryption key must be 32 bytes, base64-encoded")
+            }
+            Self::Randomness => f.write_str("the random source failed"),
+        }
+    }
+}
+
+impl core::error::Error for KeyError {}

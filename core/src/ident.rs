@@ -1,0 +1,257 @@
+//! Identifier rules shared by every face: role, user, permission and client key.
+//!
+//! The character sets are those of the reference system "Auth", so its clients keep
+//! working; `:` (segments) and `*` (wildcards) are Tessera's additions for permissions.
+
+use core::fmt;
+
+/// What an identifier names; each kind has its own rule.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum IdentifierKind {
+    /// A role name: `^[A-Za-z0-9_-]{1,64}$`.
+    Role,
+    /// A user id: `^[A-Za-z0-9_.@+-]{1,64}$`.
+    User,
+    /// A permission asked about in a query: `^[A-Za-z0-9_:*.-]{1,128}$`.
+    Permission,
+    /// A grant or deny pattern: a permission whose only `*` may be a whole last segment.
+    Pattern,
+    /// A tenant's client key: a canonical lowercase UUID version 4.
+    ClientKey,
+}
+
+impl IdentifierKind {
+    /// The field name used in messages and error codes.
+    pub const fn name(self) -> &'static str {
+        match self {
+            Self::Role => "role",
+            Self::User => "user",
+            Self::Permission => "permission",
+            Self::Pattern => "permission pattern",
+            Self::ClientKey => "client key",
+        }
+    }
+
+    /// The rule this kind of identifier must follow, as shown to users.
+    pub const fn rule(self) -> &'static str {
+        match self {
+            Self::Role => "^[A-Za-z0-9_-]{1,64}$",
+            Self::User => "^[A-Za-z0-9_.@+-]{1,64}$",
+            Self::Permission => "^[A-Za-z0-9_:*.-]{1,128}$",
+            Self::Pattern => "^[A-Za-z0-9_:*.-]{1,128}$ with `*` only as a whole last segment",
+            Self::ClientKey => "a lowercase UUID4 such as 0b5e7f2a-8c1d-4e3f-9a6b-2c4d6e8f0a1b",
+        }
+    }
+
+    const fn max_len(self) -> usize {
+        match self {
+            Self::Role | Self::User => 64,
+            Self::Permission | Self::Pattern => 128,
+            Self::ClientKey => 36,
+        }
+    }
+}
+
+/// Which part of an identifier's rule was broken.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Violation {
+    /// The identifier is empty.
+    Empty,
+    /// The identifier is longer than the rule allows (length in bytes).
+    TooLong {
+        /// Length of the rejected identifier in bytes.
+        len: usize,
+        /// The maximum length.
+        max: usize,
+    },
+    /// A character outside the allowed set (Unicode and control characters included).
+    ForbiddenChar {
+        /// The offending character.
+        ch: char,
+        /// Its byte offset.
+        at: usize,
+    },
+    /// A `*` that is not the whole last segment of a pattern.
+    MisplacedWildcard,
+    /// Not a canonical lowercase UUID version 4.
+    NotUuid4,
+}
+
+/// An identifier that breaks its rule. Names the field and the rule, never echoes the
+/// (possibly huge or hostile) value itself.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct IdentifierError {
+    kind: IdentifierKind,
+    violation: Violation,
+}
+
+impl IdentifierError {
+    /// The kind of identifier that was rejected.
+    pub fn kind(&self) -> IdentifierKind {
+        self.kind
+    }
+
+    /// What part of the rule was broken.
+    pub fn violation(&self) -> Violation {
+        self.violation
+    }
+}
+
+impl fmt::Display for IdentifierError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let kind = self.kind.name();
+        let rule = self.kind.rule();
+        match self.violation {
+            Violation::Empty => write!(f, "{kind} is empty; it must match {rule}"),
+            Violation::TooLong { len, max } => {
+                write!(
+                    f,
+                    "{kind} is {len} bytes long, more than {max}; it must match {rule}"
+                )
+            }
+            Violation::ForbiddenChar { ch, at } => write!(
+                f,
+                "{kind} has the character {:?} at byte {at}; it must match {rule}",
+                ch
+            ),
+            Violation::MisplacedWildcard => {
+                write!(
+                    f,
+                    "{kind} has a `*` that is not a whole last segment; it must match {rule}"
+                )
+            }
+            Violation::NotUuid4 => write!(f, "{kind} is not {rule}"),
+        }
+    }
+}
+
+impl core::error::Error for IdentifierError {}
+
+/// Checks `value` against the rule of `kind`.
+pub fn validate(kind: IdentifierKind, value: &str) -> Result<(), IdentifierError> {
+    let fail = |violation| Err(IdentifierError { kind, violation });
+    if value.is_empty() {
+        return fail(Violation::Empty);
+    }
+    if kind == IdentifierKind::ClientKey {
+        return if is_uuid4(value) {
+            Ok(())
+        } else {
+            fail(Violation::NotUuid4)
+        };
+    }
+    if let Some((at, ch)) = value.char_indices().find(|&(_, ch)| !allowed(kind, ch)) {
+        return fail(Violation::ForbiddenChar { ch, at });
+    }
+    if value.len() > kind.max_len() {
+        return fail(Violation::TooLong {
+            len: value.len(),
+            max: kind.max_len(),
+        });
+    }
+    if kind == IdentifierKind::Pattern && !wildcard_well_placed(value) {
+        return fail(Violation::MisplacedWildcard);
+    }
+    Ok(())
+}
+
+/// The characters each kind allows besides ASCII letters, digits, `_` and `-`.
+fn allowed(kind: IdentifierKind, ch: char) -> bool {
+    if ch.is_ascii_alphanumeric() || ch == '_' || ch == '-' {
+        return true;
+    }
+    match kind {
+        IdentifierKind::Role => false,
+        IdentifierKind::User => matches!(ch, '.' | '@' | '+'),
+        IdentifierKind::Permission | IdentifierKind::Pattern => matches!(ch, ':' | '*' | '.'),
+        IdentifierKind::ClientKey => false,
+    }
+}
+
+/// A pattern may hold `*` only as its whole last segment: `*`, `posts:*`.
+fn wildcard_well_placed(pattern: &str) -> bool {
+    match pattern.find('*') {
+        None => true,
+        Some(at) => {
+            at + 1 == pattern.len() && (at == 0 || pattern.as_bytes().get(at - 1) == Some(&b':'))
+        }
+    }
+}
+
+/// `xxxxxxxx-xxxx-4xxx-[89ab]xxx-xxxxxxxxxxxx`, lowercase hex only.
+fn is_uuid4(value: &str) -> bool {
+    let bytes = value.as_bytes();
+    bytes.len() == 36
+        && bytes.iter().enumerate().all(|(i, &b)| match i {
+            8 | 13 | 18 | 23 => b == b'-',
+            14 => b == b'4',
+            19 => matches!(b, b'8' | b'9' | b'a' | b'b'),
+            _ => b.is_ascii_digit() || (b'a'..=b'f').contains(&b),
+        })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use IdentifierKind::*;
+    use alloc::string::ToString;
+
+    #[test]
+    fn lengths_are_inclusive() {
+        let max_role = "r".repeat(64);
+        assert_eq!(validate(Role, &max_role), Ok(()));
+        let err = validate(Role, &"r".repeat(65)).unwrap_err();
+        assert_eq!(err.violation(), Violation::TooLong { len: 65, max: 64 });
+        assert_eq!(validate(Permission, &"p".repeat(128)), Ok(()));
+        assert!(validate(Permission, &"p".repeat(129)).is_err());
+    }
+
+    #[test]
+    fn unicode_and_control_characters_are_refused_with_position() {
+        let err = validate(User, "ali\u{e9}").unwrap_err();
+        assert_eq!(
+            err.violation(),
+            Violation::ForbiddenChar {
+                ch: '\u{e9}',
+                at: 3
+            }
+        );
+        let err = validate(Role, "a\nb").unwrap_err();
+        assert_eq!(
+            err.violation(),
+            Violation::ForbiddenChar { ch: '\n', at: 1 }
+        );
+        assert!(err.to_string().contains("role"));
+        assert!(err.to_string().contains("^[A-Za-z0-9_-]{1,64}$"));
+    }
+
+    #[test]
+    fn wildcards_only_as_whole_last_segment() {
+        for ok in ["*", "posts:*", "a:b:*", "posts:read"] {
+            assert_eq!(validate(Pattern, ok), Ok(()), "{ok}");
+        }
+        for bad in ["po*", "*:read", "posts:*:read", "posts:**", "posts*"] {
+            let err = validate(Pattern, bad).unwrap_err();
+            assert_eq!(err.violation(), Violation::MisplacedWildcard, "{bad}");
+        }
+        // A query may name `*` literally; only patterns give it meaning.
+        assert_eq!(validate(Permission, "po*"), Ok(()));
+    }
+
+    #[test]
+    fn client_keys_are_canonical_uuid4() {
+        assert_eq!(
+            validate(ClientKey, "0b5e7f2a-8c1d-4e3f-9a6b-2c4d6e8f0a1b"),
+            Ok(())
+        );
+        for bad in [
+            "0B5E7F2A-8C1D-4E3F-9A6B-2C4D6E8F0A1B",
+            "0b5e7f2a-8c1d-1e3f-9a6b-2c4d6e8f0a1b",
+            "0b5e7f2a-8c1d-4e3f-7a6b-2c4d6e8f0a1b",
+            "0b5e7f2a8c1d4e3f9a6b2c4d6e8f0a1b",
+            "{0b5e7f2a-8c1d-4e3f-9a6b-2c4d6e8f0a1b}",
+        ] {
+            assert!(validate(ClientKey, bad).is_err(), "{bad}");
+        }
+    }
+}

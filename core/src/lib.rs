@@ -1,0 +1,65 @@
+//! # tessera-core
+//!
+//! The policy engine of Tessera: one set of rules, compiled to native code for the
+//! host and to WebAssembly for browsers, edge functions, Node and the wasmtime guest,
+//! so every runtime makes the same decision from the same bytes.
+//!
+//! What it does:
+//! - **Policy model**: roles with parents, grants and denies over `:`-segmented
+//!   permissions with trailing `*` wildcards, memberships ([`PolicyDocument`],
+//!   [`Policy`]). Every authoring rule has its own typed error ([`PolicyError`]).
+//! - **Authorizer**: an immutable index compiled once per policy ([`Authorizer`]);
+//!   a check is a few hash lookups and returns its reason ([`Decision`]).
+//! - **Snapshots**: a policy with revision and expiry, MessagePack-encoded, signed with
+//!   Ed25519 and optionally encrypted with AES-256-GCM ([`Snapshot`], [`SnapshotLoader`]).
+//!
+//! What it never does: I/O, reading a clock (callers pass `now`), or ambient
+//! randomness (only through `getrandom`, whose backend each face chooses; the
+//! `getrandom` feature can be turned off). It is `no_std` + `alloc` and free of
+//! `unsafe` code; `std` use anywhere in it is a compile error.
+//!
+//! ```
+//! use tessera_core::{Authorizer, Decision, PolicyDocument};
+//!
+//! let doc = PolicyDocument::from_json(r#"{
+//!   "tenant": "0b5e7f2a-8c1d-4e3f-9a6b-2c4d6e8f0a1b",
+//!   "roles": {
+//!     "viewer": {"grants": ["posts:read"]},
+//!     "editor": {"parents": ["viewer"], "grants": ["posts:*"], "denies": ["posts:delete"]}
+//!   },
+//!   "members": {"alice": ["editor"]}
+//! }"#).unwrap();
+//! let authz = Authorizer::new(doc.into_policy().unwrap());
+//! assert_eq!(authz.check("alice", "posts:edit").unwrap(),
+//!            Decision::Granted { role: "editor", grant: "posts:*" });
+//! assert_eq!(authz.check("alice", "posts:delete").unwrap(),
+//!            Decision::Denied { role: "editor", deny: "posts:delete" });
+//! assert!(!authz.has_permission("mallory", "posts:read").unwrap());
+//! ```
+
+#![no_std]
+#![forbid(unsafe_code)]
+#![deny(missing_docs)]
+
+extern crate alloc;
+
+mod authz;
+mod error;
+mod ident;
+mod keys;
+mod pattern;
+mod policy;
+mod snapshot;
+
+// The public interface is:
+pub use authz::{Authorizer, Decision};
+pub use error::{Error, KeyError, PolicyError, SnapshotError};
+pub use ident::{IdentifierError, IdentifierKind, Violation, validate as validate_identifier};
+pub use keys::{EncryptionKey, SigningKey, VerifyingKey};
+pub use policy::{
+    Entries, MAX_DESCRIPTION_LEN, MemberGroup, Policy, PolicyDocument, Role, RoleDocument,
+};
+pub use snapshot::{
+    DEFAULT_MAX_SNAPSHOT_BYTES, FORMAT_VERSION, LoadedSnapshot, Snapshot, SnapshotInfo,
+    SnapshotLoader, peek_header,
+};

@@ -1,0 +1,198 @@
+//! The policy-as-code document (JSON or YAML, one shape).
+
+use alloc::collections::{BTreeMap, BTreeSet};
+use alloc::format;
+use alloc::string::String;
+use alloc::vec::Vec;
+use core::fmt;
+use core::marker::PhantomData;
+
+use serde::de::{MapAccess, Visitor};
+use serde::ser::SerializeMap;
+use serde::{Deserialize, Deserializer, Serialize, Serializer};
+
+use super::model::{MemberGroup, Policy, RawPolicy, Role};
+use crate::error::PolicyError;
+
+/// A policy as users write it. Unknown fields are an error, so a typo can neither
+/// grant nor drop anything silently.
+///
+/// ```yaml
+/// tenant: 0b5e7f2a-8c1d-4e3f-9a6b-2c4d6e8f0a1b
+/// roles:
+///   viewer: { description: Reads posts, grants: [posts:read] }
+///   editor: { parents: [viewer], grants: ["posts:*"], denies: [posts:delete] }
+/// members:
+///   alice: [editor]
+/// ```
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct PolicyDocument {
+    /// The tenant's client key (UUID4).
+    pub tenant: String,
+    /// Roles by name.
+    #[serde(default)]
+    pub roles: Entries<RoleDocument>,
+    /// Each user's direct roles.
+    #[serde(default)]
+    pub members: Entries<Vec<String>>,
+}
+
+/// One role of a [`PolicyDocument`].
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RoleDocument {
+    /// Free text shown to administrators.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub description: Option<String>,
+    /// Roles whose grants and denies this role inherits.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub parents: Vec<String>,
+    /// Permission patterns granted.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub grants: Vec<String>,
+    /// Permission patterns denied; a deny beats any grant.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub denies: Vec<String>,
+}
+
+/// A map kept as a list of entries in document order, so that a key written twice
+/// is reported as a duplicate instead of silently overwriting the first.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Entries<V>(pub Vec<(String, V)>);
+
+impl<V> Default for Entries<V> {
+    fn default() -> Self {
+        Self(Vec::new())
+    }
+}
+
+impl<V: Serialize> Serialize for Entries<V> {
+    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let mut map = serializer.serialize_map(Some(self.0.len()))?;
+        for (key, value) in &self.0 {
+            map.serialize_entry(key, value)?;
+        }
+        map.end()
+    }
+}
+
+impl<'de, V: Deserialize<'de>> Deserialize<'de> for Entries<V> {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        struct EntriesVisitor<V>(PhantomData<V>);
+
+        impl<'de, V: Deserialize<'de>> Visitor<'de> for EntriesVisitor<V> {
+            type Value = Entries<V>;
+
+            fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                f.write_str("a map")
+            }
+
+            fn visit_unit<E>(self) -> Result<Self::Value, E> {
+                Ok(Entries::default())
+            }
+
+            fn visit_map<A: MapAccess<'de>>(self, mut access: A) -> Result<Self::Value, A::Error> {
+                let mut entries = Vec::new();
+                while let Some(entry) = access.next_entry()? {
+                    entries.push(entry);
+                }
+                Ok(Entries(entries))
+            }
+        }
+
+        deserializer.deserialize_map(EntriesVisitor(PhantomData))
+    }
+}
+
+impl PolicyDocument {
+    /// Parses a JSON policy document.
+    pub fn from_json(text: &str) -> Result<Self, PolicyError> {
+        serde_json::from_str(text).map_err(|e| PolicyError::Document {
+            message: format!("{e}"),
+        })
+    }
+
+    /// Validates the document and turns it into a canonical [`Policy`].
+    pub fn into_policy(self) -> Result<Policy, PolicyError> {
+        let mut by_name = BTreeMap::new();
+        for (name, role) in self.roles.0 {
+            if by_name.contains_key(&name) {
+                return Err(PolicyError::Duplicate {
+                    field: "roles".into(),
+                    value: name,
+                });
+            }
+            by_name.insert(name, role);
+        }
+        let index: BTreeMap<&str, u32> = by_name
+            .keys()
+            .zip(0u32..)
+            .map(|(name, i)| (name.as_str(), i))
+            .collect();
+        let resolve_parent = |role: &str, parent: &String| {
+            index
+                .get(parent.as_str())
+                .copied()
+                .ok_or_else(|| PolicyError::UnknownParent {
+                    role: role.into(),
+                    parent: parent.clone(),
+                })
+        };
+
+        let mut roles = Vec::with_capacity(by_name.len());
+        for (name, doc) in &by_name {
+            let parents = doc
+                .parents
+                .iter()
+                .map(|parent| resolve_parent(name, parent))
+                .collect::<Result<Vec<_>, _>>()?;
+            roles.push(Role {
+                name: name.clone(),
+                description: doc.description.clone(),
+                parents,
+                grants: doc.grants.clone(),
+                denies: doc.denies.clone(),
+            });
+        }
+
+        let mut groups: BTreeMap<Vec<u32>, Vec<String>> = BTreeMap::new();
+        let mut seen_users = BTreeSet::new();
+        for (user, role_names) in self.members.0 {
+            if !seen_users.insert(user.clone()) {
+                return Err(PolicyError::Duplicate {
+                    field: "members".into(),
+                    value: user,
+                });
+            }
+            let mut ids = Vec::with_capacity(role_names.len());
+            for role in role_names {
+                let Some(&id) = index.get(role.as_str()) else {
+                    return Err(PolicyError::UnknownRole { user, role });
+                };
+                if ids.contains(&id) {
+                    return Err(PolicyError::Duplicate {
+                        field: format!("members.{user}"),
+                        value: role,
+                    });
+                }
+                ids.push(id);
+            }
+            ids.sort_unstable();
+            groups.entry(ids).or_default().push(user);
+        }
+        let groups = groups
+            .into_iter()
+            .map(|(roles, mut users)| {
+                users.sort_unstable();
+                MemberGroup { roles, users }
+            })
+            .collect();
+
+        Policy::try_from(RawPolicy {
+            tenant: self.tenant,
+            roles,
+            groups,
+        })
+    }
+}

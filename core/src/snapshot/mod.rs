@@ -1,0 +1,135 @@
+//! Snapshots: a tenant's policy with its revision and validity, encoded with
+//! MessagePack and sealed in a signed (optionally encrypted) envelope.
+//!
+//! Wire format, version 1 (all MessagePack, structs as maps with field names):
+//! - envelope: `{header: bin, payload: bin, signature: bin}`
+//! - header: `{v: 1, alg: "EdDSA", kid: str, enc?: {alg: "A256GCM", kid: str, nonce: bin(12)}}`
+//! - signature: Ed25519 over `"tessera-snapshot-v1\0" || u32be(len(header)) || header || payload`,
+//!   so the bytes verified are exactly the bytes decoded afterwards
+//! - payload: the snapshot, or its AES-256-GCM ciphertext with the header as associated data
+//! - snapshot: `{format: 1, revision: u64, issued_at: i64, expires_at?: i64, policy}`
+//! - policy: `{tenant, roles: [{name, description?, parents: [index], grants, denies}],
+//!   groups: [{roles: [index], users: [str]}]}`
+
+mod codec;
+mod envelope;
+mod loader;
+
+use alloc::vec::Vec;
+
+use serde::{Deserialize, Serialize};
+
+pub use loader::{
+    DEFAULT_MAX_SNAPSHOT_BYTES, LoadedSnapshot, SnapshotInfo, SnapshotLoader, peek_header,
+};
+
+use crate::error::SnapshotError;
+#[cfg(feature = "getrandom")]
+use crate::keys::EncryptionKey;
+use crate::keys::SigningKey;
+use crate::policy::{Policy, RawPolicy};
+
+/// The snapshot format version this build writes and reads.
+pub const FORMAT_VERSION: u32 = 1;
+
+/// A tenant's policy at one revision.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Snapshot {
+    /// Monotonic revision; a loader refuses one older than what it holds.
+    pub revision: u64,
+    /// When it was issued, seconds since the Unix epoch.
+    pub issued_at: i64,
+    /// When it stops being valid, seconds since the Unix epoch.
+    pub expires_at: Option<i64>,
+    /// The policy.
+    pub policy: Policy,
+}
+
+#[derive(Serialize)]
+struct PayloadRef<'a> {
+    format: u32,
+    revision: u64,
+    issued_at: i64,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    expires_at: Option<i64>,
+    policy: &'a Policy,
+}
+
+#[derive(Deserialize)]
+struct Payload {
+    format: u64,
+    revision: u64,
+    issued_at: i64,
+    #[serde(default)]
+    expires_at: Option<i64>,
+    policy: RawPolicy,
+}
+
+/// Just the version, to tell "newer format" from "broken" when a payload fails to decode.
+#[derive(Deserialize)]
+struct FormatProbe {
+    format: u64,
+}
+
+impl Snapshot {
+    /// The snapshot's MessagePack payload (unsigned).
+    pub fn encode(&self) -> Result<Vec<u8>, SnapshotError> {
+        codec::encode(&PayloadRef {
+            format: FORMAT_VERSION,
+            revision: self.revision,
+            issued_at: self.issued_at,
+            expires_at: self.expires_at,
+            policy: &self.policy,
+        })
+    }
+
+    /// Decodes and validates a payload (no signature involved).
+    pub(crate) fn decode(bytes: &[u8]) -> Result<Self, SnapshotError> {
+        let payload: Payload = match codec::decode(bytes, "snapshot") {
+            Ok(payload) => payload,
+            Err(e) => {
+                return Err(match codec::decode::<FormatProbe>(bytes, "snapshot") {
+                    Ok(probe) if probe.format != u64::from(FORMAT_VERSION) => {
+                        SnapshotError::UnsupportedVersion {
+                            version: probe.format,
+                        }
+                    }
+                    _ => e,
+                });
+            }
+        };
+        if payload.format != u64::from(FORMAT_VERSION) {
+            return Err(SnapshotError::UnsupportedVersion {
+                version: payload.format,
+            });
+        }
+        let policy = Policy::try_from(payload.policy).map_err(SnapshotError::InvalidPolicy)?;
+        Ok(Self {
+            revision: payload.revision,
+            issued_at: payload.issued_at,
+            expires_at: payload.expires_at,
+            policy,
+        })
+    }
+
+    /// Signs the snapshot with `key`: the bytes every runtime loads.
+    pub fn seal(&self, key: &SigningKey) -> Result<Vec<u8>, SnapshotError> {
+        envelope::seal(&self.encode()?, key, None)
+    }
+
+    /// Encrypts the payload with `encryption` (fresh random nonce), then signs.
+    #[cfg(feature = "getrandom")]
+    pub fn seal_encrypted(
+        &self,
+        key: &SigningKey,
+        encryption: &EncryptionKey,
+    ) -> Result<Vec<u8>, crate::Error> {
+        let mut nonce = [0u8; 12];
+        getrandom::fill(&mut nonce).map_err(|_| crate::error::KeyError::Randomness)?;
+        Ok(envelope::seal(
+            &self.encode()?,
+            key,
+            Some((encryption, nonce)),
+        )?)
+    }
+}
