@@ -133,3 +133,93 @@ impl Snapshot {
         )?)
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::policy::PolicyDocument;
+
+    fn policy() -> Policy {
+        PolicyDocument::from_json(
+            r#"{"tenant": "0b5e7f2a-8c1d-4e3f-9a6b-2c4d6e8f0a1b",
+                "roles": {"viewer": {"description": "Reads", "grants": ["posts:read"]},
+                          "editor": {"parents": ["viewer"], "grants": ["posts:*"], "denies": ["posts:delete"]}},
+                "members": {"alice": ["editor"], "bob": ["viewer"], "carol": ["viewer", "editor"]}}"#,
+        )
+        .and_then(PolicyDocument::into_policy)
+        .expect("valid policy")
+    }
+
+    /// The host side of the contract is rmp-serde: both encoders must give the same bytes,
+    /// and our decoder must read rmp-serde's output.
+    #[test]
+    fn messagepack_serde_and_rmp_serde_agree_byte_for_byte() {
+        let policy = policy();
+        for expires_at in [None, Some(1_900_000_000)] {
+            let payload = PayloadRef {
+                format: FORMAT_VERSION,
+                revision: 7,
+                issued_at: 1_700_000_000,
+                expires_at,
+                policy: &policy,
+            };
+            let ours = codec::encode(&payload).expect("encodes");
+            let theirs = rmp_serde::to_vec_named(&payload).expect("rmp encodes");
+            assert_eq!(ours, theirs);
+            let decoded = Snapshot::decode(&theirs).expect("decodes rmp-serde output");
+            assert_eq!(decoded.policy, policy);
+            assert_eq!(decoded.expires_at, expires_at);
+        }
+        let header = envelope::Header {
+            v: 1,
+            alg: "EdDSA".into(),
+            kid: "k".into(),
+            enc: Some(envelope::Encryption {
+                alg: "A256GCM".into(),
+                kid: "e".into(),
+                nonce: alloc::vec![1; 12],
+            }),
+        };
+        assert_eq!(
+            codec::encode(&header).expect("encodes"),
+            rmp_serde::to_vec_named(&header).expect("rmp encodes")
+        );
+    }
+
+    #[test]
+    fn newer_format_is_reported_as_such() {
+        let policy = policy();
+        let payload = PayloadRef {
+            format: 2,
+            revision: 1,
+            issued_at: 0,
+            expires_at: None,
+            policy: &policy,
+        };
+        let bytes = codec::encode(&payload).expect("encodes");
+        assert_eq!(
+            Snapshot::decode(&bytes),
+            Err(SnapshotError::UnsupportedVersion { version: 2 })
+        );
+    }
+
+    #[test]
+    fn trailing_bytes_are_malformed_and_missing_bytes_truncated() {
+        let snapshot = Snapshot {
+            revision: 1,
+            issued_at: 0,
+            expires_at: None,
+            policy: policy(),
+        };
+        let mut bytes = snapshot.encode().expect("encodes");
+        assert_eq!(
+            Snapshot::decode(&bytes[..bytes.len() - 1]),
+            Err(SnapshotError::Truncated)
+        );
+        bytes.push(0);
+        assert!(matches!(
+            Snapshot::decode(&bytes),
+            Err(SnapshotError::Malformed { .. })
+        ));
+    }
+}
