@@ -32,6 +32,31 @@ impl IdentifierKind {
         }
     }
 
+    /// A stable name for APIs and test vectors: `role`, `user`, `permission`,
+    /// `pattern`, `client_key`.
+    pub const fn code(self) -> &'static str {
+        match self {
+            Self::Role => "role",
+            Self::User => "user",
+            Self::Permission => "permission",
+            Self::Pattern => "pattern",
+            Self::ClientKey => "client_key",
+        }
+    }
+
+    /// The kind named by [`code`](Self::code), if any.
+    pub fn from_code(code: &str) -> Option<Self> {
+        [
+            Self::Role,
+            Self::User,
+            Self::Permission,
+            Self::Pattern,
+            Self::ClientKey,
+        ]
+        .into_iter()
+        .find(|kind| kind.code() == code)
+    }
+
     /// The rule this kind of identifier must follow, as shown to users.
     pub const fn rule(self) -> &'static str {
         match self {
@@ -77,6 +102,19 @@ pub enum Violation {
     NotUuid4,
 }
 
+impl Violation {
+    /// A stable name: `empty`, `too_long`, `forbidden_char`, `misplaced_wildcard`, `not_uuid4`.
+    pub fn code(&self) -> &'static str {
+        match self {
+            Self::Empty => "empty",
+            Self::TooLong { .. } => "too_long",
+            Self::ForbiddenChar { .. } => "forbidden_char",
+            Self::MisplacedWildcard => "misplaced_wildcard",
+            Self::NotUuid4 => "not_uuid4",
+        }
+    }
+}
+
 /// An identifier that breaks its rule. Names the field and the rule, never echoes the
 /// (possibly huge or hostile) value itself.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -86,6 +124,11 @@ pub struct IdentifierError {
 }
 
 impl IdentifierError {
+    /// The stable error code, shared with policy errors.
+    pub fn code(&self) -> &'static str {
+        "ERR_INVALID_IDENTIFIER"
+    }
+
     /// The kind of identifier that was rejected.
     pub fn kind(&self) -> IdentifierKind {
         self.kind

@@ -1,1 +1,287 @@
+//! The shared conformance vectors and a harness that runs them through any face of
+//! Tessera (native core, wasmtime guest, CLI, ...). A face implements [`Engine`];
+//! [`run_all`] feeds it every vector under `tests/vectors/` and reports each
+//! disagreement. The vector format is documented in `tests/vectors/README.md`.
 
+#![expect(
+    clippy::expect_used,
+    reason = "a test harness: a missing vector folder must stop the run loudly"
+)]
+
+use std::fmt;
+use std::path::{Path, PathBuf};
+
+use serde::Deserialize;
+use serde_json::Value;
+
+/// One query against a loaded policy. Field names match the vector files.
+#[derive(Clone, Debug, Deserialize)]
+#[serde(tag = "op", rename_all = "snake_case", deny_unknown_fields)]
+pub enum Query {
+    /// `check(user, permission)` → `{allowed, reason, role?, pattern?}`.
+    Check {
+        /// User id.
+        user: String,
+        /// Permission.
+        permission: String,
+    },
+    /// Batch check → `[allowed, ...]`.
+    CheckMany {
+        /// User id.
+        user: String,
+        /// Permissions, answered in order.
+        permissions: Vec<String>,
+    },
+    /// `has_role(user, role)` → bool.
+    HasRole {
+        /// User id.
+        user: String,
+        /// Role.
+        role: String,
+    },
+    /// Direct roles → sorted list.
+    UserRoles {
+        /// User id.
+        user: String,
+    },
+    /// Effective grant patterns → sorted list.
+    UserPermissions {
+        /// User id.
+        user: String,
+    },
+    /// Effective grant patterns of a role → sorted list.
+    RolePermissions {
+        /// Role.
+        role: String,
+    },
+    /// Direct members → sorted list.
+    RoleMembers {
+        /// Role.
+        role: String,
+    },
+    /// Roles whose closure allows the permission → sorted list.
+    WhichRolesCan {
+        /// Permission.
+        permission: String,
+    },
+    /// Users allowed the permission → sorted list.
+    WhichUsersCan {
+        /// Permission.
+        permission: String,
+    },
+    /// Every role → sorted list.
+    Roles,
+}
+
+/// A query with its expected answer or error code.
+#[derive(Clone, Debug, Deserialize)]
+pub struct Case {
+    /// The query.
+    #[serde(flatten)]
+    pub query: Query,
+    /// Expected answer (JSON), when the query must succeed.
+    #[serde(default)]
+    pub expect: Option<Value>,
+    /// Expected error code, when the query must fail.
+    #[serde(default)]
+    pub expect_error: Option<String>,
+}
+
+/// A policy and the queries to run against it.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct PolicyVector {
+    /// Short name.
+    pub name: String,
+    /// What it pins down.
+    pub description: String,
+    /// The policy document.
+    pub policy: Value,
+    /// Queries and answers.
+    pub cases: Vec<Case>,
+}
+
+/// A policy document that must be refused with `expect_error`.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct PolicyErrorVector {
+    /// Short name.
+    pub name: String,
+    /// The document as JSON text (text, so duplicate keys survive).
+    pub policy_text: String,
+    /// Expected error code.
+    pub expect_error: String,
+}
+
+/// An identifier and whether its rule accepts it.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct IdentifierVector {
+    /// `role`, `user`, `permission`, `pattern` or `client_key`.
+    pub kind: String,
+    /// The value.
+    pub value: String,
+    /// Whether it is valid.
+    pub valid: bool,
+    /// For invalid ones: `empty`, `too_long`, `forbidden_char`, `misplaced_wildcard`, `not_uuid4`.
+    #[serde(default)]
+    pub violation: Option<String>,
+    /// Why this case is here.
+    #[serde(default)]
+    pub note: Option<String>,
+}
+
+/// A refusal: the stable error code, and for identifiers the violated part of the rule.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Refusal {
+    /// `ERR_...`.
+    pub code: String,
+    /// Identifier violation (`too_long`, ...), if any.
+    pub violation: Option<String>,
+}
+
+/// One face of Tessera, as the vectors see it.
+pub trait Engine {
+    /// Compiles a policy document given as JSON text, replacing any loaded one.
+    fn load(&mut self, policy_json: &str) -> Result<(), Refusal>;
+    /// Answers a query against the loaded policy, as JSON.
+    fn query(&mut self, query: &Query) -> Result<Value, Refusal>;
+    /// Checks an identifier against the rule of `kind`.
+    fn validate_identifier(&mut self, kind: &str, value: &str) -> Result<(), Refusal>;
+}
+
+/// A disagreement between an engine and a vector.
+#[derive(Debug)]
+pub struct Failure {
+    /// Which vector and case.
+    pub location: String,
+    /// What was expected.
+    pub expected: String,
+    /// What the engine said.
+    pub got: String,
+}
+
+impl fmt::Display for Failure {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(
+            f,
+            "{}: expected {}, got {}",
+            self.location, self.expected, self.got
+        )
+    }
+}
+
+/// What a run found.
+#[derive(Debug, Default)]
+pub struct Report {
+    /// Cases run.
+    pub cases: usize,
+    /// Disagreements.
+    pub failures: Vec<Failure>,
+}
+
+/// The folder holding the vectors.
+pub fn vectors_dir() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("vectors")
+}
+
+fn read_json<T: for<'de> Deserialize<'de>>(path: &Path) -> T {
+    let text =
+        std::fs::read_to_string(path).unwrap_or_else(|e| panic!("reading {}: {e}", path.display()));
+    serde_json::from_str(&text).unwrap_or_else(|e| panic!("parsing {}: {e}", path.display()))
+}
+
+fn describe(result: &Result<Value, Refusal>) -> String {
+    match result {
+        Ok(value) => value.to_string(),
+        Err(refusal) => format!("error {}", refusal.code),
+    }
+}
+
+/// Runs every vector through `engine`.
+pub fn run_all(engine: &mut dyn Engine) -> Report {
+    let mut report = Report::default();
+    let dir = vectors_dir();
+
+    let mut files: Vec<PathBuf> = std::fs::read_dir(dir.join("policy"))
+        .expect("tests/vectors/policy exists")
+        .map(|entry| entry.expect("readable entry").path())
+        .filter(|path| path.extension().is_some_and(|e| e == "json"))
+        .collect();
+    files.sort();
+    for path in files {
+        let vector: PolicyVector = read_json(&path);
+        let file = path
+            .file_name()
+            .map(|n| n.to_string_lossy().into_owned())
+            .unwrap_or_default();
+        if let Err(refusal) = engine.load(&vector.policy.to_string()) {
+            report.cases += vector.cases.len();
+            report.failures.push(Failure {
+                location: format!("{file} ({})", vector.name),
+                expected: "the policy to load".into(),
+                got: format!("error {}", refusal.code),
+            });
+            continue;
+        }
+        for (i, case) in vector.cases.iter().enumerate() {
+            report.cases += 1;
+            let got = engine.query(&case.query);
+            let ok = match (&case.expect, &case.expect_error, &got) {
+                (Some(expected), None, Ok(value)) => expected == value,
+                (None, Some(code), Err(refusal)) => *code == refusal.code,
+                _ => false,
+            };
+            if !ok {
+                let expected = match (&case.expect, &case.expect_error) {
+                    (Some(value), _) => value.to_string(),
+                    (None, Some(code)) => format!("error {code}"),
+                    (None, None) => "a vector with `expect` or `expect_error`".into(),
+                };
+                report.failures.push(Failure {
+                    location: format!("{file} case {i} {:?}", case.query),
+                    expected,
+                    got: describe(&got),
+                });
+            }
+        }
+    }
+
+    let errors: Vec<PolicyErrorVector> = read_json(&dir.join("policy-errors.json"));
+    for vector in errors {
+        report.cases += 1;
+        let got = engine.load(&vector.policy_text);
+        if got.as_ref().err().map(|r| r.code.as_str()) != Some(vector.expect_error.as_str()) {
+            report.failures.push(Failure {
+                location: format!("policy-errors.json {}", vector.name),
+                expected: format!("error {}", vector.expect_error),
+                got: describe(&got.map(|()| Value::Null)),
+            });
+        }
+    }
+
+    let identifiers: Vec<IdentifierVector> = read_json(&dir.join("identifiers.json"));
+    for vector in identifiers {
+        report.cases += 1;
+        let got = engine.validate_identifier(&vector.kind, &vector.value);
+        let ok = match (&got, vector.valid) {
+            (Ok(()), true) => true,
+            (Err(refusal), false) => {
+                refusal.code == "ERR_INVALID_IDENTIFIER" && refusal.violation == vector.violation
+            }
+            _ => false,
+        };
+        if !ok {
+            report.failures.push(Failure {
+                location: format!("identifiers.json {} {:?}", vector.kind, vector.value),
+                expected: if vector.valid {
+                    "valid".into()
+                } else {
+                    format!("{:?}", vector.violation)
+                },
+                got: format!("{got:?}"),
+            });
+        }
+    }
+    report
+}

@@ -1,0 +1,88 @@
+//! The whole vector suite through the native core.
+
+use serde_json::{Value, json};
+use tessera_conformance::{Engine, Query, Refusal, run_all};
+use tessera_core::{Authorizer, Decision, IdentifierError, IdentifierKind, PolicyDocument};
+
+#[derive(Default)]
+struct Native {
+    authz: Option<Authorizer>,
+}
+
+fn refusal(error: IdentifierError) -> Refusal {
+    Refusal {
+        code: error.code().into(),
+        violation: Some(error.violation().code().into()),
+    }
+}
+
+fn decision(d: Decision<'_>) -> Value {
+    let mut answer = json!({"allowed": d.allowed(), "reason": d.reason()});
+    if let (Some(role), Some(pattern)) = (d.role(), d.pattern()) {
+        answer["role"] = role.into();
+        answer["pattern"] = pattern.into();
+    }
+    answer
+}
+
+impl Engine for Native {
+    fn load(&mut self, policy_json: &str) -> Result<(), Refusal> {
+        let policy = PolicyDocument::from_json(policy_json)
+            .and_then(PolicyDocument::into_policy)
+            .map_err(|e| Refusal {
+                code: e.code().into(),
+                violation: None,
+            })?;
+        self.authz = Some(Authorizer::new(policy));
+        Ok(())
+    }
+
+    fn query(&mut self, query: &Query) -> Result<Value, Refusal> {
+        let authz = self
+            .authz
+            .as_ref()
+            .expect("a policy is loaded before queries");
+        let list = |r: Result<Vec<&str>, IdentifierError>| r.map(|l| json!(l)).map_err(refusal);
+        match query {
+            Query::Check { user, permission } => {
+                authz.check(user, permission).map(decision).map_err(refusal)
+            }
+            Query::CheckMany { user, permissions } => authz
+                .check_many(user, permissions)
+                .map(|ds| json!(ds.iter().map(Decision::allowed).collect::<Vec<_>>()))
+                .map_err(refusal),
+            Query::HasRole { user, role } => {
+                authz.has_role(user, role).map(Value::from).map_err(refusal)
+            }
+            Query::UserRoles { user } => list(authz.user_roles(user)),
+            Query::UserPermissions { user } => list(authz.user_permissions(user)),
+            Query::RolePermissions { role } => list(authz.role_permissions(role)),
+            Query::RoleMembers { role } => list(authz.role_members(role)),
+            Query::WhichRolesCan { permission } => list(authz.which_roles_can(permission)),
+            Query::WhichUsersCan { permission } => list(authz.which_users_can(permission)),
+            Query::Roles => Ok(json!(authz.roles())),
+        }
+    }
+
+    fn validate_identifier(&mut self, kind: &str, value: &str) -> Result<(), Refusal> {
+        let kind = IdentifierKind::from_code(kind).expect("vectors name known identifier kinds");
+        tessera_core::validate_identifier(kind, value).map_err(refusal)
+    }
+}
+
+#[test]
+fn native_core_passes_every_vector() {
+    let report = run_all(&mut Native::default());
+    for failure in &report.failures {
+        eprintln!("{failure}");
+    }
+    assert!(
+        report.failures.is_empty(),
+        "{} of {} vector cases failed",
+        report.failures.len(),
+        report.cases
+    );
+    // The suite must not shrink silently.
+    assert!(report.cases >= 200, "only {} vector cases", report.cases);
+    println!("{} vector cases passed", report.cases);
+}
