@@ -1,0 +1,86 @@
+//! Errors of the command line, each with the exit code it ends the process with.
+
+use std::fmt;
+use std::path::PathBuf;
+
+/// What can stop a command.
+#[derive(Debug)]
+pub enum CliError {
+    /// A core error (policy, snapshot, key), with its stable code.
+    Core(tessera_core::Error),
+    /// An identifier given on the command line breaks its rule.
+    Identifier(tessera_core::IdentifierError),
+    /// A file could not be read or written.
+    Io {
+        /// The file.
+        path: PathBuf,
+        /// What went wrong.
+        source: std::io::Error,
+    },
+    /// A private key file others can read.
+    KeyFileTooOpen {
+        /// The file.
+        path: PathBuf,
+        /// Its permission bits.
+        mode: u32,
+    },
+    /// The arguments make no sense together (exit code 2, like clap's own).
+    Usage(String),
+}
+
+impl CliError {
+    /// `ERR_...`, as in the core and the HTTP API.
+    pub fn code(&self) -> &'static str {
+        match self {
+            Self::Core(e) => e.code(),
+            Self::Identifier(e) => e.code(),
+            Self::Io { .. } => "ERR_IO",
+            Self::KeyFileTooOpen { .. } => "ERR_KEY_FILE_TOO_OPEN",
+            Self::Usage(_) => "ERR_USAGE",
+        }
+    }
+
+    /// 2 for usage errors, 3 for everything else (0 and 1 mean allowed and denied).
+    pub fn exit_code(&self) -> u8 {
+        match self {
+            Self::Usage(_) | Self::Identifier(_) => 2,
+            _ => 3,
+        }
+    }
+}
+
+impl fmt::Display for CliError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Self::Core(e) => e.fmt(f),
+            Self::Identifier(e) => e.fmt(f),
+            Self::Io { path, source } => write!(f, "{}: {source}", path.display()),
+            Self::KeyFileTooOpen { path, mode } => write!(
+                f,
+                "{}: permissions {mode:04o} are too open for a private key; run `chmod 600 {}`",
+                path.display(),
+                path.display()
+            ),
+            Self::Usage(message) => f.write_str(message),
+        }
+    }
+}
+
+impl std::error::Error for CliError {}
+
+macro_rules! from_core {
+    ($($t:ty),*) => {$(
+        impl From<$t> for CliError {
+            fn from(e: $t) -> Self {
+                Self::Core(e.into())
+            }
+        }
+    )*};
+}
+
+from_core!(
+    tessera_core::Error,
+    tessera_core::PolicyError,
+    tessera_core::SnapshotError,
+    tessera_core::KeyError
+);

@@ -1,0 +1,135 @@
+//! Reading and writing the files the CLI works with: policy documents (YAML or JSON),
+//! key files (JWK), snapshots.
+
+use std::fs;
+use std::io::Write;
+use std::path::{Path, PathBuf};
+
+use tessera_core::{PolicyDocument, PolicyError, SigningKey, VerifyingKey};
+use zeroize::Zeroizing;
+
+use crate::CliError;
+
+fn io(path: &Path) -> impl FnOnce(std::io::Error) -> CliError + '_ {
+    move |source| CliError::Io {
+        path: path.to_path_buf(),
+        source,
+    }
+}
+
+/// Reads any file whole.
+pub fn read(path: &Path) -> Result<Vec<u8>, CliError> {
+    fs::read(path).map_err(io(path))
+}
+
+/// Reads a policy document. JSON when the text starts with `{`, YAML otherwise; both
+/// refuse unknown fields.
+pub fn read_policy(path: &Path) -> Result<PolicyDocument, CliError> {
+    let text = fs::read_to_string(path).map_err(io(path))?;
+    parse_policy(&text)
+}
+
+/// Parses a policy document from JSON or YAML text.
+pub fn parse_policy(text: &str) -> Result<PolicyDocument, CliError> {
+    if text.trim_start().starts_with('{') {
+        return Ok(PolicyDocument::from_json(text)?);
+    }
+    serde_yaml_ng::from_str(text).map_err(|e| {
+        PolicyError::Document {
+            message: e.to_string(),
+        }
+        .into()
+    })
+}
+
+/// A key file: a private signing key, or only the public half.
+pub enum KeyFile {
+    /// Holds `d`.
+    Private(SigningKey),
+    /// Public JWK.
+    Public(VerifyingKey),
+}
+
+impl KeyFile {
+    /// The public key, whichever the file held.
+    pub fn verifying_key(&self) -> VerifyingKey {
+        match self {
+            Self::Private(key) => key.verifying_key(),
+            Self::Public(key) => key.clone(),
+        }
+    }
+}
+
+/// Reads a JWK key file. A private key file readable by group or others is refused,
+/// as ssh does: a leaked signing key lets anyone issue policy.
+pub fn read_key(path: &Path) -> Result<KeyFile, CliError> {
+    let text = Zeroizing::new(fs::read_to_string(path).map_err(io(path))?);
+    let is_private = serde_json::from_str::<serde_json::Value>(&text)
+        .map(|v| v.get("d").is_some())
+        .unwrap_or(false);
+    if !is_private {
+        return Ok(KeyFile::Public(VerifyingKey::from_jwk(&text)?));
+    }
+    check_private_mode(path)?;
+    Ok(KeyFile::Private(SigningKey::from_jwk(&text)?))
+}
+
+/// Reads a key file that must hold a private signing key.
+pub fn read_signing_key(path: &Path) -> Result<SigningKey, CliError> {
+    match read_key(path)? {
+        KeyFile::Private(key) => Ok(key),
+        KeyFile::Public(_) => Err(CliError::Usage(format!(
+            "{} holds a public key; signing needs the private key file from `tessera keys generate`",
+            path.display()
+        ))),
+    }
+}
+
+#[cfg(unix)]
+fn check_private_mode(path: &Path) -> Result<(), CliError> {
+    use std::os::unix::fs::PermissionsExt;
+    let mode = fs::metadata(path).map_err(io(path))?.permissions().mode() & 0o777;
+    if mode & 0o077 != 0 {
+        return Err(CliError::KeyFileTooOpen {
+            path: path.to_path_buf(),
+            mode,
+        });
+    }
+    Ok(())
+}
+
+#[cfg(not(unix))]
+fn check_private_mode(_path: &Path) -> Result<(), CliError> {
+    Ok(())
+}
+
+/// Writes secret text to a new file only its owner can read (mode 0600 from the
+/// moment it exists). Refuses to overwrite unless `overwrite`.
+pub fn write_secret(path: &Path, contents: &str, overwrite: bool) -> Result<(), CliError> {
+    let mut options = fs::OpenOptions::new();
+    options.write(true);
+    if overwrite {
+        options.create(true).truncate(true);
+    } else {
+        options.create_new(true);
+    }
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::OpenOptionsExt;
+        options.mode(0o600);
+    }
+    let mut file = options.open(path).map_err(io(path))?;
+    file.write_all(contents.as_bytes()).map_err(io(path))?;
+    file.sync_all().map_err(io(path))
+}
+
+/// Writes a file atomically: a temporary file beside it, synced, then renamed, so a
+/// crash never leaves a half-written snapshot under the final name.
+pub fn write_atomic(path: &Path, contents: &[u8]) -> Result<(), CliError> {
+    let mut tmp = PathBuf::from(path);
+    tmp.set_extension("tmp");
+    let mut file = fs::File::create(&tmp).map_err(io(&tmp))?;
+    file.write_all(contents).map_err(io(&tmp))?;
+    file.sync_all().map_err(io(&tmp))?;
+    fs::rename(&tmp, path).map_err(io(path))
+}
