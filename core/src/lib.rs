@@ -40,6 +40,8 @@
 #![no_std]
 #![forbid(unsafe_code)]
 #![deny(missing_docs)]
+// std is unreachable here (no_std); this keeps alloc paths from hiding core items.
+#![warn(clippy::alloc_instead_of_core)]
 
 extern crate alloc;
 

@@ -1,6 +1,12 @@
 //! Random mutations, truncations and bit flips of valid signed envelopes are never
 //! accepted and never panic.
 
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    reason = "test code: a failed unwrap is a failed test"
+)]
+
 use proptest::prelude::*;
 use tessera_core::{EncryptionKey, PolicyDocument, SigningKey, Snapshot, SnapshotLoader};
 

@@ -1,6 +1,12 @@
 //! The compiled authorizer against a naive reference evaluator written plainly here
 //! (sets and a graph walk), on random policies and queries.
 
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    reason = "test code: a failed unwrap is a failed test"
+)]
+
 use std::collections::{BTreeMap, BTreeSet};
 
 use proptest::prelude::*;
@@ -12,10 +18,13 @@ const ROLES: [&str; 7] = [
 ];
 const USERS: [&str; 6] = ["alice", "bob", "carol", "dave", "erin", "frank"];
 
+/// A role as plain data: (parents, grants, denies).
+type RoleSpec = (Vec<String>, Vec<String>, Vec<String>);
+
 /// A policy as plain data: role → (parents, grants, denies); user → roles.
 #[derive(Clone, Debug)]
 struct Model {
-    roles: BTreeMap<String, (Vec<String>, Vec<String>, Vec<String>)>,
+    roles: BTreeMap<String, RoleSpec>,
     members: BTreeMap<String, Vec<String>>,
 }
 

@@ -1,5 +1,11 @@
 //! Every refusal of the snapshot loader, each with its own error, through the public API.
 
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    reason = "test code: a failed unwrap is a failed test"
+)]
+
 use tessera_core::{
     EncryptionKey, Policy, PolicyDocument, SigningKey, Snapshot, SnapshotError, SnapshotLoader,
     VerifyingKey,

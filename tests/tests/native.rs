@@ -1,5 +1,11 @@
 //! The whole vector suite through the native core.
 
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    reason = "test code: a failed unwrap is a failed test"
+)]
+
 use serde_json::{Value, json};
 use tessera_conformance::{Engine, Query, Refusal, run_all};
 use tessera_core::{Authorizer, Decision, IdentifierError, IdentifierKind, PolicyDocument};

@@ -51,12 +51,12 @@ fn check_roles(roles: &[Role]) -> Result<(), PolicyError> {
                 Ordering::Greater => return Err(PolicyError::NotCanonical { field: "roles" }),
             }
         }
-        if let Some(text) = &role.description {
-            if text.len() > MAX_DESCRIPTION_LEN || text.chars().any(char::is_control) {
-                return Err(PolicyError::InvalidDescription {
-                    role: role.name.clone(),
-                });
-            }
+        if let Some(text) = &role.description
+            && (text.len() > MAX_DESCRIPTION_LEN || text.chars().any(char::is_control))
+        {
+            return Err(PolicyError::InvalidDescription {
+                role: role.name.clone(),
+            });
         }
         let mut parents = HashSet::with_capacity(role.parents.len());
         for &parent in &role.parents {

@@ -92,10 +92,10 @@ impl SnapshotLoader {
         let opened = envelope::open(bytes)?;
         let payload = opened.verify_and_decrypt(&self.trusted, &self.decryption)?;
         let snapshot = Snapshot::decode(&payload)?;
-        if let Some(expires_at) = snapshot.expires_at {
-            if now >= expires_at {
-                return Err(SnapshotError::Expired { expires_at, now });
-            }
+        if let Some(expires_at) = snapshot.expires_at
+            && now >= expires_at
+        {
+            return Err(SnapshotError::Expired { expires_at, now });
         }
         let info = SnapshotInfo {
             tenant: snapshot.policy.tenant().into(),
