@@ -102,7 +102,7 @@ pub enum PolicyError {
         /// The role.
         role: String,
     },
-    /// Roles in an encoded policy are not in ascending name order.
+    /// An encoded policy is not in canonical form (order, lengths, offsets).
     NotCanonical {
         /// What is out of order.
         field: &'static str,
@@ -170,7 +170,7 @@ impl fmt::Display for PolicyError {
                 "description of role `{role}` is longer than {} bytes or holds control characters",
                 crate::policy::MAX_DESCRIPTION_LEN
             ),
-            Self::NotCanonical { field } => write!(f, "`{field}` is not in ascending order"),
+            Self::NotCanonical { field } => write!(f, "`{field}` is not in canonical form"),
             Self::IndexOutOfRange { field, index } => {
                 write!(
                     f,

@@ -58,9 +58,7 @@ pub use authz::{Authorizer, Decision};
 pub use error::{Error, KeyError, PolicyError, SnapshotError};
 pub use ident::{IdentifierError, IdentifierKind, Violation, validate as validate_identifier};
 pub use keys::{EncryptionKey, SigningKey, VerifyingKey};
-pub use policy::{
-    Entries, MAX_DESCRIPTION_LEN, MemberGroup, Policy, PolicyDocument, Role, RoleDocument,
-};
+pub use policy::{Entries, MAX_DESCRIPTION_LEN, Policy, PolicyDocument, Role, RoleDocument};
 pub use snapshot::{
     DEFAULT_MAX_SNAPSHOT_BYTES, FORMAT_VERSION, LoadedSnapshot, Snapshot, SnapshotInfo,
     SnapshotLoader, peek_header,

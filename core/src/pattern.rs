@@ -1,13 +1,13 @@
 //! Permission patterns: a name, or a name whose last segment is `*`.
 //!
 //! `posts:*` matches every permission that starts with `posts:` (not `posts` itself)
-//! and `*` matches every permission. A check looks up the permission's candidate
-//! patterns from the most specific to the least, so it never scans the grants.
+//! and `*` matches every permission. When several patterns match, the most specific
+//! decides the reason: the permission itself, then longer prefixes, then `*`.
 
-/// A pattern a permission may be matched by, in the form the authorizer indexes.
+/// How a grant or deny pattern is indexed.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub(crate) enum Candidate<'a> {
-    /// The permission itself, as an exact grant.
+    /// A plain permission name.
     Exact(&'a str),
     /// A wildcard pattern `prefix*`, given by its prefix ending in `:`.
     Prefix(&'a str),
@@ -16,7 +16,7 @@ pub(crate) enum Candidate<'a> {
 }
 
 impl<'a> Candidate<'a> {
-    /// How a grant or deny pattern is indexed.
+    /// Classifies a (validated) grant or deny pattern.
     pub(crate) fn of_pattern(pattern: &'a str) -> Self {
         match pattern.strip_suffix('*') {
             Some("") => Self::Any,
@@ -26,41 +26,9 @@ impl<'a> Candidate<'a> {
     }
 }
 
-/// The patterns that match `permission`, most specific first: the permission itself,
-/// then `a:b:*`, `a:*`, and finally `*`.
-pub(crate) fn candidates(permission: &str) -> impl Iterator<Item = Candidate<'_>> {
-    let prefixes = permission
-        .char_indices()
-        .rev()
-        .filter(|&(_, ch)| ch == ':')
-        .map(move |(at, _)| Candidate::Prefix(&permission[..=at]));
-    core::iter::once(Candidate::Exact(permission))
-        .chain(prefixes)
-        .chain(core::iter::once(Candidate::Any))
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
-    use alloc::vec::Vec;
-
-    #[test]
-    fn candidates_go_from_specific_to_general() {
-        let got: Vec<_> = candidates("a:b:c").collect();
-        assert_eq!(
-            got,
-            [
-                Candidate::Exact("a:b:c"),
-                Candidate::Prefix("a:b:"),
-                Candidate::Prefix("a:"),
-                Candidate::Any
-            ]
-        );
-        assert_eq!(
-            candidates("posts").collect::<Vec<_>>(),
-            [Candidate::Exact("posts"), Candidate::Any]
-        );
-    }
 
     #[test]
     fn patterns_index_by_prefix() {

@@ -1,93 +1,58 @@
 //! Building the authorizer's index from a validated policy.
 
-use alloc::boxed::Box;
 use alloc::vec;
 use alloc::vec::Vec;
-
 use core::hash::BuildHasher;
 
 use hashbrown::{DefaultHashBuilder, HashMap, HashTable};
 
-use super::{Authorizer, CompiledRole, Group, RoleId, Rule};
-use crate::pattern::Candidate;
-use crate::policy::Policy;
+use super::rules::RuleIndex;
+use super::{Authorizer, CompiledRole, Group, RoleId, Span};
+use crate::policy::{Policy, Role};
 
 pub(super) fn compile(policy: Policy) -> Authorizer {
     let Policy {
         tenant,
         roles,
-        groups: member_groups,
+        members,
     } = policy;
-    let closures = role_closures(&roles);
+    let mut role_lists: Vec<RoleId> = Vec::new();
+    let closures = role_closures(&roles, &mut role_lists);
+    let rules = RuleIndex::build(
+        (0..)
+            .zip(&roles)
+            .map(|(id, r)| (id, r.grants.as_slice(), r.denies.as_slice())),
+    );
 
-    let mut rules: Vec<Rule> = Vec::new();
-    let mut exact: HashMap<Box<str>, u32> = HashMap::new();
-    let mut prefix: HashMap<Box<str>, u32> = HashMap::new();
-    let mut any: Option<u32> = None;
-    for (id, role) in (0..).zip(&roles) {
-        for (pattern, is_deny) in role
-            .grants
-            .iter()
-            .map(|p| (p, false))
-            .chain(role.denies.iter().map(|p| (p, true)))
-        {
-            let slot = match Candidate::of_pattern(pattern) {
-                Candidate::Exact(name) => exact.entry(name.into()).or_insert(u32::MAX),
-                Candidate::Prefix(p) => prefix.entry(p.into()).or_insert(u32::MAX),
-                Candidate::Any => any.get_or_insert(u32::MAX),
-            };
-            if *slot == u32::MAX {
-                *slot = rules.len() as u32;
-                rules.push(Rule {
-                    pattern: pattern.as_str().into(),
-                    grants: Vec::new(),
-                    denies: Vec::new(),
-                });
-            }
-            if let Some(rule) = rules.get_mut(*slot as usize) {
-                // Roles are visited in ascending id order, so each list stays sorted.
-                if is_deny {
-                    rule.denies.push(id)
-                } else {
-                    rule.grants.push(id)
-                }
-            }
-        }
-    }
-
-    let user_total: usize = member_groups.iter().map(|g| g.users.len()).sum();
+    // Users sharing a set of direct roles share one group, compiled once.
     let hasher = DefaultHashBuilder::default();
-    let mut users: Vec<alloc::string::String> = Vec::with_capacity(user_total);
-    let mut user_index = HashTable::with_capacity(user_total);
-    let mut groups = Vec::with_capacity(member_groups.len());
-    let mut role_groups: Vec<Vec<u32>> = vec![Vec::new(); roles.len()];
-    for (group_id, group) in (0..).zip(member_groups) {
-        let start = users.len() as u32;
-        for user in group.users {
-            let hash = hasher.hash_one(user.as_str());
-            user_index.insert_unique(
-                hash,
-                (users.len() as u32, group_id),
-                |&(u, _): &(u32, u32)| hasher.hash_one(users[u as usize].as_str()),
-            );
-            users.push(user);
+    let mut user_index = HashTable::with_capacity(members.len());
+    let mut groups: Vec<Group> = Vec::new();
+    {
+        let mut group_ids: HashMap<&[RoleId], u32> = HashMap::new();
+        let mut scratch: Vec<RoleId> = Vec::new();
+        for user in 0..members.len() {
+            let direct = members.roles_of(user);
+            let group = *group_ids.entry(direct).or_insert_with(|| {
+                scratch.clear();
+                for &role in direct {
+                    if let Some(span) = closures.get(role as usize) {
+                        scratch
+                            .extend_from_slice(&role_lists[span.start as usize..span.end as usize]);
+                    }
+                }
+                scratch.sort_unstable();
+                scratch.dedup();
+                let direct = push_list(&mut role_lists, direct);
+                let closure = push_list(&mut role_lists, &scratch);
+                groups.push(Group { direct, closure });
+                (groups.len() - 1) as u32
+            });
+            let hash = hasher.hash_one(members.name(user));
+            user_index.insert_unique(hash, (user as u32, group), |&(u, _)| {
+                hasher.hash_one(members.name(u as usize))
+            });
         }
-        let mut direct = group.roles;
-        direct.sort_unstable();
-        for &role in &direct {
-            role_groups[role as usize].push(group_id);
-        }
-        let mut closure: Vec<RoleId> = direct
-            .iter()
-            .flat_map(|&r| closures[r as usize].iter().copied())
-            .collect();
-        closure.sort_unstable();
-        closure.dedup();
-        groups.push(Group {
-            direct,
-            closure,
-            users: start..users.len() as u32,
-        });
     }
 
     let role_ids = (0..)
@@ -97,13 +62,11 @@ pub(super) fn compile(policy: Policy) -> Authorizer {
     let roles = roles
         .into_iter()
         .zip(closures)
-        .zip(role_groups)
-        .map(|((role, closure), groups)| CompiledRole {
+        .map(|(role, closure)| CompiledRole {
             name: role.name,
             closure,
             grants: role.grants,
             denies: role.denies,
-            groups,
         })
         .collect();
 
@@ -111,22 +74,30 @@ pub(super) fn compile(policy: Policy) -> Authorizer {
         tenant: tenant.into(),
         roles,
         role_ids,
-        users,
+        members,
         user_index,
         hasher,
         groups,
+        role_lists,
         rules,
-        exact,
-        prefix,
-        any,
+    }
+}
+
+fn push_list(lists: &mut Vec<RoleId>, roles: &[RoleId]) -> Span {
+    let start = lists.len() as u32;
+    lists.extend_from_slice(roles);
+    Span {
+        start,
+        end: lists.len() as u32,
     }
 }
 
 /// closure(r) = {r} ∪ closure(parents of r), computed once per role in an order
 /// where every parent comes before its children (the policy is acyclic).
-fn role_closures(roles: &[crate::policy::Role]) -> Vec<Vec<RoleId>> {
-    let mut closures: Vec<Option<Vec<RoleId>>> = vec![None; roles.len()];
+fn role_closures(roles: &[Role], lists: &mut Vec<RoleId>) -> Vec<Span> {
+    let mut closures: Vec<Option<Span>> = vec![None; roles.len()];
     let mut stack: Vec<usize> = Vec::new();
+    let mut scratch: Vec<RoleId> = Vec::new();
     for start in 0..roles.len() {
         stack.push(start);
         while let Some(&role) = stack.last() {
@@ -134,28 +105,32 @@ fn role_closures(roles: &[crate::policy::Role]) -> Vec<Vec<RoleId>> {
                 stack.pop();
                 continue;
             }
-            let pending: Vec<usize> = roles[role]
-                .parents
-                .iter()
-                .map(|&p| p as usize)
-                .filter(|&p| closures[p].is_none())
-                .collect();
-            if pending.is_empty() {
-                let mut closure = vec![role as RoleId];
-                for &parent in &roles[role].parents {
-                    closure.extend(closures[parent as usize].iter().flatten());
-                }
-                closure.sort_unstable();
-                closure.dedup();
-                closures[role] = Some(closure);
-                stack.pop();
-            } else {
-                stack.extend(pending);
+            let parents = &roles[role].parents;
+            let pending = stack.len();
+            stack.extend(
+                parents
+                    .iter()
+                    .map(|&p| p as usize)
+                    .filter(|&p| closures[p].is_none()),
+            );
+            if stack.len() > pending {
+                continue;
             }
+            scratch.clear();
+            scratch.push(role as RoleId);
+            for &parent in parents {
+                if let Some(span) = closures[parent as usize] {
+                    scratch.extend_from_slice(&lists[span.start as usize..span.end as usize]);
+                }
+            }
+            scratch.sort_unstable();
+            scratch.dedup();
+            closures[role] = Some(push_list(lists, &scratch));
+            stack.pop();
         }
     }
     closures
         .into_iter()
-        .map(Option::unwrap_or_default)
+        .map(|c| c.unwrap_or(Span { start: 0, end: 0 }))
         .collect()
 }

@@ -7,6 +7,7 @@
 
 mod compile;
 mod decision;
+mod rules;
 
 use alloc::boxed::Box;
 use alloc::string::String;
@@ -19,8 +20,8 @@ use hashbrown::{DefaultHashBuilder, HashMap, HashTable};
 pub use decision::Decision;
 
 use crate::ident::{self, IdentifierError, IdentifierKind};
-use crate::pattern::{Candidate, candidates};
-use crate::policy::Policy;
+use crate::policy::{Members, Policy};
+use rules::RuleIndex;
 
 type RoleId = u32;
 
@@ -29,39 +30,36 @@ pub struct Authorizer {
     tenant: Box<str>,
     roles: Vec<CompiledRole>,
     role_ids: HashMap<Box<str>, RoleId>,
-    /// Users in group order; `groups[g].users` is a range of this list.
-    users: Vec<String>,
-    /// Indices into `users`, hashed by name (no second copy of every name).
+    /// Users sorted by name, with their direct roles.
+    members: Members,
+    /// `(user, group)` hashed by user name (the names live once, in `members`).
     user_index: HashTable<(u32, u32)>,
     hasher: DefaultHashBuilder,
+    /// One per distinct set of direct roles; many users share one.
     groups: Vec<Group>,
-    rules: Vec<Rule>,
-    exact: HashMap<Box<str>, u32>,
-    prefix: HashMap<Box<str>, u32>,
-    any: Option<u32>,
+    /// Role lists of roles and groups, by range.
+    role_lists: Vec<RoleId>,
+    rules: RuleIndex,
 }
 
 struct CompiledRole {
     name: String,
-    /// The role and its ancestors, ascending.
-    closure: Vec<RoleId>,
+    /// The role and its ancestors, ascending, as a range of `role_lists`.
+    closure: Span,
     grants: Vec<String>,
     denies: Vec<String>,
-    /// Groups that list this role directly.
-    groups: Vec<u32>,
 }
 
 struct Group {
-    direct: Vec<RoleId>,
-    closure: Vec<RoleId>,
-    users: core::ops::Range<u32>,
+    direct: Span,
+    closure: Span,
 }
 
-/// One pattern and the roles that hold it directly, ascending.
-struct Rule {
-    pattern: Box<str>,
-    grants: Vec<RoleId>,
-    denies: Vec<RoleId>,
+/// A range of `role_lists`, as two u32 to keep groups small.
+#[derive(Clone, Copy)]
+struct Span {
+    start: u32,
+    end: u32,
 }
 
 impl Authorizer {
@@ -87,7 +85,7 @@ impl Authorizer {
         ident::validate(IdentifierKind::User, user)?;
         ident::validate(IdentifierKind::Permission, permission)?;
         Ok(match self.group_of(user) {
-            Some(group) => self.decide(&group.closure, permission),
+            Some(group) => self.decide(self.list(group.closure), permission),
             None => Decision::UnknownUser,
         })
     }
@@ -106,7 +104,7 @@ impl Authorizer {
         Ok(permissions
             .iter()
             .map(|p| match group {
-                Some(group) => self.decide(&group.closure, p.as_ref()),
+                Some(group) => self.decide(self.list(group.closure), p.as_ref()),
                 None => Decision::UnknownUser,
             })
             .collect())
@@ -124,7 +122,7 @@ impl Authorizer {
         let (Some(group), Some(&role)) = (self.group_of(user), self.role_ids.get(role)) else {
             return Ok(false);
         };
-        Ok(group.closure.binary_search(&role).is_ok())
+        Ok(self.list(group.closure).binary_search(&role).is_ok())
     }
 
     /// The user's direct roles, sorted.
@@ -132,7 +130,7 @@ impl Authorizer {
         ident::validate(IdentifierKind::User, user)?;
         Ok(self
             .group_of(user)
-            .map(|g| self.role_names(&g.direct))
+            .map(|g| self.role_names(self.list(g.direct)))
             .unwrap_or_default())
     }
 
@@ -141,7 +139,7 @@ impl Authorizer {
         ident::validate(IdentifierKind::User, user)?;
         Ok(self
             .group_of(user)
-            .map(|g| self.patterns(&g.closure, |r| &r.grants))
+            .map(|g| self.patterns(g.closure, |r| &r.grants))
             .unwrap_or_default())
     }
 
@@ -150,7 +148,7 @@ impl Authorizer {
         ident::validate(IdentifierKind::User, user)?;
         Ok(self
             .group_of(user)
-            .map(|g| self.patterns(&g.closure, |r| &r.denies))
+            .map(|g| self.patterns(g.closure, |r| &r.denies))
             .unwrap_or_default())
     }
 
@@ -159,7 +157,7 @@ impl Authorizer {
         ident::validate(IdentifierKind::Role, role)?;
         Ok(self
             .role(role)
-            .map(|r| self.patterns(&r.closure, |r| &r.grants))
+            .map(|r| self.patterns(r.closure, |r| &r.grants))
             .unwrap_or_default())
     }
 
@@ -168,23 +166,20 @@ impl Authorizer {
         ident::validate(IdentifierKind::Role, role)?;
         Ok(self
             .role(role)
-            .map(|r| self.patterns(&r.closure, |r| &r.denies))
+            .map(|r| self.patterns(r.closure, |r| &r.denies))
             .unwrap_or_default())
     }
 
     /// The role's direct members, sorted.
     pub fn role_members(&self, role: &str) -> Result<Vec<&str>, IdentifierError> {
         ident::validate(IdentifierKind::Role, role)?;
-        let Some(role) = self.role(role) else {
+        let Some(&role) = self.role_ids.get(role) else {
             return Ok(Vec::new());
         };
-        let mut members: Vec<&str> = role
-            .groups
-            .iter()
-            .flat_map(|&g| self.group_users(&self.groups[g as usize]))
-            .collect();
-        members.sort_unstable();
-        Ok(members)
+        Ok((0..self.members.len())
+            .filter(|&u| self.members.roles_of(u).binary_search(&role).is_ok())
+            .map(|u| self.members.name(u))
+            .collect())
     }
 
     /// Roles whose closure allows `permission`, sorted.
@@ -193,7 +188,7 @@ impl Authorizer {
         Ok(self
             .roles
             .iter()
-            .filter(|role| self.decide(&role.closure, permission).allowed())
+            .filter(|role| self.decide(self.list(role.closure), permission).allowed())
             .map(|role| role.name.as_str())
             .collect())
     }
@@ -201,14 +196,22 @@ impl Authorizer {
     /// Users for whom `check(user, permission)` is allowed, sorted.
     pub fn which_users_can(&self, permission: &str) -> Result<Vec<&str>, IdentifierError> {
         ident::validate(IdentifierKind::Permission, permission)?;
-        let mut users: Vec<&str> = self
+        let allowed: Vec<bool> = self
             .groups
             .iter()
-            .filter(|group| self.decide(&group.closure, permission).allowed())
-            .flat_map(|group| self.group_users(group))
+            .map(|g| self.decide(self.list(g.closure), permission).allowed())
             .collect();
+        let mut users = Vec::new();
+        self.user_index.iter().for_each(|&(user, group)| {
+            if allowed.get(group as usize).copied().unwrap_or(false) {
+                users.push(user);
+            }
+        });
         users.sort_unstable();
-        Ok(users)
+        Ok(users
+            .into_iter()
+            .map(|u| self.members.name(u as usize))
+            .collect())
     }
 
     /// Every role, sorted.
@@ -218,50 +221,51 @@ impl Authorizer {
 
     /// Number of users with a membership entry.
     pub fn user_count(&self) -> usize {
-        self.users.len()
+        self.members.len()
     }
 
-    /// Deny first, then grant, each at its most specific matching pattern.
+    /// A deny beats any grant; each reason names the most specific matching pattern
+    /// and, among roles holding it, the first by name (ids follow name order).
+    #[inline]
     fn decide<'a>(&'a self, closure: &[RoleId], permission: &str) -> Decision<'a> {
+        let mut denied = None;
         let mut granted = None;
-        for candidate in candidates(permission) {
-            let Some(rule) = self.rule(candidate) else {
-                continue;
-            };
-            if let Some(role) = first_common(closure, &rule.denies) {
-                return Decision::Denied {
-                    role: self.role_name(role),
-                    deny: &rule.pattern,
-                };
+        // Matches come least specific first, so a later hit replaces an earlier one.
+        self.rules.for_each_match(permission, |rule| {
+            if let Some(role) = first_common(closure, self.rules.denies(rule)) {
+                denied = Some((role, rule));
             }
-            if granted.is_none() {
-                granted = first_common(closure, &rule.grants).map(|role| (role, rule));
+            if let Some(role) = first_common(closure, self.rules.grants(rule)) {
+                granted = Some((role, rule));
             }
-        }
-        match granted {
-            Some((role, rule)) => Decision::Granted {
+        });
+        match (denied, granted) {
+            (Some((role, rule)), _) => Decision::Denied {
+                role: self.role_name(role),
+                deny: &rule.pattern,
+            },
+            (None, Some((role, rule))) => Decision::Granted {
                 role: self.role_name(role),
                 grant: &rule.pattern,
             },
-            None => Decision::NoMatchingGrant,
+            (None, None) => Decision::NoMatchingGrant,
         }
     }
 
-    fn rule(&self, candidate: Candidate<'_>) -> Option<&Rule> {
-        let index = match candidate {
-            Candidate::Exact(name) => self.exact.get(name).copied(),
-            Candidate::Prefix(prefix) => self.prefix.get(prefix).copied(),
-            Candidate::Any => self.any,
-        }?;
-        self.rules.get(index as usize)
-    }
-
+    #[inline]
     fn group_of(&self, user: &str) -> Option<&Group> {
         let hash = self.hasher.hash_one(user);
-        let &(_, group) = self.user_index.find(hash, |&(u, _)| {
-            self.users.get(u as usize).is_some_and(|name| name == user)
-        })?;
+        let &(_, group) = self
+            .user_index
+            .find(hash, |&(u, _)| self.members.name(u as usize) == user)?;
         self.groups.get(group as usize)
+    }
+
+    #[inline]
+    fn list(&self, span: Span) -> &[RoleId] {
+        self.role_lists
+            .get(span.start as usize..span.end as usize)
+            .unwrap_or_default()
     }
 
     fn role(&self, name: &str) -> Option<&CompiledRole> {
@@ -278,21 +282,13 @@ impl Authorizer {
         ids.iter().map(|&id| self.role_name(id)).collect()
     }
 
-    fn group_users<'a>(&'a self, group: &Group) -> impl Iterator<Item = &'a str> + 'a {
-        let range = group.users.start as usize..group.users.end as usize;
-        self.users
-            .get(range)
-            .unwrap_or_default()
-            .iter()
-            .map(|u| u.as_str())
-    }
-
     fn patterns<'a>(
         &'a self,
-        closure: &[RoleId],
+        closure: Span,
         list: impl Fn(&'a CompiledRole) -> &'a Vec<String>,
     ) -> Vec<&'a str> {
-        let mut patterns: Vec<&str> = closure
+        let mut patterns: Vec<&str> = self
+            .list(closure)
             .iter()
             .filter_map(|&id| self.roles.get(id as usize))
             .flat_map(|role| list(role).iter().map(|p| p.as_str()))
@@ -308,18 +304,22 @@ impl core::fmt::Debug for Authorizer {
         f.debug_struct("Authorizer")
             .field("tenant", &self.tenant)
             .field("roles", &self.roles.len())
-            .field("users", &self.users.len())
+            .field("users", &self.members.len())
             .finish_non_exhaustive()
     }
 }
 
-/// The smallest element of `closure` that is also in `holders`; both ascending.
+/// The smallest role in both lists (both ascending): walk the shorter one and
+/// binary-search the longer, so long holder lists of popular grants stay cheap.
+#[inline]
 fn first_common(closure: &[RoleId], holders: &[RoleId]) -> Option<RoleId> {
-    if holders.is_empty() {
-        return None;
-    }
-    closure
+    let (short, long) = if closure.len() <= holders.len() {
+        (closure, holders)
+    } else {
+        (holders, closure)
+    };
+    short
         .iter()
         .copied()
-        .find(|role| holders.binary_search(role).is_ok())
+        .find(|role| long.binary_search(role).is_ok())
 }

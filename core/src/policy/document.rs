@@ -1,6 +1,6 @@
 //! The policy-as-code document (JSON or YAML, one shape).
 
-use alloc::collections::{BTreeMap, BTreeSet};
+use alloc::collections::BTreeMap;
 use alloc::format;
 use alloc::string::String;
 use alloc::vec::Vec;
@@ -11,7 +11,7 @@ use serde::de::{MapAccess, Visitor};
 use serde::ser::SerializeMap;
 use serde::{Deserialize, Deserializer, Serialize, Serializer};
 
-use super::model::{MemberGroup, Policy, RawPolicy, Role};
+use super::model::{Members, Policy, Role};
 use crate::error::PolicyError;
 
 /// A policy as users write it. Unknown fields are an error, so a typo can neither
@@ -156,10 +156,9 @@ impl PolicyDocument {
             });
         }
 
-        let mut groups: BTreeMap<Vec<u32>, Vec<String>> = BTreeMap::new();
-        let mut seen_users = BTreeSet::new();
+        let mut users: BTreeMap<String, Vec<u32>> = BTreeMap::new();
         for (user, role_names) in self.members.0 {
-            if !seen_users.insert(user.clone()) {
+            if users.contains_key(&user) {
                 return Err(PolicyError::Duplicate {
                     field: "members".into(),
                     value: user,
@@ -179,20 +178,12 @@ impl PolicyDocument {
                 ids.push(id);
             }
             ids.sort_unstable();
-            groups.entry(ids).or_default().push(user);
+            users.insert(user, ids);
         }
-        let groups = groups
-            .into_iter()
-            .map(|(roles, mut users)| {
-                users.sort_unstable();
-                MemberGroup { roles, users }
-            })
-            .collect();
-
-        Policy::try_from(RawPolicy {
-            tenant: self.tenant,
-            roles,
-            groups,
-        })
+        let mut members = Members::default();
+        for (user, ids) in &users {
+            members.push(user, ids);
+        }
+        Policy::new(self.tenant, roles, members)
     }
 }

@@ -7,10 +7,12 @@
 mod document;
 mod model;
 mod validate;
+mod wire;
 
 pub use document::{Entries, PolicyDocument, RoleDocument};
-pub(crate) use model::RawPolicy;
-pub use model::{MemberGroup, Policy, Role};
+pub(crate) use model::Members;
+pub use model::{Policy, Role};
+pub(crate) use wire::RawPolicy;
 
 /// Longest role description accepted, in bytes.
 pub const MAX_DESCRIPTION_LEN: usize = 1024;

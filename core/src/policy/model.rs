@@ -6,18 +6,19 @@ use alloc::vec::Vec;
 use serde::{Deserialize, Serialize};
 
 use super::document::{Entries, PolicyDocument, RoleDocument};
+use super::validate;
+use crate::error::PolicyError;
 
 /// A validated policy in canonical form: roles sorted by name and referred to by
-/// index, users grouped by their set of direct roles (many users share one set, so
-/// the encoding stays small and the authorizer compiles each set once).
+/// index, users sorted by name, each with its direct roles in ascending order.
 ///
 /// Obtained only through [`PolicyDocument::into_policy`] or by loading a snapshot,
 /// both of which validate it.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+#[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Policy {
     pub(crate) tenant: String,
     pub(crate) roles: Vec<Role>,
-    pub(crate) groups: Vec<MemberGroup>,
+    pub(crate) members: Members,
 }
 
 /// A role of a [`Policy`].
@@ -31,22 +32,67 @@ pub struct Role {
     pub(crate) denies: Vec<String>,
 }
 
-/// Users who share exactly the same direct roles.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
-pub struct MemberGroup {
+/// Users and their direct roles, stored by column: one string holding every name,
+/// one list holding every role index, and the end offset of each user in both.
+/// A million users are four allocations, not a million.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub(crate) struct Members {
+    pub(crate) names: String,
+    pub(crate) name_ends: Vec<u32>,
     pub(crate) roles: Vec<u32>,
-    pub(crate) users: Vec<String>,
+    pub(crate) role_ends: Vec<u32>,
 }
 
-/// A policy as decoded, before validation; the only way out is `Policy::try_from`.
-#[derive(Deserialize)]
-pub(crate) struct RawPolicy {
-    pub(crate) tenant: String,
-    pub(crate) roles: Vec<Role>,
-    pub(crate) groups: Vec<MemberGroup>,
+impl Members {
+    pub(crate) fn len(&self) -> usize {
+        self.name_ends.len()
+    }
+
+    fn span(ends: &[u32], i: usize) -> core::ops::Range<usize> {
+        let start = i
+            .checked_sub(1)
+            .and_then(|p| ends.get(p))
+            .map_or(0, |&e| e as usize);
+        let end = ends.get(i).map_or(start, |&e| e as usize);
+        start..end
+    }
+
+    pub(crate) fn name(&self, i: usize) -> &str {
+        self.names
+            .get(Self::span(&self.name_ends, i))
+            .unwrap_or_default()
+    }
+
+    pub(crate) fn roles_of(&self, i: usize) -> &[u32] {
+        self.roles
+            .get(Self::span(&self.role_ends, i))
+            .unwrap_or_default()
+    }
+
+    /// Appends a user; offsets are u32, which the snapshot size limit keeps in range.
+    pub(crate) fn push(&mut self, name: &str, roles: &[u32]) {
+        self.names.push_str(name);
+        self.name_ends.push(self.names.len() as u32);
+        self.roles.extend_from_slice(roles);
+        self.role_ends.push(self.roles.len() as u32);
+    }
 }
 
 impl Policy {
+    /// Validates the parts of a policy and assembles it.
+    pub(crate) fn new(
+        tenant: String,
+        roles: Vec<Role>,
+        members: Members,
+    ) -> Result<Self, PolicyError> {
+        validate::policy(&tenant, &roles, &members)?;
+        Ok(Self {
+            tenant,
+            roles,
+            members,
+        })
+    }
+
     /// The tenant's client key.
     pub fn tenant(&self) -> &str {
         &self.tenant
@@ -57,22 +103,24 @@ impl Policy {
         self.roles.len()
     }
 
-    /// Number of users with at least a membership entry.
+    /// Number of users with a membership entry.
     pub fn user_count(&self) -> usize {
-        self.groups.iter().map(|g| g.users.len()).sum()
+        self.members.len()
     }
 
     /// Number of (user, direct role) memberships.
     pub fn membership_count(&self) -> usize {
-        self.groups
-            .iter()
-            .map(|g| g.users.len() * g.roles.len())
-            .sum()
+        self.members.roles.len()
     }
 
     /// The policy as a policy-as-code document (roles and users sorted by name).
     pub fn to_document(&self) -> PolicyDocument {
-        let name = |id: &u32| self.roles[*id as usize].name.clone();
+        let name = |id: &u32| {
+            self.roles
+                .get(*id as usize)
+                .map(|r| r.name.clone())
+                .unwrap_or_default()
+        };
         let roles = self
             .roles
             .iter()
@@ -86,16 +134,14 @@ impl Policy {
                 (role.name.clone(), doc)
             })
             .collect();
-        let mut members: Vec<(String, Vec<String>)> = self
-            .groups
-            .iter()
-            .flat_map(|g| {
-                g.users
-                    .iter()
-                    .map(|u| (u.clone(), g.roles.iter().map(name).collect()))
+        let members = (0..self.members.len())
+            .map(|i| {
+                (
+                    self.members.name(i).into(),
+                    self.members.roles_of(i).iter().map(name).collect(),
+                )
             })
             .collect();
-        members.sort_unstable();
         PolicyDocument {
             tenant: self.tenant.clone(),
             roles: Entries(roles),

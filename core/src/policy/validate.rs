@@ -9,24 +9,16 @@ use core::cmp::Ordering;
 use hashbrown::HashSet;
 
 use super::MAX_DESCRIPTION_LEN;
-use super::model::{Policy, RawPolicy, Role};
+use super::model::{Members, Role};
 use crate::error::PolicyError;
 use crate::ident::{self, IdentifierKind};
 
-impl TryFrom<RawPolicy> for Policy {
-    type Error = PolicyError;
-
-    fn try_from(raw: RawPolicy) -> Result<Self, PolicyError> {
-        check_identifier(IdentifierKind::ClientKey, "tenant", &raw.tenant)?;
-        check_roles(&raw.roles)?;
-        check_acyclic(&raw.roles)?;
-        check_members(&raw)?;
-        Ok(Policy {
-            tenant: raw.tenant,
-            roles: raw.roles,
-            groups: raw.groups,
-        })
-    }
+/// Every authoring rule, on the parts of a policy.
+pub(super) fn policy(tenant: &str, roles: &[Role], members: &Members) -> Result<(), PolicyError> {
+    check_identifier(IdentifierKind::ClientKey, "tenant", tenant)?;
+    check_roles(roles)?;
+    check_acyclic(roles)?;
+    check_members(roles, members)
 }
 
 fn check_identifier(kind: IdentifierKind, field: &str, value: &str) -> Result<(), PolicyError> {
@@ -147,33 +139,46 @@ fn check_acyclic(roles: &[Role]) -> Result<(), PolicyError> {
     Ok(())
 }
 
-fn check_members(raw: &RawPolicy) -> Result<(), PolicyError> {
-    let total: usize = raw.groups.iter().map(|g| g.users.len()).sum();
-    let mut users = HashSet::with_capacity(total);
-    for group in &raw.groups {
-        let mut roles = HashSet::with_capacity(group.roles.len());
-        for &role in &group.roles {
-            let Some(named) = raw.roles.get(role as usize) else {
+/// Users strictly ascending (so unique), each with strictly ascending, known roles.
+fn check_members(roles: &[Role], members: &Members) -> Result<(), PolicyError> {
+    let mut previous: Option<&str> = None;
+    for i in 0..members.len() {
+        let user = members.name(i);
+        check_identifier(IdentifierKind::User, "members", user)?;
+        match previous.map(|p| p.cmp(user)) {
+            None | Some(Ordering::Less) => {}
+            Some(Ordering::Equal) => {
+                return Err(PolicyError::Duplicate {
+                    field: "members".into(),
+                    value: user.into(),
+                });
+            }
+            Some(Ordering::Greater) => return Err(PolicyError::NotCanonical { field: "members" }),
+        }
+        previous = Some(user);
+        let mut last: Option<u32> = None;
+        for &role in members.roles_of(i) {
+            let Some(named) = roles.get(role as usize) else {
                 return Err(PolicyError::IndexOutOfRange {
-                    field: "groups.roles",
+                    field: "members.roles",
                     index: role,
                 });
             };
-            if !roles.insert(role) {
-                return Err(PolicyError::Duplicate {
-                    field: "members".into(),
-                    value: named.name.clone(),
-                });
+            match last.map(|l| l.cmp(&role)) {
+                None | Some(Ordering::Less) => {}
+                Some(Ordering::Equal) => {
+                    return Err(PolicyError::Duplicate {
+                        field: format!("members.{user}"),
+                        value: named.name.clone(),
+                    });
+                }
+                Some(Ordering::Greater) => {
+                    return Err(PolicyError::NotCanonical {
+                        field: "members.roles",
+                    });
+                }
             }
-        }
-        for user in &group.users {
-            check_identifier(IdentifierKind::User, "members", user)?;
-            if !users.insert(user.as_str()) {
-                return Err(PolicyError::Duplicate {
-                    field: "members".into(),
-                    value: user.clone(),
-                });
-            }
+            last = Some(role);
         }
     }
     Ok(())

@@ -9,7 +9,9 @@
 //! - payload: the snapshot, or its AES-256-GCM ciphertext with the header as associated data
 //! - snapshot: `{format: 1, revision: u64, issued_at: i64, expires_at?: i64, policy}`
 //! - policy: `{tenant, roles: [{name, description?, parents: [index], grants, denies}],
-//!   groups: [{roles: [index], users: [str]}]}`
+//!   members: {shared: bin, suffixes: [str], counts: [u32], roles: [index]}}`: users
+//!   sorted and front-coded (bytes shared with the previous name, then the rest), with
+//!   each user's count of direct roles and all role indices in one list
 
 mod codec;
 mod envelope;
@@ -56,13 +58,14 @@ struct PayloadRef<'a> {
 }
 
 #[derive(Deserialize)]
-struct Payload {
+struct Payload<'a> {
     format: u64,
     revision: u64,
     issued_at: i64,
     #[serde(default)]
     expires_at: Option<i64>,
-    policy: RawPolicy,
+    #[serde(borrow)]
+    policy: RawPolicy<'a>,
 }
 
 /// Just the version, to tell "newer format" from "broken" when a payload fails to decode.
@@ -103,7 +106,10 @@ impl Snapshot {
                 version: payload.format,
             });
         }
-        let policy = Policy::try_from(payload.policy).map_err(SnapshotError::InvalidPolicy)?;
+        let policy = payload
+            .policy
+            .validate()
+            .map_err(SnapshotError::InvalidPolicy)?;
         Ok(Self {
             revision: payload.revision,
             issued_at: payload.issued_at,
