@@ -138,6 +138,20 @@ fn check(c: &mut Criterion) {
             black_box(authz.check(black_box(user), black_box(permission)).unwrap())
         })
     });
+    // The same query over and over: everything in L1, so this is the compute cost alone.
+    let (hot_user, hot_permission) = queries
+        .iter()
+        .find(|(u, p)| authz.has_permission(u, p).unwrap())
+        .unwrap();
+    group.bench_function("one query repeated (cache-hot)", |b| {
+        b.iter(|| {
+            black_box(
+                authz
+                    .check(black_box(hot_user), black_box(hot_permission))
+                    .unwrap(),
+            )
+        })
+    });
     let batch: Vec<String> = queries.iter().take(100).map(|(_, p)| p.clone()).collect();
     group.bench_function("batch of 100 permissions", |b| {
         b.iter(|| {

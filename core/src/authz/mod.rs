@@ -309,8 +309,9 @@ impl core::fmt::Debug for Authorizer {
     }
 }
 
-/// The smallest role in both lists (both ascending): walk the shorter one and
-/// binary-search the longer, so long holder lists of popular grants stay cheap.
+/// The smallest role in both lists (both ascending). Lists are short (a closure, the
+/// holders of one pattern), where a merge walk beats binary search; a very long
+/// holder list is binary-searched instead.
 #[inline]
 fn first_common(closure: &[RoleId], holders: &[RoleId]) -> Option<RoleId> {
     let (short, long) = if closure.len() <= holders.len() {
@@ -318,8 +319,26 @@ fn first_common(closure: &[RoleId], holders: &[RoleId]) -> Option<RoleId> {
     } else {
         (holders, closure)
     };
-    short
-        .iter()
-        .copied()
-        .find(|role| long.binary_search(role).is_ok())
+    if short.is_empty() {
+        return None;
+    }
+    if long.len() > 32 * short.len() {
+        return short
+            .iter()
+            .copied()
+            .find(|role| long.binary_search(role).is_ok());
+    }
+    let (mut a, mut b) = (short.iter().peekable(), long.iter().peekable());
+    while let (Some(&&x), Some(&&y)) = (a.peek(), b.peek()) {
+        match x.cmp(&y) {
+            core::cmp::Ordering::Less => {
+                a.next();
+            }
+            core::cmp::Ordering::Greater => {
+                b.next();
+            }
+            core::cmp::Ordering::Equal => return Some(x),
+        }
+    }
+    None
 }

@@ -120,7 +120,9 @@ impl RawPolicy<'_> {
             members.names.push_str(suffix);
             // Offsets are u32: a policy whose names outgrow them is refused, not wrapped.
             let Ok(name_end) = u32::try_from(members.names.len()) else {
-                return Err(PolicyError::NotCanonical { field: "members.suffixes" });
+                return Err(PolicyError::NotCanonical {
+                    field: "members.suffixes",
+                });
             };
             members.name_ends.push(name_end);
             members.role_ends.push(role_end as u32);
@@ -161,24 +163,52 @@ mod tests {
     }
 
     fn role(name: &str) -> Role {
-        Role { name: name.into(), description: None, parents: vec![], grants: vec!["x".into()], denies: vec![] }
+        Role {
+            name: name.into(),
+            description: None,
+            parents: vec![],
+            grants: vec!["x".into()],
+            denies: vec![],
+        }
     }
 
     fn decode(members: ForgedMembers<'_>) -> Result<Policy, PolicyError> {
-        let forged = Forged { tenant: "0b5e7f2a-8c1d-4e3f-9a6b-2c4d6e8f0a1b", roles: vec![role("a"), role("b")], members };
+        let forged = Forged {
+            tenant: "0b5e7f2a-8c1d-4e3f-9a6b-2c4d6e8f0a1b",
+            roles: vec![role("a"), role("b")],
+            members,
+        };
         let bytes = messagepack_serde::to_vec(&forged).expect("encodes");
         let raw: RawPolicy<'_> = messagepack_serde::from_slice(&bytes).expect("decodes");
         raw.validate()
     }
 
-    fn members(shared: Vec<u8>, suffixes: Vec<&str>, counts: Vec<u32>, roles: Vec<u32>) -> ForgedMembers<'_> {
-        ForgedMembers { shared, suffixes, counts, roles }
+    fn members(
+        shared: Vec<u8>,
+        suffixes: Vec<&str>,
+        counts: Vec<u32>,
+        roles: Vec<u32>,
+    ) -> ForgedMembers<'_> {
+        ForgedMembers {
+            shared,
+            suffixes,
+            counts,
+            roles,
+        }
     }
 
     #[test]
     fn front_coding_round_trips() {
-        let policy = decode(members(vec![0, 5, 4], vec!["user-1", "2", "x"], vec![1, 2, 0], vec![0, 0, 1])).expect("valid");
-        let names: Vec<&str> = (0..policy.members.len()).map(|i| policy.members.name(i)).collect();
+        let policy = decode(members(
+            vec![0, 5, 4],
+            vec!["user-1", "2", "x"],
+            vec![1, 2, 0],
+            vec![0, 0, 1],
+        ))
+        .expect("valid");
+        let names: Vec<&str> = (0..policy.members.len())
+            .map(|i| policy.members.name(i))
+            .collect();
         assert_eq!(names, ["user-1", "user-2", "userx"]);
         assert_eq!(policy.members.roles_of(1), [0, 1]);
         let again = messagepack_serde::to_vec(&policy).expect("encodes");
@@ -190,31 +220,70 @@ mod tests {
     fn forged_members_are_refused_without_panicking() {
         let cases = [
             // A shared prefix longer than the previous name.
-            (members(vec![0, 9], vec!["ab", "c"], vec![0, 0], vec![]), "NotCanonical"),
+            (
+                members(vec![0, 9], vec!["ab", "c"], vec![0, 0], vec![]),
+                "NotCanonical",
+            ),
             // The first name cannot share anything.
             (members(vec![1], vec!["a"], vec![0], vec![]), "NotCanonical"),
             // Column lengths disagree.
-            (members(vec![0], vec!["a", "b"], vec![0, 0], vec![]), "NotCanonical"),
+            (
+                members(vec![0], vec!["a", "b"], vec![0, 0], vec![]),
+                "NotCanonical",
+            ),
             // Counts claim more roles than sent, or fewer.
-            (members(vec![0], vec!["a"], vec![3], vec![0]), "NotCanonical"),
-            (members(vec![0], vec!["a"], vec![0], vec![0]), "NotCanonical"),
-            (members(vec![0], vec!["a"], vec![u32::MAX], vec![0]), "NotCanonical"),
+            (
+                members(vec![0], vec!["a"], vec![3], vec![0]),
+                "NotCanonical",
+            ),
+            (
+                members(vec![0], vec!["a"], vec![0], vec![0]),
+                "NotCanonical",
+            ),
+            (
+                members(vec![0], vec!["a"], vec![u32::MAX], vec![0]),
+                "NotCanonical",
+            ),
             // Users out of order, or repeated.
-            (members(vec![0, 0], vec!["b", "a"], vec![0, 0], vec![]), "NotCanonical"),
-            (members(vec![0, 1], vec!["a", ""], vec![0, 0], vec![]), "Duplicate"),
+            (
+                members(vec![0, 0], vec!["b", "a"], vec![0, 0], vec![]),
+                "NotCanonical",
+            ),
+            (
+                members(vec![0, 1], vec!["a", ""], vec![0, 0], vec![]),
+                "Duplicate",
+            ),
             // Role index past the table; roles of a user repeated or unsorted.
-            (members(vec![0], vec!["a"], vec![1], vec![7]), "IndexOutOfRange"),
-            (members(vec![0], vec!["a"], vec![2], vec![1, 1]), "Duplicate"),
-            (members(vec![0], vec!["a"], vec![2], vec![1, 0]), "NotCanonical"),
+            (
+                members(vec![0], vec!["a"], vec![1], vec![7]),
+                "IndexOutOfRange",
+            ),
+            (
+                members(vec![0], vec!["a"], vec![2], vec![1, 1]),
+                "Duplicate",
+            ),
+            (
+                members(vec![0], vec!["a"], vec![2], vec![1, 0]),
+                "NotCanonical",
+            ),
             // A user name that breaks the identifier rule.
-            (members(vec![0], vec!["a b"], vec![0], vec![]), "InvalidIdentifier"),
+            (
+                members(vec![0], vec!["a b"], vec![0], vec![]),
+                "InvalidIdentifier",
+            ),
             // A shared prefix cutting a multi-byte character in two.
-            (members(vec![0, 1], vec!["\u{e9}\u{e9}", "x"], vec![0, 0], vec![]), "NotCanonical"),
+            (
+                members(vec![0, 1], vec!["\u{e9}\u{e9}", "x"], vec![0, 0], vec![]),
+                "NotCanonical",
+            ),
         ];
         for (forged, expected) in cases {
             let description = alloc::format!("{:?}", forged.suffixes);
             let error = decode(forged).expect_err(&description);
-            assert!(alloc::format!("{error:?}").starts_with(expected), "{description}: {error:?}");
+            assert!(
+                alloc::format!("{error:?}").starts_with(expected),
+                "{description}: {error:?}"
+            );
         }
     }
 }
