@@ -5,6 +5,7 @@
 //! looked up from least to most specific.
 
 use alloc::boxed::Box;
+use alloc::string::String;
 use alloc::vec::Vec;
 use core::ops::Range;
 
@@ -19,6 +20,16 @@ use crate::pattern::Candidate;
 enum Kind {
     Exact = 1,
     Prefix = 2,
+    /// `*`: kept beside the table, as it matches every permission.
+    Any = 3,
+}
+
+/// A rule while the index is built: holders still in their own lists.
+struct Staged {
+    pattern: Box<str>,
+    kind: Kind,
+    grants: Vec<RoleId>,
+    denies: Vec<RoleId>,
 }
 
 /// One pattern and the roles that hold it directly (ascending ids).
@@ -44,6 +55,7 @@ pub(super) struct RuleIndex {
 impl Rule {
     /// What a permission is compared with: the pattern, or its prefix before `*`.
     fn key(&self) -> &[u8] {
+        // `key_len` is the pattern's length less its `*`, so the slice is in bounds.
         self.pattern
             .as_bytes()
             .get(..self.key_len)
@@ -54,64 +66,34 @@ impl Rule {
 impl RuleIndex {
     /// Builds the index from `(role, grants, denies)`, roles in ascending id order.
     pub(super) fn build<'a>(
-        roles: impl Iterator<
-            Item = (
-                RoleId,
-                &'a [alloc::string::String],
-                &'a [alloc::string::String],
-            ),
-        >,
+        roles: impl Iterator<Item = (RoleId, &'a [String], &'a [String])>,
     ) -> Self {
-        // Per rule: (pattern, kind, grant holders, deny holders), before flattening.
-        let mut staged: Vec<(Box<str>, Option<Kind>, Vec<RoleId>, Vec<RoleId>)> = Vec::new();
         let mut index = Self::default();
+        let mut staged: Vec<Staged> = Vec::new();
         for (role, grants, denies) in roles {
             let tagged = grants
                 .iter()
                 .map(|p| (p, false))
                 .chain(denies.iter().map(|p| (p, true)));
             for (pattern, is_deny) in tagged {
-                let (kind, key) = match Candidate::of_pattern(pattern) {
-                    Candidate::Exact(key) => (Some(Kind::Exact), key),
-                    Candidate::Prefix(key) => (Some(Kind::Prefix), key),
-                    Candidate::Any => (None, ""),
-                };
-                let found = match kind {
-                    None => index.any,
-                    Some(kind) => {
-                        let h = index.hash(kind, key.as_bytes());
-                        index
-                            .table
-                            .find(h, |&id| staged[id as usize].0.as_ref() == pattern.as_str())
-                            .copied()
+                let id = index.find_or_add(&mut staged, pattern);
+                if let Some(entry) = staged.get_mut(id as usize) {
+                    // Roles come in ascending id order, so each holder list stays sorted.
+                    if is_deny {
+                        entry.denies.push(role)
+                    } else {
+                        entry.grants.push(role)
                     }
-                };
-                let id = found.unwrap_or_else(|| {
-                    let id = staged.len() as u32;
-                    staged.push((pattern.as_str().into(), kind, Vec::new(), Vec::new()));
-                    match kind {
-                        None => index.any = Some(id),
-                        Some(kind) => {
-                            let h = index.hash(kind, key.as_bytes());
-                            let hasher = &index.hasher;
-                            index.table.insert_unique(h, id, |&other| {
-                                let (pattern, kind, ..) = &staged[other as usize];
-                                let key = pattern.strip_suffix('*').unwrap_or(pattern);
-                                hasher.hash_one((kind.unwrap_or(Kind::Exact) as u8, key.as_bytes()))
-                            });
-                        }
-                    }
-                    id
-                });
-                let entry = &mut staged[id as usize];
-                if is_deny {
-                    entry.3.push(role)
-                } else {
-                    entry.2.push(role)
                 }
             }
         }
-        for (pattern, kind, grants, denies) in staged {
+        for Staged {
+            pattern,
+            kind,
+            grants,
+            denies,
+        } in staged
+        {
             let start = index.holders.len() as u32;
             index.holders.extend(grants);
             let middle = index.holders.len() as u32;
@@ -120,13 +102,55 @@ impl RuleIndex {
             let key_len = pattern.strip_suffix('*').unwrap_or(&pattern).len();
             index.rules.push(Rule {
                 pattern,
-                kind: kind.unwrap_or(Kind::Prefix),
+                kind,
                 key_len,
                 grants: start..middle,
                 denies: middle..end,
             });
         }
         index
+    }
+
+    /// The id of `pattern`'s rule, added to the table (or as `any`) when new.
+    fn find_or_add(&mut self, staged: &mut Vec<Staged>, pattern: &str) -> u32 {
+        let (kind, key) = match Candidate::of_pattern(pattern) {
+            Candidate::Exact(key) => (Kind::Exact, key),
+            Candidate::Prefix(key) => (Kind::Prefix, key),
+            Candidate::Any => (Kind::Any, ""),
+        };
+        let next = staged.len() as u32;
+        let new = || Staged {
+            pattern: pattern.into(),
+            kind,
+            grants: Vec::new(),
+            denies: Vec::new(),
+        };
+        if kind == Kind::Any {
+            let id = *self.any.get_or_insert(next);
+            if id == next {
+                staged.push(new());
+            }
+            return id;
+        }
+        let hash = self.hash(kind, key.as_bytes());
+        if let Some(&id) = self.table.find(hash, |&id| {
+            staged
+                .get(id as usize)
+                .is_some_and(|s| &*s.pattern == pattern)
+        }) {
+            return id;
+        }
+        staged.push(new());
+        let hasher = &self.hasher;
+        self.table.insert_unique(hash, next, |&other| {
+            let rule = staged.get(other as usize);
+            let (kind, pattern) = rule.map_or((Kind::Exact, ""), |s| (s.kind, &*s.pattern));
+            hasher.hash_one((
+                kind as u8,
+                pattern.strip_suffix('*').unwrap_or(pattern).as_bytes(),
+            ))
+        });
+        next
     }
 
     /// Calls `visit` with every rule matching `permission`, least specific first.
