@@ -4,20 +4,13 @@
 //! three-level hierarchy, ~5% of rules denies), a batch of 100 checks, and snapshot
 //! size plus decode+compile time at 10k and 1M memberships.
 
-#![allow(
-    clippy::unwrap_used,
-    clippy::expect_used,
-    missing_docs,
-    reason = "benchmark code"
-)]
+#![allow(clippy::unwrap_used, clippy::expect_used, missing_docs, reason = "benchmark code")]
 
 use std::hint::black_box;
 use std::time::Duration;
 
 use criterion::{BatchSize, Criterion, criterion_group, criterion_main};
-use tessera_core::{
-    Authorizer, Entries, PolicyDocument, RoleDocument, SigningKey, Snapshot, SnapshotLoader,
-};
+use tessera_core::{Authorizer, Entries, PolicyDocument, RoleDocument, SigningKey, Snapshot, SnapshotLoader};
 
 const TENANT: &str = "0b5e7f2a-8c1d-4e3f-9a6b-2c4d6e8f0a1b";
 
@@ -54,29 +47,14 @@ fn roles(rng: &mut Rng) -> Vec<(String, RoleDocument)> {
             let grants = (0..10)
                 .map(|k| {
                     let service = (i * 7 + k * 13) % 200;
-                    if k == 9 {
-                        format!("svc{service}:*")
-                    } else {
-                        format!("svc{service}:op{k}")
-                    }
+                    if k == 9 { format!("svc{service}:*") } else { format!("svc{service}:op{k}") }
                 })
                 .collect::<std::collections::BTreeSet<_>>()
                 .into_iter()
                 .collect();
-            let denies = if i % 2 == 0 {
-                vec![format!("svc{}:op{}", rng.below(200), rng.below(10))]
-            } else {
-                vec![]
-            };
-            (
-                role_name(i),
-                RoleDocument {
-                    description: None,
-                    parents,
-                    grants,
-                    denies,
-                },
-            )
+            let denies =
+                if i % 2 == 0 { vec![format!("svc{}:op{}", rng.below(200), rng.below(10))] } else { vec![] };
+            (role_name(i), RoleDocument { description: None, parents, grants, denies })
         })
         .collect()
 }
@@ -97,11 +75,7 @@ fn policy(users: usize, per_user: usize, seed: u64) -> PolicyDocument {
             (format!("user-{u:07}"), picks)
         })
         .collect();
-    PolicyDocument {
-        tenant: TENANT.into(),
-        roles: Entries(roles),
-        members: Entries(members),
-    }
+    PolicyDocument { tenant: TENANT.into(), roles: Entries(roles), members: Entries(members) }
 }
 
 fn queries(rng: &mut Rng, users: usize, count: usize) -> Vec<(String, String)> {
@@ -120,14 +94,8 @@ fn queries(rng: &mut Rng, users: usize, count: usize) -> Vec<(String, String)> {
 fn check(c: &mut Criterion) {
     let authz = Authorizer::new(policy(100_000, 2, 1).into_policy().unwrap());
     let queries = queries(&mut Rng(7), 100_000, 4096);
-    let allowed = queries
-        .iter()
-        .filter(|(u, p)| authz.has_permission(u, p).unwrap())
-        .count();
-    println!(
-        "check mix: {allowed} of {} sample queries allowed",
-        queries.len()
-    );
+    let allowed = queries.iter().filter(|(u, p)| authz.has_permission(u, p).unwrap()).count();
+    println!("check mix: {allowed} of {} sample queries allowed", queries.len());
 
     let mut group = c.benchmark_group("check");
     let mut i = 0;
@@ -139,50 +107,28 @@ fn check(c: &mut Criterion) {
         })
     });
     // The same query over and over: everything in L1, so this is the compute cost alone.
-    let (hot_user, hot_permission) = queries
-        .iter()
-        .find(|(u, p)| authz.has_permission(u, p).unwrap())
-        .unwrap();
+    let (hot_user, hot_permission) =
+        queries.iter().find(|(u, p)| authz.has_permission(u, p).unwrap()).unwrap();
     group.bench_function("one query repeated (cache-hot)", |b| {
-        b.iter(|| {
-            black_box(
-                authz
-                    .check(black_box(hot_user), black_box(hot_permission))
-                    .unwrap(),
-            )
-        })
+        b.iter(|| black_box(authz.check(black_box(hot_user), black_box(hot_permission)).unwrap()))
     });
     let batch: Vec<String> = queries.iter().take(100).map(|(_, p)| p.clone()).collect();
     group.bench_function("batch of 100 permissions", |b| {
-        b.iter(|| {
-            black_box(
-                authz
-                    .check_many(black_box("user-0000042"), black_box(&batch))
-                    .unwrap(),
-            )
-        })
+        b.iter(|| black_box(authz.check_many(black_box("user-0000042"), black_box(&batch)).unwrap()))
     });
     group.finish();
 }
 
 fn snapshots(c: &mut Criterion) {
     let key = SigningKey::generate().unwrap();
-    let loader = SnapshotLoader::new()
-        .trust(key.verifying_key())
-        .max_bytes(1 << 30);
+    let loader = SnapshotLoader::new().trust(key.verifying_key()).max_bytes(1 << 30);
     let mut group = c.benchmark_group("snapshot");
-    group
-        .sample_size(10)
-        .measurement_time(Duration::from_secs(20));
+    group.sample_size(10).measurement_time(Duration::from_secs(20));
     for memberships in [10_000usize, 1_000_000] {
         let doc = policy(memberships / 2, 2, 3);
         let json = serde_json::to_vec(&doc).unwrap();
-        let snapshot = Snapshot {
-            revision: 1,
-            issued_at: 0,
-            expires_at: None,
-            policy: doc.into_policy().unwrap(),
-        };
+        let snapshot =
+            Snapshot { revision: 1, issued_at: 0, expires_at: None, policy: doc.into_policy().unwrap() };
         let sealed = snapshot.seal(&key).unwrap();
         println!(
             "snapshot {memberships} memberships: messagepack (signed) {} bytes, policy JSON {} bytes, ratio {:.3}",
@@ -194,11 +140,7 @@ fn snapshots(c: &mut Criterion) {
             b.iter(|| black_box(loader.load(black_box(&sealed), 0, None).unwrap()))
         });
         group.bench_function(format!("encode+sign {memberships} memberships"), |b| {
-            b.iter_batched(
-                || (),
-                |()| black_box(snapshot.seal(&key).unwrap()),
-                BatchSize::SmallInput,
-            )
+            b.iter_batched(|| (), |()| black_box(snapshot.seal(&key).unwrap()), BatchSize::SmallInput)
         });
     }
     group.finish();

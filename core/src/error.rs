@@ -143,16 +143,10 @@ impl fmt::Display for PolicyError {
         match self {
             Self::InvalidIdentifier { field, error } => write!(f, "invalid `{field}`: {error}"),
             Self::UnknownParent { role, parent } => {
-                write!(
-                    f,
-                    "role `{role}` names the undefined parent role `{parent}`"
-                )
+                write!(f, "role `{role}` names the undefined parent role `{parent}`")
             }
             Self::UnknownRole { user, role } => {
-                write!(
-                    f,
-                    "user `{user}` is a member of the undefined role `{role}`"
-                )
+                write!(f, "user `{user}` is a member of the undefined role `{role}`")
             }
             Self::Cycle { cycle } => {
                 f.write_str("role hierarchy has a cycle: ")?;
@@ -172,10 +166,7 @@ impl fmt::Display for PolicyError {
             ),
             Self::NotCanonical { field } => write!(f, "`{field}` is not in canonical form"),
             Self::IndexOutOfRange { field, index } => {
-                write!(
-                    f,
-                    "`{field}` holds the role index {index}, past the role table"
-                )
+                write!(f, "`{field}` holds the role index {index}, past the role table")
             }
             Self::Document { message } => write!(f, "policy document: {message}"),
         }
@@ -271,10 +262,7 @@ impl fmt::Display for SnapshotError {
         match self {
             Self::Truncated => f.write_str("snapshot is truncated"),
             Self::Oversized { size, limit } => {
-                write!(
-                    f,
-                    "snapshot is {size} bytes, more than the limit of {limit}"
-                )
+                write!(f, "snapshot is {size} bytes, more than the limit of {limit}")
             }
             Self::Malformed { reason } => write!(f, "snapshot is malformed: {reason}"),
             Self::UnknownKeyId { kid } => {
@@ -288,18 +276,14 @@ impl fmt::Display for SnapshotError {
             Self::UnsupportedVersion { version } => {
                 write!(f, "snapshot format version {version} is not supported")
             }
-            Self::Rollback { loaded, offered } => write!(
-                f,
-                "snapshot revision {offered} is older than the loaded revision {loaded}"
-            ),
+            Self::Rollback { loaded, offered } => {
+                write!(f, "snapshot revision {offered} is older than the loaded revision {loaded}")
+            }
             Self::Expired { expires_at, now } => {
                 write!(f, "snapshot expired at {expires_at} (now {now})")
             }
             Self::TenantMismatch { loaded, offered } => {
-                write!(
-                    f,
-                    "snapshot is for tenant `{offered}`, not the loaded tenant `{loaded}`"
-                )
+                write!(f, "snapshot is for tenant `{offered}`, not the loaded tenant `{loaded}`")
             }
             Self::InvalidPolicy(e) => write!(f, "snapshot policy is invalid: {e}"),
         }
@@ -342,9 +326,7 @@ impl fmt::Display for KeyError {
         match self {
             Self::InvalidJwk { reason } => write!(f, "invalid Ed25519 JWK: {reason}"),
             Self::KidMismatch => f.write_str("JWK `kid` does not match its thumbprint"),
-            Self::InvalidEncryptionKey => {
-                f.write_str("encryption key must be 32 bytes, base64-encoded")
-            }
+            Self::InvalidEncryptionKey => f.write_str("encryption key must be 32 bytes, base64-encoded"),
             Self::Randomness => f.write_str("the random source failed"),
         }
     }

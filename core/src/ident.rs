@@ -46,15 +46,9 @@ impl IdentifierKind {
 
     /// The kind named by [`code`](Self::code), if any.
     pub fn from_code(code: &str) -> Option<Self> {
-        [
-            Self::Role,
-            Self::User,
-            Self::Permission,
-            Self::Pattern,
-            Self::ClientKey,
-        ]
-        .into_iter()
-        .find(|kind| kind.code() == code)
+        [Self::Role, Self::User, Self::Permission, Self::Pattern, Self::ClientKey]
+            .into_iter()
+            .find(|kind| kind.code() == code)
     }
 
     /// The rule this kind of identifier must follow, as shown to users.
@@ -157,21 +151,13 @@ impl fmt::Display for IdentifierError {
         match self.violation {
             Violation::Empty => write!(f, "{kind} is empty; it must match {rule}"),
             Violation::TooLong { len, max } => {
-                write!(
-                    f,
-                    "{kind} is {len} bytes long, more than {max}; it must match {rule}"
-                )
+                write!(f, "{kind} is {len} bytes long, more than {max}; it must match {rule}")
             }
-            Violation::ForbiddenChar { ch, at } => write!(
-                f,
-                "{kind} has the character {:?} at byte {at}; it must match {rule}",
-                ch
-            ),
+            Violation::ForbiddenChar { ch, at } => {
+                write!(f, "{kind} has the character {:?} at byte {at}; it must match {rule}", ch)
+            }
             Violation::MisplacedWildcard => {
-                write!(
-                    f,
-                    "{kind} has a `*` that is not a whole last segment; it must match {rule}"
-                )
+                write!(f, "{kind} has a `*` that is not a whole last segment; it must match {rule}")
             }
             Violation::NotUuid4 => write!(f, "{kind} is not {rule}"),
         }
@@ -187,29 +173,16 @@ pub fn validate(kind: IdentifierKind, value: &str) -> Result<(), IdentifierError
         return fail(Violation::Empty);
     }
     if kind == IdentifierKind::ClientKey {
-        return if is_uuid4(value) {
-            Ok(())
-        } else {
-            fail(Violation::NotUuid4)
-        };
+        return if is_uuid4(value) { Ok(()) } else { fail(Violation::NotUuid4) };
     }
     let mask = kind.class_mask();
-    if let Some(at) = value
-        .bytes()
-        .position(|b| CLASSES[usize::from(b)] & mask == 0)
-    {
+    if let Some(at) = value.bytes().position(|b| CLASSES[usize::from(b)] & mask == 0) {
         // Every byte before `at` is ASCII, so `at` starts a character.
-        let ch = value
-            .get(at..)
-            .and_then(|rest| rest.chars().next())
-            .unwrap_or('\u{fffd}');
+        let ch = value.get(at..).and_then(|rest| rest.chars().next()).unwrap_or('\u{fffd}');
         return fail(Violation::ForbiddenChar { ch, at });
     }
     if value.len() > kind.max_len() {
-        return fail(Violation::TooLong {
-            len: value.len(),
-            max: kind.max_len(),
-        });
+        return fail(Violation::TooLong { len: value.len(), max: kind.max_len() });
     }
     if kind == IdentifierKind::Pattern && !wildcard_well_placed(value) {
         return fail(Violation::MisplacedWildcard);
@@ -248,9 +221,7 @@ static CLASSES: [u8; 256] = {
 fn wildcard_well_placed(pattern: &str) -> bool {
     match pattern.find('*') {
         None => true,
-        Some(at) => {
-            at + 1 == pattern.len() && (at == 0 || pattern.as_bytes().get(at - 1) == Some(&b':'))
-        }
+        Some(at) => at + 1 == pattern.len() && (at == 0 || pattern.as_bytes().get(at - 1) == Some(&b':')),
     }
 }
 
@@ -285,18 +256,9 @@ mod tests {
     #[test]
     fn unicode_and_control_characters_are_refused_with_position() {
         let err = validate(User, "ali\u{e9}").unwrap_err();
-        assert_eq!(
-            err.violation(),
-            Violation::ForbiddenChar {
-                ch: '\u{e9}',
-                at: 3
-            }
-        );
+        assert_eq!(err.violation(), Violation::ForbiddenChar { ch: '\u{e9}', at: 3 });
         let err = validate(Role, "a\nb").unwrap_err();
-        assert_eq!(
-            err.violation(),
-            Violation::ForbiddenChar { ch: '\n', at: 1 }
-        );
+        assert_eq!(err.violation(), Violation::ForbiddenChar { ch: '\n', at: 1 });
         assert!(err.to_string().contains("role"));
         assert!(err.to_string().contains("^[A-Za-z0-9_-]{1,64}$"));
     }
@@ -316,10 +278,7 @@ mod tests {
 
     #[test]
     fn client_keys_are_canonical_uuid4() {
-        assert_eq!(
-            validate(ClientKey, "0b5e7f2a-8c1d-4e3f-9a6b-2c4d6e8f0a1b"),
-            Ok(())
-        );
+        assert_eq!(validate(ClientKey, "0b5e7f2a-8c1d-4e3f-9a6b-2c4d6e8f0a1b"), Ok(()));
         for bad in [
             "0B5E7F2A-8C1D-4E3F-9A6B-2C4D6E8F0A1B",
             "0b5e7f2a-8c1d-1e3f-9a6b-2c4d6e8f0a1b",

@@ -39,9 +39,7 @@ impl Drop for Jwk {
 }
 
 fn invalid(reason: &str) -> KeyError {
-    KeyError::InvalidJwk {
-        reason: reason.to_string(),
-    }
+    KeyError::InvalidJwk { reason: reason.to_string() }
 }
 
 impl Jwk {
@@ -63,8 +61,7 @@ impl Jwk {
     }
 
     fn public(&self) -> Result<ed25519_dalek::VerifyingKey, KeyError> {
-        let bytes =
-            decode_32(&self.x).ok_or_else(|| invalid("`x` must be 32 bytes of base64url"))?;
+        let bytes = decode_32(&self.x).ok_or_else(|| invalid("`x` must be 32 bytes of base64url"))?;
         ed25519_dalek::VerifyingKey::from_bytes(&bytes)
             .map_err(|_| invalid("`x` is not a valid Ed25519 point"))
     }
@@ -114,13 +111,8 @@ impl SigningKey {
     /// Reads a private Ed25519 JWK (with `d`). Without a `kid`, the thumbprint is used.
     pub fn from_jwk(json: &str) -> Result<Self, KeyError> {
         let jwk = Jwk::parse(json)?;
-        let d = jwk
-            .d
-            .as_deref()
-            .ok_or_else(|| invalid("a private key needs `d`"))?;
-        let seed = Zeroizing::new(
-            decode_32(d).ok_or_else(|| invalid("`d` must be 32 bytes of base64url"))?,
-        );
+        let d = jwk.d.as_deref().ok_or_else(|| invalid("a private key needs `d`"))?;
+        let seed = Zeroizing::new(decode_32(d).ok_or_else(|| invalid("`d` must be 32 bytes of base64url"))?);
         let key = Self::from_seed(&seed, jwk.kid.clone());
         if key.key.verifying_key() != jwk.public()? {
             return Err(invalid("`x` is not the public key of `d`"));
@@ -150,10 +142,7 @@ impl SigningKey {
 
     /// The matching public key, with the same kid.
     pub fn verifying_key(&self) -> VerifyingKey {
-        VerifyingKey {
-            kid: self.kid.clone(),
-            key: self.key.verifying_key(),
-        }
+        VerifyingKey { kid: self.kid.clone(), key: self.key.verifying_key() }
     }
 
     pub(crate) fn sign(&self, message: &[u8]) -> [u8; 64] {
@@ -163,9 +152,7 @@ impl SigningKey {
 
 impl fmt::Debug for SigningKey {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("SigningKey")
-            .field("kid", &self.kid)
-            .finish_non_exhaustive()
+        f.debug_struct("SigningKey").field("kid", &self.kid).finish_non_exhaustive()
     }
 }
 
@@ -213,9 +200,7 @@ impl VerifyingKey {
         let Ok(signature) = <[u8; 64]>::try_from(signature) else {
             return false;
         };
-        self.key
-            .verify_strict(message, &Signature::from_bytes(&signature))
-            .is_ok()
+        self.key.verify_strict(message, &Signature::from_bytes(&signature)).is_ok()
     }
 }
 
@@ -229,25 +214,16 @@ impl EncryptionKey {
     /// A key from its 32 bytes and the id it is known by.
     pub fn new(kid: &str, key: [u8; 32]) -> Result<Self, KeyError> {
         check_kid(kid)?;
-        Ok(Self {
-            kid: kid.into(),
-            key: Zeroizing::new(key),
-        })
+        Ok(Self { kid: kid.into(), key: Zeroizing::new(key) })
     }
 
     /// A key from standard base64 of 32 bytes (the form of `AUTH_ENCRYPTION_KEY`), with
     /// a key id derived from it (a hash, so the id reveals nothing of the key).
     pub fn from_base64(text: &str) -> Result<Self, KeyError> {
-        let bytes = Zeroizing::new(
-            Base64::decode_vec(text.trim()).map_err(|_| KeyError::InvalidEncryptionKey)?,
-        );
-        let key: [u8; 32] = bytes
-            .as_slice()
-            .try_into()
-            .map_err(|_| KeyError::InvalidEncryptionKey)?;
-        let digest = Sha256::new_with_prefix(b"tessera encryption key id\0")
-            .chain_update(key)
-            .finalize();
+        let bytes =
+            Zeroizing::new(Base64::decode_vec(text.trim()).map_err(|_| KeyError::InvalidEncryptionKey)?);
+        let key: [u8; 32] = bytes.as_slice().try_into().map_err(|_| KeyError::InvalidEncryptionKey)?;
+        let digest = Sha256::new_with_prefix(b"tessera encryption key id\0").chain_update(key).finalize();
         let kid = format!("aes-{}", Base64UrlUnpadded::encode_string(&digest[..12]));
         Self::new(&kid, key)
     }
@@ -272,9 +248,7 @@ impl EncryptionKey {
 
 impl fmt::Debug for EncryptionKey {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("EncryptionKey")
-            .field("kid", &self.kid)
-            .finish_non_exhaustive()
+        f.debug_struct("EncryptionKey").field("kid", &self.kid).finish_non_exhaustive()
     }
 }
 
@@ -298,15 +272,9 @@ mod tests {
     #[test]
     fn public_loader_refuses_private_material_and_wrong_curves() {
         let key = SigningKey::from_seed(&[7u8; 32], None);
-        assert!(matches!(
-            VerifyingKey::from_jwk(&key.to_private_jwk()),
-            Err(KeyError::InvalidJwk { .. })
-        ));
+        assert!(matches!(VerifyingKey::from_jwk(&key.to_private_jwk()), Err(KeyError::InvalidJwk { .. })));
         let x25519 = key.verifying_key().to_jwk().replace("Ed25519", "X25519");
-        assert!(matches!(
-            VerifyingKey::from_jwk(&x25519),
-            Err(KeyError::InvalidJwk { .. })
-        ));
+        assert!(matches!(VerifyingKey::from_jwk(&x25519), Err(KeyError::InvalidJwk { .. })));
     }
 
     #[test]
@@ -320,10 +288,7 @@ mod tests {
 
     #[test]
     fn encryption_keys_must_be_32_bytes() {
-        assert_eq!(
-            EncryptionKey::from_base64("c2hvcnQ=").unwrap_err(),
-            KeyError::InvalidEncryptionKey
-        );
+        assert_eq!(EncryptionKey::from_base64("c2hvcnQ=").unwrap_err(), KeyError::InvalidEncryptionKey);
         let key = EncryptionKey::from_base64(&Base64::encode_string(&[1u8; 32])).unwrap();
         assert!(key.kid().starts_with("aes-"));
     }

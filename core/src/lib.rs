@@ -60,6 +60,6 @@ pub use ident::{IdentifierError, IdentifierKind, Violation, validate as validate
 pub use keys::{EncryptionKey, SigningKey, VerifyingKey};
 pub use policy::{Entries, MAX_DESCRIPTION_LEN, Policy, PolicyDocument, Role, RoleDocument};
 pub use snapshot::{
-    DEFAULT_MAX_SNAPSHOT_BYTES, FORMAT_VERSION, LoadedSnapshot, Snapshot, SnapshotInfo,
-    SnapshotLoader, peek_header,
+    DEFAULT_MAX_SNAPSHOT_BYTES, FORMAT_VERSION, LoadedSnapshot, Snapshot, SnapshotInfo, SnapshotLoader,
+    peek_header,
 };

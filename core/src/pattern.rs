@@ -33,10 +33,7 @@ mod tests {
     #[test]
     fn patterns_index_by_prefix() {
         assert_eq!(Candidate::of_pattern("*"), Candidate::Any);
-        assert_eq!(
-            Candidate::of_pattern("posts:*"),
-            Candidate::Prefix("posts:")
-        );
+        assert_eq!(Candidate::of_pattern("posts:*"), Candidate::Prefix("posts:"));
         assert_eq!(Candidate::of_pattern("posts"), Candidate::Exact("posts"));
     }
 }

@@ -1,11 +1,7 @@
 //! Random mutations, truncations and bit flips of valid signed envelopes are never
 //! accepted and never panic.
 
-#![allow(
-    clippy::unwrap_used,
-    clippy::expect_used,
-    reason = "test code: a failed unwrap is a failed test"
-)]
+#![allow(clippy::unwrap_used, clippy::expect_used, reason = "test code: a failed unwrap is a failed test")]
 
 use proptest::prelude::*;
 use tessera_core::{EncryptionKey, PolicyDocument, SigningKey, Snapshot, SnapshotLoader};
@@ -27,12 +23,7 @@ fn fixture() -> Fixture {
     )
     .and_then(PolicyDocument::into_policy)
     .unwrap();
-    let snapshot = Snapshot {
-        revision: 1,
-        issued_at: NOW,
-        expires_at: Some(NOW + 60),
-        policy,
-    };
+    let snapshot = Snapshot { revision: 1, issued_at: NOW, expires_at: Some(NOW + 60), policy };
     let key = SigningKey::generate().unwrap();
     let enc = EncryptionKey::new("data-1", [5; 32]).unwrap();
     Fixture {
@@ -46,40 +37,21 @@ fn fixture() -> Fixture {
 
 #[derive(Clone, Debug)]
 enum Mutation {
-    Flip {
-        at: prop::sample::Index,
-        bit: u8,
-    },
-    Truncate {
-        len: prop::sample::Index,
-    },
-    Replace {
-        at: prop::sample::Index,
-        byte: u8,
-    },
-    Insert {
-        at: prop::sample::Index,
-        bytes: Vec<u8>,
-    },
-    Remove {
-        at: prop::sample::Index,
-        count: usize,
-    },
+    Flip { at: prop::sample::Index, bit: u8 },
+    Truncate { len: prop::sample::Index },
+    Replace { at: prop::sample::Index, byte: u8 },
+    Insert { at: prop::sample::Index, bytes: Vec<u8> },
+    Remove { at: prop::sample::Index, count: usize },
 }
 
 fn mutation() -> impl Strategy<Value = Mutation> {
     prop_oneof![
         (any::<prop::sample::Index>(), 0u8..8).prop_map(|(at, bit)| Mutation::Flip { at, bit }),
         any::<prop::sample::Index>().prop_map(|len| Mutation::Truncate { len }),
-        (any::<prop::sample::Index>(), any::<u8>())
-            .prop_map(|(at, byte)| Mutation::Replace { at, byte }),
-        (
-            any::<prop::sample::Index>(),
-            prop::collection::vec(any::<u8>(), 1..8)
-        )
+        (any::<prop::sample::Index>(), any::<u8>()).prop_map(|(at, byte)| Mutation::Replace { at, byte }),
+        (any::<prop::sample::Index>(), prop::collection::vec(any::<u8>(), 1..8))
             .prop_map(|(at, bytes)| Mutation::Insert { at, bytes }),
-        (any::<prop::sample::Index>(), 1usize..8)
-            .prop_map(|(at, count)| Mutation::Remove { at, count }),
+        (any::<prop::sample::Index>(), 1usize..8).prop_map(|(at, count)| Mutation::Remove { at, count }),
     ]
 }
 

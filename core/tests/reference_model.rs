@@ -1,11 +1,7 @@
 //! The compiled authorizer against a naive reference evaluator written plainly here
 //! (sets and a graph walk), on random policies and queries.
 
-#![allow(
-    clippy::unwrap_used,
-    clippy::expect_used,
-    reason = "test code: a failed unwrap is a failed test"
-)]
+#![allow(clippy::unwrap_used, clippy::expect_used, reason = "test code: a failed unwrap is a failed test")]
 
 use std::collections::{BTreeMap, BTreeSet};
 
@@ -13,9 +9,7 @@ use proptest::prelude::*;
 use tessera_core::{Authorizer, Decision, Entries, PolicyDocument, RoleDocument};
 
 const TENANT: &str = "0b5e7f2a-8c1d-4e3f-9a6b-2c4d6e8f0a1b";
-const ROLES: [&str; 7] = [
-    "admin", "auditor", "editor", "guest", "owner", "support", "viewer",
-];
+const ROLES: [&str; 7] = ["admin", "auditor", "editor", "guest", "owner", "support", "viewer"];
 const USERS: [&str; 6] = ["alice", "bob", "carol", "dave", "erin", "frank"];
 
 /// A role as plain data: (parents, grants, denies).
@@ -64,12 +58,7 @@ impl Model {
     }
 
     /// (role, pattern) of the most specific match, ties to the first role by name.
-    fn best(
-        &self,
-        closure: &BTreeSet<String>,
-        permission: &str,
-        denies: bool,
-    ) -> Option<(String, String)> {
+    fn best(&self, closure: &BTreeSet<String>, permission: &str, denies: bool) -> Option<(String, String)> {
         let mut found: Vec<(String, String)> = Vec::new();
         for role in closure {
             let (_, grants, deny_list) = &self.roles[role];
@@ -79,18 +68,12 @@ impl Model {
                 }
             }
         }
-        found.into_iter().min_by(|a, b| {
-            Self::specificity(&b.1)
-                .cmp(&Self::specificity(&a.1))
-                .then_with(|| a.0.cmp(&b.0))
-        })
+        found
+            .into_iter()
+            .min_by(|a, b| Self::specificity(&b.1).cmp(&Self::specificity(&a.1)).then_with(|| a.0.cmp(&b.0)))
     }
 
-    fn decide(
-        &self,
-        closure: &BTreeSet<String>,
-        permission: &str,
-    ) -> (String, Option<(String, String)>) {
+    fn decide(&self, closure: &BTreeSet<String>, permission: &str) -> (String, Option<(String, String)>) {
         if let Some(hit) = self.best(closure, permission, true) {
             return ("denied".into(), Some(hit));
         }
@@ -108,10 +91,7 @@ impl Model {
     }
 
     fn patterns(&self, closure: &BTreeSet<String>) -> Vec<String> {
-        let set: BTreeSet<String> = closure
-            .iter()
-            .flat_map(|r| self.roles[r].1.iter().cloned())
-            .collect();
+        let set: BTreeSet<String> = closure.iter().flat_map(|r| self.roles[r].1.iter().cloned()).collect();
         set.into_iter().collect()
     }
 
@@ -129,22 +109,13 @@ impl Model {
                 (name.clone(), doc)
             })
             .collect();
-        let members = self
-            .members
-            .iter()
-            .map(|(u, r)| (u.clone(), r.clone()))
-            .collect();
-        PolicyDocument {
-            tenant: TENANT.into(),
-            roles: Entries(roles),
-            members: Entries(members),
-        }
+        let members = self.members.iter().map(|(u, r)| (u.clone(), r.clone())).collect();
+        PolicyDocument { tenant: TENANT.into(), roles: Entries(roles), members: Entries(members) }
     }
 }
 
 fn permission() -> impl Strategy<Value = String> {
-    prop::collection::vec(prop::sample::select(vec!["a", "b", "c"]), 1..=3)
-        .prop_map(|s| s.join(":"))
+    prop::collection::vec(prop::sample::select(vec!["a", "b", "c"]), 1..=3).prop_map(|s| s.join(":"))
 }
 
 fn pattern() -> impl Strategy<Value = String> {
@@ -156,10 +127,7 @@ fn pattern() -> impl Strategy<Value = String> {
 }
 
 fn unique(list: Vec<String>) -> Vec<String> {
-    list.into_iter()
-        .collect::<BTreeSet<_>>()
-        .into_iter()
-        .collect()
+    list.into_iter().collect::<BTreeSet<_>>().into_iter().collect()
 }
 
 /// Random DAGs: a role's parents come from roles earlier in a random order.
@@ -189,12 +157,7 @@ fn model() -> impl Strategy<Value = Model> {
                 let parents = if i == 0 {
                     Vec::new()
                 } else {
-                    unique(
-                        parents
-                            .iter()
-                            .map(|p| order[p.index(i)].to_string())
-                            .collect(),
-                    )
+                    unique(parents.iter().map(|p| order[p.index(i)].to_string()).collect())
                 };
                 roles.insert(role.to_string(), (parents, unique(grants), unique(denies)));
             }
@@ -203,12 +166,7 @@ fn model() -> impl Strategy<Value = Model> {
                 .map(|(user, picks)| {
                     (
                         user.to_string(),
-                        unique(
-                            picks
-                                .iter()
-                                .map(|p| order[p.index(order.len())].to_string())
-                                .collect(),
-                        ),
+                        unique(picks.iter().map(|p| order[p.index(order.len())].to_string()).collect()),
                     )
                 })
                 .collect();
@@ -217,10 +175,7 @@ fn model() -> impl Strategy<Value = Model> {
 }
 
 fn as_tuple(decision: Decision<'_>) -> (String, Option<(String, String)>) {
-    let hit = decision
-        .role()
-        .zip(decision.pattern())
-        .map(|(r, p)| (r.to_string(), p.to_string()));
+    let hit = decision.role().zip(decision.pattern()).map(|(r, p)| (r.to_string(), p.to_string()));
     (decision.reason().to_string(), hit)
 }
 

@@ -1,14 +1,9 @@
 //! Every refusal of the snapshot loader, each with its own error, through the public API.
 
-#![allow(
-    clippy::unwrap_used,
-    clippy::expect_used,
-    reason = "test code: a failed unwrap is a failed test"
-)]
+#![allow(clippy::unwrap_used, clippy::expect_used, reason = "test code: a failed unwrap is a failed test")]
 
 use tessera_core::{
-    EncryptionKey, Policy, PolicyDocument, SigningKey, Snapshot, SnapshotError, SnapshotLoader,
-    VerifyingKey,
+    EncryptionKey, Policy, PolicyDocument, SigningKey, Snapshot, SnapshotError, SnapshotLoader, VerifyingKey,
 };
 
 const TENANT: &str = "0b5e7f2a-8c1d-4e3f-9a6b-2c4d6e8f0a1b";
@@ -25,12 +20,7 @@ fn policy(tenant: &str) -> Policy {
 }
 
 fn snapshot(revision: u64) -> Snapshot {
-    Snapshot {
-        revision,
-        issued_at: NOW - 10,
-        expires_at: Some(NOW + 3600),
-        policy: policy(TENANT),
-    }
+    Snapshot { revision, issued_at: NOW - 10, expires_at: Some(NOW + 3600), policy: policy(TENANT) }
 }
 
 fn key() -> SigningKey {
@@ -50,18 +40,8 @@ fn a_signed_snapshot_loads_and_answers() {
     assert_eq!(loaded.info.tenant, TENANT);
     assert_eq!(loaded.info.signed_by, key.kid());
     assert_eq!(loaded.info.encrypted_with, None);
-    assert!(
-        loaded
-            .authorizer
-            .has_permission("alice", "posts:edit")
-            .unwrap()
-    );
-    assert!(
-        !loaded
-            .authorizer
-            .has_permission("alice", "posts:delete")
-            .unwrap()
-    );
+    assert!(loaded.authorizer.has_permission("alice", "posts:edit").unwrap());
+    assert!(!loaded.authorizer.has_permission("alice", "posts:delete").unwrap());
 }
 
 #[test]
@@ -72,29 +52,16 @@ fn an_encrypted_snapshot_needs_its_key() {
     // The policy is not readable in the envelope.
     assert!(!bytes.windows(5).any(|w| w == b"alice"));
     let err = loader(&key).load(&bytes, NOW, None).unwrap_err();
-    assert_eq!(
-        err,
-        SnapshotError::UnknownDecryptionKey {
-            kid: "data-1".into()
-        }
-    );
+    assert_eq!(err, SnapshotError::UnknownDecryptionKey { kid: "data-1".into() });
     let wrong = EncryptionKey::new("data-1", [43; 32]).unwrap();
-    let err = loader(&key)
-        .decrypt_with(wrong)
-        .load(&bytes, NOW, None)
-        .unwrap_err();
+    let err = loader(&key).decrypt_with(wrong).load(&bytes, NOW, None).unwrap_err();
     assert_eq!(err, SnapshotError::DecryptionFailed);
     let loaded = loader(&key)
         .decrypt_with(EncryptionKey::new("data-1", [42; 32]).unwrap())
         .load(&bytes, NOW, None)
         .unwrap();
     assert_eq!(loaded.info.encrypted_with.as_deref(), Some("data-1"));
-    assert!(
-        loaded
-            .authorizer
-            .has_permission("alice", "posts:read")
-            .unwrap()
-    );
+    assert!(loaded.authorizer.has_permission("alice", "posts:read").unwrap());
 }
 
 #[test]
@@ -104,57 +71,26 @@ fn each_refusal_has_its_own_error() {
 
     let other = SigningKey::generate().unwrap();
     let err = loader(&other).load(&bytes, NOW, None).unwrap_err();
-    assert_eq!(
-        err,
-        SnapshotError::UnknownKeyId {
-            kid: key.kid().into()
-        }
-    );
+    assert_eq!(err, SnapshotError::UnknownKeyId { kid: key.kid().into() });
     assert_eq!(err.code(), "ERR_SNAPSHOT_UNKNOWN_KEY_ID");
 
     // A different key published under the signer's kid: the signature must not verify.
-    let impostor_jwk = other
-        .verifying_key()
-        .to_jwk()
-        .replace(other.kid(), key.kid());
+    let impostor_jwk = other.verifying_key().to_jwk().replace(other.kid(), key.kid());
     let impostor = VerifyingKey::from_jwk(&impostor_jwk).unwrap();
-    let err = SnapshotLoader::new()
-        .trust(impostor)
-        .load(&bytes, NOW, None)
-        .unwrap_err();
+    let err = SnapshotLoader::new().trust(impostor).load(&bytes, NOW, None).unwrap_err();
     assert_eq!(err, SnapshotError::BadSignature);
 
     let err = loader(&key).load(&bytes, NOW + 3600, None).unwrap_err();
-    assert_eq!(
-        err,
-        SnapshotError::Expired {
-            expires_at: NOW + 3600,
-            now: NOW + 3600
-        }
-    );
+    assert_eq!(err, SnapshotError::Expired { expires_at: NOW + 3600, now: NOW + 3600 });
 
-    let err = loader(&key)
-        .max_bytes(bytes.len() - 1)
-        .load(&bytes, NOW, None)
-        .unwrap_err();
-    assert_eq!(
-        err,
-        SnapshotError::Oversized {
-            size: bytes.len(),
-            limit: bytes.len() - 1
-        }
-    );
+    let err = loader(&key).max_bytes(bytes.len() - 1).load(&bytes, NOW, None).unwrap_err();
+    assert_eq!(err, SnapshotError::Oversized { size: bytes.len(), limit: bytes.len() - 1 });
 
     assert_eq!(
-        loader(&key)
-            .load(&bytes[..bytes.len() / 2], NOW, None)
-            .unwrap_err(),
+        loader(&key).load(&bytes[..bytes.len() / 2], NOW, None).unwrap_err(),
         SnapshotError::Truncated
     );
-    assert_eq!(
-        loader(&key).load(&[], NOW, None).unwrap_err(),
-        SnapshotError::Truncated
-    );
+    assert_eq!(loader(&key).load(&[], NOW, None).unwrap_err(), SnapshotError::Truncated);
     assert!(matches!(
         loader(&key).load(b"{\"json\": true}", NOW, None),
         Err(SnapshotError::Malformed { .. })
@@ -164,36 +100,14 @@ fn each_refusal_has_its_own_error() {
     let older = snapshot(4).seal(&key).unwrap();
     assert_eq!(
         loader(&key).load(&older, NOW, Some(&current)).unwrap_err(),
-        SnapshotError::Rollback {
-            loaded: 5,
-            offered: 4
-        }
+        SnapshotError::Rollback { loaded: 5, offered: 4 }
     );
     // The same revision again is fine (a poller re-reading an unchanged snapshot).
-    assert_eq!(
-        loader(&key)
-            .load(&bytes, NOW, Some(&current))
-            .unwrap()
-            .info
-            .revision,
-        5
-    );
+    assert_eq!(loader(&key).load(&bytes, NOW, Some(&current)).unwrap().info.revision, 5);
     let newer = snapshot(6).seal(&key).unwrap();
-    assert_eq!(
-        loader(&key)
-            .load(&newer, NOW, Some(&current))
-            .unwrap()
-            .info
-            .revision,
-        6
-    );
+    assert_eq!(loader(&key).load(&newer, NOW, Some(&current)).unwrap().info.revision, 6);
 
-    let foreign = Snapshot {
-        policy: policy("1b5e7f2a-8c1d-4e3f-9a6b-2c4d6e8f0a1b"),
-        ..snapshot(9)
-    };
-    let err = loader(&key)
-        .load(&foreign.seal(&key).unwrap(), NOW, Some(&current))
-        .unwrap_err();
+    let foreign = Snapshot { policy: policy("1b5e7f2a-8c1d-4e3f-9a6b-2c4d6e8f0a1b"), ..snapshot(9) };
+    let err = loader(&key).load(&foreign.seal(&key).unwrap(), NOW, Some(&current)).unwrap_err();
     assert!(matches!(err, SnapshotError::TenantMismatch { .. }));
 }

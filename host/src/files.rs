@@ -11,10 +11,7 @@ use zeroize::Zeroizing;
 use crate::CliError;
 
 fn io(path: &Path) -> impl FnOnce(std::io::Error) -> CliError + '_ {
-    move |source| CliError::Io {
-        path: path.to_path_buf(),
-        source,
-    }
+    move |source| CliError::Io { path: path.to_path_buf(), source }
 }
 
 /// Reads any file whole.
@@ -34,12 +31,7 @@ pub fn parse_policy(text: &str) -> Result<PolicyDocument, CliError> {
     if text.trim_start().starts_with('{') {
         return Ok(PolicyDocument::from_json(text)?);
     }
-    serde_yaml_ng::from_str(text).map_err(|e| {
-        PolicyError::Document {
-            message: e.to_string(),
-        }
-        .into()
-    })
+    serde_yaml_ng::from_str(text).map_err(|e| PolicyError::Document { message: e.to_string() }.into())
 }
 
 /// A key file: a private signing key, or only the public half.
@@ -64,9 +56,8 @@ impl KeyFile {
 /// as ssh does: a leaked signing key lets anyone issue policy.
 pub fn read_key(path: &Path) -> Result<KeyFile, CliError> {
     let text = Zeroizing::new(fs::read_to_string(path).map_err(io(path))?);
-    let is_private = serde_json::from_str::<serde_json::Value>(&text)
-        .map(|v| v.get("d").is_some())
-        .unwrap_or(false);
+    let is_private =
+        serde_json::from_str::<serde_json::Value>(&text).map(|v| v.get("d").is_some()).unwrap_or(false);
     if !is_private {
         return Ok(KeyFile::Public(VerifyingKey::from_jwk(&text)?));
     }
@@ -90,10 +81,7 @@ fn check_private_mode(path: &Path) -> Result<(), CliError> {
     use std::os::unix::fs::PermissionsExt;
     let mode = fs::metadata(path).map_err(io(path))?.permissions().mode() & 0o777;
     if mode & 0o077 != 0 {
-        return Err(CliError::KeyFileTooOpen {
-            path: path.to_path_buf(),
-            mode,
-        });
+        return Err(CliError::KeyFileTooOpen { path: path.to_path_buf(), mode });
     }
     Ok(())
 }

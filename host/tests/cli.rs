@@ -1,10 +1,6 @@
 //! The `tessera` binary as a user runs it: files, exit codes, messages.
 
-#![allow(
-    clippy::unwrap_used,
-    clippy::expect_used,
-    reason = "test code: a failed unwrap is a failed test"
-)]
+#![allow(clippy::unwrap_used, clippy::expect_used, reason = "test code: a failed unwrap is a failed test")]
 
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
@@ -19,11 +15,7 @@ members:
 ";
 
 fn tessera(args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_tessera"))
-        .args(args)
-        .env_remove("AUTH_ENCRYPTION_KEY")
-        .output()
-        .unwrap()
+    Command::new(env!("CARGO_BIN_EXE_tessera")).args(args).env_remove("AUTH_ENCRYPTION_KEY").output().unwrap()
 }
 
 fn stdout(output: &Output) -> String {
@@ -62,12 +54,7 @@ fn setup() -> Setup {
         "7",
     ]);
     assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
-    Setup {
-        _dir: dir,
-        key,
-        snapshot,
-        path,
-    }
+    Setup { _dir: dir, key, snapshot, path }
 }
 
 fn s(path: &Path) -> &str {
@@ -88,11 +75,7 @@ fn generated_key_files_are_private_and_never_overwritten() {
     std::fs::set_permissions(&setup.key, std::fs::Permissions::from_mode(0o644)).unwrap();
     let out = tessera(&["keys", "public", s(&setup.key)]);
     assert_eq!(out.status.code(), Some(3));
-    assert!(
-        stderr(&out).contains("ERR_KEY_FILE_TOO_OPEN"),
-        "{}",
-        stderr(&out)
-    );
+    assert!(stderr(&out).contains("ERR_KEY_FILE_TOO_OPEN"), "{}", stderr(&out));
 }
 
 #[test]
@@ -107,15 +90,8 @@ fn public_key_has_no_private_part_and_verifies_snapshots() {
     let public = setup.path.join("public.jwk");
     std::fs::write(&public, stdout(&out)).unwrap();
 
-    let out = tessera(&[
-        "--json",
-        "snapshot",
-        "inspect",
-        s(&setup.snapshot),
-        "--key",
-        s(&public),
-        "--policy",
-    ]);
+    let out =
+        tessera(&["--json", "snapshot", "inspect", s(&setup.snapshot), "--key", s(&public), "--policy"]);
     assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
     let info: serde_json::Value = serde_json::from_str(&stdout(&out)).unwrap();
     assert_eq!(info["verified"], true);
@@ -128,30 +104,14 @@ fn public_key_has_no_private_part_and_verifies_snapshots() {
 fn check_exit_codes_and_reasons() {
     let setup = setup();
     let check = |user: &str, perm: &str| {
-        tessera(&[
-            "check",
-            "--snapshot",
-            s(&setup.snapshot),
-            "--key",
-            s(&setup.key),
-            user,
-            perm,
-        ])
+        tessera(&["check", "--snapshot", s(&setup.snapshot), "--key", s(&setup.key), user, perm])
     };
     let out = check("alice", "posts:edit");
     assert_eq!(out.status.code(), Some(0));
-    assert!(
-        stdout(&out).contains("role editor grants posts:*"),
-        "{}",
-        stdout(&out)
-    );
+    assert!(stdout(&out).contains("role editor grants posts:*"), "{}", stdout(&out));
     let out = check("alice", "posts:delete");
     assert_eq!(out.status.code(), Some(1));
-    assert!(
-        stdout(&out).contains("role editor denies posts:delete"),
-        "{}",
-        stdout(&out)
-    );
+    assert!(stdout(&out).contains("role editor denies posts:delete"), "{}", stdout(&out));
     assert_eq!(check("mallory", "posts:read").status.code(), Some(1));
     let out = check("al ice", "posts:read");
     assert_eq!(out.status.code(), Some(2));
@@ -195,36 +155,14 @@ fn tampered_or_foreign_snapshots_are_refused() {
     ]);
     assert_eq!(out.status.code(), Some(3));
     let error: serde_json::Value = serde_json::from_str(&stderr(&out)).unwrap();
-    assert!(
-        error["error"]["code"]
-            .as_str()
-            .unwrap()
-            .starts_with("ERR_SNAPSHOT_"),
-        "{error}"
-    );
+    assert!(error["error"]["code"].as_str().unwrap().starts_with("ERR_SNAPSHOT_"), "{error}");
 
     let other = setup.path.join("other.jwk");
-    assert_eq!(
-        tessera(&["keys", "generate", "--out", s(&other)])
-            .status
-            .code(),
-        Some(0)
-    );
-    let out = tessera(&[
-        "check",
-        "--snapshot",
-        s(&setup.snapshot),
-        "--key",
-        s(&other),
-        "alice",
-        "posts:read",
-    ]);
+    assert_eq!(tessera(&["keys", "generate", "--out", s(&other)]).status.code(), Some(0));
+    let out =
+        tessera(&["check", "--snapshot", s(&setup.snapshot), "--key", s(&other), "alice", "posts:read"]);
     assert_eq!(out.status.code(), Some(3));
-    assert!(
-        stderr(&out).contains("ERR_SNAPSHOT_UNKNOWN_KEY_ID"),
-        "{}",
-        stderr(&out)
-    );
+    assert!(stderr(&out).contains("ERR_SNAPSHOT_UNKNOWN_KEY_ID"), "{}", stderr(&out));
 }
 
 #[test]
@@ -256,21 +194,10 @@ fn bad_policy_files_name_the_problem_and_write_nothing() {
         let policy = setup.path.join(name);
         std::fs::write(&policy, text).unwrap();
         let out_file = setup.path.join(format!("{name}.snapshot"));
-        let out = tessera(&[
-            "snapshot",
-            "build",
-            s(&policy),
-            "--key",
-            s(&setup.key),
-            "--out",
-            s(&out_file),
-        ]);
+        let out = tessera(&["snapshot", "build", s(&policy), "--key", s(&setup.key), "--out", s(&out_file)]);
         assert_eq!(out.status.code(), Some(3), "{name}");
         assert!(stderr(&out).contains(expected), "{name}: {}", stderr(&out));
-        assert!(
-            !out_file.exists(),
-            "{name}: a refused policy must write no snapshot"
-        );
+        assert!(!out_file.exists(), "{name}: a refused policy must write no snapshot");
     }
 }
 
@@ -289,53 +216,18 @@ fn encrypted_snapshots_need_the_data_key() {
         cmd.output().unwrap()
     };
     let out = run(
-        &[
-            "snapshot",
-            "build",
-            s(&policy),
-            "--key",
-            s(&setup.key),
-            "--out",
-            s(&encrypted),
-            "--encrypt",
-        ],
+        &["snapshot", "build", s(&policy), "--key", s(&setup.key), "--out", s(&encrypted), "--encrypt"],
         None,
     );
-    assert_eq!(
-        out.status.code(),
-        Some(2),
-        "no key is a usage error: {}",
-        stderr(&out)
-    );
+    assert_eq!(out.status.code(), Some(2), "no key is a usage error: {}", stderr(&out));
     let out = run(
-        &[
-            "snapshot",
-            "build",
-            s(&policy),
-            "--key",
-            s(&setup.key),
-            "--out",
-            s(&encrypted),
-            "--encrypt",
-        ],
+        &["snapshot", "build", s(&policy), "--key", s(&setup.key), "--out", s(&encrypted), "--encrypt"],
         Some(key),
     );
     assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
-    let check = [
-        "check",
-        "--snapshot",
-        s(&encrypted),
-        "--key",
-        s(&setup.key),
-        "alice",
-        "posts:read",
-    ];
+    let check = ["check", "--snapshot", s(&encrypted), "--key", s(&setup.key), "alice", "posts:read"];
     let out = run(&check, None);
-    assert!(
-        stderr(&out).contains("ERR_SNAPSHOT_UNKNOWN_DECRYPTION_KEY"),
-        "{}",
-        stderr(&out)
-    );
+    assert!(stderr(&out).contains("ERR_SNAPSHOT_UNKNOWN_DECRYPTION_KEY"), "{}", stderr(&out));
     assert_eq!(run(&check, Some(key)).status.code(), Some(0));
 }
 
@@ -343,19 +235,7 @@ fn encrypted_snapshots_need_the_data_key() {
 fn usage_errors_exit_2() {
     assert_eq!(tessera(&["check"]).status.code(), Some(2));
     assert_eq!(
-        tessera(&[
-            "snapshot",
-            "build",
-            "x",
-            "--key",
-            "k",
-            "--out",
-            "o",
-            "--ttl",
-            "5 minutes"
-        ])
-        .status
-        .code(),
+        tessera(&["snapshot", "build", "x", "--key", "k", "--out", "o", "--ttl", "5 minutes"]).status.code(),
         Some(2)
     );
     let help = tessera(&["snapshot", "build", "--help"]);
@@ -366,11 +246,7 @@ fn usage_errors_exit_2() {
 #[test]
 fn the_walkthrough_example_runs() {
     let script = Path::new(env!("CARGO_MANIFEST_DIR")).join("../examples/cli-walkthrough/run.sh");
-    let out = Command::new("bash")
-        .arg(script)
-        .arg(env!("CARGO_BIN_EXE_tessera"))
-        .output()
-        .unwrap();
+    let out = Command::new("bash").arg(script).arg(env!("CARGO_BIN_EXE_tessera")).output().unwrap();
     assert!(out.status.success(), "{}\n{}", stdout(&out), stderr(&out));
     assert!(stdout(&out).contains("walkthrough complete"));
 }

@@ -3,10 +3,7 @@
 //! [`run_all`] feeds it every vector under `tests/vectors/` and reports each
 //! disagreement. The vector format is documented in `tests/vectors/README.md`.
 
-#![expect(
-    clippy::expect_used,
-    reason = "a test harness: a missing vector folder must stop the run loudly"
-)]
+#![expect(clippy::expect_used, reason = "a test harness: a missing vector folder must stop the run loudly")]
 
 use std::fmt;
 use std::path::{Path, PathBuf};
@@ -163,11 +160,7 @@ pub struct Failure {
 
 impl fmt::Display for Failure {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(
-            f,
-            "{}: expected {}, got {}",
-            self.location, self.expected, self.got
-        )
+        write!(f, "{}: expected {}, got {}", self.location, self.expected, self.got)
     }
 }
 
@@ -186,8 +179,7 @@ pub fn vectors_dir() -> PathBuf {
 }
 
 fn read_json<T: for<'de> Deserialize<'de>>(path: &Path) -> T {
-    let text =
-        std::fs::read_to_string(path).unwrap_or_else(|e| panic!("reading {}: {e}", path.display()));
+    let text = std::fs::read_to_string(path).unwrap_or_else(|e| panic!("reading {}: {e}", path.display()));
     serde_json::from_str(&text).unwrap_or_else(|e| panic!("parsing {}: {e}", path.display()))
 }
 
@@ -211,10 +203,7 @@ pub fn run_all(engine: &mut dyn Engine) -> Report {
     files.sort();
     for path in files {
         let vector: PolicyVector = read_json(&path);
-        let file = path
-            .file_name()
-            .map(|n| n.to_string_lossy().into_owned())
-            .unwrap_or_default();
+        let file = path.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
         if let Err(refusal) = engine.load(&vector.policy.to_string()) {
             report.cases += vector.cases.len();
             report.failures.push(Failure {
@@ -274,11 +263,7 @@ pub fn run_all(engine: &mut dyn Engine) -> Report {
         if !ok {
             report.failures.push(Failure {
                 location: format!("identifiers.json {} {:?}", vector.kind, vector.value),
-                expected: if vector.valid {
-                    "valid".into()
-                } else {
-                    format!("{:?}", vector.violation)
-                },
+                expected: if vector.valid { "valid".into() } else { format!("{:?}", vector.violation) },
                 got: format!("{got:?}"),
             });
         }

@@ -1,10 +1,6 @@
 //! The whole vector suite through the native core.
 
-#![allow(
-    clippy::unwrap_used,
-    clippy::expect_used,
-    reason = "test code: a failed unwrap is a failed test"
-)]
+#![allow(clippy::unwrap_used, clippy::expect_used, reason = "test code: a failed unwrap is a failed test")]
 
 use serde_json::{Value, json};
 use tessera_conformance::{Engine, Query, Refusal, run_all};
@@ -16,10 +12,7 @@ struct Native {
 }
 
 fn refusal(error: IdentifierError) -> Refusal {
-    Refusal {
-        code: error.code().into(),
-        violation: Some(error.violation().code().into()),
-    }
+    Refusal { code: error.code().into(), violation: Some(error.violation().code().into()) }
 }
 
 fn decision(d: Decision<'_>) -> Value {
@@ -35,31 +28,21 @@ impl Engine for Native {
     fn load(&mut self, policy_json: &str) -> Result<(), Refusal> {
         let policy = PolicyDocument::from_json(policy_json)
             .and_then(PolicyDocument::into_policy)
-            .map_err(|e| Refusal {
-                code: e.code().into(),
-                violation: None,
-            })?;
+            .map_err(|e| Refusal { code: e.code().into(), violation: None })?;
         self.authz = Some(Authorizer::new(policy));
         Ok(())
     }
 
     fn query(&mut self, query: &Query) -> Result<Value, Refusal> {
-        let authz = self
-            .authz
-            .as_ref()
-            .expect("a policy is loaded before queries");
+        let authz = self.authz.as_ref().expect("a policy is loaded before queries");
         let list = |r: Result<Vec<&str>, IdentifierError>| r.map(|l| json!(l)).map_err(refusal);
         match query {
-            Query::Check { user, permission } => {
-                authz.check(user, permission).map(decision).map_err(refusal)
-            }
+            Query::Check { user, permission } => authz.check(user, permission).map(decision).map_err(refusal),
             Query::CheckMany { user, permissions } => authz
                 .check_many(user, permissions)
                 .map(|ds| json!(ds.iter().map(Decision::allowed).collect::<Vec<_>>()))
                 .map_err(refusal),
-            Query::HasRole { user, role } => {
-                authz.has_role(user, role).map(Value::from).map_err(refusal)
-            }
+            Query::HasRole { user, role } => authz.has_role(user, role).map(Value::from).map_err(refusal),
             Query::UserRoles { user } => list(authz.user_roles(user)),
             Query::UserPermissions { user } => list(authz.user_permissions(user)),
             Query::RolePermissions { role } => list(authz.role_permissions(role)),
@@ -82,12 +65,7 @@ fn native_core_passes_every_vector() {
     for failure in &report.failures {
         eprintln!("{failure}");
     }
-    assert!(
-        report.failures.is_empty(),
-        "{} of {} vector cases failed",
-        report.failures.len(),
-        report.cases
-    );
+    assert!(report.failures.is_empty(), "{} of {} vector cases failed", report.failures.len(), report.cases);
     // The suite must not shrink silently.
     assert!(report.cases >= 200, "only {} vector cases", report.cases);
     println!("{} vector cases passed", report.cases);

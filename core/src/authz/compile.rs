@@ -7,22 +7,15 @@ use core::hash::BuildHasher;
 use hashbrown::{DefaultHashBuilder, HashMap, HashTable};
 
 use super::rules::RuleIndex;
-use super::{Authorizer, CompiledRole, Group, RoleId, Span};
+use super::{Authorizer, CompiledRole, Group, RoleId, RoleSet, Span};
 use crate::policy::{Policy, Role};
 
 pub(super) fn compile(policy: Policy) -> Authorizer {
-    let Policy {
-        tenant,
-        roles,
-        members,
-    } = policy;
+    let Policy { tenant, roles, members } = policy;
     let mut role_lists: Vec<RoleId> = Vec::new();
     let closures = role_closures(&roles, &mut role_lists);
-    let rules = RuleIndex::build(
-        (0..)
-            .zip(&roles)
-            .map(|(id, r)| (id, r.grants.as_slice(), r.denies.as_slice())),
-    );
+    let rules =
+        RuleIndex::build((0..).zip(&roles).map(|(id, r)| (id, r.grants.as_slice(), r.denies.as_slice())));
 
     // Users sharing a set of direct roles share one group, compiled once.
     let hasher = DefaultHashBuilder::default();
@@ -37,8 +30,7 @@ pub(super) fn compile(policy: Policy) -> Authorizer {
                 scratch.clear();
                 for &role in direct {
                     if let Some(span) = closures.get(role as usize) {
-                        scratch
-                            .extend_from_slice(&role_lists[span.start as usize..span.end as usize]);
+                        scratch.extend_from_slice(&role_lists[span.start as usize..span.end as usize]);
                     }
                 }
                 scratch.sort_unstable();
@@ -55,10 +47,7 @@ pub(super) fn compile(policy: Policy) -> Authorizer {
         }
     }
 
-    let role_ids = (0..)
-        .zip(&roles)
-        .map(|(id, role)| (role.name.as_str().into(), id))
-        .collect();
+    let role_ids = (0..).zip(&roles).map(|(id, role)| (role.name.as_str().into(), id)).collect();
     let roles = roles
         .into_iter()
         .zip(closures)
@@ -86,10 +75,7 @@ pub(super) fn compile(policy: Policy) -> Authorizer {
 fn push_list(lists: &mut Vec<RoleId>, roles: &[RoleId]) -> Span {
     let start = lists.len() as u32;
     lists.extend_from_slice(roles);
-    Span {
-        start,
-        end: lists.len() as u32,
-    }
+    Span { start, end: lists.len() as u32, mask: RoleSet::new(roles).mask }
 }
 
 /// closure(r) = {r} ∪ closure(parents of r), computed once per role in an order
@@ -107,12 +93,7 @@ fn role_closures(roles: &[Role], lists: &mut Vec<RoleId>) -> Vec<Span> {
             }
             let parents = &roles[role].parents;
             let pending = stack.len();
-            stack.extend(
-                parents
-                    .iter()
-                    .map(|&p| p as usize)
-                    .filter(|&p| closures[p].is_none()),
-            );
+            stack.extend(parents.iter().map(|&p| p as usize).filter(|&p| closures[p].is_none()));
             if stack.len() > pending {
                 continue;
             }
@@ -129,8 +110,5 @@ fn role_closures(roles: &[Role], lists: &mut Vec<RoleId>) -> Vec<Span> {
             stack.pop();
         }
     }
-    closures
-        .into_iter()
-        .map(|c| c.unwrap_or(Span { start: 0, end: 0 }))
-        .collect()
+    closures.into_iter().map(|c| c.unwrap_or(Span { start: 0, end: 0, mask: 0 })).collect()
 }

@@ -55,11 +55,56 @@ struct Group {
     closure: Span,
 }
 
-/// A range of `role_lists`, as two u32 to keep groups small.
+/// A range of `role_lists`, with the [`RoleSet`] mask of the roles in it.
 #[derive(Clone, Copy)]
 struct Span {
     start: u32,
     end: u32,
+    mask: u64,
+}
+
+/// Roles in ascending order, with a 64-bit summary (bit `id % 64` per role) that
+/// proves most pairs of sets disjoint without walking them.
+#[derive(Clone, Copy)]
+struct RoleSet<'a> {
+    roles: &'a [RoleId],
+    mask: u64,
+}
+
+impl<'a> RoleSet<'a> {
+    fn new(roles: &'a [RoleId]) -> Self {
+        Self { roles, mask: roles.iter().fold(0, |mask, &role| mask | 1 << (role % 64)) }
+    }
+
+    /// The smallest role in both sets. Sets are short (a closure, the holders of one
+    /// pattern), where a merge walk beats binary search; a very long set is
+    /// binary-searched instead.
+    #[inline]
+    fn first_common(self, other: RoleSet<'_>) -> Option<RoleId> {
+        if self.mask & other.mask == 0 {
+            return None;
+        }
+        let (short, long) = if self.roles.len() <= other.roles.len() {
+            (self.roles, other.roles)
+        } else {
+            (other.roles, self.roles)
+        };
+        if long.len() > 32 * short.len() {
+            return short.iter().copied().find(|role| long.binary_search(role).is_ok());
+        }
+        let (mut i, mut j) = (0, 0);
+        while let (Some(&x), Some(&y)) = (short.get(i), long.get(j)) {
+            if x == y {
+                return Some(x);
+            }
+            if x < y {
+                i += 1;
+            } else {
+                j += 1;
+            }
+        }
+        None
+    }
 }
 
 impl Authorizer {
@@ -77,15 +122,11 @@ impl Authorizer {
     ///
     /// Unknown users and permissions are denied, not errors; identifiers that break
     /// their rule are errors, never a silent deny.
-    pub fn check<'a>(
-        &'a self,
-        user: &str,
-        permission: &str,
-    ) -> Result<Decision<'a>, IdentifierError> {
+    pub fn check<'a>(&'a self, user: &str, permission: &str) -> Result<Decision<'a>, IdentifierError> {
         ident::validate(IdentifierKind::User, user)?;
         ident::validate(IdentifierKind::Permission, permission)?;
         Ok(match self.group_of(user) {
-            Some(group) => self.decide(self.list(group.closure), permission),
+            Some(group) => self.decide(self.set(group.closure), permission),
             None => Decision::UnknownUser,
         })
     }
@@ -104,7 +145,7 @@ impl Authorizer {
         Ok(permissions
             .iter()
             .map(|p| match group {
-                Some(group) => self.decide(self.list(group.closure), p.as_ref()),
+                Some(group) => self.decide(self.set(group.closure), p.as_ref()),
                 None => Decision::UnknownUser,
             })
             .collect())
@@ -128,46 +169,31 @@ impl Authorizer {
     /// The user's direct roles, sorted.
     pub fn user_roles(&self, user: &str) -> Result<Vec<&str>, IdentifierError> {
         ident::validate(IdentifierKind::User, user)?;
-        Ok(self
-            .group_of(user)
-            .map(|g| self.role_names(self.list(g.direct)))
-            .unwrap_or_default())
+        Ok(self.group_of(user).map(|g| self.role_names(self.list(g.direct))).unwrap_or_default())
     }
 
     /// The grant patterns in effect for the user (through the closure), sorted.
     pub fn user_permissions(&self, user: &str) -> Result<Vec<&str>, IdentifierError> {
         ident::validate(IdentifierKind::User, user)?;
-        Ok(self
-            .group_of(user)
-            .map(|g| self.patterns(g.closure, |r| &r.grants))
-            .unwrap_or_default())
+        Ok(self.group_of(user).map(|g| self.patterns(g.closure, |r| &r.grants)).unwrap_or_default())
     }
 
     /// The deny patterns in effect for the user (through the closure), sorted.
     pub fn user_denies(&self, user: &str) -> Result<Vec<&str>, IdentifierError> {
         ident::validate(IdentifierKind::User, user)?;
-        Ok(self
-            .group_of(user)
-            .map(|g| self.patterns(g.closure, |r| &r.denies))
-            .unwrap_or_default())
+        Ok(self.group_of(user).map(|g| self.patterns(g.closure, |r| &r.denies)).unwrap_or_default())
     }
 
     /// The grant patterns in effect for the role (its own and inherited), sorted.
     pub fn role_permissions(&self, role: &str) -> Result<Vec<&str>, IdentifierError> {
         ident::validate(IdentifierKind::Role, role)?;
-        Ok(self
-            .role(role)
-            .map(|r| self.patterns(r.closure, |r| &r.grants))
-            .unwrap_or_default())
+        Ok(self.role(role).map(|r| self.patterns(r.closure, |r| &r.grants)).unwrap_or_default())
     }
 
     /// The deny patterns in effect for the role (its own and inherited), sorted.
     pub fn role_denies(&self, role: &str) -> Result<Vec<&str>, IdentifierError> {
         ident::validate(IdentifierKind::Role, role)?;
-        Ok(self
-            .role(role)
-            .map(|r| self.patterns(r.closure, |r| &r.denies))
-            .unwrap_or_default())
+        Ok(self.role(role).map(|r| self.patterns(r.closure, |r| &r.denies)).unwrap_or_default())
     }
 
     /// The role's direct members, sorted.
@@ -188,7 +214,7 @@ impl Authorizer {
         Ok(self
             .roles
             .iter()
-            .filter(|role| self.decide(self.list(role.closure), permission).allowed())
+            .filter(|role| self.decide(self.set(role.closure), permission).allowed())
             .map(|role| role.name.as_str())
             .collect())
     }
@@ -196,11 +222,8 @@ impl Authorizer {
     /// Users for whom `check(user, permission)` is allowed, sorted.
     pub fn which_users_can(&self, permission: &str) -> Result<Vec<&str>, IdentifierError> {
         ident::validate(IdentifierKind::Permission, permission)?;
-        let allowed: Vec<bool> = self
-            .groups
-            .iter()
-            .map(|g| self.decide(self.list(g.closure), permission).allowed())
-            .collect();
+        let allowed: Vec<bool> =
+            self.groups.iter().map(|g| self.decide(self.set(g.closure), permission).allowed()).collect();
         let mut users = Vec::new();
         self.user_index.iter().for_each(|&(user, group)| {
             if allowed.get(group as usize).copied().unwrap_or(false) {
@@ -208,10 +231,7 @@ impl Authorizer {
             }
         });
         users.sort_unstable();
-        Ok(users
-            .into_iter()
-            .map(|u| self.members.name(u as usize))
-            .collect())
+        Ok(users.into_iter().map(|u| self.members.name(u as usize)).collect())
     }
 
     /// Every role, sorted.
@@ -227,27 +247,23 @@ impl Authorizer {
     /// A deny beats any grant; each reason names the most specific matching pattern
     /// and, among roles holding it, the first by name (ids follow name order).
     #[inline]
-    fn decide<'a>(&'a self, closure: &[RoleId], permission: &str) -> Decision<'a> {
+    fn decide<'a>(&'a self, closure: RoleSet<'_>, permission: &str) -> Decision<'a> {
         let mut denied = None;
         let mut granted = None;
         // Matches come least specific first, so a later hit replaces an earlier one.
         self.rules.for_each_match(permission, |rule| {
-            if let Some(role) = first_common(closure, self.rules.denies(rule)) {
+            if let Some(role) = closure.first_common(self.rules.denies(rule)) {
                 denied = Some((role, rule));
             }
-            if let Some(role) = first_common(closure, self.rules.grants(rule)) {
+            if let Some(role) = closure.first_common(self.rules.grants(rule)) {
                 granted = Some((role, rule));
             }
         });
         match (denied, granted) {
-            (Some((role, rule)), _) => Decision::Denied {
-                role: self.role_name(role),
-                deny: &rule.pattern,
-            },
-            (None, Some((role, rule))) => Decision::Granted {
-                role: self.role_name(role),
-                grant: &rule.pattern,
-            },
+            (Some((role, rule)), _) => Decision::Denied { role: self.role_name(role), deny: &rule.pattern },
+            (None, Some((role, rule))) => {
+                Decision::Granted { role: self.role_name(role), grant: &rule.pattern }
+            }
             (None, None) => Decision::NoMatchingGrant,
         }
     }
@@ -255,23 +271,22 @@ impl Authorizer {
     #[inline]
     fn group_of(&self, user: &str) -> Option<&Group> {
         let hash = self.hasher.hash_one(user);
-        let &(_, group) = self
-            .user_index
-            .find(hash, |&(u, _)| self.members.name(u as usize) == user)?;
+        let &(_, group) = self.user_index.find(hash, |&(u, _)| self.members.name(u as usize) == user)?;
         self.groups.get(group as usize)
     }
 
     #[inline]
+    fn set(&self, span: Span) -> RoleSet<'_> {
+        RoleSet { roles: self.list(span), mask: span.mask }
+    }
+
+    #[inline]
     fn list(&self, span: Span) -> &[RoleId] {
-        self.role_lists
-            .get(span.start as usize..span.end as usize)
-            .unwrap_or_default()
+        self.role_lists.get(span.start as usize..span.end as usize).unwrap_or_default()
     }
 
     fn role(&self, name: &str) -> Option<&CompiledRole> {
-        self.role_ids
-            .get(name)
-            .and_then(|&id| self.roles.get(id as usize))
+        self.role_ids.get(name).and_then(|&id| self.roles.get(id as usize))
     }
 
     fn role_name(&self, id: RoleId) -> &str {
@@ -307,38 +322,4 @@ impl core::fmt::Debug for Authorizer {
             .field("users", &self.members.len())
             .finish_non_exhaustive()
     }
-}
-
-/// The smallest role in both lists (both ascending). Lists are short (a closure, the
-/// holders of one pattern), where a merge walk beats binary search; a very long
-/// holder list is binary-searched instead.
-#[inline]
-fn first_common(closure: &[RoleId], holders: &[RoleId]) -> Option<RoleId> {
-    let (short, long) = if closure.len() <= holders.len() {
-        (closure, holders)
-    } else {
-        (holders, closure)
-    };
-    if short.is_empty() {
-        return None;
-    }
-    if long.len() > 32 * short.len() {
-        return short
-            .iter()
-            .copied()
-            .find(|role| long.binary_search(role).is_ok());
-    }
-    let (mut a, mut b) = (short.iter().peekable(), long.iter().peekable());
-    while let (Some(&&x), Some(&&y)) = (a.peek(), b.peek()) {
-        match x.cmp(&y) {
-            core::cmp::Ordering::Less => {
-                a.next();
-            }
-            core::cmp::Ordering::Greater => {
-                b.next();
-            }
-            core::cmp::Ordering::Equal => return Some(x),
-        }
-    }
-    None
 }

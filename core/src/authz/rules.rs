@@ -13,7 +13,7 @@ use core::hash::BuildHasher;
 
 use hashbrown::{DefaultHashBuilder, HashTable};
 
-use super::RoleId;
+use super::{RoleId, RoleSet};
 use crate::pattern::Candidate;
 
 #[derive(Clone, Copy, PartialEq, Eq)]
@@ -39,7 +39,11 @@ pub(super) struct Rule {
     /// Length of the part compared with permissions (the pattern without its `*`).
     key_len: usize,
     grants: Range<u32>,
+    grant_mask: u64,
     denies: Range<u32>,
+    deny_mask: u64,
+    /// For an exact rule: the prefix rules matching it, shortest first, in `chains`.
+    chain: Range<u32>,
 }
 
 /// The pattern index of one policy.
@@ -50,65 +54,78 @@ pub(super) struct RuleIndex {
     any: Option<u32>,
     rules: Vec<Rule>,
     holders: Vec<RoleId>,
+    chains: Vec<u32>,
 }
 
 impl Rule {
     /// What a permission is compared with: the pattern, or its prefix before `*`.
     fn key(&self) -> &[u8] {
         // `key_len` is the pattern's length less its `*`, so the slice is in bounds.
-        self.pattern
-            .as_bytes()
-            .get(..self.key_len)
-            .unwrap_or_default()
+        self.pattern.as_bytes().get(..self.key_len).unwrap_or_default()
     }
 }
 
 impl RuleIndex {
     /// Builds the index from `(role, grants, denies)`, roles in ascending id order.
-    pub(super) fn build<'a>(
-        roles: impl Iterator<Item = (RoleId, &'a [String], &'a [String])>,
-    ) -> Self {
+    pub(super) fn build<'a>(roles: impl Iterator<Item = (RoleId, &'a [String], &'a [String])>) -> Self {
         let mut index = Self::default();
         let mut staged: Vec<Staged> = Vec::new();
         for (role, grants, denies) in roles {
-            let tagged = grants
-                .iter()
-                .map(|p| (p, false))
-                .chain(denies.iter().map(|p| (p, true)));
+            let tagged = grants.iter().map(|p| (p, false)).chain(denies.iter().map(|p| (p, true)));
             for (pattern, is_deny) in tagged {
                 let id = index.find_or_add(&mut staged, pattern);
                 if let Some(entry) = staged.get_mut(id as usize) {
                     // Roles come in ascending id order, so each holder list stays sorted.
-                    if is_deny {
-                        entry.denies.push(role)
-                    } else {
-                        entry.grants.push(role)
-                    }
+                    if is_deny { entry.denies.push(role) } else { entry.grants.push(role) }
                 }
             }
         }
-        for Staged {
-            pattern,
-            kind,
-            grants,
-            denies,
-        } in staged
-        {
+        for Staged { pattern, kind, grants, denies } in staged {
             let start = index.holders.len() as u32;
-            index.holders.extend(grants);
+            index.holders.extend_from_slice(&grants);
             let middle = index.holders.len() as u32;
-            index.holders.extend(denies);
+            index.holders.extend_from_slice(&denies);
             let end = index.holders.len() as u32;
             let key_len = pattern.strip_suffix('*').unwrap_or(&pattern).len();
+            let (grant_mask, deny_mask) = (RoleSet::new(&grants).mask, RoleSet::new(&denies).mask);
             index.rules.push(Rule {
                 pattern,
                 kind,
                 key_len,
                 grants: start..middle,
+                grant_mask,
                 denies: middle..end,
+                deny_mask,
+                chain: 0..0,
             });
         }
+        index.link_chains();
         index
+    }
+
+    /// Records, for each exact rule, the prefix rules that match its name (shortest
+    /// first), so a check finds them all with one lookup.
+    fn link_chains(&mut self) {
+        let mut chains = Vec::new();
+        let mut spans = Vec::with_capacity(self.rules.len());
+        for rule in &self.rules {
+            let start = chains.len() as u32;
+            if rule.kind == Kind::Exact {
+                let key = rule.pattern.as_bytes();
+                for (i, &byte) in key.iter().enumerate() {
+                    if byte == b':'
+                        && let Some(id) = self.find_id(Kind::Prefix, &key[..=i])
+                    {
+                        chains.push(id);
+                    }
+                }
+            }
+            spans.push(start..chains.len() as u32);
+        }
+        for (rule, span) in self.rules.iter_mut().zip(spans) {
+            rule.chain = span;
+        }
+        self.chains = chains;
     }
 
     /// The id of `pattern`'s rule, added to the table (or as `any`) when new.
@@ -119,12 +136,7 @@ impl RuleIndex {
             Candidate::Any => (Kind::Any, ""),
         };
         let next = staged.len() as u32;
-        let new = || Staged {
-            pattern: pattern.into(),
-            kind,
-            grants: Vec::new(),
-            denies: Vec::new(),
-        };
+        let new = || Staged { pattern: pattern.into(), kind, grants: Vec::new(), denies: Vec::new() };
         if kind == Kind::Any {
             let id = *self.any.get_or_insert(next);
             if id == next {
@@ -133,11 +145,9 @@ impl RuleIndex {
             return id;
         }
         let hash = self.hash(kind, key.as_bytes());
-        if let Some(&id) = self.table.find(hash, |&id| {
-            staged
-                .get(id as usize)
-                .is_some_and(|s| &*s.pattern == pattern)
-        }) {
+        if let Some(&id) =
+            self.table.find(hash, |&id| staged.get(id as usize).is_some_and(|s| &*s.pattern == pattern))
+        {
             return id;
         }
         staged.push(new());
@@ -145,10 +155,7 @@ impl RuleIndex {
         self.table.insert_unique(hash, next, |&other| {
             let rule = staged.get(other as usize);
             let (kind, pattern) = rule.map_or((Kind::Exact, ""), |s| (s.kind, &*s.pattern));
-            hasher.hash_one((
-                kind as u8,
-                pattern.strip_suffix('*').unwrap_or(pattern).as_bytes(),
-            ))
+            hasher.hash_one((kind as u8, pattern.strip_suffix('*').unwrap_or(pattern).as_bytes()))
         });
         next
     }
@@ -163,12 +170,26 @@ impl RuleIndex {
             return;
         }
         let bytes = permission.as_bytes();
+        // A permission granted or denied by name carries its matching wildcards with
+        // it: one lookup instead of one per segment.
+        if let Some(exact) = self.find(Kind::Exact, bytes) {
+            for id in
+                self.chains.get(exact.chain.start as usize..exact.chain.end as usize).unwrap_or_default()
+            {
+                if let Some(rule) = self.rules.get(*id as usize) {
+                    visit(rule);
+                }
+            }
+            visit(exact);
+            return;
+        }
         for (i, &byte) in bytes.iter().enumerate() {
-            if byte == b':' {
-                self.probe(Kind::Prefix, &bytes[..=i], &mut visit);
+            if byte == b':'
+                && let Some(rule) = self.find(Kind::Prefix, &bytes[..=i])
+            {
+                visit(rule);
             }
         }
-        self.probe(Kind::Exact, bytes, &mut visit);
     }
 
     fn hash(&self, kind: Kind, key: &[u8]) -> u64 {
@@ -176,28 +197,31 @@ impl RuleIndex {
     }
 
     #[inline]
-    fn probe<'s>(&'s self, kind: Kind, key: &[u8], visit: &mut impl FnMut(&'s Rule)) {
+    fn find(&self, kind: Kind, key: &[u8]) -> Option<&Rule> {
+        self.find_id(kind, key).and_then(|id| self.rules.get(id as usize))
+    }
+
+    #[inline]
+    fn find_id(&self, kind: Kind, key: &[u8]) -> Option<u32> {
         let found = self.table.find(self.hash(kind, key), |&id| {
-            self.rules
-                .get(id as usize)
-                .is_some_and(|r| r.kind == kind && r.key() == key)
+            self.rules.get(id as usize).is_some_and(|r| r.kind == kind && r.key() == key)
         });
-        if let Some(rule) = found.and_then(|&id| self.rules.get(id as usize)) {
-            visit(rule);
-        }
+        found.copied()
     }
 
     /// Roles holding the rule as a grant.
-    pub(super) fn grants(&self, rule: &Rule) -> &[RoleId] {
-        self.holders
-            .get(rule.grants.start as usize..rule.grants.end as usize)
-            .unwrap_or_default()
+    pub(super) fn grants(&self, rule: &Rule) -> RoleSet<'_> {
+        RoleSet {
+            roles: self.holders.get(rule.grants.start as usize..rule.grants.end as usize).unwrap_or_default(),
+            mask: rule.grant_mask,
+        }
     }
 
     /// Roles holding the rule as a deny.
-    pub(super) fn denies(&self, rule: &Rule) -> &[RoleId] {
-        self.holders
-            .get(rule.denies.start as usize..rule.denies.end as usize)
-            .unwrap_or_default()
+    pub(super) fn denies(&self, rule: &Rule) -> RoleSet<'_> {
+        RoleSet {
+            roles: self.holders.get(rule.denies.start as usize..rule.denies.end as usize).unwrap_or_default(),
+            mask: rule.deny_mask,
+        }
     }
 }

@@ -108,9 +108,7 @@ impl<'de, V: Deserialize<'de>> Deserialize<'de> for Entries<V> {
 impl PolicyDocument {
     /// Parses a JSON policy document.
     pub fn from_json(text: &str) -> Result<Self, PolicyError> {
-        serde_json::from_str(text).map_err(|e| PolicyError::Document {
-            message: format!("{e}"),
-        })
+        serde_json::from_str(text).map_err(|e| PolicyError::Document { message: format!("{e}") })
     }
 
     /// Validates the document and turns it into a canonical [`Policy`].
@@ -118,26 +116,17 @@ impl PolicyDocument {
         let mut by_name = BTreeMap::new();
         for (name, role) in self.roles.0 {
             if by_name.contains_key(&name) {
-                return Err(PolicyError::Duplicate {
-                    field: "roles".into(),
-                    value: name,
-                });
+                return Err(PolicyError::Duplicate { field: "roles".into(), value: name });
             }
             by_name.insert(name, role);
         }
-        let index: BTreeMap<&str, u32> = by_name
-            .keys()
-            .zip(0u32..)
-            .map(|(name, i)| (name.as_str(), i))
-            .collect();
+        let index: BTreeMap<&str, u32> =
+            by_name.keys().zip(0u32..).map(|(name, i)| (name.as_str(), i)).collect();
         let resolve_parent = |role: &str, parent: &String| {
             index
                 .get(parent.as_str())
                 .copied()
-                .ok_or_else(|| PolicyError::UnknownParent {
-                    role: role.into(),
-                    parent: parent.clone(),
-                })
+                .ok_or_else(|| PolicyError::UnknownParent { role: role.into(), parent: parent.clone() })
         };
 
         let mut roles = Vec::with_capacity(by_name.len());
@@ -159,10 +148,7 @@ impl PolicyDocument {
         let mut users: BTreeMap<String, Vec<u32>> = BTreeMap::new();
         for (user, role_names) in self.members.0 {
             if users.contains_key(&user) {
-                return Err(PolicyError::Duplicate {
-                    field: "members".into(),
-                    value: user,
-                });
+                return Err(PolicyError::Duplicate { field: "members".into(), value: user });
             }
             let mut ids = Vec::with_capacity(role_names.len());
             for role in role_names {
@@ -170,10 +156,7 @@ impl PolicyDocument {
                     return Err(PolicyError::UnknownRole { user, role });
                 };
                 if ids.contains(&id) {
-                    return Err(PolicyError::Duplicate {
-                        field: format!("members.{user}"),
-                        value: role,
-                    });
+                    return Err(PolicyError::Duplicate { field: format!("members.{user}"), value: role });
                 }
                 ids.push(id);
             }

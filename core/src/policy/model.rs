@@ -49,24 +49,17 @@ impl Members {
     }
 
     fn span(ends: &[u32], i: usize) -> core::ops::Range<usize> {
-        let start = i
-            .checked_sub(1)
-            .and_then(|p| ends.get(p))
-            .map_or(0, |&e| e as usize);
+        let start = i.checked_sub(1).and_then(|p| ends.get(p)).map_or(0, |&e| e as usize);
         let end = ends.get(i).map_or(start, |&e| e as usize);
         start..end
     }
 
     pub(crate) fn name(&self, i: usize) -> &str {
-        self.names
-            .get(Self::span(&self.name_ends, i))
-            .unwrap_or_default()
+        self.names.get(Self::span(&self.name_ends, i)).unwrap_or_default()
     }
 
     pub(crate) fn roles_of(&self, i: usize) -> &[u32] {
-        self.roles
-            .get(Self::span(&self.role_ends, i))
-            .unwrap_or_default()
+        self.roles.get(Self::span(&self.role_ends, i)).unwrap_or_default()
     }
 
     /// Appends a user; offsets are u32, which the snapshot size limit keeps in range.
@@ -80,17 +73,9 @@ impl Members {
 
 impl Policy {
     /// Validates the parts of a policy and assembles it.
-    pub(crate) fn new(
-        tenant: String,
-        roles: Vec<Role>,
-        members: Members,
-    ) -> Result<Self, PolicyError> {
+    pub(crate) fn new(tenant: String, roles: Vec<Role>, members: Members) -> Result<Self, PolicyError> {
         validate::policy(&tenant, &roles, &members)?;
-        Ok(Self {
-            tenant,
-            roles,
-            members,
-        })
+        Ok(Self { tenant, roles, members })
     }
 
     /// The tenant's client key.
@@ -115,12 +100,7 @@ impl Policy {
 
     /// The policy as a policy-as-code document (roles and users sorted by name).
     pub fn to_document(&self) -> PolicyDocument {
-        let name = |id: &u32| {
-            self.roles
-                .get(*id as usize)
-                .map(|r| r.name.clone())
-                .unwrap_or_default()
-        };
+        let name = |id: &u32| self.roles.get(*id as usize).map(|r| r.name.clone()).unwrap_or_default();
         let roles = self
             .roles
             .iter()
@@ -135,17 +115,8 @@ impl Policy {
             })
             .collect();
         let members = (0..self.members.len())
-            .map(|i| {
-                (
-                    self.members.name(i).into(),
-                    self.members.roles_of(i).iter().map(name).collect(),
-                )
-            })
+            .map(|i| (self.members.name(i).into(), self.members.roles_of(i).iter().map(name).collect()))
             .collect();
-        PolicyDocument {
-            tenant: self.tenant.clone(),
-            roles: Entries(roles),
-            members: Entries(members),
-        }
+        PolicyDocument { tenant: self.tenant.clone(), roles: Entries(roles), members: Entries(members) }
     }
 }

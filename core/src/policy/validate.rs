@@ -22,10 +22,8 @@ pub(super) fn policy(tenant: &str, roles: &[Role], members: &Members) -> Result<
 }
 
 fn check_identifier(kind: IdentifierKind, field: &str, value: &str) -> Result<(), PolicyError> {
-    ident::validate(kind, value).map_err(|error| PolicyError::InvalidIdentifier {
-        field: field.into(),
-        error,
-    })
+    ident::validate(kind, value)
+        .map_err(|error| PolicyError::InvalidIdentifier { field: field.into(), error })
 }
 
 fn check_roles(roles: &[Role]) -> Result<(), PolicyError> {
@@ -35,10 +33,7 @@ fn check_roles(roles: &[Role]) -> Result<(), PolicyError> {
             match previous.name.cmp(&role.name) {
                 Ordering::Less => {}
                 Ordering::Equal => {
-                    return Err(PolicyError::Duplicate {
-                        field: "roles".into(),
-                        value: role.name.clone(),
-                    });
+                    return Err(PolicyError::Duplicate { field: "roles".into(), value: role.name.clone() });
                 }
                 Ordering::Greater => return Err(PolicyError::NotCanonical { field: "roles" }),
             }
@@ -46,17 +41,12 @@ fn check_roles(roles: &[Role]) -> Result<(), PolicyError> {
         if let Some(text) = &role.description
             && (text.len() > MAX_DESCRIPTION_LEN || text.chars().any(char::is_control))
         {
-            return Err(PolicyError::InvalidDescription {
-                role: role.name.clone(),
-            });
+            return Err(PolicyError::InvalidDescription { role: role.name.clone() });
         }
         let mut parents = HashSet::with_capacity(role.parents.len());
         for &parent in &role.parents {
             let Some(parent_role) = roles.get(parent as usize) else {
-                return Err(PolicyError::IndexOutOfRange {
-                    field: "roles.parents",
-                    index: parent,
-                });
+                return Err(PolicyError::IndexOutOfRange { field: "roles.parents", index: parent });
             };
             if !parents.insert(parent) {
                 return Err(PolicyError::Duplicate {
@@ -75,17 +65,10 @@ fn check_patterns(role: &str, list: &str, patterns: &[String]) -> Result<(), Pol
     let field = || format!("roles.{role}.{list}");
     let mut seen = HashSet::with_capacity(patterns.len());
     for pattern in patterns {
-        ident::validate(IdentifierKind::Pattern, pattern).map_err(|error| {
-            PolicyError::InvalidIdentifier {
-                field: field(),
-                error,
-            }
-        })?;
+        ident::validate(IdentifierKind::Pattern, pattern)
+            .map_err(|error| PolicyError::InvalidIdentifier { field: field(), error })?;
         if !seen.insert(pattern.as_str()) {
-            return Err(PolicyError::Duplicate {
-                field: field(),
-                value: pattern.clone(),
-            });
+            return Err(PolicyError::Duplicate { field: field(), value: pattern.clone() });
         }
     }
     Ok(())
@@ -121,10 +104,8 @@ fn check_acyclic(roles: &[Role]) -> Result<(), PolicyError> {
                     }
                     Colour::Grey => {
                         let from = stack.iter().position(|&(r, _)| r == parent).unwrap_or(0);
-                        let mut cycle: Vec<String> = stack[from..]
-                            .iter()
-                            .map(|&(r, _)| roles[r].name.clone())
-                            .collect();
+                        let mut cycle: Vec<String> =
+                            stack[from..].iter().map(|&(r, _)| roles[r].name.clone()).collect();
                         cycle.push(roles[parent].name.clone());
                         return Err(PolicyError::Cycle { cycle });
                     }
@@ -148,10 +129,7 @@ fn check_members(roles: &[Role], members: &Members) -> Result<(), PolicyError> {
         match previous.map(|p| p.cmp(user)) {
             None | Some(Ordering::Less) => {}
             Some(Ordering::Equal) => {
-                return Err(PolicyError::Duplicate {
-                    field: "members".into(),
-                    value: user.into(),
-                });
+                return Err(PolicyError::Duplicate { field: "members".into(), value: user.into() });
             }
             Some(Ordering::Greater) => return Err(PolicyError::NotCanonical { field: "members" }),
         }
@@ -159,10 +137,7 @@ fn check_members(roles: &[Role], members: &Members) -> Result<(), PolicyError> {
         let mut last: Option<u32> = None;
         for &role in members.roles_of(i) {
             let Some(named) = roles.get(role as usize) else {
-                return Err(PolicyError::IndexOutOfRange {
-                    field: "members.roles",
-                    index: role,
-                });
+                return Err(PolicyError::IndexOutOfRange { field: "members.roles", index: role });
             };
             match last.map(|l| l.cmp(&role)) {
                 None | Some(Ordering::Less) => {}
@@ -173,9 +148,7 @@ fn check_members(roles: &[Role], members: &Members) -> Result<(), PolicyError> {
                     });
                 }
                 Some(Ordering::Greater) => {
-                    return Err(PolicyError::NotCanonical {
-                        field: "members.roles",
-                    });
+                    return Err(PolicyError::NotCanonical { field: "members.roles" });
                 }
             }
             last = Some(role);

@@ -59,11 +59,7 @@ impl Serialize for Policy {
         for i in 0..count {
             let name = members.name(i);
             // Names are at most 64 ASCII bytes, so the shared length fits a byte.
-            let common = previous
-                .bytes()
-                .zip(name.bytes())
-                .take_while(|(a, b)| a == b)
-                .count();
+            let common = previous.bytes().zip(name.bytes()).take_while(|(a, b)| a == b).count();
             shared.push(common as u8);
             suffixes.push(name.get(common..).unwrap_or_default());
             counts.push(members.roles_of(i).len() as u32);
@@ -72,12 +68,7 @@ impl Serialize for Policy {
         PolicyOut {
             tenant: &self.tenant,
             roles: &self.roles,
-            members: MembersOut {
-                shared,
-                suffixes,
-                counts,
-                roles: &members.roles,
-            },
+            members: MembersOut { shared, suffixes, counts, roles: &members.roles },
         }
         .serialize(serializer)
     }
@@ -102,17 +93,11 @@ impl RawPolicy<'_> {
         for ((&shared, suffix), &n) in input.shared.iter().zip(&input.suffixes).zip(&input.counts) {
             let cut = previous.start + usize::from(shared);
             if usize::from(shared) > previous.len() || !members.names.is_char_boundary(cut) {
-                return Err(PolicyError::NotCanonical {
-                    field: "members.shared",
-                });
+                return Err(PolicyError::NotCanonical { field: "members.shared" });
             }
-            let role_end = role_start
-                .checked_add(n as usize)
-                .filter(|&e| e <= input.roles.len());
+            let role_end = role_start.checked_add(n as usize).filter(|&e| e <= input.roles.len());
             let Some(role_end) = role_end else {
-                return Err(PolicyError::NotCanonical {
-                    field: "members.counts",
-                });
+                return Err(PolicyError::NotCanonical { field: "members.counts" });
             };
             let start = members.names.len();
             // Copy the shared prefix from the previous name, already in the arena.
@@ -120,9 +105,7 @@ impl RawPolicy<'_> {
             members.names.push_str(suffix);
             // Offsets are u32: a policy whose names outgrow them is refused, not wrapped.
             let Ok(name_end) = u32::try_from(members.names.len()) else {
-                return Err(PolicyError::NotCanonical {
-                    field: "members.suffixes",
-                });
+                return Err(PolicyError::NotCanonical { field: "members.suffixes" });
             };
             members.name_ends.push(name_end);
             members.role_ends.push(role_end as u32);
@@ -130,9 +113,7 @@ impl RawPolicy<'_> {
             role_start = role_end;
         }
         if role_start != input.roles.len() {
-            return Err(PolicyError::NotCanonical {
-                field: "members.counts",
-            });
+            return Err(PolicyError::NotCanonical { field: "members.counts" });
         }
         members.roles = input.roles;
         Policy::new(self.tenant, self.roles, members)
@@ -183,32 +164,15 @@ mod tests {
         raw.validate()
     }
 
-    fn members(
-        shared: Vec<u8>,
-        suffixes: Vec<&str>,
-        counts: Vec<u32>,
-        roles: Vec<u32>,
-    ) -> ForgedMembers<'_> {
-        ForgedMembers {
-            shared,
-            suffixes,
-            counts,
-            roles,
-        }
+    fn members(shared: Vec<u8>, suffixes: Vec<&str>, counts: Vec<u32>, roles: Vec<u32>) -> ForgedMembers<'_> {
+        ForgedMembers { shared, suffixes, counts, roles }
     }
 
     #[test]
     fn front_coding_round_trips() {
-        let policy = decode(members(
-            vec![0, 5, 4],
-            vec!["user-1", "2", "x"],
-            vec![1, 2, 0],
-            vec![0, 0, 1],
-        ))
-        .expect("valid");
-        let names: Vec<&str> = (0..policy.members.len())
-            .map(|i| policy.members.name(i))
-            .collect();
+        let policy = decode(members(vec![0, 5, 4], vec!["user-1", "2", "x"], vec![1, 2, 0], vec![0, 0, 1]))
+            .expect("valid");
+        let names: Vec<&str> = (0..policy.members.len()).map(|i| policy.members.name(i)).collect();
         assert_eq!(names, ["user-1", "user-2", "userx"]);
         assert_eq!(policy.members.roles_of(1), [0, 1]);
         let again = messagepack_serde::to_vec(&policy).expect("encodes");
@@ -220,70 +184,31 @@ mod tests {
     fn forged_members_are_refused_without_panicking() {
         let cases = [
             // A shared prefix longer than the previous name.
-            (
-                members(vec![0, 9], vec!["ab", "c"], vec![0, 0], vec![]),
-                "NotCanonical",
-            ),
+            (members(vec![0, 9], vec!["ab", "c"], vec![0, 0], vec![]), "NotCanonical"),
             // The first name cannot share anything.
             (members(vec![1], vec!["a"], vec![0], vec![]), "NotCanonical"),
             // Column lengths disagree.
-            (
-                members(vec![0], vec!["a", "b"], vec![0, 0], vec![]),
-                "NotCanonical",
-            ),
+            (members(vec![0], vec!["a", "b"], vec![0, 0], vec![]), "NotCanonical"),
             // Counts claim more roles than sent, or fewer.
-            (
-                members(vec![0], vec!["a"], vec![3], vec![0]),
-                "NotCanonical",
-            ),
-            (
-                members(vec![0], vec!["a"], vec![0], vec![0]),
-                "NotCanonical",
-            ),
-            (
-                members(vec![0], vec!["a"], vec![u32::MAX], vec![0]),
-                "NotCanonical",
-            ),
+            (members(vec![0], vec!["a"], vec![3], vec![0]), "NotCanonical"),
+            (members(vec![0], vec!["a"], vec![0], vec![0]), "NotCanonical"),
+            (members(vec![0], vec!["a"], vec![u32::MAX], vec![0]), "NotCanonical"),
             // Users out of order, or repeated.
-            (
-                members(vec![0, 0], vec!["b", "a"], vec![0, 0], vec![]),
-                "NotCanonical",
-            ),
-            (
-                members(vec![0, 1], vec!["a", ""], vec![0, 0], vec![]),
-                "Duplicate",
-            ),
+            (members(vec![0, 0], vec!["b", "a"], vec![0, 0], vec![]), "NotCanonical"),
+            (members(vec![0, 1], vec!["a", ""], vec![0, 0], vec![]), "Duplicate"),
             // Role index past the table; roles of a user repeated or unsorted.
-            (
-                members(vec![0], vec!["a"], vec![1], vec![7]),
-                "IndexOutOfRange",
-            ),
-            (
-                members(vec![0], vec!["a"], vec![2], vec![1, 1]),
-                "Duplicate",
-            ),
-            (
-                members(vec![0], vec!["a"], vec![2], vec![1, 0]),
-                "NotCanonical",
-            ),
+            (members(vec![0], vec!["a"], vec![1], vec![7]), "IndexOutOfRange"),
+            (members(vec![0], vec!["a"], vec![2], vec![1, 1]), "Duplicate"),
+            (members(vec![0], vec!["a"], vec![2], vec![1, 0]), "NotCanonical"),
             // A user name that breaks the identifier rule.
-            (
-                members(vec![0], vec!["a b"], vec![0], vec![]),
-                "InvalidIdentifier",
-            ),
+            (members(vec![0], vec!["a b"], vec![0], vec![]), "InvalidIdentifier"),
             // A shared prefix cutting a multi-byte character in two.
-            (
-                members(vec![0, 1], vec!["\u{e9}\u{e9}", "x"], vec![0, 0], vec![]),
-                "NotCanonical",
-            ),
+            (members(vec![0, 1], vec!["\u{e9}\u{e9}", "x"], vec![0, 0], vec![]), "NotCanonical"),
         ];
         for (forged, expected) in cases {
             let description = alloc::format!("{:?}", forged.suffixes);
             let error = decode(forged).expect_err(&description);
-            assert!(
-                alloc::format!("{error:?}").starts_with(expected),
-                "{description}: {error:?}"
-            );
+            assert!(alloc::format!("{error:?}").starts_with(expected), "{description}: {error:?}");
         }
     }
 }

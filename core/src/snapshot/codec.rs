@@ -12,32 +12,22 @@ use crate::error::SnapshotError;
 
 /// Encodes a value. Our types always encode; the error arm only guards the API.
 pub(crate) fn encode<T: Serialize>(value: &T) -> Result<Vec<u8>, SnapshotError> {
-    messagepack_serde::to_vec(value).map_err(|e| SnapshotError::Malformed {
-        reason: format!("encoding: {e}"),
-    })
+    messagepack_serde::to_vec(value)
+        .map_err(|e| SnapshotError::Malformed { reason: format!("encoding: {e}") })
 }
 
 /// Decodes exactly one value filling all of `bytes`: trailing bytes are malformed,
 /// missing bytes are truncation.
-pub(crate) fn decode<'de, T: Deserialize<'de>>(
-    bytes: &'de [u8],
-    what: &str,
-) -> Result<T, SnapshotError> {
-    let mut reader = Exact {
-        inner: SliceReader::new(bytes),
-    };
+pub(crate) fn decode<'de, T: Deserialize<'de>>(bytes: &'de [u8], what: &str) -> Result<T, SnapshotError> {
+    let mut reader = Exact { inner: SliceReader::new(bytes) };
     let value = messagepack_serde::de::from_core_reader(&mut reader).map_err(|e| match e {
         messagepack_serde::de::Error::Decode(CoreError::UnexpectedEof | CoreError::Io(_)) => {
             SnapshotError::Truncated
         }
-        other => SnapshotError::Malformed {
-            reason: format!("{what}: {other}"),
-        },
+        other => SnapshotError::Malformed { reason: format!("{what}: {other}") },
     })?;
     if !reader.inner.rest().is_empty() {
-        return Err(SnapshotError::Malformed {
-            reason: format!("{what}: trailing bytes"),
-        });
+        return Err(SnapshotError::Malformed { reason: format!("{what}: trailing bytes") });
     }
     Ok(value)
 }

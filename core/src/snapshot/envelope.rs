@@ -50,11 +50,7 @@ fn signing_input(header: &[u8], payload: &[u8]) -> Vec<u8> {
     let mut input = Vec::with_capacity(SIGNATURE_CONTEXT.len() + 4 + header.len() + payload.len());
     input.extend_from_slice(SIGNATURE_CONTEXT);
     // Headers are a few hundred bytes; the length prefix keeps header and payload apart.
-    input.extend_from_slice(
-        &u32::try_from(header.len())
-            .unwrap_or(u32::MAX)
-            .to_be_bytes(),
-    );
+    input.extend_from_slice(&u32::try_from(header.len()).unwrap_or(u32::MAX).to_be_bytes());
     input.extend_from_slice(header);
     input.extend_from_slice(payload);
     input
@@ -84,23 +80,11 @@ pub(super) fn seal(
     let payload = match encryption {
         None => payload.to_vec(),
         Some((k, nonce)) => cipher(k)
-            .encrypt(
-                &Nonce::from(nonce),
-                Payload {
-                    msg: payload,
-                    aad: &header,
-                },
-            )
-            .map_err(|_| SnapshotError::Malformed {
-                reason: "payload too large to encrypt".into(),
-            })?,
+            .encrypt(&Nonce::from(nonce), Payload { msg: payload, aad: &header })
+            .map_err(|_| SnapshotError::Malformed { reason: "payload too large to encrypt".into() })?,
     };
     let signature = key.sign(&signing_input(&header, &payload));
-    codec::encode(&Envelope {
-        header: &header,
-        payload: &payload,
-        signature: &signature,
-    })
+    codec::encode(&Envelope { header: &header, payload: &payload, signature: &signature })
 }
 
 /// What an envelope says about itself, read without verifying anything.
@@ -119,15 +103,9 @@ pub(super) fn open(bytes: &[u8]) -> Result<Opened<'_>, SnapshotError> {
         return Err(SnapshotError::UnsupportedVersion { version: header.v });
     }
     if header.alg != ALG_SIGN {
-        return Err(SnapshotError::Malformed {
-            reason: "signature algorithm must be EdDSA".into(),
-        });
+        return Err(SnapshotError::Malformed { reason: "signature algorithm must be EdDSA".into() });
     }
-    if header
-        .enc
-        .as_ref()
-        .is_some_and(|e| e.alg != ALG_ENCRYPT || e.nonce.len() != 12)
-    {
+    if header.enc.as_ref().is_some_and(|e| e.alg != ALG_ENCRYPT || e.nonce.len() != 12) {
         return Err(SnapshotError::Malformed {
             reason: "encryption must be A256GCM with a 12-byte nonce".into(),
         });
@@ -152,10 +130,7 @@ impl Opened<'_> {
             .iter()
             .find(|k| k.kid() == kid)
             .ok_or_else(|| SnapshotError::UnknownKeyId { kid: kid.clone() })?;
-        if !key.verify(
-            &signing_input(self.header_bytes, self.payload),
-            self.signature,
-        ) {
+        if !key.verify(&signing_input(self.header_bytes, self.payload), self.signature) {
             return Err(SnapshotError::BadSignature);
         }
         let Some(enc) = &self.header.enc else {
@@ -164,21 +139,11 @@ impl Opened<'_> {
         let key = decryption
             .iter()
             .find(|k| k.kid() == enc.kid)
-            .ok_or_else(|| SnapshotError::UnknownDecryptionKey {
-                kid: enc.kid.clone(),
-            })?;
-        let nonce =
-            Nonce::try_from(enc.nonce.as_slice()).map_err(|_| SnapshotError::Malformed {
-                reason: "nonce must be 12 bytes".into(),
-            })?;
+            .ok_or_else(|| SnapshotError::UnknownDecryptionKey { kid: enc.kid.clone() })?;
+        let nonce = Nonce::try_from(enc.nonce.as_slice())
+            .map_err(|_| SnapshotError::Malformed { reason: "nonce must be 12 bytes".into() })?;
         cipher(key)
-            .decrypt(
-                &nonce,
-                Payload {
-                    msg: self.payload,
-                    aad: self.header_bytes,
-                },
-            )
+            .decrypt(&nonce, Payload { msg: self.payload, aad: self.header_bytes })
             .map_err(|_| SnapshotError::DecryptionFailed)
     }
 }

@@ -55,11 +55,7 @@ impl Default for SnapshotLoader {
 impl SnapshotLoader {
     /// A loader that trusts no key yet and accepts up to 64 MiB.
     pub fn new() -> Self {
-        Self {
-            trusted: Vec::new(),
-            decryption: Vec::new(),
-            max_bytes: DEFAULT_MAX_SNAPSHOT_BYTES,
-        }
+        Self { trusted: Vec::new(), decryption: Vec::new(), max_bytes: DEFAULT_MAX_SNAPSHOT_BYTES }
     }
 
     /// Trusts `key` to sign snapshots.
@@ -84,10 +80,7 @@ impl SnapshotLoader {
     /// against `now` (seconds since the Unix epoch, supplied by the caller).
     pub fn open(&self, bytes: &[u8], now: i64) -> Result<(Snapshot, SnapshotInfo), SnapshotError> {
         if bytes.len() > self.max_bytes {
-            return Err(SnapshotError::Oversized {
-                size: bytes.len(),
-                limit: self.max_bytes,
-            });
+            return Err(SnapshotError::Oversized { size: bytes.len(), limit: self.max_bytes });
         }
         let opened = envelope::open(bytes)?;
         let payload = opened.verify_and_decrypt(&self.trusted, &self.decryption)?;
@@ -126,16 +119,10 @@ impl SnapshotLoader {
                 });
             }
             if info.revision < current.revision {
-                return Err(SnapshotError::Rollback {
-                    loaded: current.revision,
-                    offered: info.revision,
-                });
+                return Err(SnapshotError::Rollback { loaded: current.revision, offered: info.revision });
             }
         }
-        Ok(LoadedSnapshot {
-            info,
-            authorizer: Authorizer::new(snapshot.policy),
-        })
+        Ok(LoadedSnapshot { info, authorizer: Authorizer::new(snapshot.policy) })
     }
 }
 
@@ -143,8 +130,5 @@ impl SnapshotLoader {
 /// tools only. Never base a decision on this.
 pub fn peek_header(bytes: &[u8]) -> Result<(String, Option<String>), SnapshotError> {
     let opened = envelope::open(bytes)?;
-    Ok((
-        opened.header.kid.clone(),
-        opened.header.enc.as_ref().map(|e| e.kid.clone()),
-    ))
+    Ok((opened.header.kid.clone(), opened.header.enc.as_ref().map(|e| e.kid.clone())))
 }

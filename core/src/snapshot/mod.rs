@@ -21,9 +21,7 @@ use alloc::vec::Vec;
 
 use serde::{Deserialize, Serialize};
 
-pub use loader::{
-    DEFAULT_MAX_SNAPSHOT_BYTES, LoadedSnapshot, SnapshotInfo, SnapshotLoader, peek_header,
-};
+pub use loader::{DEFAULT_MAX_SNAPSHOT_BYTES, LoadedSnapshot, SnapshotInfo, SnapshotLoader, peek_header};
 
 use crate::error::SnapshotError;
 #[cfg(feature = "getrandom")]
@@ -93,23 +91,16 @@ impl Snapshot {
             Err(e) => {
                 return Err(match codec::decode::<FormatProbe>(bytes, "snapshot") {
                     Ok(probe) if probe.format != u64::from(FORMAT_VERSION) => {
-                        SnapshotError::UnsupportedVersion {
-                            version: probe.format,
-                        }
+                        SnapshotError::UnsupportedVersion { version: probe.format }
                     }
                     _ => e,
                 });
             }
         };
         if payload.format != u64::from(FORMAT_VERSION) {
-            return Err(SnapshotError::UnsupportedVersion {
-                version: payload.format,
-            });
+            return Err(SnapshotError::UnsupportedVersion { version: payload.format });
         }
-        let policy = payload
-            .policy
-            .validate()
-            .map_err(SnapshotError::InvalidPolicy)?;
+        let policy = payload.policy.validate().map_err(SnapshotError::InvalidPolicy)?;
         Ok(Self {
             revision: payload.revision,
             issued_at: payload.issued_at,
@@ -132,11 +123,7 @@ impl Snapshot {
     ) -> Result<Vec<u8>, crate::Error> {
         let mut nonce = [0u8; 12];
         getrandom::fill(&mut nonce).map_err(|_| crate::error::KeyError::Randomness)?;
-        Ok(envelope::seal(
-            &self.encode()?,
-            key,
-            Some((encryption, nonce)),
-        )?)
+        Ok(envelope::seal(&self.encode()?, key, Some((encryption, nonce)))?)
     }
 }
 
@@ -195,37 +182,17 @@ mod tests {
     #[test]
     fn newer_format_is_reported_as_such() {
         let policy = policy();
-        let payload = PayloadRef {
-            format: 2,
-            revision: 1,
-            issued_at: 0,
-            expires_at: None,
-            policy: &policy,
-        };
+        let payload = PayloadRef { format: 2, revision: 1, issued_at: 0, expires_at: None, policy: &policy };
         let bytes = codec::encode(&payload).expect("encodes");
-        assert_eq!(
-            Snapshot::decode(&bytes),
-            Err(SnapshotError::UnsupportedVersion { version: 2 })
-        );
+        assert_eq!(Snapshot::decode(&bytes), Err(SnapshotError::UnsupportedVersion { version: 2 }));
     }
 
     #[test]
     fn trailing_bytes_are_malformed_and_missing_bytes_truncated() {
-        let snapshot = Snapshot {
-            revision: 1,
-            issued_at: 0,
-            expires_at: None,
-            policy: policy(),
-        };
+        let snapshot = Snapshot { revision: 1, issued_at: 0, expires_at: None, policy: policy() };
         let mut bytes = snapshot.encode().expect("encodes");
-        assert_eq!(
-            Snapshot::decode(&bytes[..bytes.len() - 1]),
-            Err(SnapshotError::Truncated)
-        );
+        assert_eq!(Snapshot::decode(&bytes[..bytes.len() - 1]), Err(SnapshotError::Truncated));
         bytes.push(0);
-        assert!(matches!(
-            Snapshot::decode(&bytes),
-            Err(SnapshotError::Malformed { .. })
-        ));
+        assert!(matches!(Snapshot::decode(&bytes), Err(SnapshotError::Malformed { .. })));
     }
 }

@@ -10,10 +10,7 @@ use crate::{CliError, files};
 pub(super) fn check(out: &Output, args: &CheckArgs) -> Result<u8, CliError> {
     let bytes = files::read(&args.snapshot)?;
     let loaded = loader(&args.key)?.load(&bytes, now(), None)?;
-    let decision = loaded
-        .authorizer
-        .check(&args.user, &args.permission)
-        .map_err(CliError::Identifier)?;
+    let decision = loaded.authorizer.check(&args.user, &args.permission).map_err(CliError::Identifier)?;
     let mut value = json!({
         "user": args.user, "permission": args.permission,
         "allowed": decision.allowed(), "reason": decision.reason(),

@@ -13,11 +13,7 @@ pub(super) fn generate(out: &Output, path: &Path, force: bool) -> Result<u8, Cli
     files::write_secret(path, &key.to_private_jwk(), force)?;
     out.print(
         &json!({"kid": key.kid(), "file": path}),
-        &format!(
-            "wrote signing key {} to {} (mode 0600)",
-            key.kid(),
-            path.display()
-        ),
+        &format!("wrote signing key {} to {} (mode 0600)", key.kid(), path.display()),
     );
     Ok(0)
 }

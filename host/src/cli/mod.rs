@@ -123,9 +123,7 @@ pub struct CheckArgs {
 pub fn run(cli: Cli) -> ExitCode {
     let out = Output::new(cli.json);
     let result = match cli.command {
-        Command::Keys(KeysCommand::Generate { out: path, force }) => {
-            keys::generate(&out, &path, force)
-        }
+        Command::Keys(KeysCommand::Generate { out: path, force }) => keys::generate(&out, &path, force),
         Command::Keys(KeysCommand::Public { keyfile }) => keys::public(&keyfile),
         Command::Snapshot(SnapshotCommand::Build(args)) => snapshot::build(&out, &args),
         Command::Snapshot(SnapshotCommand::Inspect(args)) => snapshot::inspect(&out, &args),
@@ -142,20 +140,15 @@ pub fn run(cli: Cli) -> ExitCode {
 
 /// Seconds since the Unix epoch: the host supplies the clock the core must not read.
 fn now() -> i64 {
-    SystemTime::now()
-        .duration_since(UNIX_EPOCH)
-        .map_or(0, |d| i64::try_from(d.as_secs()).unwrap_or(i64::MAX))
+    SystemTime::now().duration_since(UNIX_EPOCH).map_or(0, |d| i64::try_from(d.as_secs()).unwrap_or(i64::MAX))
 }
 
 /// `90s`, `30m`, `24h`, `7d` → seconds.
 fn parse_duration(text: &str) -> Result<i64, String> {
-    let split = text
-        .find(|c: char| !c.is_ascii_digit())
-        .unwrap_or(text.len());
+    let split = text.find(|c: char| !c.is_ascii_digit()).unwrap_or(text.len());
     let (number, unit) = text.split_at(split);
-    let number: i64 = number
-        .parse()
-        .map_err(|_| format!("`{text}` is not a duration like 30m, 24h or 7d"))?;
+    let number: i64 =
+        number.parse().map_err(|_| format!("`{text}` is not a duration like 30m, 24h or 7d"))?;
     let scale = match unit {
         "s" => 1,
         "m" => 60,
@@ -163,10 +156,7 @@ fn parse_duration(text: &str) -> Result<i64, String> {
         "d" => 86_400,
         _ => return Err(format!("`{text}`: the unit must be s, m, h or d")),
     };
-    number
-        .checked_mul(scale)
-        .filter(|&s| s > 0)
-        .ok_or_else(|| format!("`{text}` is out of range"))
+    number.checked_mul(scale).filter(|&s| s > 0).ok_or_else(|| format!("`{text}` is out of range"))
 }
 
 #[cfg(test)]

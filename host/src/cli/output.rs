@@ -28,10 +28,7 @@ impl Output {
     /// Prints an error on stderr: `error[CODE]: message`, or a JSON object with `--json`.
     pub fn error(&self, error: &CliError) {
         if self.json {
-            eprintln!(
-                "{}",
-                json!({"error": {"code": error.code(), "message": error.to_string()}})
-            );
+            eprintln!("{}", json!({"error": {"code": error.code(), "message": error.to_string()}}));
         } else {
             eprintln!("error[{}]: {error}", error.code());
         }

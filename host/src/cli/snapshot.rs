@@ -76,16 +76,11 @@ pub(super) fn inspect(out: &Output, args: &InspectArgs) -> Result<u8, CliError> 
     let mut text = format!(
         "verified, signed by {}{}\ntenant {}\nrevision {}, issued at {}{}\n{} roles, {} users, {} memberships",
         info.signed_by,
-        info.encrypted_with
-            .as_deref()
-            .map(|k| format!(", encrypted with {k}"))
-            .unwrap_or_default(),
+        info.encrypted_with.as_deref().map(|k| format!(", encrypted with {k}")).unwrap_or_default(),
         info.tenant,
         info.revision,
         info.issued_at,
-        info.expires_at
-            .map(|e| format!(", expires at {e}"))
-            .unwrap_or_default(),
+        info.expires_at.map(|e| format!(", expires at {e}")).unwrap_or_default(),
         policy.role_count(),
         policy.user_count(),
         policy.membership_count(),
@@ -117,7 +112,8 @@ pub(super) fn info_json(info: &SnapshotInfo) -> serde_json::Value {
 fn encryption_key() -> Result<EncryptionKey, CliError> {
     let text = zeroize::Zeroizing::new(std::env::var("AUTH_ENCRYPTION_KEY").map_err(|_| {
         CliError::Usage(
-            "--encrypt needs AUTH_ENCRYPTION_KEY (base64 of 32 random bytes, e.g. `openssl rand -base64 32`)".into(),
+            "--encrypt needs AUTH_ENCRYPTION_KEY (base64 of 32 random bytes, e.g. `openssl rand -base64 32`)"
+                .into(),
         )
     })?);
     Ok(EncryptionKey::from_base64(&text)?)
