@@ -17,6 +17,8 @@ pub enum Error {
     Snapshot(SnapshotError),
     /// A key could not be read or used.
     Key(KeyError),
+    /// A token was refused.
+    Token(crate::jwt::TokenError),
 }
 
 impl Error {
@@ -26,6 +28,7 @@ impl Error {
             Self::Policy(e) => e.code(),
             Self::Snapshot(e) => e.code(),
             Self::Key(e) => e.code(),
+            Self::Token(e) => e.code(),
         }
     }
 }
@@ -36,6 +39,7 @@ impl fmt::Display for Error {
             Self::Policy(e) => e.fmt(f),
             Self::Snapshot(e) => e.fmt(f),
             Self::Key(e) => e.fmt(f),
+            Self::Token(e) => e.fmt(f),
         }
     }
 }
@@ -51,6 +55,12 @@ impl From<PolicyError> for Error {
 impl From<SnapshotError> for Error {
     fn from(e: SnapshotError) -> Self {
         Self::Snapshot(e)
+    }
+}
+
+impl From<crate::jwt::TokenError> for Error {
+    fn from(e: crate::jwt::TokenError) -> Self {
+        Self::Token(e)
     }
 }
 
@@ -296,7 +306,7 @@ impl core::error::Error for SnapshotError {}
 #[derive(Clone, Debug, PartialEq, Eq)]
 #[non_exhaustive]
 pub enum KeyError {
-    /// The JWK is not a well-formed Ed25519 (OKP) key.
+    /// The JWK is not a well-formed key of a supported type.
     InvalidJwk {
         /// What was wrong.
         reason: String,
@@ -305,6 +315,20 @@ pub enum KeyError {
     KidMismatch,
     /// An encryption key is not 32 bytes of base64.
     InvalidEncryptionKey,
+    /// An HMAC secret shorter than its algorithm's hash.
+    WeakSecret {
+        /// The algorithm.
+        alg: &'static str,
+        /// The secret's length in bytes.
+        len: usize,
+        /// The minimum.
+        min: usize,
+    },
+    /// Two keys of one set share a key id.
+    DuplicateKeyId {
+        /// The repeated kid.
+        kid: String,
+    },
     /// The platform's random source failed.
     Randomness,
 }
@@ -316,6 +340,8 @@ impl KeyError {
             Self::InvalidJwk { .. } => "ERR_KEY_INVALID_JWK",
             Self::KidMismatch => "ERR_KEY_KID_MISMATCH",
             Self::InvalidEncryptionKey => "ERR_KEY_INVALID_ENCRYPTION_KEY",
+            Self::WeakSecret { .. } => "ERR_KEY_WEAK_SECRET",
+            Self::DuplicateKeyId { .. } => "ERR_KEY_DUPLICATE_KID",
             Self::Randomness => "ERR_KEY_RANDOMNESS",
         }
     }
@@ -324,10 +350,15 @@ impl KeyError {
 impl fmt::Display for KeyError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
-            Self::InvalidJwk { reason } => write!(f, "invalid Ed25519 JWK: {reason}"),
+            Self::InvalidJwk { reason } => write!(f, "invalid JWK: {reason}"),
             Self::KidMismatch => f.write_str("JWK `kid` does not match its thumbprint"),
             Self::InvalidEncryptionKey => f.write_str("encryption key must be 32 bytes, base64-encoded"),
             Self::Randomness => f.write_str("the random source failed"),
+            Self::WeakSecret { alg, len, min } => write!(
+                f,
+                "{alg} secret is {len} bytes; it needs at least {min} random bytes (e.g. `openssl rand -base64 {min}`)"
+            ),
+            Self::DuplicateKeyId { kid } => write!(f, "two keys share the key id `{kid}`"),
         }
     }
 }

@@ -12,6 +12,8 @@
 //!   a check is a few hash lookups and returns its reason ([`Decision`]).
 //! - **Snapshots**: a policy with revision and expiry, MessagePack-encoded, signed with
 //!   Ed25519 and optionally encrypted with AES-256-GCM ([`Snapshot`], [`SnapshotLoader`]).
+//! - **Tokens**: strict JWT validation against a [`KeySet`] ([`verify_token`]),
+//!   [`authorize`] (token, then snapshot decision), and signing ([`TokenSigner`]).
 //!
 //! What it never does: I/O, reading a clock (callers pass `now`), or ambient
 //! randomness (only through `getrandom`, whose backend each face chooses; the
@@ -48,6 +50,7 @@ extern crate alloc;
 mod authz;
 mod error;
 mod ident;
+mod jwt;
 mod keys;
 mod pattern;
 mod policy;
@@ -57,6 +60,10 @@ mod snapshot;
 pub use authz::{Authorizer, Decision};
 pub use error::{Error, KeyError, PolicyError, SnapshotError};
 pub use ident::{IdentifierError, IdentifierKind, Violation, validate as validate_identifier};
+pub use jwt::{
+    Authorization, Claims, IssuedToken, JwtAlgorithm, KeySet, TokenError, TokenKey, TokenRequest,
+    TokenSigner, ValidationOptions, authorize, verify as verify_token,
+};
 pub use keys::{EncryptionKey, SigningKey, VerifyingKey};
 pub use policy::{Entries, MAX_DESCRIPTION_LEN, Policy, PolicyDocument, Role, RoleDocument};
 pub use snapshot::{

@@ -145,6 +145,126 @@ pub trait Engine {
     fn query(&mut self, query: &Query) -> Result<Value, Refusal>;
     /// Checks an identifier against the rule of `kind`.
     fn validate_identifier(&mut self, kind: &str, value: &str) -> Result<(), Refusal>;
+    /// Validates `token` with the keys of a JWKS and validation options (snake_case
+    /// JSON, see `tokens.json`) at `now`; returns the claims.
+    fn verify_token(&mut self, jwks: &str, options: &Value, token: &str, now: i64) -> Result<Value, Refusal>;
+    /// `authorize(token, permission)` against the loaded policy:
+    /// `{allowed, reason, subject?}`.
+    fn authorize(
+        &mut self,
+        jwks: &str,
+        options: &Value,
+        token: &str,
+        permission: &str,
+        now: i64,
+    ) -> Result<Value, Refusal>;
+}
+
+/// The token vectors (`jwt/tokens.json`).
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct TokenVectors {
+    /// What the file covers.
+    pub description: String,
+    /// The key set every case uses.
+    pub jwks: Value,
+    /// Default validation options.
+    pub options: Value,
+    /// Default time of the check, seconds since the Unix epoch.
+    pub now: i64,
+    /// `verify` cases.
+    pub cases: Vec<TokenCase>,
+    /// The policy the `authorize` cases run against.
+    pub policy: Value,
+    /// `authorize` cases.
+    pub authorize: Vec<AuthorizeCase>,
+}
+
+/// One token to verify.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct TokenCase {
+    /// The rule it exercises.
+    pub name: String,
+    /// The compact JWT.
+    pub token: String,
+    /// Options merged over the file's.
+    #[serde(default)]
+    pub options: Option<Value>,
+    /// Time of the check, when not the file's.
+    #[serde(default)]
+    pub now: Option<i64>,
+    /// `{sub}` of an accepted token.
+    #[serde(default)]
+    pub expect: Option<Value>,
+    /// Error code of a refused token.
+    #[serde(default)]
+    pub expect_error: Option<String>,
+}
+
+/// One `authorize(token, permission)`.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct AuthorizeCase {
+    /// What it shows.
+    pub name: String,
+    /// The compact JWT.
+    pub token: String,
+    /// The permission asked for.
+    pub permission: String,
+    /// `{allowed, reason, subject?}`.
+    pub expect: Value,
+}
+
+fn merged(base: &Value, overrides: Option<&Value>) -> Value {
+    let mut options = base.clone();
+    if let (Some(target), Some(Value::Object(extra))) = (options.as_object_mut(), overrides) {
+        for (key, value) in extra {
+            target.insert(key.clone(), value.clone());
+        }
+    }
+    options
+}
+
+fn run_tokens(engine: &mut dyn Engine, report: &mut Report) {
+    let vectors: TokenVectors = read_json(&vectors_dir().join("jwt/tokens.json"));
+    let jwks = vectors.jwks.to_string();
+    for case in &vectors.cases {
+        report.cases += 1;
+        let options = merged(&vectors.options, case.options.as_ref());
+        let got = engine.verify_token(&jwks, &options, &case.token, case.now.unwrap_or(vectors.now));
+        let ok = match (&case.expect, &case.expect_error, &got) {
+            (Some(expected), None, Ok(claims)) => expected.get("sub") == claims.get("sub"),
+            (None, Some(code), Err(refusal)) => *code == refusal.code,
+            _ => false,
+        };
+        if !ok {
+            report.failures.push(Failure {
+                location: format!("jwt/tokens.json `{}`", case.name),
+                expected: case.expect_error.clone().unwrap_or_else(|| format!("{:?}", case.expect)),
+                got: describe(&got),
+            });
+        }
+    }
+    if let Err(refusal) = engine.load(&vectors.policy.to_string()) {
+        report.failures.push(Failure {
+            location: "jwt/tokens.json policy".into(),
+            expected: "the policy to load".into(),
+            got: refusal.code,
+        });
+        return;
+    }
+    for case in &vectors.authorize {
+        report.cases += 1;
+        let got = engine.authorize(&jwks, &vectors.options, &case.token, &case.permission, vectors.now);
+        if got.as_ref().ok() != Some(&case.expect) {
+            report.failures.push(Failure {
+                location: format!("jwt/tokens.json authorize `{}`", case.name),
+                expected: case.expect.to_string(),
+                got: describe(&got),
+            });
+        }
+    }
 }
 
 /// A disagreement between an engine and a vector.
@@ -248,6 +368,8 @@ pub fn run_all(engine: &mut dyn Engine) -> Report {
             });
         }
     }
+
+    run_tokens(engine, &mut report);
 
     let identifiers: Vec<IdentifierVector> = read_json(&dir.join("identifiers.json"));
     for vector in identifiers {

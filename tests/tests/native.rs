@@ -4,7 +4,9 @@
 
 use serde_json::{Value, json};
 use tessera_conformance::{Engine, Query, Refusal, run_all};
-use tessera_core::{Authorizer, Decision, IdentifierError, IdentifierKind, PolicyDocument};
+use tessera_core::{
+    Authorizer, Decision, IdentifierError, IdentifierKind, KeySet, PolicyDocument, ValidationOptions,
+};
 
 #[derive(Default)]
 struct Native {
@@ -53,10 +55,42 @@ impl Engine for Native {
         }
     }
 
+    fn verify_token(&mut self, jwks: &str, options: &Value, token: &str, now: i64) -> Result<Value, Refusal> {
+        let (keys, options) = token_setup(jwks, options);
+        let claims = tessera_core::verify_token(token, &keys, &options, now)
+            .map_err(|e| Refusal { code: e.code().into(), violation: None })?;
+        Ok(Value::Object(claims.all))
+    }
+
+    fn authorize(
+        &mut self,
+        jwks: &str,
+        options: &Value,
+        token: &str,
+        permission: &str,
+        now: i64,
+    ) -> Result<Value, Refusal> {
+        let (keys, options) = token_setup(jwks, options);
+        let authz = self.authz.as_ref().expect("a policy is loaded before authorize");
+        let answer =
+            tessera_core::authorize(authz, &keys, &options, token, permission, now).map_err(refusal)?;
+        let mut value = json!({"allowed": answer.allowed(), "reason": answer.reason()});
+        if let Some(subject) = answer.subject() {
+            value["subject"] = subject.into();
+        }
+        Ok(value)
+    }
+
     fn validate_identifier(&mut self, kind: &str, value: &str) -> Result<(), Refusal> {
         let kind = IdentifierKind::from_code(kind).expect("vectors name known identifier kinds");
         tessera_core::validate_identifier(kind, value).map_err(refusal)
     }
+}
+
+fn token_setup(jwks: &str, options: &Value) -> (KeySet, ValidationOptions) {
+    let keys = KeySet::from_jwks(jwks).expect("the vectors' JWKS is valid");
+    let options = serde_json::from_value(options.clone()).expect("the vectors' options are valid");
+    (keys, options)
 }
 
 #[test]

@@ -125,7 +125,9 @@ impl fmt::Display for TokenError {
             Self::BadSignature => f.write_str("token signature does not verify"),
             Self::Expired { exp, now } => write!(f, "token expired at {exp} (now {now})"),
             Self::NotYetValid { nbf, now } => write!(f, "token is not valid before {nbf} (now {now})"),
-            Self::IssuedInFuture { iat, now } => write!(f, "token is issued in the future at {iat} (now {now})"),
+            Self::IssuedInFuture { iat, now } => {
+                write!(f, "token is issued in the future at {iat} (now {now})")
+            }
             Self::TooOld { iat, now } => write!(f, "token issued at {iat} is too old (now {now})"),
             Self::WrongIssuer => f.write_str("token issuer is not accepted"),
             Self::WrongAudience => f.write_str("token audience is not accepted"),

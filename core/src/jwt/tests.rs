@@ -1,0 +1,166 @@
+//! Published test vectors (RFC 7515 appendix A, RFC 7520 §4.4, RFC 8037 §A.4) and
+//! issuance round trips. The crafted negative suite is in `tests/vectors/jwt/`.
+
+use alloc::string::{String, ToString};
+use alloc::vec;
+
+use serde_json::{Map, Value, json};
+
+use super::verify::{check_header, split, verify_signature};
+use super::*;
+
+/// RFC 7515 A.1 and A.3 sign these claims; they expired in 2011, so checks run then.
+const RFC_NOW: i64 = 1_300_819_300;
+
+fn options_without_subject() -> ValidationOptions {
+    ValidationOptions { require_subject: false, ..ValidationOptions::default() }
+}
+
+fn keys(jwk: Value) -> KeySet {
+    KeySet::from_jwks(&json!({ "keys": [jwk] }).to_string()).expect("valid JWKS")
+}
+
+/// Verifies only the JWS layer, for RFC examples whose payload is not a claims set.
+fn jws_verifies(token: &str, keys: &KeySet) -> bool {
+    let parts = split(token).expect("well-formed JWS");
+    let rules = check_header(&parts.header, &ValidationOptions::default()).expect("accepted header");
+    let key = keys.select(rules.kid, rules.alg).expect("a key");
+    verify_signature(&key.verifier, parts.signing_input.as_bytes(), &parts.signature)
+}
+
+#[test]
+fn rfc7515_a1_hs256() {
+    let token = "eyJ0eXAiOiJKV1QiLA0KICJhbGciOiJIUzI1NiJ9.eyJpc3MiOiJqb2UiLA0KICJleHAiOjEzMDA4MTkzODAsDQogImh0dHA6Ly9leGFtcGxlLmNvbS9pc19yb290Ijp0cnVlfQ.dBjftJeZ4CVP-mB92K27uhbUJU1p1r_wW1gFWFOEjXk";
+    let keys = keys(json!({"kty": "oct", "kid": "a1", "alg": "HS256",
+        "k": "AyM1SysPpbyDfgZld3umj1qzKObwVMkoqQ-EstJQLr_T-1qS0gZH75aKtMN3Yj0iPS4hcgUuTwjAzZr1Z9CAow"}));
+    let claims = verify(token, &keys, &options_without_subject(), RFC_NOW).expect("RFC 7515 A.1 verifies");
+    assert_eq!(claims.issuer.as_deref(), Some("joe"));
+    assert_eq!(claims.expires_at, 1_300_819_380);
+    assert_eq!(claims.all.get("http://example.com/is_root"), Some(&Value::Bool(true)));
+    // Two minutes later (past the leeway) it has expired.
+    let late = verify(token, &keys, &options_without_subject(), 1_300_819_380 + 61);
+    assert_eq!(late, Err(TokenError::Expired { exp: 1_300_819_380, now: 1_300_819_441 }));
+}
+
+#[test]
+fn rfc7515_a3_es256() {
+    let token = "eyJhbGciOiJFUzI1NiJ9.eyJpc3MiOiJqb2UiLA0KICJleHAiOjEzMDA4MTkzODAsDQogImh0dHA6Ly9leGFtcGxlLmNvbS9pc19yb290Ijp0cnVlfQ.DtEhU3ljbEg8L38VWAfUAqOyKAM6-Xx-F4GawxaepmXFCgfTjDxw5djxLa8ISlSApmWQxfKTUJqPP3-Kg6NU1Q";
+    let keys = keys(json!({"kty": "EC", "crv": "P-256", "kid": "a3",
+        "x": "f83OJ3D2xF1Bg8vub9tLe1gHMzV76e8Tus9uPHvRVEU", "y": "x_FEzRu9m36HLN_tue659LNpXW6pCyStikYjKIWI5a0"}));
+    let claims = verify(token, &keys, &options_without_subject(), RFC_NOW).expect("RFC 7515 A.3 verifies");
+    assert_eq!(claims.issuer.as_deref(), Some("joe"));
+}
+
+#[test]
+fn rfc7520_4_4_hs256_over_a_text_payload() {
+    let token = "eyJhbGciOiJIUzI1NiIsImtpZCI6IjAxOGMwYWU1LTRkOWItNDcxYi1iZmQ2LWVlZjMxNGJjNzAzNyJ9.SXTigJlzIGEgZGFuZ2Vyb3VzIGJ1c2luZXNzLCBGcm9kbywgZ29pbmcgb3V0IHlvdXIgZG9vci4gWW91IHN0ZXAgb250byB0aGUgcm9hZCwgYW5kIGlmIHlvdSBkb24ndCBrZWVwIHlvdXIgZmVldCwgdGhlcmXigJlzIG5vIGtub3dpbmcgd2hlcmUgeW91IG1pZ2h0IGJlIHN3ZXB0IG9mZiB0by4.s0h6KThzkfBBBkLspW1h84VsJZFTsPPqMDA7g1Md7p0";
+    let keys = keys(json!({"kty": "oct", "kid": "018c0ae5-4d9b-471b-bfd6-eef314bc7037", "use": "sig",
+        "alg": "HS256", "k": "hJtXIZ2uSN5kbQfbtTNWbpdmhkV8FJG-Onbc6mxCcYg"}));
+    assert!(jws_verifies(token, &keys));
+    // As a JWT it is refused after the signature check: the payload is not claims.
+    let err = verify(token, &keys, &ValidationOptions::default(), 0).expect_err("not a claims set");
+    assert_eq!(err, TokenError::Malformed { reason: "claims are not a JSON object" });
+}
+
+#[test]
+fn rfc8037_a4_ed25519() {
+    let token = "eyJhbGciOiJFZERTQSJ9.RXhhbXBsZSBvZiBFZDI1NTE5IHNpZ25pbmc.hgyY0il_MGCjP0JzlnLWG1PPOt7-09PGcvMg3AIbQR6dWbhijcNR4ki4iylGjg5BhVsPt9g7sVvpAr_MuM0KAg";
+    let keys = keys(json!({"kty": "OKP", "crv": "Ed25519", "kid": "8037",
+        "x": "11qYAYKxCrfVS_7TyWQHOg7hcvPapiMlrwIaaPcHURo"}));
+    assert!(jws_verifies(token, &keys));
+    let tampered =
+        token.replace("RXhhbXBsZSBvZiBFZDI1NTE5IHNpZ25pbmc", "RXhhbXBsZSBvZiBFZDI1NTE5IHNpZ25pbmE");
+    assert!(!jws_verifies(&tampered, &keys));
+}
+
+#[test]
+fn hmac_secrets_shorter_than_the_hash_are_refused() {
+    for (alg, min) in [(JwtAlgorithm::Hs256, 32), (JwtAlgorithm::Hs384, 48), (JwtAlgorithm::Hs512, 64)] {
+        let err = TokenKey::secret("k", alg, &vec![1u8; min - 1]).expect_err("too short");
+        assert_eq!(err.code(), "ERR_KEY_WEAK_SECRET");
+        assert!(TokenKey::secret("k", alg, &vec![1u8; min]).is_ok());
+    }
+    let jwks = json!({"keys": [{"kty": "oct", "kid": "short", "alg": "HS256", "k": "c2hvcnQ"}]});
+    assert_eq!(KeySet::from_jwks(&jwks.to_string()).expect_err("short").code(), "ERR_KEY_WEAK_SECRET");
+}
+
+#[test]
+fn jwks_rules() {
+    let refuse = |jwk: Value| KeySet::from_jwks(&json!({ "keys": [jwk] }).to_string()).expect_err("refused");
+    let k = "AyM1SysPpbyDfgZld3umj1qzKObwVMkoqQ-EstJQLr_T-1qS0gZH75aKtMN3Yj0iPS4hcgUuTwjAzZr1Z9CAow";
+    assert!(matches!(
+        refuse(json!({"kty": "oct", "k": k, "alg": "HS256"})),
+        crate::KeyError::InvalidJwk { .. }
+    ));
+    assert!(matches!(refuse(json!({"kty": "oct", "k": k, "kid": "x"})), crate::KeyError::InvalidJwk { .. }));
+    assert!(matches!(
+        refuse(json!({"kty": "oct", "k": k, "kid": "x", "alg": "none"})),
+        crate::KeyError::InvalidJwk { .. }
+    ));
+    assert!(matches!(
+        refuse(json!({"kty": "oct", "k": k, "kid": "x", "alg": "HS256", "use": "enc"})),
+        crate::KeyError::InvalidJwk { .. }
+    ));
+    assert!(matches!(
+        refuse(json!({"kty": "OKP", "crv": "Ed25519", "kid": "x", "alg": "ES256",
+        "x": "11qYAYKxCrfVS_7TyWQHOg7hcvPapiMlrwIaaPcHURo"})),
+        crate::KeyError::InvalidJwk { .. }
+    ));
+    let twice = json!({"keys": [{"kty": "oct", "k": k, "kid": "x", "alg": "HS256"}, {"kty": "oct", "k": k, "kid": "x", "alg": "HS512"}]});
+    assert_eq!(KeySet::from_jwks(&twice.to_string()).expect_err("dup").code(), "ERR_KEY_DUPLICATE_KID");
+}
+
+#[cfg(feature = "getrandom")]
+#[test]
+fn issued_tokens_verify_for_every_algorithm() {
+    for alg in JwtAlgorithm::ALL {
+        let signer = TokenSigner::generate("key-1", alg).expect("generated");
+        let mut set = KeySet::new();
+        match signer.public_jwk() {
+            Some(jwk) => set = KeySet::from_jwks(&json!({ "keys": [jwk] }).to_string()).expect("public JWK"),
+            None => set.add(signer.verification_key()).expect("added"),
+        }
+        let audience = vec!["api".to_string()];
+        let mut extra = Map::new();
+        extra.insert("scope".into(), "posts:read".into());
+        let request = TokenRequest {
+            subject: "alice",
+            issuer: "https://tessera.example",
+            audience: &audience,
+            now: 1_800_000_000,
+            ttl_seconds: 900,
+            token_type: "at+jwt",
+            extra,
+        };
+        let issued = signer.issue(&request).expect("signed");
+        let options = ValidationOptions {
+            issuers: vec!["https://tessera.example".into()],
+            audiences: audience.clone(),
+            expected_type: Some("at+jwt".into()),
+            ..ValidationOptions::default()
+        };
+        let claims = verify(&issued.token, &set, &options, 1_800_000_100).expect("own token verifies");
+        assert_eq!(claims.subject.as_deref(), Some("alice"), "{alg:?}");
+        assert_eq!(claims.token_id.as_deref(), Some(issued.token_id.as_str()));
+        assert_eq!(claims.expires_at, 1_800_000_900);
+        assert_eq!(claims.scope, Some(vec![String::from("posts:read")]));
+        // A refresh token is never accepted where an access token is expected.
+        let refresh =
+            signer.issue(&TokenRequest { token_type: "refresh+jwt", ..request.clone() }).expect("signed");
+        let err = verify(
+            &refresh.token,
+            &set,
+            &ValidationOptions { expected_type: None, ..options.clone() },
+            1_800_000_100,
+        );
+        assert_eq!(err.expect_err("refresh refused").code(), "ERR_TOKEN_WRONG_TYP");
+        assert_ne!(refresh.token_id, issued.token_id);
+    }
+}
+
+#[test]
+fn debug_output_hides_secrets() {
+    let signer = TokenSigner::hmac("k", JwtAlgorithm::Hs256, &[0x41; 32]).expect("signer");
+    let shown = alloc::format!("{signer:?} {:?}", signer.verification_key());
+    assert!(!shown.contains("AAAA") && !shown.contains("65, 65"), "{shown}");
+}

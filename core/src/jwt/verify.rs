@@ -1,0 +1,150 @@
+//! The validation pipeline: strict parsing, header rules, key selection, signature,
+//! then claims. Nothing from the token is trusted before its signature verifies,
+//! except what is needed to find the key.
+
+use alloc::string::String;
+use alloc::vec::Vec;
+
+use base64ct::{Base64UrlUnpadded, Encoding};
+use ed25519_dalek::Signature as Ed25519Signature;
+use jwt_compact::alg::{Hs256, Hs384, Hs512};
+use jwt_compact::{Algorithm, AlgorithmSignature};
+use serde_json::{Map, Value};
+
+use super::claims::Claims;
+use super::error::{TokenError, shown};
+use super::json::parse_object;
+use super::keys::{JwtAlgorithm, KeySet, Verifier};
+use super::options::ValidationOptions;
+
+fn malformed(reason: &'static str) -> TokenError {
+    TokenError::Malformed { reason }
+}
+
+/// The parts of a compact JWS, decoded.
+pub(crate) struct Parts<'t> {
+    /// `header.payload`, the signed bytes.
+    pub(crate) signing_input: &'t str,
+    pub(crate) header: Map<String, Value>,
+    pub(crate) payload: Vec<u8>,
+    pub(crate) signature: Vec<u8>,
+}
+
+/// Splits a compact JWS: exactly three segments of unpadded base64url (no `=`,
+/// whitespace or other characters), and a header that is a JSON object.
+pub(crate) fn split(token: &str) -> Result<Parts<'_>, TokenError> {
+    let mut segments = token.split('.');
+    let (Some(header), Some(payload), Some(signature), None) =
+        (segments.next(), segments.next(), segments.next(), segments.next())
+    else {
+        return Err(malformed("a token has exactly three segments"));
+    };
+    let decode = |segment: &str| {
+        if segment.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_') {
+            Base64UrlUnpadded::decode_vec(segment).map_err(|_| malformed("segment is not base64url"))
+        } else {
+            Err(malformed("segment has characters outside unpadded base64url"))
+        }
+    };
+    let header_bytes = decode(header)?;
+    let payload = decode(payload)?;
+    let signature = decode(signature)?;
+    let header = parse_object(&header_bytes).map_err(|reason| match reason {
+        "duplicate member name" => malformed("header has a duplicate member name"),
+        _ => malformed("header is not a JSON object"),
+    })?;
+    // Three segments were found, so the last dot ends the signing input.
+    let signing_input = token.rfind('.').and_then(|dot| token.get(..dot)).unwrap_or_default();
+    Ok(Parts { signing_input, header, payload, signature })
+}
+
+/// Reads `alg`, `crit`, `typ` and `kid` from a header.
+pub(crate) struct HeaderRules<'h> {
+    pub(crate) alg: JwtAlgorithm,
+    pub(crate) kid: Option<&'h str>,
+}
+
+pub(crate) fn check_header<'h>(
+    header: &'h Map<String, Value>,
+    options: &ValidationOptions,
+) -> Result<HeaderRules<'h>, TokenError> {
+    let alg = match header.get("alg") {
+        Some(Value::String(name)) => JwtAlgorithm::from_name(name)
+            .ok_or_else(|| TokenError::AlgorithmNotAllowed { alg: shown(name) })?,
+        Some(_) => return Err(malformed("`alg` must be a string")),
+        None => return Err(malformed("header lacks `alg`")),
+    };
+    if let Some(crit) = header.get("crit") {
+        // We implement no extension, so any listed one is unknown (RFC 7515 §4.1.11).
+        let names = crit.as_array().filter(|names| !names.is_empty());
+        let names = names.ok_or_else(|| malformed("`crit` must be a non-empty array"))?;
+        let first =
+            names.first().and_then(Value::as_str).ok_or_else(|| malformed("`crit` must list names"))?;
+        return Err(TokenError::UnknownCrit { name: shown(first) });
+    }
+    match header.get("typ") {
+        None => {
+            if options.expected_type.is_some() {
+                return Err(TokenError::WrongType { typ: String::new() });
+            }
+        }
+        Some(Value::String(typ)) => {
+            if !options.accepts_type(typ) {
+                return Err(TokenError::WrongType { typ: shown(typ) });
+            }
+        }
+        Some(_) => return Err(malformed("`typ` must be a string")),
+    }
+    let kid = match header.get("kid") {
+        None => None,
+        Some(Value::String(kid)) => Some(kid.as_str()),
+        Some(_) => return Err(malformed("`kid` must be a string")),
+    };
+    // `jwk`, `jku`, `x5u`, `x5c` are never read: keys come only from the key set.
+    Ok(HeaderRules { alg, kid })
+}
+
+/// Verifies `signature` over `message` with `verifier`. HMAC tags are compared in
+/// constant time (jwt-compact's `CtOutput`); Ed25519 uses strict verification
+/// (no small-order keys or non-canonical points); ES256 takes only the 64-byte
+/// `r || s` form with both in range, so DER-encoded signatures fail.
+pub(crate) fn verify_signature(verifier: &Verifier, message: &[u8], signature: &[u8]) -> bool {
+    fn with<A: Algorithm>(alg: A, key: &A::VerifyingKey, message: &[u8], signature: &[u8]) -> bool {
+        let right_length = A::Signature::LENGTH.is_none_or(|len| len.get() == signature.len());
+        right_length
+            && A::Signature::try_from_slice(signature)
+                .is_ok_and(|sig| alg.verify_signature(&sig, key, message))
+    }
+    match verifier {
+        Verifier::Hs256(key) => with(Hs256, key, message, signature),
+        Verifier::Hs384(key) => with(Hs384, key, message, signature),
+        Verifier::Hs512(key) => with(Hs512, key, message, signature),
+        Verifier::Es256(key) => with(jwt_compact::alg::Es256, key, message, signature),
+        Verifier::EdDsa(key) => <[u8; 64]>::try_from(signature)
+            .is_ok_and(|sig| key.verify_strict(message, &Ed25519Signature::from_bytes(&sig)).is_ok()),
+    }
+}
+
+/// Validates a compact JWT against `keys` and `options` at time `now` (seconds since
+/// the Unix epoch, supplied by the caller) and returns its claims.
+pub fn verify(
+    token: &str,
+    keys: &KeySet,
+    options: &ValidationOptions,
+    now: i64,
+) -> Result<Claims, TokenError> {
+    if token.len() > options.max_token_length {
+        return Err(TokenError::TooLarge { len: token.len(), max: options.max_token_length });
+    }
+    let parts = split(token)?;
+    let rules = check_header(&parts.header, options)?;
+    let key = keys.select(rules.kid, rules.alg)?;
+    if !verify_signature(&key.verifier, parts.signing_input.as_bytes(), &parts.signature) {
+        return Err(TokenError::BadSignature);
+    }
+    let claims = parse_object(&parts.payload).map_err(|reason| match reason {
+        "duplicate member name" => malformed("claims have a duplicate member name"),
+        _ => malformed("claims are not a JSON object"),
+    })?;
+    Claims::validate(claims, options, now)
+}
