@@ -311,8 +311,6 @@ pub enum KeyError {
         /// What was wrong.
         reason: String,
     },
-    /// The JWK's `kid` differs from its RFC 7638 thumbprint.
-    KidMismatch,
     /// An encryption key is not 32 bytes of base64.
     InvalidEncryptionKey,
     /// An HMAC secret shorter than its algorithm's hash.
@@ -338,7 +336,6 @@ impl KeyError {
     pub fn code(&self) -> &'static str {
         match self {
             Self::InvalidJwk { .. } => "ERR_KEY_INVALID_JWK",
-            Self::KidMismatch => "ERR_KEY_KID_MISMATCH",
             Self::InvalidEncryptionKey => "ERR_KEY_INVALID_ENCRYPTION_KEY",
             Self::WeakSecret { .. } => "ERR_KEY_WEAK_SECRET",
             Self::DuplicateKeyId { .. } => "ERR_KEY_DUPLICATE_KID",
@@ -351,7 +348,6 @@ impl fmt::Display for KeyError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
             Self::InvalidJwk { reason } => write!(f, "invalid JWK: {reason}"),
-            Self::KidMismatch => f.write_str("JWK `kid` does not match its thumbprint"),
             Self::InvalidEncryptionKey => f.write_str("encryption key must be 32 bytes, base64-encoded"),
             Self::Randomness => f.write_str("the random source failed"),
             Self::WeakSecret { alg, len, min } => write!(
