@@ -18,6 +18,8 @@ pub enum IdentifierKind {
     Pattern,
     /// A tenant's client key: a canonical lowercase UUID version 4.
     ClientKey,
+    /// The label of an API key: `^[A-Za-z0-9 _.-]{1,64}$`, no leading or trailing space.
+    ApiKeyLabel,
 }
 
 impl IdentifierKind {
@@ -29,11 +31,12 @@ impl IdentifierKind {
             Self::Permission => "permission",
             Self::Pattern => "permission pattern",
             Self::ClientKey => "client key",
+            Self::ApiKeyLabel => "API key label",
         }
     }
 
     /// A stable name for APIs and test vectors: `role`, `user`, `permission`,
-    /// `pattern`, `client_key`.
+    /// `pattern`, `client_key`, `api_key_label`.
     pub const fn code(self) -> &'static str {
         match self {
             Self::Role => "role",
@@ -41,12 +44,13 @@ impl IdentifierKind {
             Self::Permission => "permission",
             Self::Pattern => "pattern",
             Self::ClientKey => "client_key",
+            Self::ApiKeyLabel => "api_key_label",
         }
     }
 
     /// The kind named by [`code`](Self::code), if any.
     pub fn from_code(code: &str) -> Option<Self> {
-        [Self::Role, Self::User, Self::Permission, Self::Pattern, Self::ClientKey]
+        [Self::Role, Self::User, Self::Permission, Self::Pattern, Self::ClientKey, Self::ApiKeyLabel]
             .into_iter()
             .find(|kind| kind.code() == code)
     }
@@ -59,6 +63,7 @@ impl IdentifierKind {
             Self::Permission => "^[A-Za-z0-9_:*.-]{1,128}$",
             Self::Pattern => "^[A-Za-z0-9_:*.-]{1,128}$ with `*` only as a whole last segment",
             Self::ClientKey => "a lowercase UUID4 such as 0b5e7f2a-8c1d-4e3f-9a6b-2c4d6e8f0a1b",
+            Self::ApiKeyLabel => "^[A-Za-z0-9 _.-]{1,64}$ without leading or trailing spaces",
         }
     }
 
@@ -67,6 +72,7 @@ impl IdentifierKind {
             Self::Role => ROLE_CHAR,
             Self::User => USER_CHAR,
             Self::Permission | Self::Pattern => PERMISSION_CHAR,
+            Self::ApiKeyLabel => LABEL_CHAR,
             // Checked by shape, never by this table.
             Self::ClientKey => 0,
         }
@@ -74,7 +80,7 @@ impl IdentifierKind {
 
     const fn max_len(self) -> usize {
         match self {
-            Self::Role | Self::User => 64,
+            Self::Role | Self::User | Self::ApiKeyLabel => 64,
             Self::Permission | Self::Pattern => 128,
             Self::ClientKey => 36,
         }
@@ -104,10 +110,13 @@ pub enum Violation {
     MisplacedWildcard,
     /// Not a canonical lowercase UUID version 4.
     NotUuid4,
+    /// A label that starts or ends with a space.
+    EdgeSpace,
 }
 
 impl Violation {
-    /// A stable name: `empty`, `too_long`, `forbidden_char`, `misplaced_wildcard`, `not_uuid4`.
+    /// A stable name: `empty`, `too_long`, `forbidden_char`, `misplaced_wildcard`,
+    /// `not_uuid4`, `edge_space`.
     pub fn code(&self) -> &'static str {
         match self {
             Self::Empty => "empty",
@@ -115,6 +124,7 @@ impl Violation {
             Self::ForbiddenChar { .. } => "forbidden_char",
             Self::MisplacedWildcard => "misplaced_wildcard",
             Self::NotUuid4 => "not_uuid4",
+            Self::EdgeSpace => "edge_space",
         }
     }
 }
@@ -160,6 +170,7 @@ impl fmt::Display for IdentifierError {
                 write!(f, "{kind} has a `*` that is not a whole last segment; it must match {rule}")
             }
             Violation::NotUuid4 => write!(f, "{kind} is not {rule}"),
+            Violation::EdgeSpace => write!(f, "{kind} starts or ends with a space; it must match {rule}"),
         }
     }
 }
@@ -187,12 +198,16 @@ pub fn validate(kind: IdentifierKind, value: &str) -> Result<(), IdentifierError
     if kind == IdentifierKind::Pattern && !wildcard_well_placed(value) {
         return fail(Violation::MisplacedWildcard);
     }
+    if kind == IdentifierKind::ApiKeyLabel && (value.starts_with(' ') || value.ends_with(' ')) {
+        return fail(Violation::EdgeSpace);
+    }
     Ok(())
 }
 
 const ROLE_CHAR: u8 = 1;
 const USER_CHAR: u8 = 2;
 const PERMISSION_CHAR: u8 = 4;
+const LABEL_CHAR: u8 = 8;
 
 /// For each byte, the kinds that allow it: one table lookup per byte keeps
 /// validation off the profile of a check.
@@ -203,7 +218,10 @@ static CLASSES: [u8; 256] = {
         let b = byte as u8;
         let mut mask = 0;
         if b.is_ascii_alphanumeric() || b == b'_' || b == b'-' {
-            mask = ROLE_CHAR | USER_CHAR | PERMISSION_CHAR;
+            mask = ROLE_CHAR | USER_CHAR | PERMISSION_CHAR | LABEL_CHAR;
+        }
+        if b == b' ' || b == b'.' {
+            mask |= LABEL_CHAR;
         }
         if b == b'.' || b == b'@' || b == b'+' {
             mask |= USER_CHAR;

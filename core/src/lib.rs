@@ -12,6 +12,8 @@
 //!   a check is a few hash lookups and returns its reason ([`Decision`]).
 //! - **Snapshots**: a policy with revision and expiry, MessagePack-encoded, signed with
 //!   Ed25519 and optionally encrypted with AES-256-GCM ([`Snapshot`], [`SnapshotLoader`]).
+//! - **Sanitizer**: identifier rules, [`escape`] and [`strip`] for free text, and
+//!   [`inspect`], a detector of XSS, SQL injection and path traversal shapes.
 //! - **Tokens**: strict JWT validation against a [`KeySet`] ([`verify_token`]),
 //!   [`authorize`] (token, then snapshot decision), and signing ([`TokenSigner`]).
 //!
@@ -54,6 +56,7 @@ mod jwt;
 mod keys;
 mod pattern;
 mod policy;
+mod sanitize;
 mod snapshot;
 
 // The public interface is:
@@ -66,6 +69,7 @@ pub use jwt::{
 };
 pub use keys::{EncryptionKey, SigningKey, VerifyingKey};
 pub use policy::{Entries, MAX_DESCRIPTION_LEN, Policy, PolicyDocument, Role, RoleDocument};
+pub use sanitize::{Finding, FindingKind, SanitizeOptions, escape, inspect, strip};
 pub use snapshot::{
     DEFAULT_MAX_SNAPSHOT_BYTES, FORMAT_VERSION, LoadedSnapshot, Snapshot, SnapshotInfo, SnapshotLoader,
     peek_header,

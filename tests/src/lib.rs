@@ -148,6 +148,10 @@ pub trait Engine {
     /// Validates `token` with the keys of a JWKS and validation options (snake_case
     /// JSON, see `tokens.json`) at `now`; returns the claims.
     fn verify_token(&mut self, jwks: &str, options: &Value, token: &str, now: i64) -> Result<Value, Refusal>;
+    /// `escape` (`mode` = "escape") or `strip` (`mode` = "strip") with default options.
+    fn sanitize(&mut self, mode: &str, text: &str) -> String;
+    /// Detector findings: `[{kind, offset}]`.
+    fn inspect(&mut self, text: &str) -> Value;
     /// `authorize(token, permission)` against the loaded policy:
     /// `{allowed, reason, subject?}`.
     fn authorize(
@@ -214,6 +218,51 @@ pub struct AuthorizeCase {
     pub permission: String,
     /// `{allowed, reason, subject?}`.
     pub expect: Value,
+}
+
+/// The sanitizer vectors (`sanitizer/cases.json`).
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct SanitizerVectors {
+    /// What the file covers.
+    pub description: String,
+    /// The cases.
+    pub cases: Vec<SanitizerCase>,
+}
+
+/// One input and what every face must make of it.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct SanitizerCase {
+    /// The text.
+    pub input: String,
+    /// Expected `escape` output.
+    pub escape: String,
+    /// Expected `strip` output.
+    pub strip: String,
+    /// Expected findings.
+    pub findings: Value,
+}
+
+fn run_sanitizer(engine: &mut dyn Engine, report: &mut Report) {
+    let vectors: SanitizerVectors = read_json(&vectors_dir().join("sanitizer/cases.json"));
+    for case in &vectors.cases {
+        let checks = [
+            ("escape", Value::from(case.escape.clone()), Value::from(engine.sanitize("escape", &case.input))),
+            ("strip", Value::from(case.strip.clone()), Value::from(engine.sanitize("strip", &case.input))),
+            ("inspect", case.findings.clone(), engine.inspect(&case.input)),
+        ];
+        for (what, expected, got) in checks {
+            report.cases += 1;
+            if expected != got {
+                report.failures.push(Failure {
+                    location: format!("sanitizer/cases.json {what} {:?}", case.input),
+                    expected: expected.to_string(),
+                    got: got.to_string(),
+                });
+            }
+        }
+    }
 }
 
 fn merged(base: &Value, overrides: Option<&Value>) -> Value {
@@ -370,6 +419,7 @@ pub fn run_all(engine: &mut dyn Engine) -> Report {
     }
 
     run_tokens(engine, &mut report);
+    run_sanitizer(engine, &mut report);
 
     let identifiers: Vec<IdentifierVector> = read_json(&dir.join("identifiers.json"));
     for vector in identifiers {

@@ -5,7 +5,8 @@
 use serde_json::{Value, json};
 use tessera_conformance::{Engine, Query, Refusal, run_all};
 use tessera_core::{
-    Authorizer, Decision, IdentifierError, IdentifierKind, KeySet, PolicyDocument, ValidationOptions,
+    Authorizer, Decision, IdentifierError, IdentifierKind, KeySet, PolicyDocument, SanitizeOptions,
+    ValidationOptions,
 };
 
 #[derive(Default)]
@@ -79,6 +80,19 @@ impl Engine for Native {
             value["subject"] = subject.into();
         }
         Ok(value)
+    }
+
+    fn sanitize(&mut self, mode: &str, text: &str) -> String {
+        let options = SanitizeOptions::default();
+        match mode {
+            "escape" => tessera_core::escape(text, &options),
+            _ => tessera_core::strip(text, &options),
+        }
+    }
+
+    fn inspect(&mut self, text: &str) -> Value {
+        let findings = tessera_core::inspect(text);
+        json!(findings.iter().map(|f| json!({"kind": f.kind.code(), "offset": f.offset})).collect::<Vec<_>>())
     }
 
     fn validate_identifier(&mut self, kind: &str, value: &str) -> Result<(), Refusal> {
