@@ -14,17 +14,24 @@ pub(super) fn escape_clean(text: &str) -> String {
     if is_script_url(text) {
         out.push_str("unsafe:");
     }
-    for ch in text.chars() {
-        match ch {
-            '&' => out.push_str("&amp;"),
-            '<' => out.push_str("&lt;"),
-            '>' => out.push_str("&gt;"),
-            '"' => out.push_str("&quot;"),
-            '\'' => out.push_str("&#x27;"),
-            '`' => out.push_str("&#x60;"),
-            _ => out.push(ch),
-        }
+    // Copy runs of ordinary text whole; every special character is ASCII, so a byte
+    // search never splits a character.
+    let mut run_start = 0;
+    for (i, byte) in text.bytes().enumerate() {
+        let entity = match byte {
+            b'&' => "&amp;",
+            b'<' => "&lt;",
+            b'>' => "&gt;",
+            b'"' => "&quot;",
+            b'\'' => "&#x27;",
+            b'`' => "&#x60;",
+            _ => continue,
+        };
+        out.push_str(text.get(run_start..i).unwrap_or_default());
+        out.push_str(entity);
+        run_start = i + 1;
     }
+    out.push_str(text.get(run_start..).unwrap_or_default());
     out
 }
 

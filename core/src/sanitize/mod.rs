@@ -41,6 +41,10 @@ pub fn strip(text: &str, options: &SanitizeOptions) -> String {
 /// Drops NUL and other control characters (tab, line feed and carriage return stay,
 /// as ordinary text uses them) and applies the length limit.
 fn clean(text: &str, options: &SanitizeOptions) -> String {
+    let fits = options.max_len.is_none_or(|max| text.len() <= max);
+    if fits && !text.chars().any(|c| c.is_control() && !matches!(c, '\t' | '\n' | '\r')) {
+        return text.into();
+    }
     let mut out = String::with_capacity(text.len().min(options.max_len.unwrap_or(usize::MAX)));
     for ch in text.chars() {
         if ch.is_control() && !matches!(ch, '\t' | '\n' | '\r') {
