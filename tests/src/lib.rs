@@ -70,6 +70,32 @@ pub enum Query {
     Roles,
 }
 
+/// What a case expects: an answer, or a refusal with an error code.
+struct Expected<'a> {
+    expect: &'a Option<Value>,
+    expect_error: &'a Option<String>,
+}
+
+impl Expected<'_> {
+    /// Whether `got` meets the expectation; `same` compares an expected answer with
+    /// the one given.
+    fn met_by(&self, got: &Result<Value, Refusal>, same: impl Fn(&Value, &Value) -> bool) -> bool {
+        match (self.expect, self.expect_error, got) {
+            (Some(expected), None, Ok(value)) => same(expected, value),
+            (None, Some(code), Err(refusal)) => *code == refusal.code,
+            _ => false,
+        }
+    }
+
+    fn describe(&self) -> String {
+        match (self.expect, self.expect_error) {
+            (Some(value), _) => value.to_string(),
+            (None, Some(code)) => format!("error {code}"),
+            (None, None) => "a vector with `expect` or `expect_error`".into(),
+        }
+    }
+}
+
 /// A query with its expected answer or error code.
 #[derive(Clone, Debug, Deserialize)]
 pub struct Case {
@@ -82,6 +108,12 @@ pub struct Case {
     /// Expected error code, when the query must fail.
     #[serde(default)]
     pub expect_error: Option<String>,
+}
+
+impl Case {
+    fn expected(&self) -> Expected<'_> {
+        Expected { expect: &self.expect, expect_error: &self.expect_error }
+    }
 }
 
 /// A policy and the queries to run against it.
@@ -198,12 +230,18 @@ pub struct TokenCase {
     /// Time of the check, when not the file's.
     #[serde(default)]
     pub now: Option<i64>,
-    /// `{sub}` of an accepted token.
+    /// Claims an accepted token must carry (`{sub}`).
     #[serde(default)]
     pub expect: Option<Value>,
     /// Error code of a refused token.
     #[serde(default)]
     pub expect_error: Option<String>,
+}
+
+impl TokenCase {
+    fn expected(&self) -> Expected<'_> {
+        Expected { expect: &self.expect, expect_error: &self.expect_error }
+    }
 }
 
 /// One `authorize(token, permission)`.
@@ -282,15 +320,16 @@ fn run_tokens(engine: &mut dyn Engine, report: &mut Report) {
         report.cases += 1;
         let options = merged(&vectors.options, case.options.as_ref());
         let got = engine.verify_token(&jwks, &options, &case.token, case.now.unwrap_or(vectors.now));
-        let ok = match (&case.expect, &case.expect_error, &got) {
-            (Some(expected), None, Ok(claims)) => expected.get("sub") == claims.get("sub"),
-            (None, Some(code), Err(refusal)) => *code == refusal.code,
-            _ => false,
+        // Every claim the vector names must be there with that value.
+        let carries = |expected: &Value, claims: &Value| {
+            expected
+                .as_object()
+                .is_some_and(|want| want.iter().all(|(name, value)| claims.get(name) == Some(value)))
         };
-        if !ok {
+        if !case.expected().met_by(&got, carries) {
             report.failures.push(Failure {
                 location: format!("jwt/tokens.json `{}`", case.name),
-                expected: case.expect_error.clone().unwrap_or_else(|| format!("{:?}", case.expect)),
+                expected: case.expected().describe(),
                 got: describe(&got),
             });
         }
@@ -385,20 +424,10 @@ pub fn run_all(engine: &mut dyn Engine) -> Report {
         for (i, case) in vector.cases.iter().enumerate() {
             report.cases += 1;
             let got = engine.query(&case.query);
-            let ok = match (&case.expect, &case.expect_error, &got) {
-                (Some(expected), None, Ok(value)) => expected == value,
-                (None, Some(code), Err(refusal)) => *code == refusal.code,
-                _ => false,
-            };
-            if !ok {
-                let expected = match (&case.expect, &case.expect_error) {
-                    (Some(value), _) => value.to_string(),
-                    (None, Some(code)) => format!("error {code}"),
-                    (None, None) => "a vector with `expect` or `expect_error`".into(),
-                };
+            if !case.expected().met_by(&got, |expected, value| expected == value) {
                 report.failures.push(Failure {
                     location: format!("{file} case {i} {:?}", case.query),
-                    expected,
+                    expected: case.expected().describe(),
                     got: describe(&got),
                 });
             }
