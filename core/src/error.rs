@@ -322,6 +322,11 @@ pub enum KeyError {
         /// The minimum.
         min: usize,
     },
+    /// The algorithm cannot be used for this operation (RSA signing, for one).
+    UnsupportedAlgorithm {
+        /// The algorithm's JOSE name.
+        alg: &'static str,
+    },
     /// Two keys of one set share a key id.
     DuplicateKeyId {
         /// The repeated kid.
@@ -339,6 +344,7 @@ impl KeyError {
             Self::InvalidEncryptionKey => "ERR_KEY_INVALID_ENCRYPTION_KEY",
             Self::WeakSecret { .. } => "ERR_KEY_WEAK_SECRET",
             Self::DuplicateKeyId { .. } => "ERR_KEY_DUPLICATE_KID",
+            Self::UnsupportedAlgorithm { .. } => "ERR_KEY_UNSUPPORTED_ALGORITHM",
             Self::Randomness => "ERR_KEY_RANDOMNESS",
         }
     }
@@ -355,6 +361,9 @@ impl fmt::Display for KeyError {
                 "{alg} secret is {len} bytes; it needs at least {min} random bytes (e.g. `openssl rand -base64 {min}`)"
             ),
             Self::DuplicateKeyId { kid } => write!(f, "two keys share the key id `{kid}`"),
+            Self::UnsupportedAlgorithm { alg } => {
+                write!(f, "{alg} cannot be used here; Tessera signs with HS256, HS384, HS512, ES256 or EdDSA")
+            }
         }
     }
 }

@@ -79,7 +79,8 @@ impl TokenSigner {
         let signer = match alg {
             JwtAlgorithm::Hs256 => Signer::Hs256(Hs256Key::new(secret)),
             JwtAlgorithm::Hs384 => Signer::Hs384(Hs384Key::new(secret)),
-            _ => Signer::Hs512(Hs512Key::new(secret)),
+            JwtAlgorithm::Hs512 => Signer::Hs512(Hs512Key::new(secret)),
+            _ => return Err(KeyError::UnsupportedAlgorithm { alg: alg.name() }),
         };
         Ok(Self { kid: kid.into(), alg, signer })
     }
@@ -97,7 +98,8 @@ impl TokenSigner {
         Self::checked(kid, JwtAlgorithm::Es256, Signer::Es256(key))
     }
 
-    /// A fresh random key for `alg` (HMAC secrets get 64 bytes).
+    /// A fresh random key for `alg` (HMAC secrets get 64 bytes). RS256 and PS256 only
+    /// verify here: Tessera issues tokens with HMAC, ES256 or EdDSA.
     #[cfg(feature = "getrandom")]
     pub fn generate(kid: &str, alg: JwtAlgorithm) -> Result<Self, KeyError> {
         let mut bytes = Zeroizing::new([0u8; 64]);
@@ -112,7 +114,12 @@ impl TokenSigner {
                     Err(KeyError::InvalidJwk { .. }) => continue,
                     other => other,
                 },
-                _ => Self::hmac(kid, alg, bytes.as_ref()),
+                JwtAlgorithm::Hs256 | JwtAlgorithm::Hs384 | JwtAlgorithm::Hs512 => {
+                    Self::hmac(kid, alg, bytes.as_ref())
+                }
+                JwtAlgorithm::Rs256 | JwtAlgorithm::Ps256 => {
+                    Err(KeyError::UnsupportedAlgorithm { alg: alg.name() })
+                }
             };
             return signer;
         }

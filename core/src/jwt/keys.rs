@@ -26,11 +26,19 @@ pub enum JwtAlgorithm {
     Es256,
     /// Ed25519 (RFC 8037).
     EdDsa,
+    /// RSASSA-PKCS1-v1_5 with SHA-256 (verification only; modulus 2048 to 4096 bits).
+    Rs256,
+    /// RSASSA-PSS with SHA-256 and a 32-byte salt (verification only).
+    Ps256,
 }
 
 impl JwtAlgorithm {
     /// Every accepted algorithm.
-    pub const ALL: [Self; 5] = [Self::Hs256, Self::Hs384, Self::Hs512, Self::Es256, Self::EdDsa];
+    pub const ALL: [Self; 7] =
+        [Self::Hs256, Self::Hs384, Self::Hs512, Self::Es256, Self::EdDsa, Self::Rs256, Self::Ps256];
+
+    /// The algorithms a [`TokenSigner`](super::TokenSigner) can sign with.
+    pub const SIGNING: [Self; 5] = [Self::Hs256, Self::Hs384, Self::Hs512, Self::Es256, Self::EdDsa];
 
     /// The JOSE name (`HS256`, ..., `EdDSA`).
     pub const fn name(self) -> &'static str {
@@ -40,6 +48,8 @@ impl JwtAlgorithm {
             Self::Hs512 => "HS512",
             Self::Es256 => "ES256",
             Self::EdDsa => "EdDSA",
+            Self::Rs256 => "RS256",
+            Self::Ps256 => "PS256",
         }
     }
 
@@ -55,7 +65,7 @@ impl JwtAlgorithm {
             Self::Hs256 => Some(32),
             Self::Hs384 => Some(48),
             Self::Hs512 => Some(64),
-            Self::Es256 | Self::EdDsa => None,
+            Self::Es256 | Self::EdDsa | Self::Rs256 | Self::Ps256 => None,
         }
     }
 }
@@ -68,6 +78,8 @@ pub(crate) enum Verifier {
     Hs512(Hs512Key),
     Es256(p256::ecdsa::VerifyingKey),
     EdDsa(ed25519_dalek::VerifyingKey),
+    Rs256(rsa::RsaPublicKey),
+    Ps256(rsa::RsaPublicKey),
 }
 
 /// A key that verifies tokens: one kid, one algorithm.
@@ -110,11 +122,12 @@ impl TokenKey {
             JwtAlgorithm::Hs384 => Verifier::Hs384(Hs384Key::new(secret)),
             _ => Verifier::Hs512(Hs512Key::new(secret)),
         };
+        // `min_secret_len` is `Some` only for the three HS algorithms, matched above.
         Self::new(kid, alg, verifier)
     }
 
-    /// A key from one JWK of a JWKS (RFC 7517): `oct` (needs `alg`), `EC` P-256 or
-    /// `OKP` Ed25519 (public keys only). `kid` is required; `alg`, `use` and
+    /// A key from one JWK of a JWKS (RFC 7517): `oct` (needs `alg`), `EC` P-256,
+    /// `OKP` Ed25519 or `RSA` (needs `alg`; at least 2048 bits), public keys only. `kid` is required; `alg`, `use` and
     /// `key_ops`, when present, must allow verifying with this key's algorithm.
     pub fn from_jwk(jwk: &Map<String, Value>) -> Result<Self, KeyError> {
         let text = |name: &str| -> Result<Option<&str>, KeyError> {
@@ -178,7 +191,22 @@ impl TokenKey {
                     ed25519_dalek::VerifyingKey::from_bytes(&x).map_err(|_| invalid("not an Ed25519 key"))?;
                 Self::new(kid, JwtAlgorithm::EdDsa, Verifier::EdDsa(key))
             }
-            _ => Err(invalid("key type must be `oct`, `EC` with `P-256`, or `OKP` with `Ed25519`")),
+            (Some("RSA"), _) => {
+                refuse_private()?;
+                let alg = alg.ok_or_else(|| invalid("an `RSA` key needs `alg` (RS256 or PS256)"))?;
+                let n = rsa::BigUint::from_bytes_be(&bytes("n")?);
+                let e = rsa::BigUint::from_bytes_be(&bytes("e")?);
+                if n.bits() < 2048 {
+                    return Err(invalid("an RSA modulus needs at least 2048 bits"));
+                }
+                let key = rsa::RsaPublicKey::new(n, e).map_err(|_| invalid("not a usable RSA public key"))?;
+                match alg {
+                    JwtAlgorithm::Rs256 => Self::new(kid, alg, Verifier::Rs256(key)),
+                    JwtAlgorithm::Ps256 => Self::new(kid, alg, Verifier::Ps256(key)),
+                    _ => Err(invalid("`alg` does not fit the key type")),
+                }
+            }
+            _ => Err(invalid("key type must be `oct`, `EC` with `P-256`, `OKP` with `Ed25519`, or `RSA`")),
         }
     }
 }

@@ -1,8 +1,9 @@
 //! JSON Web Tokens: validation (RFC 7519, with the RFC 8725 best practices), key
 //! sets, `authorize(token, permission)`, and signing for the host's token endpoint.
 //!
-//! The signature algorithms come from jwt-compact (HMAC, ES256) and ed25519-dalek
-//! (EdDSA, strict verification). Parsing is ours and stricter than jwt-compact's:
+//! The signature algorithms come from jwt-compact (HMAC, ES256), ed25519-dalek
+//! (EdDSA, strict verification) and the `rsa` crate (RS256, PS256; verification only,
+//! on every target, without the getrandom 0.2 that jwt-compact's `rsa` feature pulls). Parsing is ours and stricter than jwt-compact's:
 //! exactly three unpadded base64url segments, JSON objects without duplicate member
 //! names at any depth, `alg` matched case-sensitively, `crit` refused, keys in the
 //! header (`jwk`, `jku`, `x5u`, `x5c`) never used.
@@ -13,7 +14,7 @@
 //! |---|---|
 //! | `ERR_TOKEN_MALFORMED` | not three base64url segments; header or claims not a JSON object, or with a duplicate name; a claim of the wrong type; `exp`, `nbf`, `iat` not an i64 second count |
 //! | `ERR_TOKEN_TOO_LARGE` | longer than `max_token_length` (default 8192 bytes) |
-//! | `ERR_TOKEN_ALG_NOT_ALLOWED` | `alg` is not HS256, HS384, HS512, ES256 or EdDSA (`none` included, in any case) |
+//! | `ERR_TOKEN_ALG_NOT_ALLOWED` | `alg` is not HS256, HS384, HS512, ES256, EdDSA, RS256 or PS256 (`none` included, in any case) |
 //! | `ERR_TOKEN_ALG_MISMATCH` | the key chosen is bound to another algorithm, or no key is bound to the token's |
 //! | `ERR_TOKEN_UNKNOWN_KID` | no key has the token's `kid` |
 //! | `ERR_TOKEN_AMBIGUOUS_KEY` | no `kid` and several keys bound to the algorithm |

@@ -74,6 +74,26 @@ fn rfc8037_a4_ed25519() {
 }
 
 #[test]
+fn rfc7515_a2_rs256() {
+    let token = "eyJhbGciOiJSUzI1NiJ9.eyJpc3MiOiJqb2UiLA0KICJleHAiOjEzMDA4MTkzODAsDQogImh0dHA6Ly9leGFtcGxlLmNvbS9pc19yb290Ijp0cnVlfQ.cC4hiUPoj9Eetdgtv3hF80EGrhuB__dzERat0XF9g2VtQgr9PJbu3XOiZj5RZmh7AAuHIm4Bh-0Qc_lF5YKt_O8W2Fp5jujGbds9uJdbF9CUAr7t1dnZcAcQjbKBYNX4BAynRFdiuB--f_nZLgrnbyTyWzO75vRK5h6xBArLIARNPvkSjtQBMHlb1L07Qe7K0GarZRmB_eSN9383LcOLn6_dO--xi12jzDwusC-eOkHWEsqtFZESc6BfI7noOPqvhJ1phCnvWh6IeYI2w9QOYEUipUTI8np6LbgGY9Fs98rqVt5AXLIhWkWywlVmtVrBp0igcN_IoypGlUPQGe77Rw";
+    let n = "ofgWCuLjybRlzo0tZWJjNiuSfb4p4fAkd_wWJcyQoTbji9k0l8W26mPddxHmfHQp-Vaw-4qPCJrcS2mJPMEzP1Pt0Bm4d4QlL-yRT-SFd2lZS-pCgNMsD1W_YpRPEwOWvG6b32690r2jZ47soMZo9wGzjb_7OMg0LOL-bSf63kpaSHSXndS5z5rexMdbBYUsLA9e-KXBdQOS-UTo7WTBEMa2R2CapHg665xsmtdVMTBQY4uDZlxvb3qCo5ZwKh9kG4LT6_I5IhlJH7aGhyxXFvUK-DWNmoudF8NAco9_h9iaGNj8q2ethFkMLs91kzk2PAcDTW9gb54h4FRWyuXpoQ";
+    let rs = keys(json!({"kty": "RSA", "kid": "a2", "alg": "RS256", "n": n, "e": "AQAB"}));
+    let claims = verify(token, &rs, &options_without_subject(), RFC_NOW).expect("RFC 7515 A.2 verifies");
+    assert_eq!(claims.issuer.as_deref(), Some("joe"));
+    // The same key declared for PS256 refuses the PKCS#1 v1.5 token: alg is bound to the key.
+    let ps = keys(json!({"kty": "RSA", "kid": "a2", "alg": "PS256", "n": n, "e": "AQAB"}));
+    let err = verify(token, &ps, &options_without_subject(), RFC_NOW).expect_err("wrong alg");
+    assert_eq!(err.code(), "ERR_TOKEN_ALG_MISMATCH");
+    // An RSA key must say which algorithm it is for, and be at least 2048 bits.
+    let refuse = |jwk: Value| KeySet::from_jwks(&json!({ "keys": [jwk] }).to_string()).expect_err("refused");
+    assert_eq!(refuse(json!({"kty": "RSA", "kid": "x", "n": n, "e": "AQAB"})).code(), "ERR_KEY_INVALID_JWK");
+    assert_eq!(
+        refuse(json!({"kty": "RSA", "kid": "x", "alg": "RS256", "n": &n[..171], "e": "AQAB"})).code(),
+        "ERR_KEY_INVALID_JWK"
+    );
+}
+
+#[test]
 fn hmac_secrets_shorter_than_the_hash_are_refused() {
     for (alg, min) in [(JwtAlgorithm::Hs256, 32), (JwtAlgorithm::Hs384, 48), (JwtAlgorithm::Hs512, 64)] {
         let err = TokenKey::secret("k", alg, &vec![1u8; min - 1]).expect_err("too short");
@@ -113,7 +133,7 @@ fn jwks_rules() {
 #[cfg(feature = "getrandom")]
 #[test]
 fn issued_tokens_verify_for_every_algorithm() {
-    for alg in JwtAlgorithm::ALL {
+    for alg in JwtAlgorithm::SIGNING {
         let signer = TokenSigner::generate("key-1", alg).expect("generated");
         let mut set = KeySet::new();
         match signer.public_jwk() {

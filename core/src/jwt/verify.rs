@@ -10,7 +10,9 @@ use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use ed25519_dalek::Signature as Ed25519Signature;
 use jwt_compact::alg::{Hs256, Hs384, Hs512};
 use jwt_compact::{Algorithm, AlgorithmSignature};
+use rsa::{Pkcs1v15Sign, Pss};
 use serde_json::{Map, Value};
+use sha2::{Digest, Sha256};
 
 use super::claims::Claims;
 use super::error::{TokenError, shown};
@@ -107,7 +109,8 @@ pub(crate) fn check_header<'h>(
 /// Verifies `signature` over `message` with `verifier`. HMAC tags are compared in
 /// constant time (jwt-compact's `CtOutput`); Ed25519 uses strict verification
 /// (no small-order keys or non-canonical points); ES256 takes only the 64-byte
-/// `r || s` form with both in range, so DER-encoded signatures fail.
+/// `r || s` form with both in range, so DER-encoded signatures fail. RS256 and PS256
+/// use the `rsa` crate (PSS with the hash-length salt RFC 7518 fixes).
 pub(crate) fn verify_signature(verifier: &Verifier, message: &[u8], signature: &[u8]) -> bool {
     fn with<A: Algorithm>(alg: A, key: &A::VerifyingKey, message: &[u8], signature: &[u8]) -> bool {
         let right_length = A::Signature::LENGTH.is_none_or(|len| len.get() == signature.len());
@@ -122,6 +125,10 @@ pub(crate) fn verify_signature(verifier: &Verifier, message: &[u8], signature: &
         Verifier::Es256(key) => with(jwt_compact::alg::Es256, key, message, signature),
         Verifier::EdDsa(key) => <[u8; 64]>::try_from(signature)
             .is_ok_and(|sig| key.verify_strict(message, &Ed25519Signature::from_bytes(&sig)).is_ok()),
+        Verifier::Rs256(key) => {
+            key.verify(Pkcs1v15Sign::new::<Sha256>(), &Sha256::digest(message), signature).is_ok()
+        }
+        Verifier::Ps256(key) => key.verify(Pss::new::<Sha256>(), &Sha256::digest(message), signature).is_ok(),
     }
 }
 

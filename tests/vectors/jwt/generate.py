@@ -10,7 +10,7 @@ results below are written by hand: each case names the rule it exercises.
 """
 import base64, hashlib, hmac, json, os
 from cryptography.hazmat.primitives import hashes
-from cryptography.hazmat.primitives.asymmetric import ec, ed25519, utils
+from cryptography.hazmat.primitives.asymmetric import ec, ed25519, padding, rsa, utils
 
 NOW = 1_800_000_000
 ISS, AUD = "https://issuer.example", "tessera-api"
@@ -27,6 +27,12 @@ EC_KEY = ec.derive_private_key(0x1F2E3D4C5B6A79881F2E3D4C5B6A79881F2E3D4C5B6A798
 ED_KEY = ed25519.Ed25519PrivateKey.from_private_bytes(bytes([7] * 32))
 ED_KEY_2 = ed25519.Ed25519PrivateKey.from_private_bytes(bytes([8] * 32))
 ATTACKER = bytes([0xAA] * 32)
+# RSA keys cannot be derived from a seed here; a rerun makes a new one (and new tokens).
+RSA_KEY = rsa.generate_private_key(public_exponent=65537, key_size=2048)
+
+def rsa_jwk(key, kid, alg):
+    nums = key.public_key().public_numbers()
+    return {"kty": "RSA", "n": b64(nums.n.to_bytes(256, "big")), "e": b64(nums.e.to_bytes(3, "big")), "kid": kid, "alg": alg}
 
 def ec_jwk(key, kid):
     nums = key.public_key().public_numbers()
@@ -42,6 +48,8 @@ JWKS = {"keys": [
     ec_jwk(EC_KEY, "es-1"),
     ed_jwk(ED_KEY, "ed-1"),
     ed_jwk(ED_KEY_2, "ed-2"),
+    rsa_jwk(RSA_KEY, "rs-1", "RS256"),
+    rsa_jwk(RSA_KEY, "ps-1", "PS256"),
 ]}
 
 def sign(alg, signing_input: bytes, key=None) -> bytes:
@@ -54,6 +62,10 @@ def sign(alg, signing_input: bytes, key=None) -> bytes:
         return r.to_bytes(32, "big") + s.to_bytes(32, "big")
     if alg == "EdDSA":
         return (key or ED_KEY).sign(signing_input)
+    if alg == "RS256":
+        return (key or RSA_KEY).sign(signing_input, padding.PKCS1v15(), hashes.SHA256())
+    if alg == "PS256":
+        return (key or RSA_KEY).sign(signing_input, padding.PSS(mgf=padding.MGF1(hashes.SHA256()), salt_length=32), hashes.SHA256())
     return b""
 
 def claims(**overrides):
@@ -88,6 +100,9 @@ ok("HS512 with kid", token({"alg": "HS512", "kid": "hs-512"}))
 ok("ES256 with kid", token(ES))
 ok("EdDSA with kid", token(ED))
 ok("ES256 without kid: the single ES256 key", token({"alg": "ES256"}))
+ok("RS256 with kid", token({"alg": "RS256", "kid": "rs-1"}))
+ok("PS256 with kid", token({"alg": "PS256", "kid": "ps-1"}))
+ok("RS256 without kid: the single RS256 key", token({"alg": "RS256"}))
 ok("aud as an array holding the accepted audience", token(payload=claims(aud=["other", AUD])))
 ok("typ JWT", token({"alg": "HS256", "kid": "hs-1", "typ": "JWT"}))
 ok("typ at+jwt", token({"alg": "HS256", "kid": "hs-1", "typ": "at+jwt"}))
@@ -111,6 +126,15 @@ es_public = EC_KEY.public_key().public_bytes(
     format=__import__("cryptography.hazmat.primitives.serialization", fromlist=["PublicFormat"]).PublicFormat.UncompressedPoint)
 bad("HS256 signed with the ES256 public key, kid of the ES256 key (key confusion)", token({"alg": "HS256", "kid": "es-1"}, key=es_public), "ERR_TOKEN_ALG_MISMATCH")
 bad("HS384 with no HS384 key", token({"alg": "HS384"}), "ERR_TOKEN_ALG_MISMATCH")
+rsa_public_pem = RSA_KEY.public_key().public_bytes(
+    __import__("cryptography.hazmat.primitives.serialization", fromlist=["Encoding"]).Encoding.PEM,
+    __import__("cryptography.hazmat.primitives.serialization", fromlist=["PublicFormat"]).PublicFormat.SubjectPublicKeyInfo)
+bad("HS256 signed with the RSA public key (PEM) as secret, kid of the RSA key (key confusion)", token({"alg": "HS256", "kid": "rs-1"}, key=rsa_public_pem), "ERR_TOKEN_ALG_MISMATCH")
+bad("PS256 token under the RS256 key's kid", token({"alg": "PS256", "kid": "rs-1"}), "ERR_TOKEN_ALG_MISMATCH")
+rh, rp = enc({"alg": "PS256", "kid": "ps-1"}), enc(claims())
+pkcs1 = RSA_KEY.sign(f"{rh}.{rp}".encode(), padding.PKCS1v15(), hashes.SHA256())
+bad("PS256 header over a PKCS#1 v1.5 signature", f"{rh}.{rp}.{b64(pkcs1)}", "ERR_TOKEN_BAD_SIGNATURE")
+bad("alg RS384 (not supported)", token({"alg": "RS384", "kid": "rs-1"}), "ERR_TOKEN_ALG_NOT_ALLOWED")
 bad("unknown kid", token({"alg": "HS256", "kid": "nope"}), "ERR_TOKEN_UNKNOWN_KID")
 bad("EdDSA without kid and two EdDSA keys", token({"alg": "EdDSA"}), "ERR_TOKEN_AMBIGUOUS_KEY")
 bad("crit names an extension", token({"alg": "HS256", "kid": "hs-1", "crit": ["exp"], "exp": 1}), "ERR_TOKEN_UNKNOWN_CRIT")
