@@ -1,4 +1,6 @@
-//! Published test vectors (RFC 7515 appendix A, RFC 7520 §4.4, RFC 8037 §A.4) and
+//! Published test vectors (RFC 7515 appendix A.1–A.3, RFC 7520 §4.1 and §4.4,
+//! RFC 8037 §A.4; RFC 7520 §4.2 and §4.3 use PS384 and ES512, which Tessera does not
+//! accept) and
 //! issuance round trips. The crafted negative suite is in `tests/vectors/jwt/`.
 
 use alloc::string::{String, ToString};
@@ -60,6 +62,17 @@ fn rfc7520_4_4_hs256_over_a_text_payload() {
     // As a JWT it is refused after the signature check: the payload is not claims.
     let err = verify(token, &keys, &ValidationOptions::default(), 0).expect_err("not a claims set");
     assert_eq!(err, TokenError::Malformed { reason: "claims are not a JSON object" });
+}
+
+#[test]
+fn rfc7520_4_1_rs256_over_a_text_payload() {
+    let token = "eyJhbGciOiJSUzI1NiIsImtpZCI6ImJpbGJvLmJhZ2dpbnNAaG9iYml0b24uZXhhbXBsZSJ9.SXTigJlzIGEgZGFuZ2Vyb3VzIGJ1c2luZXNzLCBGcm9kbywgZ29pbmcgb3V0IHlvdXIgZG9vci4gWW91IHN0ZXAgb250byB0aGUgcm9hZCwgYW5kIGlmIHlvdSBkb24ndCBrZWVwIHlvdXIgZmVldCwgdGhlcmXigJlzIG5vIGtub3dpbmcgd2hlcmUgeW91IG1pZ2h0IGJlIHN3ZXB0IG9mZiB0by4.MRjdkly7_-oTPTS3AXP41iQIGKa80A0ZmTuV5MEaHoxnW2e5CZ5NlKtainoFmKZopdHM1O2U4mwzJdQx996ivp83xuglII7PNDi84wnB-BDkoBwA78185hX-Es4JIwmDLJK3lfWRa-XtL0RnltuYv746iYTh_qHRD68BNt1uSNCrUCTJDt5aAE6x8wW1Kt9eRo4QPocSadnHXFxnt8Is9UzpERV0ePPQdLuW3IS_de3xyIrDaLGdjluPxUAhb6L2aXic1U12podGU0KLUQSE_oI-ZnmKJ3F4uOZDnd6QZWJushZ41Axf_fcIe8u9ipH84ogoree7vjbU5y18kDquDg";
+    let keys = keys(
+        json!({"kty": "RSA", "kid": "bilbo.baggins@hobbiton.example", "alg": "RS256", "e": "AQAB",
+        "n": "n4EPtAOCc9AlkeQHPzHStgAbgs7bTZLwUBZdR8_KuKPEHLd4rHVTeT-O-XV2jRojdNhxJWTDvNd7nqQ0VEiZQHz_AJmSCpMaJMRBSFKrKb2wqVwGU_NsYOYL-QtiWN2lbzcEe6XC0dApr5ydQLrHqkHHig3RBordaZ6Aj-oBHqFEHYpPe7Tpe-OfVfHd1E6cS6M1FZcD1NNLYD5lFHpPI9bTwJlsde3uhGqC0ZCuEHg8lhzwOHrtIQbS0FVbb9k3-tVTU4fg_3L_vniUFAKwuCLqKnS2BYwdq_mzSnbLY7h_qixoR7jig3__kRhuaxwUkRz5iaiQkqgc5gHdrNP5zw"}),
+    );
+    assert!(jws_verifies(token, &keys));
+    assert!(!jws_verifies(&token.replace(".MRjd", ".MRje"), &keys));
 }
 
 #[test]
