@@ -161,13 +161,15 @@ impl RuleIndex {
     }
 
     /// Calls `visit` with every rule matching `permission`, least specific first.
+    /// Returns whether `permission` is itself granted or denied by name (and so known
+    /// to be a valid permission: exact rules passed validation at load).
     #[inline]
-    pub(super) fn for_each_match<'s>(&'s self, permission: &str, mut visit: impl FnMut(&'s Rule)) {
+    pub(super) fn for_each_match<'s>(&'s self, permission: &str, mut visit: impl FnMut(&'s Rule)) -> bool {
         if let Some(rule) = self.any.and_then(|id| self.rules.get(id as usize)) {
             visit(rule);
         }
         if self.table.is_empty() {
-            return;
+            return false;
         }
         let bytes = permission.as_bytes();
         // A permission granted or denied by name carries its matching wildcards with
@@ -181,7 +183,7 @@ impl RuleIndex {
                 }
             }
             visit(exact);
-            return;
+            return true;
         }
         for (i, &byte) in bytes.iter().enumerate() {
             if byte == b':'
@@ -190,6 +192,7 @@ impl RuleIndex {
                 visit(rule);
             }
         }
+        false
     }
 
     fn hash(&self, kind: Kind, key: &[u8]) -> u64 {
