@@ -3,7 +3,7 @@
 
 use std::fs;
 use std::io::Write;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 
 use tessera_core::{PolicyDocument, PolicyError, SigningKey, VerifyingKey};
 use zeroize::Zeroizing;
@@ -114,8 +114,9 @@ pub fn write_secret(path: &Path, contents: &str, overwrite: bool) -> Result<(), 
 /// Writes a file atomically: a temporary file beside it, synced, then renamed, so a
 /// crash never leaves a half-written snapshot under the final name.
 pub fn write_atomic(path: &Path, contents: &[u8]) -> Result<(), CliError> {
-    let mut tmp = PathBuf::from(path);
-    tmp.set_extension("tmp");
+    let mut name = path.file_name().map(|n| n.to_os_string()).unwrap_or_default();
+    name.push(".tmp");
+    let tmp = path.with_file_name(name);
     let mut file = fs::File::create(&tmp).map_err(io(&tmp))?;
     file.write_all(contents).map_err(io(&tmp))?;
     file.sync_all().map_err(io(&tmp))?;
