@@ -3,8 +3,6 @@
 use alloc::string::String;
 use alloc::vec::Vec;
 
-use serde::{Deserialize, Serialize};
-
 use super::document::{Entries, PolicyDocument, RoleDocument};
 use super::validate;
 use crate::error::PolicyError;
@@ -22,10 +20,9 @@ pub struct Policy {
 }
 
 /// A role of a [`Policy`].
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Role {
     pub(crate) name: String,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub(crate) description: Option<String>,
     pub(crate) parents: Vec<u32>,
     pub(crate) grants: Vec<String>,

@@ -3,9 +3,12 @@
 //! Users are sorted, so each name is sent as the length it shares with the previous
 //! name plus the rest (front coding): `user-0000041`, `user-0000042` cost one byte
 //! of prefix length and one character. Direct roles travel as one flat list of role
-//! indices with a count per user.
+//! indices with a count per user. Grant and deny patterns are sent once, in a sorted
+//! table, and roles refer to them by index: a pattern many roles hold costs its text
+//! once.
 
-use alloc::string::String;
+use alloc::collections::BTreeMap;
+use alloc::string::{String, ToString};
 use alloc::vec::Vec;
 
 use serde::{Deserialize, Serialize, Serializer};
@@ -16,8 +19,19 @@ use crate::error::PolicyError;
 #[derive(Serialize)]
 struct PolicyOut<'a> {
     tenant: &'a str,
-    roles: &'a [Role],
+    patterns: Vec<&'a str>,
+    roles: Vec<RoleOut<'a>>,
     members: MembersOut<'a>,
+}
+
+#[derive(Serialize)]
+struct RoleOut<'a> {
+    name: &'a str,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    description: Option<&'a str>,
+    parents: &'a [u32],
+    grants: Vec<u32>,
+    denies: Vec<u32>,
 }
 
 #[derive(Serialize)]
@@ -33,9 +47,21 @@ struct MembersOut<'a> {
 #[derive(Deserialize)]
 pub(crate) struct RawPolicy<'a> {
     tenant: String,
-    roles: Vec<Role>,
+    #[serde(borrow)]
+    patterns: Vec<&'a str>,
+    roles: Vec<RoleIn>,
     #[serde(borrow)]
     members: MembersIn<'a>,
+}
+
+#[derive(Deserialize)]
+struct RoleIn {
+    name: String,
+    #[serde(default)]
+    description: Option<String>,
+    parents: Vec<u32>,
+    grants: Vec<u32>,
+    denies: Vec<u32>,
 }
 
 #[derive(Deserialize)]
@@ -65,9 +91,32 @@ impl Serialize for Policy {
             counts.push(members.roles_of(i).len() as u32);
             previous = name;
         }
+        let mut table: BTreeMap<&str, u32> = BTreeMap::new();
+        for role in &self.roles {
+            for pattern in role.grants.iter().chain(&role.denies) {
+                table.insert(pattern, 0);
+            }
+        }
+        for (index, slot) in (0..).zip(table.values_mut()) {
+            *slot = index;
+        }
+        let indices =
+            |list: &[String]| list.iter().map(|p| table.get(p.as_str()).copied().unwrap_or(0)).collect();
+        let roles = self
+            .roles
+            .iter()
+            .map(|role| RoleOut {
+                name: &role.name,
+                description: role.description.as_deref(),
+                parents: &role.parents,
+                grants: indices(&role.grants),
+                denies: indices(&role.denies),
+            })
+            .collect();
         PolicyOut {
             tenant: &self.tenant,
-            roles: &self.roles,
+            patterns: table.keys().copied().collect(),
+            roles,
             members: MembersOut { shared, suffixes, counts, roles: &members.roles },
         }
         .serialize(serializer)
@@ -116,7 +165,23 @@ impl RawPolicy<'_> {
             return Err(PolicyError::NotCanonical { field: "members.counts" });
         }
         members.roles = input.roles;
-        Policy::new(self.tenant, self.roles, members)
+        let pattern = |index: &u32| {
+            self.patterns
+                .get(*index as usize)
+                .map(ToString::to_string)
+                .ok_or(PolicyError::IndexOutOfRange { field: "roles.patterns", index: *index })
+        };
+        let mut roles = Vec::with_capacity(self.roles.len());
+        for role in self.roles {
+            roles.push(Role {
+                grants: role.grants.iter().map(pattern).collect::<Result<_, _>>()?,
+                denies: role.denies.iter().map(pattern).collect::<Result<_, _>>()?,
+                name: role.name,
+                description: role.description,
+                parents: role.parents,
+            });
+        }
+        Policy::new(self.tenant, roles, members)
     }
 }
 
@@ -130,8 +195,17 @@ mod tests {
     #[derive(Serialize)]
     struct Forged<'a> {
         tenant: &'a str,
-        roles: Vec<Role>,
+        patterns: Vec<&'a str>,
+        roles: Vec<ForgedRole<'a>>,
         members: ForgedMembers<'a>,
+    }
+
+    #[derive(Serialize)]
+    struct ForgedRole<'a> {
+        name: &'a str,
+        parents: Vec<u32>,
+        grants: Vec<u32>,
+        denies: Vec<u32>,
     }
 
     #[derive(Serialize)]
@@ -143,19 +217,14 @@ mod tests {
         roles: Vec<u32>,
     }
 
-    fn role(name: &str) -> Role {
-        Role {
-            name: name.into(),
-            description: None,
-            parents: vec![],
-            grants: vec!["x".into()],
-            denies: vec![],
-        }
+    fn role(name: &str) -> ForgedRole<'_> {
+        ForgedRole { name, parents: vec![], grants: vec![0], denies: vec![] }
     }
 
     fn decode(members: ForgedMembers<'_>) -> Result<Policy, PolicyError> {
         let forged = Forged {
             tenant: "0b5e7f2a-8c1d-4e3f-9a6b-2c4d6e8f0a1b",
+            patterns: vec!["x"],
             roles: vec![role("a"), role("b")],
             members,
         };
@@ -205,6 +274,18 @@ mod tests {
             // A shared prefix cutting a multi-byte character in two.
             (members(vec![0, 1], vec!["\u{e9}\u{e9}", "x"], vec![0, 0], vec![]), "NotCanonical"),
         ];
+        // A role naming a pattern past the table.
+        let mut bad_role = role("a");
+        bad_role.grants = vec![5];
+        let forged = Forged {
+            tenant: "0b5e7f2a-8c1d-4e3f-9a6b-2c4d6e8f0a1b",
+            patterns: vec!["x"],
+            roles: vec![bad_role],
+            members: members(vec![], vec![], vec![], vec![]),
+        };
+        let bytes = messagepack_serde::to_vec(&forged).expect("encodes");
+        let raw: RawPolicy<'_> = messagepack_serde::from_slice(&bytes).expect("decodes");
+        assert_eq!(raw.validate(), Err(PolicyError::IndexOutOfRange { field: "roles.patterns", index: 5 }));
         for (forged, expected) in cases {
             let description = alloc::format!("{:?}", forged.suffixes);
             let error = decode(forged).expect_err(&description);
