@@ -24,15 +24,10 @@ struct PolicyOut<'a> {
     members: MembersOut<'a>,
 }
 
+/// `[name, description | nil, [parent], [grant], [deny]]`: an array, not a map, so
+/// a thousand roles do not repeat five field names each.
 #[derive(Serialize)]
-struct RoleOut<'a> {
-    name: &'a str,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    description: Option<&'a str>,
-    parents: &'a [u32],
-    grants: Vec<u32>,
-    denies: Vec<u32>,
-}
+struct RoleOut<'a>(&'a str, Option<&'a str>, &'a [u32], Vec<u32>, Vec<u32>);
 
 #[derive(Serialize)]
 struct MembersOut<'a> {
@@ -55,14 +50,7 @@ pub(crate) struct RawPolicy<'a> {
 }
 
 #[derive(Deserialize)]
-struct RoleIn {
-    name: String,
-    #[serde(default)]
-    description: Option<String>,
-    parents: Vec<u32>,
-    grants: Vec<u32>,
-    denies: Vec<u32>,
-}
+struct RoleIn(String, Option<String>, Vec<u32>, Vec<u32>, Vec<u32>);
 
 #[derive(Deserialize)]
 struct MembersIn<'a> {
@@ -105,12 +93,14 @@ impl Serialize for Policy {
         let roles = self
             .roles
             .iter()
-            .map(|role| RoleOut {
-                name: &role.name,
-                description: role.description.as_deref(),
-                parents: &role.parents,
-                grants: indices(&role.grants),
-                denies: indices(&role.denies),
+            .map(|role| {
+                RoleOut(
+                    &role.name,
+                    role.description.as_deref(),
+                    &role.parents,
+                    indices(&role.grants),
+                    indices(&role.denies),
+                )
             })
             .collect();
         PolicyOut {
@@ -172,13 +162,13 @@ impl RawPolicy<'_> {
                 .ok_or(PolicyError::IndexOutOfRange { field: "roles.patterns", index: *index })
         };
         let mut roles = Vec::with_capacity(self.roles.len());
-        for role in self.roles {
+        for RoleIn(name, description, parents, grants, denies) in self.roles {
             roles.push(Role {
-                grants: role.grants.iter().map(pattern).collect::<Result<_, _>>()?,
-                denies: role.denies.iter().map(pattern).collect::<Result<_, _>>()?,
-                name: role.name,
-                description: role.description,
-                parents: role.parents,
+                grants: grants.iter().map(pattern).collect::<Result<_, _>>()?,
+                denies: denies.iter().map(pattern).collect::<Result<_, _>>()?,
+                name,
+                description,
+                parents,
             });
         }
         Policy::new(self.tenant, roles, members)
@@ -201,12 +191,7 @@ mod tests {
     }
 
     #[derive(Serialize)]
-    struct ForgedRole<'a> {
-        name: &'a str,
-        parents: Vec<u32>,
-        grants: Vec<u32>,
-        denies: Vec<u32>,
-    }
+    struct ForgedRole<'a>(&'a str, Option<&'a str>, Vec<u32>, Vec<u32>, Vec<u32>);
 
     #[derive(Serialize)]
     struct ForgedMembers<'a> {
@@ -218,7 +203,7 @@ mod tests {
     }
 
     fn role(name: &str) -> ForgedRole<'_> {
-        ForgedRole { name, parents: vec![], grants: vec![0], denies: vec![] }
+        ForgedRole(name, None, vec![], vec![0], vec![])
     }
 
     fn decode(members: ForgedMembers<'_>) -> Result<Policy, PolicyError> {
@@ -276,7 +261,7 @@ mod tests {
         ];
         // A role naming a pattern past the table.
         let mut bad_role = role("a");
-        bad_role.grants = vec![5];
+        bad_role.3 = vec![5];
         let forged = Forged {
             tenant: "0b5e7f2a-8c1d-4e3f-9a6b-2c4d6e8f0a1b",
             patterns: vec!["x"],

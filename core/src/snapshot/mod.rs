@@ -8,8 +8,8 @@
 //!   so the bytes verified are exactly the bytes decoded afterwards
 //! - payload: the snapshot, or its AES-256-GCM ciphertext with the header as associated data
 //! - snapshot: `{format: 1, revision: u64, issued_at: i64, expires_at?: i64, policy}`
-//! - policy: `{tenant, patterns: [str], roles: [{name, description?, parents: [index],
-//!   grants: [pattern index], denies: [pattern index]}], members: {shared: bin,
+//! - policy: `{tenant, patterns: [str], roles: [[name, description | nil, [parent index],
+//!   [grant pattern index], [deny pattern index]]], members: {shared: bin,
 //!   suffixes: [str], counts: [u32], roles: [index]}}`: the grant and deny patterns in
 //!   one sorted table; users sorted and front-coded (bytes shared with the previous
 //!   name, then the rest), with each user's count of direct roles and all role indices
