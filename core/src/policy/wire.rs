@@ -64,97 +64,58 @@ struct MembersIn<'a> {
 
 impl Serialize for Policy {
     fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        let members = &self.members;
-        let count = members.len();
-        let mut shared = Vec::with_capacity(count);
-        let mut suffixes = Vec::with_capacity(count);
-        let mut counts = Vec::with_capacity(count);
-        let mut previous = "";
-        for i in 0..count {
-            let name = members.name(i);
-            // Names are at most 64 ASCII bytes, so the shared length fits a byte.
-            let common = previous.bytes().zip(name.bytes()).take_while(|(a, b)| a == b).count();
-            shared.push(common as u8);
-            suffixes.push(name.get(common..).unwrap_or_default());
-            counts.push(members.roles_of(i).len() as u32);
-            previous = name;
-        }
-        let mut table: BTreeMap<&str, u32> = BTreeMap::new();
-        for role in &self.roles {
-            for pattern in role.grants.iter().chain(&role.denies) {
-                table.insert(pattern, 0);
-            }
-        }
-        for (index, slot) in (0..).zip(table.values_mut()) {
-            *slot = index;
-        }
-        let indices =
-            |list: &[String]| list.iter().map(|p| table.get(p.as_str()).copied().unwrap_or(0)).collect();
-        let roles = self
-            .roles
-            .iter()
-            .map(|role| {
-                RoleOut(
-                    &role.name,
-                    role.description.as_deref(),
-                    &role.parents,
-                    indices(&role.grants),
-                    indices(&role.denies),
-                )
-            })
-            .collect();
-        PolicyOut {
-            tenant: &self.tenant,
-            patterns: table.keys().copied().collect(),
-            roles,
-            members: MembersOut { shared, suffixes, counts, roles: &members.roles },
-        }
-        .serialize(serializer)
+        let (patterns, roles) = indexed_roles(&self.roles);
+        PolicyOut { tenant: &self.tenant, patterns, roles, members: front_coded(&self.members) }
+            .serialize(serializer)
     }
 }
 
+/// The sorted table of every grant and deny pattern, and the roles referring to it.
+fn indexed_roles(roles: &[Role]) -> (Vec<&str>, Vec<RoleOut<'_>>) {
+    let mut table: BTreeMap<&str, u32> = BTreeMap::new();
+    for pattern in roles.iter().flat_map(|role| role.grants.iter().chain(&role.denies)) {
+        table.insert(pattern, 0);
+    }
+    for (index, slot) in (0..).zip(table.values_mut()) {
+        *slot = index;
+    }
+    let indices =
+        |list: &[String]| list.iter().map(|p| table.get(p.as_str()).copied().unwrap_or(0)).collect();
+    let out = roles
+        .iter()
+        .map(|role| {
+            let description = role.description.as_deref();
+            RoleOut(&role.name, description, &role.parents, indices(&role.grants), indices(&role.denies))
+        })
+        .collect();
+    (table.into_keys().collect(), out)
+}
+
+fn front_coded(members: &Members) -> MembersOut<'_> {
+    let count = members.len();
+    let mut out = MembersOut {
+        shared: Vec::with_capacity(count),
+        suffixes: Vec::with_capacity(count),
+        counts: Vec::with_capacity(count),
+        roles: &members.roles,
+    };
+    let mut previous = "";
+    for i in 0..count {
+        let name = members.name(i);
+        // Names are at most 64 ASCII bytes, so the shared length fits a byte.
+        let common = previous.bytes().zip(name.bytes()).take_while(|(a, b)| a == b).count();
+        out.shared.push(common as u8);
+        out.suffixes.push(name.get(common..).unwrap_or_default());
+        out.counts.push(members.roles_of(i).len() as u32);
+        previous = name;
+    }
+    out
+}
+
 impl RawPolicy<'_> {
-    /// Rebuilds the members and validates the whole policy.
+    /// Rebuilds members and roles and validates the whole policy.
     pub(crate) fn validate(self) -> Result<Policy, PolicyError> {
-        let input = self.members;
-        let count = input.suffixes.len();
-        if input.shared.len() != count || input.counts.len() != count {
-            return Err(PolicyError::NotCanonical { field: "members" });
-        }
-        let mut members = Members {
-            names: String::with_capacity(input.suffixes.iter().map(|s| s.len() + 8).sum()),
-            name_ends: Vec::with_capacity(count),
-            roles: Vec::new(),
-            role_ends: Vec::with_capacity(count),
-        };
-        let mut previous = 0..0;
-        let mut role_start = 0usize;
-        for ((&shared, suffix), &n) in input.shared.iter().zip(&input.suffixes).zip(&input.counts) {
-            let cut = previous.start + usize::from(shared);
-            if usize::from(shared) > previous.len() || !members.names.is_char_boundary(cut) {
-                return Err(PolicyError::NotCanonical { field: "members.shared" });
-            }
-            let role_end = role_start.checked_add(n as usize).filter(|&e| e <= input.roles.len());
-            let Some(role_end) = role_end else {
-                return Err(PolicyError::NotCanonical { field: "members.counts" });
-            };
-            let start = members.names.len();
-            // Copy the shared prefix from the previous name, already in the arena.
-            members.names.extend_from_within(previous.start..cut);
-            members.names.push_str(suffix);
-            // Offsets are u32: a policy whose names outgrow them is refused, not wrapped.
-            let Ok(name_end) = u32::try_from(members.names.len()) else {
-                return Err(PolicyError::NotCanonical { field: "members.suffixes" });
-            };
-            members.name_ends.push(name_end);
-            members.role_ends.push(role_end as u32);
-            previous = start..members.names.len();
-            role_start = role_end;
-        }
-        if role_start != input.roles.len() {
-            return Err(PolicyError::NotCanonical { field: "members.counts" });
-        }
-        members.roles = input.roles;
+        let members = self.members.rebuild()?;
         let pattern = |index: &u32| {
             self.patterns
                 .get(*index as usize)
@@ -172,6 +133,52 @@ impl RawPolicy<'_> {
             });
         }
         Policy::new(self.tenant, roles, members)
+    }
+}
+
+impl MembersIn<'_> {
+    /// Undoes the front coding into the columnar [`Members`], checking every length
+    /// and offset on the way (identifier rules and order are checked by validation).
+    fn rebuild(self) -> Result<Members, PolicyError> {
+        let count = self.suffixes.len();
+        if self.shared.len() != count || self.counts.len() != count {
+            return Err(PolicyError::NotCanonical { field: "members" });
+        }
+        let mut members = Members {
+            names: String::with_capacity(self.suffixes.iter().map(|s| s.len() + 8).sum()),
+            name_ends: Vec::with_capacity(count),
+            roles: Vec::new(),
+            role_ends: Vec::with_capacity(count),
+        };
+        let mut previous = 0..0;
+        let mut role_start = 0usize;
+        for ((&shared, suffix), &n) in self.shared.iter().zip(&self.suffixes).zip(&self.counts) {
+            let cut = previous.start + usize::from(shared);
+            if usize::from(shared) > previous.len() || !members.names.is_char_boundary(cut) {
+                return Err(PolicyError::NotCanonical { field: "members.shared" });
+            }
+            let role_end = role_start.checked_add(n as usize).filter(|&e| e <= self.roles.len());
+            let Some(role_end) = role_end else {
+                return Err(PolicyError::NotCanonical { field: "members.counts" });
+            };
+            let start = members.names.len();
+            // Copy the shared prefix from the previous name, already in the arena.
+            members.names.extend_from_within(previous.start..cut);
+            members.names.push_str(suffix);
+            // Offsets are u32: a policy whose names outgrow them is refused, not wrapped.
+            let Ok(name_end) = u32::try_from(members.names.len()) else {
+                return Err(PolicyError::NotCanonical { field: "members.suffixes" });
+            };
+            members.name_ends.push(name_end);
+            members.role_ends.push(role_end as u32);
+            previous = start..members.names.len();
+            role_start = role_end;
+        }
+        if role_start != self.roles.len() {
+            return Err(PolicyError::NotCanonical { field: "members.counts" });
+        }
+        members.roles = self.roles;
+        Ok(members)
     }
 }
 
