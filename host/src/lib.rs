@@ -1,13 +1,18 @@
 //! # tessera-host
 //!
-//! The native side of Tessera: what the `no_std` core must not do itself. Today it
-//! holds the `tessera` command line (policy files, key files, snapshot building,
-//! checks); the wasmtime runtime, storage, audit and the HTTP API join it as their
-//! issues land.
+//! The native side of Tessera: what the `no_std` core must not do itself.
+//!
+//! - [`runtime`]: the core compiled to WebAssembly, run in wasmtime with storage,
+//!   keys, audit and a clock supplied by the embedder. Every decision the host makes
+//!   goes through it, so it matches the browser's and the edge's bit for bit.
+//! - [`cli`]: the `tessera` command line (policy files, key files, snapshots, checks).
 
-#![forbid(unsafe_code)]
+// Denied, not forbidden: the module cache has one reviewed `unsafe` block
+// (runtime/cache.rs), the only one in the crate.
+#![deny(unsafe_code)]
 
 pub mod cli;
+pub mod runtime;
 mod error;
 pub mod files;
 

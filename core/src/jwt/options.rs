@@ -3,11 +3,11 @@
 use alloc::string::String;
 use alloc::vec::Vec;
 
-use serde::Deserialize;
+use serde::{Deserialize, Serialize};
 
-/// Validation rules for tokens. Deserializes from snake_case JSON (every field
+/// Validation rules for tokens. (De)serializes as snake_case JSON (every field
 /// optional, unknown fields refused), as the conformance vectors and host config use.
-#[derive(Clone, Debug, PartialEq, Eq, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(default, deny_unknown_fields)]
 pub struct ValidationOptions {
     /// Accepted issuers. When non-empty, `iss` is required and must be one of them.

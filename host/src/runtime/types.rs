@@ -1,0 +1,123 @@
+//! The answers and settings that cross the ABI, as owned host types.
+
+use serde::{Deserialize, Serialize};
+use tessera_core::ValidationOptions;
+use tessera_guest::wire::Reason;
+
+/// The outcome of a check, with its reason (owned: it outlives the guest's output).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Decision {
+    pub(crate) reason: Reason,
+    pub(crate) role: Option<String>,
+    pub(crate) pattern: Option<String>,
+}
+
+impl Decision {
+    /// Whether the permission is granted.
+    pub fn allowed(&self) -> bool {
+        self.reason == Reason::Granted
+    }
+
+    /// `granted`, `denied`, `unknown_user` or `no_matching_grant`, as in the core.
+    pub fn reason(&self) -> &'static str {
+        self.reason.as_str()
+    }
+
+    /// The role holding the grant or deny the decision rests on.
+    pub fn role(&self) -> Option<&str> {
+        self.role.as_deref()
+    }
+
+    /// The grant or deny pattern that matched.
+    pub fn pattern(&self) -> Option<&str> {
+        self.pattern.as_deref()
+    }
+}
+
+/// The answer of `authorize(token, permission)`.
+#[derive(Clone, Debug, PartialEq, Eq, Deserialize)]
+pub struct Authorization {
+    /// Whether the request is allowed.
+    pub allowed: bool,
+    /// The decision's reason, `outside_token_scope`, or the token's error code.
+    pub reason: String,
+    /// The token's subject, once the token is valid.
+    #[serde(default)]
+    pub subject: Option<String>,
+    /// The role the decision rests on.
+    #[serde(default)]
+    pub role: Option<String>,
+    /// The pattern that matched.
+    #[serde(default)]
+    pub pattern: Option<String>,
+}
+
+/// One finding of `inspect`.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Finding {
+    /// The kind's stable code (`script_tag`, `sql_injection`, ...).
+    pub kind: String,
+    /// Byte offset in the input.
+    pub offset: usize,
+}
+
+/// What is loaded in a guest.
+#[derive(Clone, Debug, PartialEq, Eq, Deserialize)]
+pub struct LoadedInfo {
+    /// The tenant.
+    pub tenant: String,
+    /// The snapshot's revision (0 for a policy document).
+    pub revision: u64,
+    /// Issued at, seconds since the Unix epoch (snapshots only).
+    pub issued_at: Option<i64>,
+    /// Expiry, if any.
+    pub expires_at: Option<i64>,
+    /// Id of the key that signed it (snapshots only).
+    pub signed_by: Option<String>,
+    /// Id of the key that encrypted it, if it was encrypted.
+    pub encrypted_with: Option<String>,
+    /// Users with at least one membership.
+    pub users: usize,
+    /// Roles.
+    pub roles: usize,
+}
+
+/// Which decisions become audit events.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum AuditChecks {
+    /// None.
+    None,
+    /// Denied ones (the default).
+    #[default]
+    Denied,
+    /// Every one (`AUTH_AUDIT_CHECKS=true`).
+    All,
+}
+
+/// How a guest behaves: its tenant, token rules and what it audits.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct GuestConfig {
+    /// Every snapshot loaded must be this tenant's (an [`super::Authorizer`] sets it).
+    pub tenant: Option<String>,
+    /// Token validation rules.
+    pub token: ValidationOptions,
+    /// Which decisions of `check` and `authorize` are audited.
+    pub audit_checks: AuditChecks,
+    /// Whether `inspect` findings become a `security.suspicious_input` event.
+    pub audit_suspicious_input: bool,
+    /// Largest snapshot accepted, in bytes.
+    pub max_snapshot_bytes: usize,
+}
+
+impl Default for GuestConfig {
+    fn default() -> Self {
+        Self {
+            tenant: None,
+            token: ValidationOptions::default(),
+            audit_checks: AuditChecks::default(),
+            audit_suspicious_input: true,
+            max_snapshot_bytes: tessera_core::DEFAULT_MAX_SNAPSHOT_BYTES,
+        }
+    }
+}

@@ -1,0 +1,560 @@
+//! The guest's state and operations: what each export does, in safe Rust over the
+//! core. One engine per instance (wasm has one thread), behind a `RefCell`.
+
+use std::cell::RefCell;
+
+use serde::{Deserialize, Serialize};
+use serde_json::{Value, json};
+use tessera_core::{
+    Authorization, Authorizer, Decision, EncryptionKey, IdentifierKind, KeySet, PolicyDocument,
+    SanitizeOptions, SnapshotError, SnapshotInfo, SnapshotLoader, TokenError, ValidationOptions,
+    VerifyingKey, peek_header, validate_identifier,
+};
+
+use crate::abi::{self, Level, Stored};
+use crate::failure::Failure;
+use crate::wire::{KeyPurpose, NOW_FROM_HOST, QueryKind, Reason, frame, pack, unframe};
+
+thread_local! {
+    static ENGINE: RefCell<Engine> = RefCell::new(Engine::default());
+}
+
+/// Runs `f` on the instance's engine.
+pub(crate) fn with<R>(f: impl FnOnce(&mut Engine) -> R) -> R {
+    ENGINE.with_borrow_mut(f)
+}
+
+/// Runs one export: `f` writes its answer into the output buffer, or fails; the
+/// packed result tells the host where the output is.
+pub(crate) fn call(f: impl FnOnce(&mut Engine) -> Result<(), Failure>) -> i64 {
+    with(|engine| {
+        // A huge answer (every user of a large tenant) should not pin its memory.
+        if engine.output.capacity() > 1 << 20 {
+            engine.output = Vec::new();
+        }
+        engine.output.clear();
+        let failed = match f(engine) {
+            Ok(()) => false,
+            Err(failure) => {
+                engine.output.clear();
+                engine.output.extend_from_slice(&failure.to_json());
+                true
+            }
+        };
+        pack(engine.output.as_ptr() as usize as u32, engine.output.len(), failed)
+    })
+}
+
+/// Which decisions become audit events.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "snake_case")]
+enum AuditChecks {
+    None,
+    #[default]
+    Denied,
+    All,
+}
+
+impl AuditChecks {
+    fn records(self, allowed: bool) -> bool {
+        match self {
+            Self::None => false,
+            Self::Denied => !allowed,
+            Self::All => true,
+        }
+    }
+}
+
+/// What `tessera_configure` sets.
+#[derive(Debug, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+struct Config {
+    tenant: Option<String>,
+    token: ValidationOptions,
+    audit_checks: AuditChecks,
+    audit_suspicious_input: bool,
+    max_snapshot_bytes: usize,
+}
+
+impl Default for Config {
+    fn default() -> Self {
+        Self {
+            tenant: None,
+            token: ValidationOptions::default(),
+            audit_checks: AuditChecks::default(),
+            audit_suspicious_input: true,
+            max_snapshot_bytes: tessera_core::DEFAULT_MAX_SNAPSHOT_BYTES,
+        }
+    }
+}
+
+/// The policy in force: from a verified snapshot (`info`) or a policy document.
+#[derive(Debug)]
+struct Loaded {
+    info: Option<SnapshotInfo>,
+    authz: Authorizer,
+}
+
+impl Loaded {
+    fn revision(&self) -> u64 {
+        self.info.as_ref().map_or(0, |info| info.revision)
+    }
+
+    fn info_json(&self) -> Value {
+        let info = self.info.as_ref();
+        json!({
+            "tenant": self.authz.tenant(),
+            "revision": self.revision(),
+            "issued_at": info.map(|i| i.issued_at),
+            "expires_at": info.and_then(|i| i.expires_at),
+            "signed_by": info.map(|i| i.signed_by.as_str()),
+            "encrypted_with": info.and_then(|i| i.encrypted_with.as_deref()),
+            "users": self.authz.user_count(),
+            "roles": self.authz.roles().len(),
+        })
+    }
+}
+
+/// One audit event, as the host receives it (the host adds the time).
+#[derive(Serialize)]
+struct Event<'a> {
+    action: &'a str,
+    tenant: &'a str,
+    actor: Option<&'a str>,
+    entity_type: &'a str,
+    entity: &'a str,
+    success: bool,
+    details: Value,
+}
+
+impl Event<'_> {
+    fn record(&self) -> Result<(), Failure> {
+        let bytes = serde_json::to_vec(self).map_err(|_| Failure::audit_unavailable())?;
+        if abi::audit(&bytes) { Ok(()) } else { Err(Failure::audit_unavailable()) }
+    }
+}
+
+/// A random id that ties a decision handed out to its audit row.
+fn decision_id() -> String {
+    let mut bytes = [0u8; 16];
+    abi::random(&mut bytes);
+    bytes.iter().map(|b| format!("{b:02x}")).collect()
+}
+
+fn decision_details(loaded: &Loaded, decision: &Decision<'_>) -> Value {
+    json!({
+        "reason": decision.reason(),
+        "role": decision.role(),
+        "pattern": decision.pattern(),
+        "revision": loaded.revision(),
+        "decision_id": decision_id(),
+    })
+}
+
+/// Splits the input buffer into strings of the given lengths.
+fn strs<const N: usize>(input: &[u8], lens: [u32; N]) -> Result<[&str; N], Failure> {
+    let mut out = [""; N];
+    let mut rest = input;
+    for (slot, len) in out.iter_mut().zip(lens) {
+        let len = usize::try_from(len).map_err(|_| Failure::input("argument length"))?;
+        let (head, tail) = rest
+            .split_at_checked(len)
+            .ok_or_else(|| Failure::input("arguments are longer than the input buffer"))?;
+        *slot = core::str::from_utf8(head).map_err(|_| Failure::input("an argument is not UTF-8"))?;
+        rest = tail;
+    }
+    Ok(out)
+}
+
+fn utf8(bytes: &[u8], what: &str) -> Result<String, Failure> {
+    String::from_utf8(bytes.to_vec()).map_err(|_| Failure::input(format!("the host's {what} is not UTF-8")))
+}
+
+fn now_or_host(now: i64) -> i64 {
+    if now == NOW_FROM_HOST { abi::now() } else { now }
+}
+
+fn write_decision(output: &mut Vec<u8>, decision: &Decision<'_>) {
+    let reason = match decision {
+        Decision::Granted { .. } => Reason::Granted,
+        Decision::Denied { .. } => Reason::Denied,
+        Decision::UnknownUser => Reason::UnknownUser,
+        Decision::NoMatchingGrant => Reason::NoMatchingGrant,
+    };
+    let role = decision.role().unwrap_or_default();
+    // Role names are at most 64 bytes by the identifier rule, so the length fits a byte.
+    output.extend_from_slice(&[reason as u8, role.len() as u8]);
+    output.extend_from_slice(role.as_bytes());
+    output.extend_from_slice(decision.pattern().unwrap_or_default().as_bytes());
+}
+
+/// The guest's whole state.
+#[derive(Debug, Default)]
+pub(crate) struct Engine {
+    input: Vec<u8>,
+    output: Vec<u8>,
+    config: Config,
+    loaded: Option<Loaded>,
+    /// Token keys fetched from the host; dropped when the snapshot or config changes.
+    token_keys: Option<KeySet>,
+}
+
+impl Engine {
+    pub(crate) fn input(&mut self, len: u32) -> u32 {
+        let len = usize::try_from(len).unwrap_or(usize::MAX);
+        if self.input.len() < len {
+            self.input.resize(len, 0);
+        }
+        self.input.as_mut_ptr() as usize as u32
+    }
+
+    fn loaded(&self) -> Result<&Loaded, Failure> {
+        self.loaded.as_ref().ok_or_else(Failure::not_loaded)
+    }
+
+    pub(crate) fn configure(&mut self, len: u32) -> Result<(), Failure> {
+        let [text] = strs(&self.input, [len])?;
+        let config: Config = serde_json::from_str(text)
+            .map_err(|e| Failure::new("ERR_GUEST_CONFIG", format!("guest configuration: {e}")))?;
+        if let Some(tenant) = &config.tenant {
+            validate_identifier(IdentifierKind::ClientKey, tenant)?;
+            if let Some(loaded) = &self.loaded
+                && loaded.authz.tenant() != tenant
+            {
+                return Err(Failure::new(
+                    "ERR_GUEST_CONFIG",
+                    format!("tenant `{tenant}` is not the loaded tenant `{}`", loaded.authz.tenant()),
+                ));
+            }
+        }
+        self.config = config;
+        self.token_keys = None;
+        Ok(())
+    }
+
+    pub(crate) fn load(&mut self, tenant_len: u32) -> Result<(), Failure> {
+        let [tenant] = strs(&self.input, [tenant_len])?;
+        validate_identifier(IdentifierKind::ClientKey, tenant)?;
+        let tenant = tenant.to_owned();
+        let bytes = match abi::stored_snapshot(&tenant) {
+            Stored::Found(bytes) => bytes,
+            Stored::Missing => {
+                return Err(Failure::new(
+                    "ERR_SNAPSHOT_NOT_FOUND",
+                    format!("the store has no snapshot for tenant `{tenant}`"),
+                ));
+            }
+            Stored::Failed => {
+                return Err(Failure::new("ERR_STORAGE_UNAVAILABLE", "the snapshot store failed"));
+            }
+        };
+        self.install(&bytes, Some(&tenant))
+    }
+
+    pub(crate) fn load_bytes(&mut self, len: u32) -> Result<(), Failure> {
+        let input = core::mem::take(&mut self.input);
+        let result = match input.get(..usize::try_from(len).unwrap_or(usize::MAX)) {
+            Some(bytes) => self.install(bytes, None),
+            None => Err(Failure::input("snapshot length is longer than the input buffer")),
+        };
+        self.input = input;
+        result
+    }
+
+    /// The tenant a snapshot must belong to: the one asked for, configured, or loaded.
+    fn expected_tenant<'a>(&'a self, asked: Option<&'a str>) -> Option<&'a str> {
+        asked
+            .or(self.config.tenant.as_deref())
+            .or_else(|| self.loaded.as_ref().map(|loaded| loaded.authz.tenant()))
+    }
+
+    /// Verifies and compiles a snapshot, records the outcome, and only then puts it
+    /// in force. On any failure the policy in force stays.
+    fn install(&mut self, bytes: &[u8], tenant: Option<&str>) -> Result<(), Failure> {
+        let outcome = self.open(bytes, tenant);
+        let expected = self.expected_tenant(tenant).unwrap_or_default();
+        let event_tenant = outcome.as_ref().map_or(expected, |loaded| loaded.authz.tenant());
+        let (success, details) = match &outcome {
+            Ok(loaded) => (true, json!({"revision": loaded.revision()})),
+            Err(failure) => (false, json!({"error": failure})),
+        };
+        let event = Event {
+            action: "snapshot.load",
+            tenant: event_tenant,
+            actor: None,
+            entity_type: "snapshot",
+            entity: event_tenant,
+            success,
+            details,
+        };
+        let recorded = event.record();
+        let loaded = outcome?;
+        recorded?;
+        abi::log(
+            Level::Info,
+            &format!("loaded revision {} of tenant {}", loaded.revision(), loaded.authz.tenant()),
+        );
+        self.output = serde_json::to_vec(&loaded.info_json()).unwrap_or_default();
+        self.loaded = Some(loaded);
+        self.token_keys = None;
+        Ok(())
+    }
+
+    fn open(&self, bytes: &[u8], tenant: Option<&str>) -> Result<Loaded, Failure> {
+        let (kid, encrypted_with) = peek_header(bytes)?;
+        let mut loader = SnapshotLoader::new().max_bytes(self.config.max_snapshot_bytes);
+        if let Some(jwk) = abi::key(KeyPurpose::SnapshotVerify, &kid) {
+            loader = loader.trust(VerifyingKey::from_jwk(&utf8(&jwk, "verification key")?)?);
+        }
+        if let Some(kid) = encrypted_with
+            && let Some(key) = abi::key(KeyPurpose::SnapshotDecrypt, &kid)
+        {
+            let bytes: [u8; 32] = key
+                .as_slice()
+                .try_into()
+                .map_err(|_| Failure::input("the host's decryption key is not 32 bytes"))?;
+            let bytes = zeroize::Zeroizing::new(bytes);
+            loader = loader.decrypt_with(EncryptionKey::new(&kid, *bytes)?);
+        }
+        let current = self.loaded.as_ref().and_then(|loaded| loaded.info.as_ref());
+        let snapshot = loader.load(bytes, abi::now(), current).inspect_err(|e| {
+            abi::log(Level::Warn, &format!("snapshot refused: {e}"));
+        })?;
+        if let Some(expected) = self.expected_tenant(tenant)
+            && expected != snapshot.info.tenant
+        {
+            return Err(SnapshotError::TenantMismatch {
+                loaded: expected.into(),
+                offered: snapshot.info.tenant.clone(),
+            }
+            .into());
+        }
+        Ok(Loaded { info: Some(snapshot.info), authz: snapshot.authorizer })
+    }
+
+    pub(crate) fn compile_policy(&mut self, len: u32) -> Result<(), Failure> {
+        let [text] = strs(&self.input, [len])?;
+        let policy = PolicyDocument::from_json(text)?.into_policy()?;
+        let loaded = Loaded { info: None, authz: Authorizer::new(policy) };
+        if let Some(expected) = self.config.tenant.as_deref()
+            && expected != loaded.authz.tenant()
+        {
+            return Err(SnapshotError::TenantMismatch {
+                loaded: expected.into(),
+                offered: loaded.authz.tenant().into(),
+            }
+            .into());
+        }
+        self.output = serde_json::to_vec(&loaded.info_json()).unwrap_or_default();
+        self.loaded = Some(loaded);
+        self.token_keys = None;
+        Ok(())
+    }
+
+    pub(crate) fn info(&mut self) -> Result<(), Failure> {
+        let info = self.loaded()?.info_json();
+        self.output = serde_json::to_vec(&info).unwrap_or_default();
+        Ok(())
+    }
+
+    pub(crate) fn check(&mut self, user_len: u32, permission_len: u32) -> Result<(), Failure> {
+        let [user, permission] = strs(&self.input, [user_len, permission_len])?;
+        let loaded = self.loaded.as_ref().ok_or_else(Failure::not_loaded)?;
+        let decision = loaded.authz.check(user, permission)?;
+        if self.config.audit_checks.records(decision.allowed()) {
+            record_check(loaded, user, permission, &decision)?;
+        }
+        write_decision(&mut self.output, &decision);
+        Ok(())
+    }
+
+    pub(crate) fn check_many(&mut self, user_len: u32, list_len: u32) -> Result<(), Failure> {
+        let (user_bytes, rest) = self
+            .input
+            .split_at_checked(usize::try_from(user_len).unwrap_or(usize::MAX))
+            .ok_or_else(|| Failure::input("user length is longer than the input buffer"))?;
+        let [user] = strs(user_bytes, [user_len])?;
+        let list = rest
+            .get(..usize::try_from(list_len).unwrap_or(usize::MAX))
+            .and_then(unframe)
+            .ok_or_else(|| Failure::input("the permission list is not framed UTF-8"))?;
+        let loaded = self.loaded.as_ref().ok_or_else(Failure::not_loaded)?;
+        let decisions = loaded.authz.check_many(user, &list)?;
+        for (decision, permission) in decisions.iter().zip(&list) {
+            if self.config.audit_checks.records(decision.allowed()) {
+                record_check(loaded, user, permission, decision)?;
+            }
+        }
+        self.output.extend(decisions.iter().map(|d| u8::from(d.allowed())));
+        Ok(())
+    }
+
+    pub(crate) fn query(&mut self, kind: u32, a_len: u32, b_len: u32) -> Result<(), Failure> {
+        let kind = QueryKind::from_code(kind).ok_or_else(|| Failure::input("unknown query kind"))?;
+        let [a, b] = strs(&self.input, [a_len, b_len])?;
+        let authz = &self.loaded.as_ref().ok_or_else(Failure::not_loaded)?.authz;
+        let list = match kind {
+            QueryKind::HasRole => {
+                self.output.push(u8::from(authz.has_role(a, b)?));
+                return Ok(());
+            }
+            QueryKind::UserRoles => authz.user_roles(a)?,
+            QueryKind::UserPermissions => authz.user_permissions(a)?,
+            QueryKind::UserDenies => authz.user_denies(a)?,
+            QueryKind::RolePermissions => authz.role_permissions(a)?,
+            QueryKind::RoleDenies => authz.role_denies(a)?,
+            QueryKind::RoleMembers => authz.role_members(a)?,
+            QueryKind::WhichRolesCan => authz.which_roles_can(a)?,
+            QueryKind::WhichUsersCan => authz.which_users_can(a)?,
+            QueryKind::Roles => authz.roles(),
+        };
+        frame(&mut self.output, list);
+        Ok(())
+    }
+
+    /// The tenant whose token keys apply: the loaded one, else the configured one.
+    fn token_tenant(&self) -> &str {
+        token_tenant(self.loaded.as_ref(), &self.config)
+    }
+
+    pub(crate) fn verify_token(&mut self, token_len: u32, now: i64) -> Result<(), Failure> {
+        let Self { input, output, config, loaded, token_keys } = self;
+        let [token] = strs(input, [token_len])?;
+        let now = now_or_host(now);
+        let verified = with_token_keys(
+            token_keys,
+            token_tenant(loaded.as_ref(), config),
+            |keys| tessera_core::verify_token(token, keys, &config.token, now),
+            |result| matches!(result, Err(TokenError::UnknownKid { .. })),
+        )?;
+        *output = serde_json::to_vec(&verified?.all).unwrap_or_default();
+        Ok(())
+    }
+
+    pub(crate) fn authorize(&mut self, token_len: u32, permission_len: u32, now: i64) -> Result<(), Failure> {
+        let Self { input, output, config, loaded, token_keys } = self;
+        let [token, permission] = strs(input, [token_len, permission_len])?;
+        let loaded = loaded.as_ref().ok_or_else(Failure::not_loaded)?;
+        let now = now_or_host(now);
+        let answer = with_token_keys(
+            token_keys,
+            loaded.authz.tenant(),
+            |keys| tessera_core::authorize(&loaded.authz, keys, &config.token, token, permission, now),
+            |result| matches!(result, Ok(Authorization::TokenRejected(TokenError::UnknownKid { .. }))),
+        )??;
+        let decision = match &answer {
+            Authorization::Decided { decision, .. } => Some(decision),
+            _ => None,
+        };
+        if config.audit_checks.records(answer.allowed()) {
+            let mut details = match decision {
+                Some(decision) => decision_details(loaded, decision),
+                None => json!({"revision": loaded.revision(), "decision_id": decision_id()}),
+            };
+            details["reason"] = answer.reason().into();
+            Event {
+                action: "authorize",
+                tenant: loaded.authz.tenant(),
+                actor: answer.subject(),
+                entity_type: "permission",
+                entity: permission,
+                success: answer.allowed(),
+                details,
+            }
+            .record()?;
+        }
+        let mut value = json!({"allowed": answer.allowed(), "reason": answer.reason()});
+        if let Some(subject) = answer.subject() {
+            value["subject"] = subject.into();
+        }
+        if let Some(decision) = decision
+            && let (Some(role), Some(pattern)) = (decision.role(), decision.pattern())
+        {
+            value["role"] = role.into();
+            value["pattern"] = pattern.into();
+        }
+        *output = serde_json::to_vec(&value).unwrap_or_default();
+        Ok(())
+    }
+
+    pub(crate) fn sanitize(&mut self, mode: u32, len: u32, max_len: i64) -> Result<(), Failure> {
+        let [text] = strs(&self.input, [len])?;
+        let options = SanitizeOptions { max_len: usize::try_from(max_len).ok() };
+        let clean = match mode {
+            0 => tessera_core::escape(text, &options),
+            1 => tessera_core::strip(text, &options),
+            _ => return Err(Failure::input("sanitize mode is 0 (escape) or 1 (strip)")),
+        };
+        self.output = clean.into_bytes();
+        Ok(())
+    }
+
+    pub(crate) fn inspect(&mut self, len: u32) -> Result<(), Failure> {
+        let [text] = strs(&self.input, [len])?;
+        let findings: Vec<Value> = tessera_core::inspect(text)
+            .iter()
+            .map(|f| json!({"kind": f.kind.code(), "offset": f.offset}))
+            .collect();
+        if !findings.is_empty() && self.config.audit_suspicious_input {
+            Event {
+                action: "security.suspicious_input",
+                tenant: self.token_tenant(),
+                actor: None,
+                entity_type: "input",
+                entity: "",
+                success: false,
+                details: json!({"findings": findings, "length": text.len()}),
+            }
+            .record()?;
+        }
+        self.output = serde_json::to_vec(&findings).unwrap_or_default();
+        Ok(())
+    }
+
+    pub(crate) fn validate_identifier(&mut self, kind_len: u32, value_len: u32) -> Result<(), Failure> {
+        let [kind, value] = strs(&self.input, [kind_len, value_len])?;
+        let kind = IdentifierKind::from_code(kind)
+            .ok_or_else(|| Failure::input(format!("unknown identifier kind `{kind}`")))?;
+        validate_identifier(kind, value)?;
+        Ok(())
+    }
+}
+
+fn record_check(loaded: &Loaded, user: &str, permission: &str, decision: &Decision<'_>) -> Result<(), Failure> {
+    Event {
+        action: "check",
+        tenant: loaded.authz.tenant(),
+        actor: Some(user),
+        entity_type: "permission",
+        entity: permission,
+        success: decision.allowed(),
+        details: decision_details(loaded, decision),
+    }
+    .record()
+}
+
+fn token_tenant<'a>(loaded: Option<&'a Loaded>, config: &'a Config) -> &'a str {
+    loaded.map(|loaded| loaded.authz.tenant()).or(config.tenant.as_deref()).unwrap_or_default()
+}
+
+/// Runs `attempt` with the tenant's token keys, fetched from the host on first use.
+/// When the cached keys lack the kid a token names, they are fetched again once: the
+/// keys may have rotated since.
+fn with_token_keys<T>(
+    cache: &mut Option<KeySet>,
+    tenant: &str,
+    attempt: impl Fn(&KeySet) -> T,
+    unknown_kid: impl Fn(&T) -> bool,
+) -> Result<T, Failure> {
+    if let Some(keys) = cache.as_ref() {
+        let result = attempt(keys);
+        if !unknown_kid(&result) {
+            return Ok(result);
+        }
+    }
+    let keys = match abi::key(KeyPurpose::TokenKeys, tenant) {
+        Some(jwks) => KeySet::from_jwks(&utf8(&jwks, "token key set")?)?,
+        None => KeySet::new(),
+    };
+    Ok(attempt(cache.insert(keys)))
+}
