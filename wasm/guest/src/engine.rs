@@ -301,6 +301,12 @@ impl Engine {
     }
 
     fn open(&self, bytes: &[u8], tenant: Option<&str>) -> Result<Loaded, Failure> {
+        // The size limit comes first: nothing of an oversized input is parsed, not even
+        // the header that names its keys.
+        let limit = self.config.max_snapshot_bytes;
+        if bytes.len() > limit {
+            return Err(SnapshotError::Oversized { size: bytes.len(), limit }.into());
+        }
         let (kid, encrypted_with) = peek_header(bytes)?;
         let mut loader = SnapshotLoader::new().max_bytes(self.config.max_snapshot_bytes);
         if let Some(jwk) = abi::key(KeyPurpose::SnapshotVerify, &kid) {
