@@ -10,85 +10,12 @@ use std::hint::black_box;
 use std::time::Duration;
 
 use criterion::{BatchSize, Criterion, criterion_group, criterion_main};
-use tessera_core::{Authorizer, Entries, PolicyDocument, RoleDocument, SigningKey, Snapshot, SnapshotLoader};
+use tessera_conformance::synthetic::{self, Rng, queries};
+use tessera_core::{Authorizer, PolicyDocument, SigningKey, Snapshot, SnapshotLoader};
 
-const TENANT: &str = "0b5e7f2a-8c1d-4e3f-9a6b-2c4d6e8f0a1b";
-
-/// xorshift64*: deterministic, dependency-free.
-struct Rng(u64);
-
-impl Rng {
-    fn next(&mut self) -> u64 {
-        self.0 ^= self.0 >> 12;
-        self.0 ^= self.0 << 25;
-        self.0 ^= self.0 >> 27;
-        self.0.wrapping_mul(0x2545_F491_4F6C_DD1D)
-    }
-
-    fn below(&mut self, n: usize) -> usize {
-        (self.next() % n as u64) as usize
-    }
-}
-
-fn role_name(i: usize) -> String {
-    format!("role-{i:04}")
-}
-
-/// 1k roles: 100 roots, 300 children of a root, 600 grandchildren; 10 grants each
-/// (one in ten a subtree wildcard); every other role also carries one deny.
-fn roles(rng: &mut Rng) -> Vec<(String, RoleDocument)> {
-    (0..1000)
-        .map(|i| {
-            let parents = match i {
-                0..100 => vec![],
-                100..400 => vec![role_name(rng.below(100))],
-                _ => vec![role_name(100 + rng.below(300))],
-            };
-            let grants = (0..10)
-                .map(|k| {
-                    let service = (i * 7 + k * 13) % 200;
-                    if k == 9 { format!("svc{service}:*") } else { format!("svc{service}:op{k}") }
-                })
-                .collect::<std::collections::BTreeSet<_>>()
-                .into_iter()
-                .collect();
-            let denies =
-                if i % 2 == 0 { vec![format!("svc{}:op{}", rng.below(200), rng.below(10))] } else { vec![] };
-            (role_name(i), RoleDocument { description: None, parents, grants, denies })
-        })
-        .collect()
-}
-
-/// `users` users, each with `per_user` distinct random direct roles.
+/// The shared synthetic tenant, compiled by this build of the core.
 fn policy(users: usize, per_user: usize, seed: u64) -> PolicyDocument {
-    let mut rng = Rng(seed);
-    let roles = roles(&mut rng);
-    let members = (0..users)
-        .map(|u| {
-            let mut picks: Vec<String> = Vec::new();
-            while picks.len() < per_user {
-                let role = role_name(rng.below(1000));
-                if !picks.contains(&role) {
-                    picks.push(role);
-                }
-            }
-            (format!("user-{u:07}"), picks)
-        })
-        .collect();
-    PolicyDocument { tenant: TENANT.into(), roles: Entries(roles), members: Entries(members) }
-}
-
-fn queries(rng: &mut Rng, users: usize, count: usize) -> Vec<(String, String)> {
-    (0..count)
-        .map(|_| {
-            let user = if rng.below(20) == 0 {
-                "nobody".to_string()
-            } else {
-                format!("user-{:07}", rng.below(users))
-            };
-            (user, format!("svc{}:op{}", rng.below(200), rng.below(10)))
-        })
-        .collect()
+    PolicyDocument::from_json(&synthetic::policy_json(users, per_user, seed)).unwrap()
 }
 
 fn check(c: &mut Criterion) {

@@ -26,12 +26,15 @@ pub enum CliError {
     },
     /// The arguments make no sense together (exit code 2, like clap's own).
     Usage(String),
+    /// The guest engine refused the input or failed (its code says which).
+    Guest(crate::runtime::GuestError),
 }
 
 impl CliError {
     /// `ERR_...`, as in the core and the HTTP API.
-    pub fn code(&self) -> &'static str {
+    pub fn code(&self) -> &str {
         match self {
+            Self::Guest(e) => e.code(),
             Self::Core(e) => e.code(),
             Self::Identifier(e) => e.code(),
             Self::Io { .. } => "ERR_IO",
@@ -44,6 +47,7 @@ impl CliError {
     pub fn exit_code(&self) -> u8 {
         match self {
             Self::Usage(_) | Self::Identifier(_) => 2,
+            Self::Guest(e) if e.code() == "ERR_INVALID_IDENTIFIER" => 2,
             _ => 3,
         }
     }
@@ -62,11 +66,18 @@ impl fmt::Display for CliError {
                 path.display()
             ),
             Self::Usage(message) => f.write_str(message),
+            Self::Guest(e) => e.fmt(f),
         }
     }
 }
 
 impl std::error::Error for CliError {}
+
+impl From<crate::runtime::GuestError> for CliError {
+    fn from(e: crate::runtime::GuestError) -> Self {
+        Self::Guest(e)
+    }
+}
 
 macro_rules! from_core {
     ($($t:ty),*) => {$(

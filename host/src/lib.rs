@@ -12,8 +12,8 @@
 #![deny(unsafe_code)]
 
 pub mod cli;
-pub mod runtime;
 mod error;
 pub mod files;
+pub mod runtime;
 
 pub use error::CliError;

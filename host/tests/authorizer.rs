@@ -43,7 +43,11 @@ fn reload_swaps_in_a_newer_snapshot_and_refuses_rollbacks_forgeries_and_other_te
         assert!(authz.can("carol", "posts:read").unwrap());
     }
     fixture.store.put(TENANT, fixture.seal(&blog_policy(""), 1));
-    assert_eq!(authz.reload().unwrap_err().code(), "ERR_SNAPSHOT_ROLLBACK", "the store cannot roll it back either");
+    assert_eq!(
+        authz.reload().unwrap_err().code(),
+        "ERR_SNAPSHOT_ROLLBACK",
+        "the store cannot roll it back either"
+    );
 }
 
 #[test]
@@ -110,7 +114,10 @@ fn denied_checks_are_audited_and_a_failing_sink_withholds_the_decision() {
     assert!(fixture.audit.events.lock().unwrap().is_empty(), "allowed checks are not audited by default");
     assert!(!authz.can("alice", "posts:delete").unwrap());
     let event = fixture.audit.events.lock().unwrap().pop().unwrap();
-    assert_eq!((event.action.as_str(), event.actor.as_deref(), event.entity.as_str()), ("check", Some("alice"), "posts:delete"));
+    assert_eq!(
+        (event.action.as_str(), event.actor.as_deref(), event.entity.as_str()),
+        ("check", Some("alice"), "posts:delete")
+    );
     assert!(!event.success);
     assert_eq!(event.time, NOW, "the host stamps events with its clock");
     assert_eq!(event.tenant, TENANT);
@@ -124,7 +131,8 @@ fn denied_checks_are_audited_and_a_failing_sink_withholds_the_decision() {
     assert!(authz.can("alice", "posts:edit").unwrap(), "decisions that need no record still flow");
     fixture.audit.refusing.store(false, Ordering::Relaxed);
 
-    let all = runtime.authorizer(TENANT, GuestConfig { audit_checks: AuditChecks::All, ..GuestConfig::default() });
+    let all =
+        runtime.authorizer(TENANT, GuestConfig { audit_checks: AuditChecks::All, ..GuestConfig::default() });
     all.unwrap().can("bob", "posts:read").unwrap();
     assert_eq!(fixture.audit.actions().last().map(String::as_str), Some("check"));
 }
@@ -191,7 +199,9 @@ fn token_keys_come_from_the_key_provider_and_are_fetched_again_after_rotation() 
     fixture.publish(&blog_policy(""), 1);
     let old = TokenSigner::generate("k1", JwtAlgorithm::EdDsa).unwrap();
     let new = TokenSigner::generate("k2", JwtAlgorithm::EdDsa).unwrap();
-    let jwks = |signers: &[&TokenSigner]| json!({"keys": signers.iter().map(|s| s.public_jwk().unwrap()).collect::<Vec<_>>()}).to_string();
+    let jwks = |signers: &[&TokenSigner]| {
+        json!({"keys": signers.iter().map(|s| s.public_jwk().unwrap()).collect::<Vec<_>>()}).to_string()
+    };
     let token = |signer: &TokenSigner, sub: &str| {
         let mut claims = Map::new();
         claims.insert("sub".into(), sub.into());
@@ -204,10 +214,16 @@ fn token_keys_come_from_the_key_provider_and_are_fetched_again_after_rotation() 
     let answer = authz.authorize(&token(&old, "alice"), "posts:edit", None).unwrap();
     assert!(answer.allowed);
     assert_eq!((answer.subject.as_deref(), answer.role.as_deref()), (Some("alice"), Some("editor")));
-    assert_eq!(authz.authorize(&token(&new, "alice"), "posts:edit", None).unwrap().reason, "ERR_TOKEN_UNKNOWN_KID");
+    assert_eq!(
+        authz.authorize(&token(&new, "alice"), "posts:edit", None).unwrap().reason,
+        "ERR_TOKEN_UNKNOWN_KID"
+    );
 
     *fixture.keys.jwks.lock().unwrap() = Some(jwks(&[&old, &new]));
-    assert!(authz.authorize(&token(&new, "alice"), "posts:edit", None).unwrap().allowed, "k2 is fetched on first sight");
+    assert!(
+        authz.authorize(&token(&new, "alice"), "posts:edit", None).unwrap().allowed,
+        "k2 is fetched on first sight"
+    );
     let denied = authz.authorize(&token(&new, "bob"), "posts:edit", None).unwrap();
     assert_eq!((denied.allowed, denied.reason.as_str()), (false, "no_matching_grant"));
     let claims = authz.with(|guest| guest.verify_token(&token(&new, "bob"), Some(NOW))).unwrap();
@@ -228,7 +244,10 @@ fn bad_arguments_are_refused_with_the_rule_they_break() {
     let error = guest.check("alice", "posts read").unwrap_err();
     assert_eq!(error.code(), "ERR_INVALID_IDENTIFIER");
     assert!(error.to_string().contains("permission"), "{error}");
-    assert_eq!(guest.check_many("alice", &["posts:read", "a b"]).unwrap_err().code(), "ERR_INVALID_IDENTIFIER");
+    assert_eq!(
+        guest.check_many("alice", &["posts:read", "a b"]).unwrap_err().code(),
+        "ERR_INVALID_IDENTIFIER"
+    );
     assert_eq!(guest.check_many("alice", &["posts:read", "posts:delete"]).unwrap(), [true, false]);
     assert_eq!(guest.validate_identifier("colour", "red").unwrap_err().code(), "ERR_GUEST_INPUT");
     assert!(!guest.is_poisoned(), "refusals do not retire the instance");

@@ -73,7 +73,8 @@ fn a_snapshot_over_the_size_limit_is_refused_by_the_core() {
 #[test]
 fn a_load_past_its_deadline_is_stopped_and_the_host_keeps_serving() {
     let fixture = Fixture::new();
-    let runtime = fixture.runtime(RuntimeConfig { load_timeout: Duration::from_millis(50), ..RuntimeConfig::default() });
+    let runtime = fixture
+        .runtime(RuntimeConfig { load_timeout: Duration::from_millis(50), ..RuntimeConfig::default() });
     fixture.publish(&blog_policy(""), 1);
     let authz = runtime.authorizer(TENANT, GuestConfig::default()).unwrap();
 

@@ -5,6 +5,8 @@
 
 #![expect(clippy::expect_used, reason = "a test harness: a missing vector folder must stop the run loudly")]
 
+pub mod synthetic;
+
 use std::fmt;
 use std::path::{Path, PathBuf};
 

@@ -94,7 +94,7 @@ pub(super) fn inspect(out: &Output, args: &InspectArgs) -> Result<u8, CliError> 
 }
 
 /// A loader trusting the key in `key_path`, and decrypting with AUTH_ENCRYPTION_KEY if set.
-pub(super) fn loader(key_path: &std::path::Path) -> Result<SnapshotLoader, CliError> {
+fn loader(key_path: &std::path::Path) -> Result<SnapshotLoader, CliError> {
     let mut loader = SnapshotLoader::new().trust(files::read_key(key_path)?.verifying_key());
     if std::env::var_os("AUTH_ENCRYPTION_KEY").is_some() {
         loader = loader.decrypt_with(encryption_key()?);
@@ -102,7 +102,7 @@ pub(super) fn loader(key_path: &std::path::Path) -> Result<SnapshotLoader, CliEr
     Ok(loader)
 }
 
-pub(super) fn info_json(info: &SnapshotInfo) -> serde_json::Value {
+fn info_json(info: &SnapshotInfo) -> serde_json::Value {
     json!({
         "tenant": info.tenant, "revision": info.revision, "issued_at": info.issued_at,
         "expires_at": info.expires_at, "signed_by": info.signed_by, "encrypted_with": info.encrypted_with,

@@ -59,7 +59,8 @@ impl Authorizer {
         let mut guest = runtime.guest()?;
         guest.configure(&config)?;
         let info = guest.load(tenant)?;
-        let bytes = guest.take_served().ok_or_else(|| GuestError::abi("the guest loaded without reading storage"))?;
+        let bytes =
+            guest.take_served().ok_or_else(|| GuestError::abi("the guest loaded without reading storage"))?;
         let shared = Shared {
             runtime,
             tenant: tenant.to_owned(),
@@ -146,7 +147,12 @@ impl Authorizer {
     }
 
     /// Validates a token, then decides for its subject (`now` defaults to the host clock).
-    pub fn authorize(&self, token: &str, permission: &str, now: Option<i64>) -> Result<Authorization, GuestError> {
+    pub fn authorize(
+        &self,
+        token: &str,
+        permission: &str,
+        now: Option<i64>,
+    ) -> Result<Authorization, GuestError> {
         self.with(|guest| guest.authorize(token, permission, now))
     }
 
@@ -155,8 +161,9 @@ impl Authorizer {
     pub fn reload(&self) -> Result<LoadedInfo, GuestError> {
         self.swap(|guest| {
             let info = guest.load(&self.shared.tenant)?;
-            let bytes =
-                guest.take_served().ok_or_else(|| GuestError::abi("the guest loaded without reading storage"))?;
+            let bytes = guest
+                .take_served()
+                .ok_or_else(|| GuestError::abi("the guest loaded without reading storage"))?;
             Ok((info, bytes))
         })
     }

@@ -86,7 +86,8 @@ fn write_entry(module: &Module, dir: &Path, path: &Path) -> std::io::Result<()> 
     fs::DirBuilder::new().recursive(true).mode(0o700).create(dir)?;
     let bytes = module.serialize().map_err(std::io::Error::other)?;
     let temporary = path.with_extension(format!("tmp{}", std::process::id()));
-    let mut file = fs::OpenOptions::new().write(true).create(true).truncate(true).mode(0o600).open(&temporary)?;
+    let mut file =
+        fs::OpenOptions::new().write(true).create(true).truncate(true).mode(0o600).open(&temporary)?;
     file.write_all(&bytes)?;
     file.sync_all()?;
     fs::rename(&temporary, path)

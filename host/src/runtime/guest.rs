@@ -102,10 +102,15 @@ impl Guest {
         store.limiter(|state| &mut state.limiter);
         store.set_epoch_deadline(deadline_ticks(config.load_timeout));
         let instance = instance_pre.instantiate(&mut store).map_err(|e| {
-            if store.data().limiter.exceeded { GuestError::MemoryLimit { limit } } else { GuestError::setup(e) }
+            if store.data().limiter.exceeded {
+                GuestError::MemoryLimit { limit }
+            } else {
+                GuestError::setup(e)
+            }
         })?;
-        let memory =
-            instance.get_memory(&mut store, "memory").ok_or_else(|| GuestError::abi("the guest exports no memory"))?;
+        let memory = instance
+            .get_memory(&mut store, "memory")
+            .ok_or_else(|| GuestError::abi("the guest exports no memory"))?;
         macro_rules! export {
             ($name:literal) => {
                 instance
@@ -277,11 +282,16 @@ impl Guest {
     }
 
     /// One answer per permission, in order.
-    pub fn check_many<P: AsRef<str>>(&mut self, user: &str, permissions: &[P]) -> Result<Vec<bool>, GuestError> {
+    pub fn check_many<P: AsRef<str>>(
+        &mut self,
+        user: &str,
+        permissions: &[P],
+    ) -> Result<Vec<bool>, GuestError> {
         let mut framed = Vec::new();
         wire::frame(&mut framed, permissions.iter().map(AsRef::as_ref));
         self.put(&[user.as_bytes(), &framed])?;
-        let output = self.call(|e| &e.check_many, (len32(user.as_bytes())?, len32(&framed)?), Deadline::Call)?;
+        let output =
+            self.call(|e| &e.check_many, (len32(user.as_bytes())?, len32(&framed)?), Deadline::Call)?;
         if output.len() != permissions.len() {
             return Err(GuestError::abi("check_many answered a different number of permissions"));
         }
@@ -351,7 +361,12 @@ impl Guest {
     }
 
     /// Validates a token, then decides for its subject.
-    pub fn authorize(&mut self, token: &str, permission: &str, now: Option<i64>) -> Result<Authorization, GuestError> {
+    pub fn authorize(
+        &mut self,
+        token: &str,
+        permission: &str,
+        now: Option<i64>,
+    ) -> Result<Authorization, GuestError> {
         self.put(&[token.as_bytes(), permission.as_bytes()])?;
         let args = (len32(token.as_bytes())?, len32(permission.as_bytes())?, now_arg(now));
         json(self.call(|e| &e.authorize, args, Deadline::Call)?)

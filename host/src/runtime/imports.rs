@@ -44,7 +44,12 @@ pub(crate) struct MemoryLimiter {
 }
 
 impl ResourceLimiter for MemoryLimiter {
-    fn memory_growing(&mut self, _current: usize, desired: usize, _maximum: Option<usize>) -> wasmtime::Result<bool> {
+    fn memory_growing(
+        &mut self,
+        _current: usize,
+        desired: usize,
+        _maximum: Option<usize>,
+    ) -> wasmtime::Result<bool> {
         if desired > self.limit {
             self.exceeded = true;
             return Ok(false);
@@ -52,7 +57,12 @@ impl ResourceLimiter for MemoryLimiter {
         Ok(true)
     }
 
-    fn table_growing(&mut self, _current: usize, desired: usize, _maximum: Option<usize>) -> wasmtime::Result<bool> {
+    fn table_growing(
+        &mut self,
+        _current: usize,
+        desired: usize,
+        _maximum: Option<usize>,
+    ) -> wasmtime::Result<bool> {
         Ok(desired <= 10_000)
     }
 }
@@ -76,7 +86,8 @@ fn read(caller: &mut Caller<'_, HostState>, ptr: u32, len: u32) -> wasmtime::Res
 }
 
 fn read_str(caller: &mut Caller<'_, HostState>, ptr: u32, len: u32) -> wasmtime::Result<String> {
-    String::from_utf8(read(caller, ptr, len)?).map_err(|_| wasmtime::Error::msg("the guest passed a string that is not UTF-8"))
+    String::from_utf8(read(caller, ptr, len)?)
+        .map_err(|_| wasmtime::Error::msg("the guest passed a string that is not UTF-8"))
 }
 
 /// Copies `bytes` into guest memory at `ptr`.
@@ -120,17 +131,23 @@ pub(crate) fn define(linker: &mut Linker<HostState>) -> wasmtime::Result<()> {
             }
         })
     })?;
-    linker.func_wrap("tessera", "key", |mut caller: Caller<'_, HostState>, purpose: u32, ptr: u32, len: u32| {
-        let id = read_str(&mut caller, ptr, len)?;
-        let keys = &caller.data().services.keys;
-        let value = match KeyPurpose::from_code(purpose) {
-            Some(KeyPurpose::SnapshotVerify) => keys.snapshot_key(&id).map(|key| key.to_jwk().into_bytes()),
-            Some(KeyPurpose::SnapshotDecrypt) => keys.decryption_key(&id).map(|key| key.to_vec()),
-            Some(KeyPurpose::TokenKeys) => keys.token_keys(&id).map(String::into_bytes),
-            None => return Err(wasmtime::Error::msg("the guest asked for a key of an unknown purpose")),
-        };
-        Ok(offer(&mut caller, value.map(Zeroizing::new)))
-    })?;
+    linker.func_wrap(
+        "tessera",
+        "key",
+        |mut caller: Caller<'_, HostState>, purpose: u32, ptr: u32, len: u32| {
+            let id = read_str(&mut caller, ptr, len)?;
+            let keys = &caller.data().services.keys;
+            let value = match KeyPurpose::from_code(purpose) {
+                Some(KeyPurpose::SnapshotVerify) => {
+                    keys.snapshot_key(&id).map(|key| key.to_jwk().into_bytes())
+                }
+                Some(KeyPurpose::SnapshotDecrypt) => keys.decryption_key(&id).map(|key| key.to_vec()),
+                Some(KeyPurpose::TokenKeys) => keys.token_keys(&id).map(String::into_bytes),
+                None => return Err(wasmtime::Error::msg("the guest asked for a key of an unknown purpose")),
+            };
+            Ok(offer(&mut caller, value.map(Zeroizing::new)))
+        },
+    )?;
     linker.func_wrap("tessera", "take", |mut caller: Caller<'_, HostState>, ptr: u32, len: u32| {
         let pending = std::mem::take(&mut caller.data_mut().pending);
         if pending.len() != len as usize {
@@ -141,9 +158,8 @@ pub(crate) fn define(linker: &mut Linker<HostState>) -> wasmtime::Result<()> {
     linker.func_wrap("tessera", "audit", |mut caller: Caller<'_, HostState>, ptr: u32, len: u32| {
         let bytes = read(&mut caller, ptr, len)?;
         let services = &caller.data().services;
-        let recorded = serde_json::from_slice::<AuditEvent>(&bytes)
-            .map_err(|e| e.to_string())
-            .and_then(|mut event| {
+        let recorded =
+            serde_json::from_slice::<AuditEvent>(&bytes).map_err(|e| e.to_string()).and_then(|mut event| {
                 event.time = services.clock.now();
                 services.audit.append(event).map_err(|e| e.to_string())
             });
@@ -164,17 +180,21 @@ pub(crate) fn define(linker: &mut Linker<HostState>) -> wasmtime::Result<()> {
         getrandom::fill(&mut bytes).map_err(|e| wasmtime::Error::msg(format!("no randomness: {e}")))?;
         write(&mut caller, ptr, &bytes)
     })?;
-    linker.func_wrap("tessera", "log", |mut caller: Caller<'_, HostState>, level: u32, ptr: u32, len: u32| {
-        let message = read(&mut caller, ptr, len.min(MAX_SMALL_TRANSFER))?;
-        let message = String::from_utf8_lossy(&message);
-        match level {
-            0 => tracing::error!(target: "tessera::guest", "{message}"),
-            1 => tracing::warn!(target: "tessera::guest", "{message}"),
-            2 => tracing::info!(target: "tessera::guest", "{message}"),
-            3 => tracing::debug!(target: "tessera::guest", "{message}"),
-            _ => tracing::trace!(target: "tessera::guest", "{message}"),
-        }
-        Ok(())
-    })?;
+    linker.func_wrap(
+        "tessera",
+        "log",
+        |mut caller: Caller<'_, HostState>, level: u32, ptr: u32, len: u32| {
+            let message = read(&mut caller, ptr, len.min(MAX_SMALL_TRANSFER))?;
+            let message = String::from_utf8_lossy(&message);
+            match level {
+                0 => tracing::error!(target: "tessera::guest", "{message}"),
+                1 => tracing::warn!(target: "tessera::guest", "{message}"),
+                2 => tracing::info!(target: "tessera::guest", "{message}"),
+                3 => tracing::debug!(target: "tessera::guest", "{message}"),
+                _ => tracing::trace!(target: "tessera::guest", "{message}"),
+            }
+            Ok(())
+        },
+    )?;
     Ok(())
 }

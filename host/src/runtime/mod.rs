@@ -57,7 +57,8 @@ pub use cache::ModuleSource;
 pub use error::GuestError;
 pub use guest::Guest;
 pub use services::{
-    AuditEvent, AuditSink, Clock, KeyProvider, ServiceError, Services, SnapshotStore, SystemClock, TracingAudit,
+    AuditEvent, AuditSink, Clock, KeyProvider, ServiceError, Services, SnapshotStore, SystemClock,
+    TracingAudit,
 };
 pub use types::{AuditChecks, Authorization, Decision, Finding, GuestConfig, LoadedInfo};
 
@@ -121,7 +122,10 @@ impl Drop for Inner {
 
 impl std::fmt::Debug for Runtime {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("Runtime").field("config", &self.inner.config).field("source", &self.inner.source).finish()
+        f.debug_struct("Runtime")
+            .field("config", &self.inner.config)
+            .field("source", &self.inner.source)
+            .finish()
     }
 }
 

@@ -101,7 +101,11 @@ impl Fixture {
     pub fn new() -> Self {
         Self {
             store: Arc::default(),
-            keys: Arc::new(Keys { signing: SigningKey::generate().unwrap(), decryption: None, jwks: Mutex::new(None) }),
+            keys: Arc::new(Keys {
+                signing: SigningKey::generate().unwrap(),
+                decryption: None,
+                jwks: Mutex::new(None),
+            }),
             audit: Arc::default(),
             clock: Arc::new(FixedClock(AtomicI64::new(NOW))),
         }

@@ -526,7 +526,12 @@ impl Engine {
     }
 }
 
-fn record_check(loaded: &Loaded, user: &str, permission: &str, decision: &Decision<'_>) -> Result<(), Failure> {
+fn record_check(
+    loaded: &Loaded,
+    user: &str,
+    permission: &str,
+    decision: &Decision<'_>,
+) -> Result<(), Failure> {
     Event {
         action: "check",
         tenant: loaded.authz.tenant(),

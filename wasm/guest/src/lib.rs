@@ -72,5 +72,4 @@ mod engine;
 #[cfg(target_arch = "wasm32")]
 mod failure;
 
-
 pub mod wire;

@@ -37,7 +37,11 @@ pub fn unpack(value: i64) -> Option<Packed> {
     if bits >> 63 != 0 {
         return None;
     }
-    Some(Packed { ptr: bits as u32, len: ((bits >> 32) & MAX_OUTPUT as u64) as usize, failed: bits & FAILED != 0 })
+    Some(Packed {
+        ptr: bits as u32,
+        len: ((bits >> 32) & MAX_OUTPUT as u64) as usize,
+        failed: bits & FAILED != 0,
+    })
 }
 
 /// Appends `items` framed as `u32 len` + bytes each.
@@ -82,7 +86,9 @@ pub enum Reason {
 impl Reason {
     /// The reason for a byte, if it names one.
     pub fn from_byte(byte: u8) -> Option<Self> {
-        [Self::Granted, Self::Denied, Self::UnknownUser, Self::NoMatchingGrant].get(usize::from(byte)).copied()
+        [Self::Granted, Self::Denied, Self::UnknownUser, Self::NoMatchingGrant]
+            .get(usize::from(byte))
+            .copied()
     }
 
     /// The stable string the core uses (`granted`, `denied`, ...).
@@ -157,7 +163,9 @@ pub enum KeyPurpose {
 impl KeyPurpose {
     /// The purpose for a code, if it names one.
     pub fn from_code(code: u32) -> Option<Self> {
-        [Self::SnapshotVerify, Self::SnapshotDecrypt, Self::TokenKeys].get(usize::try_from(code).ok()?).copied()
+        [Self::SnapshotVerify, Self::SnapshotDecrypt, Self::TokenKeys]
+            .get(usize::try_from(code).ok()?)
+            .copied()
     }
 }
 
