@@ -35,12 +35,14 @@ impl KeyProvider for Keys {
 }
 
 fn sealed(key: &SigningKey, users: usize) -> Vec<u8> {
-    let policy = PolicyDocument::from_json(&synthetic::policy_json(users, 2, 1)).unwrap().into_policy().unwrap();
+    let policy =
+        PolicyDocument::from_json(&synthetic::policy_json(users, 2, 1)).unwrap().into_policy().unwrap();
     Snapshot { revision: 1, issued_at: 0, expires_at: None, policy }.seal(key).unwrap()
 }
 
 fn runtime(key: &SigningKey, snapshot: Vec<u8>, cache_dir: Option<std::path::PathBuf>) -> Runtime {
-    let config = RuntimeConfig { cache_dir, load_timeout: Duration::from_secs(120), ..RuntimeConfig::default() };
+    let config =
+        RuntimeConfig { cache_dir, load_timeout: Duration::from_secs(120), ..RuntimeConfig::default() };
     Runtime::new(config, Services::new(Store(snapshot), Keys(key.verifying_key()))).unwrap()
 }
 
@@ -57,7 +59,8 @@ fn check(c: &mut Criterion) {
     for (user, permission) in &queries {
         assert_eq!(guest.can(user, permission).unwrap(), native.has_permission(user, permission).unwrap());
     }
-    let (hot_user, hot_permission) = queries.iter().find(|(u, p)| native.has_permission(u, p).unwrap()).unwrap();
+    let (hot_user, hot_permission) =
+        queries.iter().find(|(u, p)| native.has_permission(u, p).unwrap()).unwrap();
 
     let mut group = c.benchmark_group("check");
     group.bench_function("native, one query repeated", |b| {
@@ -108,7 +111,9 @@ fn startup(c: &mut Criterion) {
     group.bench_function("runtime with the cached module", |b| {
         b.iter(|| black_box(runtime(&key, Vec::new(), Some(cache.path().to_path_buf()))))
     });
-    group.bench_function("runtime compiling the module", |b| b.iter(|| black_box(runtime(&key, Vec::new(), None))));
+    group.bench_function("runtime compiling the module", |b| {
+        b.iter(|| black_box(runtime(&key, Vec::new(), None)))
+    });
     let warm = runtime(&key, Vec::new(), None);
     group.bench_function("new instance", |b| b.iter(|| black_box(warm.guest().unwrap())));
     group.finish();

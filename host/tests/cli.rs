@@ -14,8 +14,18 @@ members:
   alice: [editor]
 ";
 
+/// Where the CLI under test caches the compiled guest: inside the target dir, not ~/.cache.
+fn cache_dir() -> std::path::PathBuf {
+    std::path::Path::new(env!("CARGO_TARGET_TMPDIR")).join("guest-cache")
+}
+
 fn tessera(args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_tessera")).args(args).env_remove("AUTH_ENCRYPTION_KEY").output().unwrap()
+    Command::new(env!("CARGO_BIN_EXE_tessera"))
+        .args(args)
+        .env_remove("AUTH_ENCRYPTION_KEY")
+        .env("XDG_CACHE_HOME", cache_dir())
+        .output()
+        .unwrap()
 }
 
 fn stdout(output: &Output) -> String {
@@ -209,7 +219,7 @@ fn encrypted_snapshots_need_the_data_key() {
     let key = "AQIDBAUGBwgJCgsMDQ4PEBESExQVFhcYGRobHB0eHyA=";
     let run = |args: &[&str], data_key: Option<&str>| {
         let mut cmd = Command::new(env!("CARGO_BIN_EXE_tessera"));
-        cmd.args(args).env_remove("AUTH_ENCRYPTION_KEY");
+        cmd.args(args).env_remove("AUTH_ENCRYPTION_KEY").env("XDG_CACHE_HOME", cache_dir());
         if let Some(k) = data_key {
             cmd.env("AUTH_ENCRYPTION_KEY", k);
         }
@@ -246,7 +256,12 @@ fn usage_errors_exit_2() {
 #[test]
 fn the_walkthrough_example_runs() {
     let script = Path::new(env!("CARGO_MANIFEST_DIR")).join("../examples/cli-walkthrough/run.sh");
-    let out = Command::new("bash").arg(script).arg(env!("CARGO_BIN_EXE_tessera")).output().unwrap();
+    let out = Command::new("bash")
+        .arg(script)
+        .arg(env!("CARGO_BIN_EXE_tessera"))
+        .env("XDG_CACHE_HOME", cache_dir())
+        .output()
+        .unwrap();
     assert!(out.status.success(), "{}\n{}", stdout(&out), stderr(&out));
     assert!(stdout(&out).contains("walkthrough complete"));
 }

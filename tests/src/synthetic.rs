@@ -78,8 +78,11 @@ pub fn policy_json(users: usize, per_user: usize, seed: u64) -> String {
 pub fn queries(rng: &mut Rng, users: usize, count: usize) -> Vec<(String, String)> {
     (0..count)
         .map(|_| {
-            let user =
-                if rng.below(20) == 0 { "nobody".to_string() } else { format!("user-{:07}", rng.below(users)) };
+            let user = if rng.below(20) == 0 {
+                "nobody".to_string()
+            } else {
+                format!("user-{:07}", rng.below(users))
+            };
             (user, format!("svc{}:op{}", rng.below(200), rng.below(10)))
         })
         .collect()
