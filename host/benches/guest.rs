@@ -15,7 +15,7 @@ use criterion::{Criterion, criterion_group, criterion_main};
 use tessera_conformance::synthetic::{self, Rng, TENANT, queries};
 use tessera_core::{Authorizer, PolicyDocument, SigningKey, Snapshot, SnapshotLoader, VerifyingKey};
 use tessera_host::runtime::{
-    GuestConfig, KeyProvider, Runtime, RuntimeConfig, ServiceError, Services, SnapshotStore,
+    AuditChecks, GuestConfig, KeyProvider, Runtime, RuntimeConfig, ServiceError, Services, SnapshotStore,
 };
 
 struct Store(Vec<u8>);
@@ -51,9 +51,13 @@ fn check(c: &mut Criterion) {
     let bytes = sealed(&key, 100_000);
     let native = SnapshotLoader::new().trust(key.verifying_key()).load(&bytes, 0, None).unwrap().authorizer;
     let runtime = runtime(&key, bytes.clone(), None);
+    // The native core audits nothing, so neither do these guests; the cost of auditing
+    // is measured on its own below.
+    let quiet = GuestConfig { audit_checks: AuditChecks::None, ..GuestConfig::default() };
     let mut guest = runtime.guest().unwrap();
+    guest.configure(&quiet).unwrap();
     guest.load_bytes(&bytes).unwrap();
-    let pooled = runtime.authorizer(TENANT, GuestConfig::default()).unwrap();
+    let pooled = runtime.authorizer(TENANT, quiet.clone()).unwrap();
     let queries = queries(&mut Rng(7), 100_000, 4096);
     // Same answers first, or the timings compare different work.
     for (user, permission) in &queries {
@@ -92,12 +96,59 @@ fn check(c: &mut Criterion) {
             black_box(guest.check(user, permission).unwrap())
         })
     });
+    let (denied_user, denied_permission) =
+        queries.iter().find(|(u, p)| u != "nobody" && !native.has_permission(u, p).unwrap()).unwrap();
+    let mut audited = runtime.guest().unwrap();
+    audited.load_bytes(&bytes).unwrap();
+    group.bench_function("guest check, denied and audited (default config, log sink)", |b| {
+        b.iter(|| black_box(audited.check(black_box(denied_user), black_box(denied_permission)).unwrap()))
+    });
     let batch: Vec<&str> = queries.iter().take(100).map(|(_, p)| p.as_str()).collect();
     group.bench_function("native check_many 100", |b| {
         b.iter(|| black_box(native.check_many("user-0000042", &batch).unwrap()))
     });
     group.bench_function("guest check_many 100", |b| {
         b.iter(|| black_box(guest.check_many("user-0000042", &batch).unwrap()))
+    });
+    // Two threads at once (this machine has two cores): the pool's lock under
+    // contention, against one instance owned by each thread. Time per call, wall clock.
+    group.bench_function("pooled authorizer can, 2 threads", |b| {
+        b.iter_custom(|iters| {
+            let start = std::time::Instant::now();
+            std::thread::scope(|scope| {
+                for _ in 0..2 {
+                    scope.spawn(|| {
+                        for _ in 0..iters / 2 {
+                            black_box(pooled.can(hot_user, hot_permission).unwrap());
+                        }
+                    });
+                }
+            });
+            start.elapsed()
+        })
+    });
+    let mut per_thread: Vec<_> = (0..2)
+        .map(|_| {
+            let mut guest = runtime.guest().unwrap();
+            guest.configure(&quiet).unwrap();
+            guest.load_bytes(&bytes).unwrap();
+            guest
+        })
+        .collect();
+    group.bench_function("guest per thread can, 2 threads", |b| {
+        b.iter_custom(|iters| {
+            let start = std::time::Instant::now();
+            std::thread::scope(|scope| {
+                for guest in per_thread.iter_mut() {
+                    scope.spawn(move || {
+                        for _ in 0..iters / 2 {
+                            black_box(guest.can(hot_user, hot_permission).unwrap());
+                        }
+                    });
+                }
+            });
+            start.elapsed()
+        })
     });
     group.finish();
 }

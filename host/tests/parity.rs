@@ -147,3 +147,50 @@ fn guest_passes_every_vector() {
 fn guest_passes_every_vector_through_signed_snapshots() {
     run(true);
 }
+
+/// Beyond the vectors: a large synthetic tenant, native and guest side by side, every
+/// answer compared (reasons, roles and patterns included).
+#[test]
+fn guest_matches_native_on_a_large_synthetic_tenant() {
+    use tessera_conformance::synthetic::{Rng, policy_json, queries};
+    use tessera_core::Authorizer;
+
+    let json = policy_json(10_000, 3, 11);
+    let native = Authorizer::new(PolicyDocument::from_json(&json).unwrap().into_policy().unwrap());
+    let fixture = Fixture::new();
+    let runtime = fixture.runtime(RuntimeConfig::default());
+    let mut guest = runtime.guest().unwrap();
+    guest.compile_policy(&json).unwrap();
+
+    let owned = |list: Vec<&str>| list.into_iter().map(String::from).collect::<Vec<_>>();
+    let mut allowed = 0;
+    for (user, permission) in queries(&mut Rng(3), 10_000, 3_000) {
+        let (n, g) = (native.check(&user, &permission).unwrap(), guest.check(&user, &permission).unwrap());
+        assert_eq!(
+            (n.reason(), n.role(), n.pattern()),
+            (g.reason(), g.role(), g.pattern()),
+            "{user} {permission}"
+        );
+        allowed += usize::from(g.allowed());
+    }
+    assert!(allowed > 100, "the mix exercises grants ({allowed} allowed)");
+    for (user, permission) in queries(&mut Rng(4), 10_000, 50) {
+        assert_eq!(owned(native.user_roles(&user).unwrap()), guest.user_roles(&user).unwrap());
+        assert_eq!(owned(native.user_permissions(&user).unwrap()), guest.user_permissions(&user).unwrap());
+        assert_eq!(owned(native.user_denies(&user).unwrap()), guest.user_denies(&user).unwrap());
+        assert_eq!(
+            owned(native.which_roles_can(&permission).unwrap()),
+            guest.which_roles_can(&permission).unwrap()
+        );
+        assert_eq!(
+            owned(native.which_users_can(&permission).unwrap()),
+            guest.which_users_can(&permission).unwrap()
+        );
+    }
+    for role in ["role-0000", "role-0150", "role-0999"] {
+        assert_eq!(owned(native.role_members(role).unwrap()), guest.role_members(role).unwrap());
+        assert_eq!(owned(native.role_permissions(role).unwrap()), guest.role_permissions(role).unwrap());
+        assert_eq!(owned(native.role_denies(role).unwrap()), guest.role_denies(role).unwrap());
+    }
+    assert_eq!(owned(native.roles()), guest.roles().unwrap());
+}

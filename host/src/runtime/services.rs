@@ -86,8 +86,11 @@ pub struct TracingAudit;
 
 impl AuditSink for TracingAudit {
     fn append(&self, event: AuditEvent) -> Result<(), ServiceError> {
-        let json = serde_json::to_string(&event).map_err(|e| ServiceError(e.to_string()))?;
-        tracing::info!(target: "tessera::audit", event = %json);
+        // Serialized only when someone listens.
+        if tracing::enabled!(target: "tessera::audit", tracing::Level::INFO) {
+            let json = serde_json::to_string(&event).map_err(|e| ServiceError(e.to_string()))?;
+            tracing::info!(target: "tessera::audit", event = %json);
+        }
         Ok(())
     }
 }

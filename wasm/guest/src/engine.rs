@@ -134,11 +134,24 @@ impl Event<'_> {
     }
 }
 
-/// A random id that ties a decision handed out to its audit row.
+thread_local! {
+    /// A random prefix drawn once per instance, and a counter: ids are unique within an
+    /// instance by construction and across instances by the 64 random bits, without a
+    /// trip to the host's random source for every decision.
+    static DECISION_IDS: RefCell<Option<(u64, u64)>> = const { RefCell::new(None) };
+}
+
+/// An id that ties a decision handed out to its audit row: 32 hex digits.
 fn decision_id() -> String {
-    let mut bytes = [0u8; 16];
-    abi::random(&mut bytes);
-    bytes.iter().map(|b| format!("{b:02x}")).collect()
+    DECISION_IDS.with_borrow_mut(|ids| {
+        let (prefix, counter) = ids.get_or_insert_with(|| {
+            let mut bytes = [0u8; 8];
+            abi::random(&mut bytes);
+            (u64::from_le_bytes(bytes), 0)
+        });
+        *counter += 1;
+        format!("{prefix:016x}{counter:016x}")
+    })
 }
 
 fn decision_details(loaded: &Loaded, decision: &Decision<'_>) -> Value {
