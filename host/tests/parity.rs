@@ -8,7 +8,7 @@
 mod common;
 
 use serde_json::{Value, json};
-use tessera_conformance::{Engine, Query, Refusal, run_all};
+use tessera_conformance::{Engine, Query, Refusal, decision_value, run_all};
 use tessera_core::{PolicyDocument, ValidationOptions};
 use tessera_host::runtime::{Decision, Guest, GuestConfig, GuestError, Runtime, RuntimeConfig};
 
@@ -47,12 +47,7 @@ fn refusal(error: GuestError) -> Refusal {
 }
 
 fn decision(d: Decision) -> Value {
-    let mut answer = json!({"allowed": d.allowed(), "reason": d.reason()});
-    if let (Some(role), Some(pattern)) = (d.role(), d.pattern()) {
-        answer["role"] = role.into();
-        answer["pattern"] = pattern.into();
-    }
-    answer
+    decision_value(d.allowed(), d.reason(), d.role(), d.pattern())
 }
 
 impl Engine for GuestEngine {

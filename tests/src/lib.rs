@@ -72,6 +72,17 @@ pub enum Query {
     Roles,
 }
 
+/// A decision as the vectors write it: `{allowed, reason, role?, pattern?}` (role and
+/// pattern only when the decision rests on a rule). Every face builds its answer here.
+pub fn decision_value(allowed: bool, reason: &str, role: Option<&str>, pattern: Option<&str>) -> Value {
+    let mut answer = serde_json::json!({"allowed": allowed, "reason": reason});
+    if let (Some(role), Some(pattern)) = (role, pattern) {
+        answer["role"] = role.into();
+        answer["pattern"] = pattern.into();
+    }
+    answer
+}
+
 /// What a case expects: an answer, or a refusal with an error code.
 struct Expected<'a> {
     expect: &'a Option<Value>,

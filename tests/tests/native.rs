@@ -3,7 +3,7 @@
 #![allow(clippy::unwrap_used, clippy::expect_used, reason = "test code: a failed unwrap is a failed test")]
 
 use serde_json::{Value, json};
-use tessera_conformance::{Engine, Query, Refusal, run_all};
+use tessera_conformance::{Engine, Query, Refusal, decision_value, run_all};
 use tessera_core::{
     Authorizer, Decision, IdentifierError, IdentifierKind, KeySet, PolicyDocument, SanitizeOptions,
     ValidationOptions,
@@ -19,12 +19,7 @@ fn refusal(error: IdentifierError) -> Refusal {
 }
 
 fn decision(d: Decision<'_>) -> Value {
-    let mut answer = json!({"allowed": d.allowed(), "reason": d.reason()});
-    if let (Some(role), Some(pattern)) = (d.role(), d.pattern()) {
-        answer["role"] = role.into();
-        answer["pattern"] = pattern.into();
-    }
-    answer
+    decision_value(d.allowed(), d.reason(), d.role(), d.pattern())
 }
 
 impl Engine for Native {

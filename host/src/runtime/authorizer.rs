@@ -5,11 +5,17 @@
 //! everything else the core refuses); only then do its bytes become the current
 //! generation. Idle instances are brought up to date right away, busy ones when they
 //! are next checked out, so no call ever sees a snapshot that was not accepted.
+//!
+//! Idle instances sit in one shard per CPU, and a thread goes to its own shard first:
+//! with a single shared list, two threads contending for its lock made each call
+//! twice as slow as an instance per thread (BENCHMARKS.md).
 
-use std::sync::atomic::{AtomicU64, Ordering};
+use std::cell::Cell;
+use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard, PoisonError, RwLock};
 
-use super::types::{Authorization, Decision, GuestConfig, LoadedInfo};
+use super::GuestConfig;
+use super::types::{Authorization, Decision, LoadedInfo};
 use super::{Guest, GuestError, Runtime};
 
 /// The accepted snapshot every instance must run.
@@ -31,7 +37,10 @@ struct Shared {
     current: RwLock<Arc<Current>>,
     /// The current generation, readable without the lock on every checkout.
     generation: AtomicU64,
-    idle: Mutex<Vec<Pooled>>,
+    /// Idle instances, one shard per CPU.
+    idle: Box<[Mutex<Vec<Pooled>>]>,
+    /// Idle instances each shard keeps.
+    per_shard: usize,
     /// One swap at a time, so generations follow the order swaps were accepted in.
     swapping: Mutex<()>,
 }
@@ -53,6 +62,23 @@ fn lock<T>(mutex: &Mutex<T>) -> MutexGuard<'_, T> {
     mutex.lock().unwrap_or_else(PoisonError::into_inner)
 }
 
+/// This thread's shard number: threads are dealt out round-robin on first use.
+fn home_shard(shards: usize) -> usize {
+    static NEXT: AtomicUsize = AtomicUsize::new(0);
+    thread_local! {
+        static HOME: Cell<Option<usize>> = const { Cell::new(None) };
+    }
+    let home = HOME.with(|home| match home.get() {
+        Some(home) => home,
+        None => {
+            let next = NEXT.fetch_add(1, Ordering::Relaxed);
+            home.set(Some(next));
+            next
+        }
+    });
+    home % shards.max(1)
+}
+
 impl Authorizer {
     pub(crate) fn new(runtime: Runtime, tenant: &str, mut config: GuestConfig) -> Result<Self, GuestError> {
         config.tenant = Some(tenant.to_owned());
@@ -61,13 +87,18 @@ impl Authorizer {
         let info = guest.load(tenant)?;
         let bytes =
             guest.take_served().ok_or_else(|| GuestError::abi("the guest loaded without reading storage"))?;
+        let shards = std::thread::available_parallelism().map_or(2, |n| n.get());
+        let per_shard = runtime.config().pool_size.div_ceil(shards).max(1);
+        let idle: Box<[Mutex<Vec<Pooled>>]> = (0..shards).map(|_| Mutex::new(Vec::new())).collect();
+        lock(&idle[home_shard(shards)]).push(Pooled { guest, generation: 0 });
         let shared = Shared {
             runtime,
             tenant: tenant.to_owned(),
             config,
             current: RwLock::new(Arc::new(Current { generation: 0, bytes, info })),
             generation: AtomicU64::new(0),
-            idle: Mutex::new(vec![Pooled { guest, generation: 0 }]),
+            idle,
+            per_shard,
             swapping: Mutex::new(()),
         };
         Ok(Self { shared: Arc::new(shared) })
@@ -90,7 +121,7 @@ impl Authorizer {
     /// An instance running the current generation: an idle one, brought up to date if
     /// a swap happened since it ran, or a new one.
     fn checkout(&self) -> Result<Pooled, GuestError> {
-        let pooled = lock(&self.shared.idle).pop();
+        let pooled = self.take_idle();
         let generation = self.shared.generation.load(Ordering::Acquire);
         match pooled {
             Some(pooled) if pooled.generation == generation => Ok(pooled),
@@ -110,13 +141,24 @@ impl Authorizer {
         }
     }
 
-    /// Returns an instance to the pool, unless it failed or the pool is full.
+    /// An idle instance: from this thread's shard, else from any shard not busy.
+    fn take_idle(&self) -> Option<Pooled> {
+        let shards = &self.shared.idle;
+        let home = home_shard(shards.len());
+        if let Some(pooled) = lock(&shards[home]).pop() {
+            return Some(pooled);
+        }
+        shards.iter().filter_map(|shard| shard.try_lock().ok()).find_map(|mut shard| shard.pop())
+    }
+
+    /// Returns an instance to this thread's shard, unless it failed or the shard is full.
     fn checkin(&self, pooled: Pooled) {
         if pooled.guest.is_poisoned() {
             return;
         }
-        let mut idle = lock(&self.shared.idle);
-        if idle.len() < self.shared.runtime.config().pool_size {
+        let shards = &self.shared.idle;
+        let mut idle = lock(&shards[home_shard(shards.len())]);
+        if idle.len() < self.shared.per_shard {
             idle.push(pooled);
         }
     }
@@ -207,12 +249,13 @@ impl Authorizer {
     /// Brings idle instances to `generation` now, so the first calls after a swap do
     /// not pay for loading it.
     fn refresh_idle(&self, bytes: &[u8], generation: u64) {
-        let stale: Vec<Pooled> = {
-            let mut idle = lock(&self.shared.idle);
-            let (fresh, stale) = idle.drain(..).partition(|pooled| pooled.generation == generation);
+        let mut stale: Vec<Pooled> = Vec::new();
+        for shard in &self.shared.idle {
+            let mut idle = lock(shard);
+            let (fresh, old): (Vec<_>, Vec<_>) = idle.drain(..).partition(|p| p.generation == generation);
             *idle = fresh;
-            stale
-        };
+            stale.extend(old);
+        }
         for mut pooled in stale {
             if pooled.guest.load_bytes(bytes).is_ok() {
                 pooled.generation = generation;

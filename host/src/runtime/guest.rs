@@ -9,8 +9,9 @@ use serde_json::{Map, Value};
 use tessera_guest::wire::{self, ABI_VERSION, NOW_FROM_HOST, QueryKind, Reason};
 use wasmtime::{Engine, InstancePre, Memory, Store, Trap, TypedFunc, WasmParams};
 
+use super::GuestConfig;
 use super::imports::HostState;
-use super::types::{Authorization, Decision, Finding, GuestConfig, LoadedInfo};
+use super::types::{Authorization, Decision, Finding, LoadedInfo};
 use super::{GuestError, RuntimeConfig, deadline_ticks};
 
 /// Typed handles to the guest's exports.

@@ -60,7 +60,8 @@ pub use services::{
     AuditEvent, AuditSink, Clock, KeyProvider, ServiceError, Services, SnapshotStore, SystemClock,
     TracingAudit,
 };
-pub use types::{AuditChecks, Authorization, Decision, Finding, GuestConfig, LoadedInfo};
+pub use tessera_guest::config::{AuditChecks, GuestConfig};
+pub use types::{Authorization, Decision, Finding, LoadedInfo};
 
 use imports::HostState;
 

@@ -1,7 +1,6 @@
 //! The answers and settings that cross the ABI, as owned host types.
 
 use serde::{Deserialize, Serialize};
-use tessera_core::ValidationOptions;
 use tessera_guest::wire::Reason;
 
 /// The outcome of a check, with its reason (owned: it outlives the guest's output).
@@ -80,44 +79,4 @@ pub struct LoadedInfo {
     pub users: usize,
     /// Roles.
     pub roles: usize,
-}
-
-/// Which decisions become audit events.
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum AuditChecks {
-    /// None.
-    None,
-    /// Denied ones (the default).
-    #[default]
-    Denied,
-    /// Every one (`AUTH_AUDIT_CHECKS=true`).
-    All,
-}
-
-/// How a guest behaves: its tenant, token rules and what it audits.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
-pub struct GuestConfig {
-    /// Every snapshot loaded must be this tenant's (an [`super::Authorizer`] sets it).
-    pub tenant: Option<String>,
-    /// Token validation rules.
-    pub token: ValidationOptions,
-    /// Which decisions of `check` and `authorize` are audited.
-    pub audit_checks: AuditChecks,
-    /// Whether `inspect` findings become a `security.suspicious_input` event.
-    pub audit_suspicious_input: bool,
-    /// Largest snapshot accepted, in bytes.
-    pub max_snapshot_bytes: usize,
-}
-
-impl Default for GuestConfig {
-    fn default() -> Self {
-        Self {
-            tenant: None,
-            token: ValidationOptions::default(),
-            audit_checks: AuditChecks::default(),
-            audit_suspicious_input: true,
-            max_snapshot_bytes: tessera_core::DEFAULT_MAX_SNAPSHOT_BYTES,
-        }
-    }
 }

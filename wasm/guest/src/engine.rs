@@ -3,15 +3,16 @@
 
 use std::cell::RefCell;
 
-use serde::{Deserialize, Serialize};
+use serde::Serialize;
 use serde_json::{Value, json};
 use tessera_core::{
     Authorization, Authorizer, Decision, EncryptionKey, IdentifierKind, KeySet, PolicyDocument,
-    SanitizeOptions, SnapshotError, SnapshotInfo, SnapshotLoader, TokenError, ValidationOptions,
-    VerifyingKey, peek_header, validate_identifier,
+    SanitizeOptions, SnapshotError, SnapshotInfo, SnapshotLoader, TokenError, VerifyingKey, peek_header,
+    validate_identifier,
 };
 
 use crate::abi::{self, Level, Stored};
+use crate::config::GuestConfig;
 use crate::failure::Failure;
 use crate::wire::{KeyPurpose, NOW_FROM_HOST, QueryKind, Reason, frame, pack, unframe};
 
@@ -43,49 +44,6 @@ pub(crate) fn call(f: impl FnOnce(&mut Engine) -> Result<(), Failure>) -> i64 {
         };
         pack(engine.output.as_ptr() as usize as u32, engine.output.len(), failed)
     })
-}
-
-/// Which decisions become audit events.
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Deserialize)]
-#[serde(rename_all = "snake_case")]
-enum AuditChecks {
-    None,
-    #[default]
-    Denied,
-    All,
-}
-
-impl AuditChecks {
-    fn records(self, allowed: bool) -> bool {
-        match self {
-            Self::None => false,
-            Self::Denied => !allowed,
-            Self::All => true,
-        }
-    }
-}
-
-/// What `tessera_configure` sets.
-#[derive(Debug, Deserialize)]
-#[serde(default, deny_unknown_fields)]
-struct Config {
-    tenant: Option<String>,
-    token: ValidationOptions,
-    audit_checks: AuditChecks,
-    audit_suspicious_input: bool,
-    max_snapshot_bytes: usize,
-}
-
-impl Default for Config {
-    fn default() -> Self {
-        Self {
-            tenant: None,
-            token: ValidationOptions::default(),
-            audit_checks: AuditChecks::default(),
-            audit_suspicious_input: true,
-            max_snapshot_bytes: tessera_core::DEFAULT_MAX_SNAPSHOT_BYTES,
-        }
-    }
 }
 
 /// The policy in force: from a verified snapshot (`info`) or a policy document.
@@ -206,7 +164,7 @@ fn write_decision(output: &mut Vec<u8>, decision: &Decision<'_>) {
 pub(crate) struct Engine {
     input: Vec<u8>,
     output: Vec<u8>,
-    config: Config,
+    config: GuestConfig,
     loaded: Option<Loaded>,
     /// Token keys fetched from the host; dropped when the snapshot or config changes.
     token_keys: Option<KeySet>,
@@ -227,7 +185,7 @@ impl Engine {
 
     pub(crate) fn configure(&mut self, len: u32) -> Result<(), Failure> {
         let [text] = strs(&self.input, [len])?;
-        let config: Config = serde_json::from_str(text)
+        let config: GuestConfig = serde_json::from_str(text)
             .map_err(|e| Failure::new("ERR_GUEST_CONFIG", format!("guest configuration: {e}")))?;
         if let Some(tenant) = &config.tenant {
             validate_identifier(IdentifierKind::ClientKey, tenant)?;
@@ -557,7 +515,7 @@ fn record_check(
     .record()
 }
 
-fn token_tenant<'a>(loaded: Option<&'a Loaded>, config: &'a Config) -> &'a str {
+fn token_tenant<'a>(loaded: Option<&'a Loaded>, config: &'a GuestConfig) -> &'a str {
     loaded.map(|loaded| loaded.authz.tenant()).or(config.tenant.as_deref()).unwrap_or_default()
 }
 

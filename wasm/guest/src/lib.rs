@@ -72,4 +72,5 @@ mod engine;
 #[cfg(target_arch = "wasm32")]
 mod failure;
 
+pub mod config;
 pub mod wire;
