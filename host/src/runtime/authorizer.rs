@@ -25,8 +25,10 @@ struct Current {
     info: LoadedInfo,
 }
 
+/// A pooled instance. Boxed: a `Guest` is a few hundred bytes of typed export handles,
+/// and every checkout and checkin would otherwise copy it.
 struct Pooled {
-    guest: Guest,
+    guest: Box<Guest>,
     generation: u64,
 }
 
@@ -90,7 +92,7 @@ impl Authorizer {
         let shards = std::thread::available_parallelism().map_or(2, |n| n.get());
         let per_shard = runtime.config().pool_size.div_ceil(shards).max(1);
         let idle: Box<[Mutex<Vec<Pooled>>]> = (0..shards).map(|_| Mutex::new(Vec::new())).collect();
-        lock(&idle[home_shard(shards)]).push(Pooled { guest, generation: 0 });
+        lock(&idle[home_shard(shards)]).push(Pooled { guest: Box::new(guest), generation: 0 });
         let shared = Shared {
             runtime,
             tenant: tenant.to_owned(),
@@ -136,7 +138,7 @@ impl Authorizer {
                 let mut guest = self.shared.runtime.guest()?;
                 guest.configure(&self.shared.config)?;
                 guest.load_bytes(&current.bytes)?;
-                Ok(Pooled { guest, generation: current.generation })
+                Ok(Pooled { guest: Box::new(guest), generation: current.generation })
             }
         }
     }

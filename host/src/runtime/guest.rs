@@ -11,7 +11,7 @@ use wasmtime::{Engine, InstancePre, Memory, Store, Trap, TypedFunc, WasmParams};
 
 use super::GuestConfig;
 use super::imports::HostState;
-use super::types::{Authorization, Decision, Finding, LoadedInfo};
+use super::types::{Authorization, Decision, Finding, InlineName, LoadedInfo};
 use super::{GuestError, RuntimeConfig, deadline_ticks};
 
 /// Typed handles to the guest's exports.
@@ -81,10 +81,14 @@ fn decision(output: &[u8]) -> Result<Decision, GuestError> {
     let (&[reason, role_len], rest) = output.split_first_chunk::<2>().ok_or_else(broken)?;
     let reason = Reason::from_byte(reason).ok_or_else(broken)?;
     let (role, pattern) = rest.split_at_checked(usize::from(role_len)).ok_or_else(broken)?;
-    let owned = |bytes: &[u8]| -> Result<Option<String>, GuestError> {
-        if bytes.is_empty() { Ok(None) } else { text(bytes).map(Some) }
-    };
-    Ok(Decision { reason, role: owned(role)?, pattern: owned(pattern)? })
+    if role.is_empty() {
+        return Ok(Decision { reason, role: None, pattern: None });
+    }
+    Ok(Decision {
+        reason,
+        role: Some(InlineName::new(role).ok_or_else(broken)?),
+        pattern: Some(InlineName::new(pattern).ok_or_else(broken)?),
+    })
 }
 
 fn now_arg(now: Option<i64>) -> i64 {

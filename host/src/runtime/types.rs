@@ -3,12 +3,42 @@
 use serde::{Deserialize, Serialize};
 use tessera_guest::wire::Reason;
 
-/// The outcome of a check, with its reason (owned: it outlives the guest's output).
-#[derive(Clone, Debug, PartialEq, Eq)]
+/// A role name or pattern held inline. The identifier rules cap roles at 64 bytes and
+/// patterns at 128, so a decision carries its reason without allocating (on the check
+/// path, two small allocations cost as much as the check).
+#[derive(Clone, Copy, PartialEq, Eq)]
+pub(crate) struct InlineName<const N: usize> {
+    len: u8,
+    bytes: [u8; N],
+}
+
+impl<const N: usize> InlineName<N> {
+    /// `None` when `bytes` is longer than `N` or not UTF-8.
+    pub(crate) fn new(bytes: &[u8]) -> Option<Self> {
+        core::str::from_utf8(bytes).ok()?;
+        let mut inline = Self { len: u8::try_from(bytes.len()).ok()?, bytes: [0; N] };
+        inline.bytes.get_mut(..bytes.len())?.copy_from_slice(bytes);
+        Some(inline)
+    }
+
+    fn as_str(&self) -> &str {
+        // Checked to be UTF-8 in `new`.
+        core::str::from_utf8(self.bytes.get(..usize::from(self.len)).unwrap_or_default()).unwrap_or_default()
+    }
+}
+
+impl<const N: usize> std::fmt::Debug for InlineName<N> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        self.as_str().fmt(f)
+    }
+}
+
+/// The outcome of a check, with its reason.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct Decision {
     pub(crate) reason: Reason,
-    pub(crate) role: Option<String>,
-    pub(crate) pattern: Option<String>,
+    pub(crate) role: Option<InlineName<64>>,
+    pub(crate) pattern: Option<InlineName<128>>,
 }
 
 impl Decision {
@@ -24,12 +54,12 @@ impl Decision {
 
     /// The role holding the grant or deny the decision rests on.
     pub fn role(&self) -> Option<&str> {
-        self.role.as_deref()
+        self.role.as_ref().map(InlineName::as_str)
     }
 
     /// The grant or deny pattern that matched.
     pub fn pattern(&self) -> Option<&str> {
-        self.pattern.as_deref()
+        self.pattern.as_ref().map(InlineName::as_str)
     }
 }
 
