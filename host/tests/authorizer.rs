@@ -253,3 +253,28 @@ fn bad_arguments_are_refused_with_the_rule_they_break() {
     assert!(!guest.is_poisoned(), "refusals do not retire the instance");
     assert_eq!(guest.escape("<b>hi</b>", Some(4)).unwrap(), "&lt;b&gt;h");
 }
+
+#[test]
+fn a_swap_is_audited_once_however_many_instances_pick_it_up() {
+    let fixture = Fixture::new();
+    let runtime = fixture.runtime(RuntimeConfig { pool_size: 4, ..RuntimeConfig::default() });
+    fixture.publish(&blog_policy(""), 1);
+    let authz = runtime.authorizer(TENANT, GuestConfig::default()).unwrap();
+    // Calls nested three deep hold three instances at once: the pool grows past one.
+    let nested = |user: &str, permission: &str| {
+        authz.with(|_| authz.with(|_| authz.with(|guest| guest.can(user, permission)))).unwrap()
+    };
+    assert!(nested("alice", "posts:edit"));
+    authz.replace(&fixture.seal(&blog_policy(CAROL), 2)).unwrap();
+    assert!(nested("carol", "posts:read"), "every instance runs revision 2");
+    let loads: Vec<u64> = fixture
+        .audit
+        .events
+        .lock()
+        .unwrap()
+        .iter()
+        .filter(|e| e.action == "snapshot.load")
+        .map(|e| e.details["revision"].as_u64().unwrap())
+        .collect();
+    assert_eq!(loads, [1, 2], "one event per accepted snapshot, not one per instance");
+}

@@ -129,7 +129,7 @@ impl Authorizer {
             Some(pooled) if pooled.generation == generation => Ok(pooled),
             Some(mut pooled) => {
                 let current = self.current();
-                pooled.guest.load_bytes(&current.bytes)?;
+                pooled.guest.refresh(&current.bytes)?;
                 pooled.generation = current.generation;
                 Ok(pooled)
             }
@@ -137,7 +137,7 @@ impl Authorizer {
                 let current = self.current();
                 let mut guest = self.shared.runtime.guest()?;
                 guest.configure(&self.shared.config)?;
-                guest.load_bytes(&current.bytes)?;
+                guest.refresh(&current.bytes)?;
                 Ok(Pooled { guest: Box::new(guest), generation: current.generation })
             }
         }
@@ -259,7 +259,7 @@ impl Authorizer {
             stale.extend(old);
         }
         for mut pooled in stale {
-            if pooled.guest.load_bytes(bytes).is_ok() {
+            if pooled.guest.refresh(bytes).is_ok() {
                 pooled.generation = generation;
                 self.checkin(pooled);
             }

@@ -19,7 +19,7 @@ struct Exports {
     input: TypedFunc<u32, u32>,
     configure: TypedFunc<u32, i64>,
     load: TypedFunc<u32, i64>,
-    load_bytes: TypedFunc<u32, i64>,
+    load_bytes: TypedFunc<(u32, u32), i64>,
     compile_policy: TypedFunc<u32, i64>,
     info: TypedFunc<(), i64>,
     check: TypedFunc<(u32, u32), i64>,
@@ -252,8 +252,18 @@ impl Guest {
 
     /// Loads snapshot bytes given directly (pushed to the embedder), with the same checks.
     pub fn load_bytes(&mut self, snapshot: &[u8]) -> Result<LoadedInfo, GuestError> {
+        self.load_bytes_recording(snapshot, true)
+    }
+
+    /// `load_bytes` for bytes another instance already accepted and audited: a success
+    /// adds no audit event (a refusal still does).
+    pub(crate) fn refresh(&mut self, snapshot: &[u8]) -> Result<LoadedInfo, GuestError> {
+        self.load_bytes_recording(snapshot, false)
+    }
+
+    fn load_bytes_recording(&mut self, snapshot: &[u8], record: bool) -> Result<LoadedInfo, GuestError> {
         self.put(&[snapshot])?;
-        json(self.call(|e| &e.load_bytes, len32(snapshot)?, Deadline::Load)?)
+        json(self.call(|e| &e.load_bytes, (len32(snapshot)?, u32::from(record)), Deadline::Load)?)
     }
 
     /// Compiles a policy-as-code document (JSON) without a signature: for authoring

@@ -146,8 +146,8 @@ extern "C" fn tessera_load(tenant_len: u32) -> i64 {
 }
 
 #[unsafe(no_mangle)]
-extern "C" fn tessera_load_bytes(len: u32) -> i64 {
-    engine::call(|e| e.load_bytes(len))
+extern "C" fn tessera_load_bytes(len: u32, record: u32) -> i64 {
+    engine::call(|e| e.load_bytes(len, record != 0))
 }
 
 #[unsafe(no_mangle)]

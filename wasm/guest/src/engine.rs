@@ -219,13 +219,13 @@ impl Engine {
                 return Err(Failure::new("ERR_STORAGE_UNAVAILABLE", "the snapshot store failed"));
             }
         };
-        self.install(&bytes, Some(&tenant))
+        self.install(&bytes, Some(&tenant), true)
     }
 
-    pub(crate) fn load_bytes(&mut self, len: u32) -> Result<(), Failure> {
+    pub(crate) fn load_bytes(&mut self, len: u32, record: bool) -> Result<(), Failure> {
         let input = core::mem::take(&mut self.input);
         let result = match input.get(..usize::try_from(len).unwrap_or(usize::MAX)) {
-            Some(bytes) => self.install(bytes, None),
+            Some(bytes) => self.install(bytes, None, record),
             None => Err(Failure::input("snapshot length is longer than the input buffer")),
         };
         self.input = input;
@@ -239,9 +239,9 @@ impl Engine {
             .or_else(|| self.loaded.as_ref().map(|loaded| loaded.authz.tenant()))
     }
 
-    /// Verifies and compiles a snapshot, records the outcome, and only then puts it
-    /// in force. On any failure the policy in force stays.
-    fn install(&mut self, bytes: &[u8], tenant: Option<&str>) -> Result<(), Failure> {
+    /// Verifies and compiles a snapshot, records the outcome (a success only when
+    /// `record`), and only then puts it in force. On any failure the policy in force stays.
+    fn install(&mut self, bytes: &[u8], tenant: Option<&str>, record: bool) -> Result<(), Failure> {
         let outcome = self.open(bytes, tenant);
         let expected = self.expected_tenant(tenant).unwrap_or_default();
         let event_tenant = outcome.as_ref().map_or(expected, |loaded| loaded.authz.tenant());
@@ -258,7 +258,7 @@ impl Engine {
             success,
             details,
         };
-        let recorded = event.record();
+        let recorded = if success && !record { Ok(()) } else { event.record() };
         let loaded = outcome?;
         recorded?;
         abi::log(

@@ -25,7 +25,7 @@
 //! | `tessera_input(len) -> ptr` | | |
 //! | `tessera_configure(len)` | config JSON (below) | |
 //! | `tessera_load(tenant_len)` | tenant | snapshot info JSON |
-//! | `tessera_load_bytes(len)` | snapshot bytes | snapshot info JSON |
+//! | `tessera_load_bytes(len, record)` | snapshot bytes | snapshot info JSON (`record` 0: no audit event on success) |
 //! | `tessera_compile_policy(len)` | policy document JSON | info JSON (revision 0) |
 //! | `tessera_info()` | | info JSON |
 //! | `tessera_check(user_len, perm_len)` | user, permission | `u8 reason`, `u8 role_len`, role, pattern |
@@ -61,6 +61,9 @@
 //! | `now() -> i64` | seconds since the Unix epoch |
 //! | `random(ptr, len)` | fills the range with random bytes |
 //! | `log(level, ptr, len)` | a diagnostic line; level 0 error … 4 trace |
+//!
+//! A refused snapshot is always audited. `record` = 0 is for a host handing a pool of
+//! instances bytes that one of them already accepted (and recorded).
 //!
 //! A call whose audit event cannot be recorded fails with `ERR_AUDIT_UNAVAILABLE`
 //! and changes nothing: no decision is handed out without its record.
