@@ -244,6 +244,12 @@ impl EncryptionKey {
     pub(crate) fn bytes(&self) -> &[u8; 32] {
         &self.key
     }
+
+    /// A copy of the key bytes, zeroized on drop: for handing the key to another
+    /// engine that decrypts (the wasm guest). Never log or print it.
+    pub fn to_secret_bytes(&self) -> Zeroizing<[u8; 32]> {
+        Zeroizing::new(*self.key)
+    }
 }
 
 impl fmt::Debug for EncryptionKey {

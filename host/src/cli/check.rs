@@ -2,12 +2,10 @@
 //! snapshot is verified and the decision made by the guest engine in wasmtime, as
 //! `tessera serve` and every other runtime make it.
 
-use base64ct::{Base64, Encoding};
 use serde_json::json;
 use tessera_core::{EncryptionKey, VerifyingKey};
 
-use zeroize::Zeroizing;
-
+use super::snapshot::encryption_key_if_set;
 use super::{CheckArgs, Output};
 use crate::runtime::{
     Decision, GuestConfig, KeyProvider, LoadedInfo, Runtime, RuntimeConfig, ServiceError, Services,
@@ -15,13 +13,10 @@ use crate::runtime::{
 };
 use crate::{CliError, files};
 
-/// An AES-256 key and its id.
-type DecryptionKey = (String, Zeroizing<[u8; 32]>);
-
 /// The CLI's keys: the one trusted signing key, and AUTH_ENCRYPTION_KEY if set.
 struct CliKeys {
     signing: VerifyingKey,
-    decryption: Option<DecryptionKey>,
+    decryption: Option<EncryptionKey>,
 }
 
 impl KeyProvider for CliKeys {
@@ -29,8 +24,9 @@ impl KeyProvider for CliKeys {
         (kid == self.signing.kid()).then(|| self.signing.clone())
     }
 
-    fn decryption_key(&self, kid: &str) -> Option<Zeroizing<[u8; 32]>> {
-        self.decryption.as_ref().filter(|(id, _)| id == kid).map(|(_, key)| key.clone())
+    fn decryption_key(&self, kid: &str) -> Option<EncryptionKey> {
+        let key = self.decryption.as_ref().filter(|key| key.kid() == kid)?;
+        EncryptionKey::new(key.kid(), *key.to_secret_bytes()).ok()
     }
 }
 
@@ -43,24 +39,12 @@ impl SnapshotStore for NoStore {
     }
 }
 
-/// AUTH_ENCRYPTION_KEY as a key id and its bytes, when set.
-fn decryption_key() -> Result<Option<DecryptionKey>, CliError> {
-    let Ok(text) = std::env::var("AUTH_ENCRYPTION_KEY").map(Zeroizing::new) else {
-        return Ok(None);
-    };
-    let kid = EncryptionKey::from_base64(&text)?.kid().to_owned();
-    let bytes = Zeroizing::new(
-        Base64::decode_vec(text.trim()).map_err(|_| tessera_core::KeyError::InvalidEncryptionKey)?,
-    );
-    let key: [u8; 32] =
-        bytes.as_slice().try_into().map_err(|_| tessera_core::KeyError::InvalidEncryptionKey)?;
-    Ok(Some((kid, Zeroizing::new(key))))
-}
-
 pub(super) fn check(out: &Output, args: &CheckArgs) -> Result<u8, CliError> {
     let bytes = files::read(&args.snapshot)?;
-    let keys =
-        CliKeys { signing: files::read_key(&args.key)?.verifying_key(), decryption: decryption_key()? };
+    let keys = CliKeys {
+        signing: files::read_key(&args.key)?.verifying_key(),
+        decryption: encryption_key_if_set()?,
+    };
     let runtime = Runtime::new(RuntimeConfig::default(), Services::new(NoStore, keys))?;
     let mut guest = runtime.guest()?;
     guest.configure(&GuestConfig::default())?;

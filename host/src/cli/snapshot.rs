@@ -96,8 +96,8 @@ pub(super) fn inspect(out: &Output, args: &InspectArgs) -> Result<u8, CliError> 
 /// A loader trusting the key in `key_path`, and decrypting with AUTH_ENCRYPTION_KEY if set.
 fn loader(key_path: &std::path::Path) -> Result<SnapshotLoader, CliError> {
     let mut loader = SnapshotLoader::new().trust(files::read_key(key_path)?.verifying_key());
-    if std::env::var_os("AUTH_ENCRYPTION_KEY").is_some() {
-        loader = loader.decrypt_with(encryption_key()?);
+    if let Some(key) = encryption_key_if_set()? {
+        loader = loader.decrypt_with(key);
     }
     Ok(loader)
 }
@@ -107,6 +107,14 @@ fn info_json(info: &SnapshotInfo) -> serde_json::Value {
         "tenant": info.tenant, "revision": info.revision, "issued_at": info.issued_at,
         "expires_at": info.expires_at, "signed_by": info.signed_by, "encrypted_with": info.encrypted_with,
     })
+}
+
+/// AUTH_ENCRYPTION_KEY, when it is set (decrypting is then possible, not required).
+pub(super) fn encryption_key_if_set() -> Result<Option<EncryptionKey>, CliError> {
+    if std::env::var_os("AUTH_ENCRYPTION_KEY").is_none() {
+        return Ok(None);
+    }
+    encryption_key().map(Some)
 }
 
 fn encryption_key() -> Result<EncryptionKey, CliError> {

@@ -86,9 +86,7 @@ impl Authorizer {
         config.tenant = Some(tenant.to_owned());
         let mut guest = runtime.guest()?;
         guest.configure(&config)?;
-        let info = guest.load(tenant)?;
-        let bytes =
-            guest.take_served().ok_or_else(|| GuestError::abi("the guest loaded without reading storage"))?;
+        let (info, bytes) = guest.load_from_store(tenant)?;
         let shards = std::thread::available_parallelism().map_or(2, |n| n.get());
         let per_shard = runtime.config().pool_size.div_ceil(shards).max(1);
         let idle: Box<[Mutex<Vec<Pooled>>]> = (0..shards).map(|_| Mutex::new(Vec::new())).collect();
@@ -203,13 +201,7 @@ impl Authorizer {
     /// Reads the tenant's snapshot from the store again and swaps it in if it is new.
     /// A refused snapshot (rollback, bad signature, ...) leaves the current one in force.
     pub fn reload(&self) -> Result<LoadedInfo, GuestError> {
-        self.swap(|guest| {
-            let info = guest.load(&self.shared.tenant)?;
-            let bytes = guest
-                .take_served()
-                .ok_or_else(|| GuestError::abi("the guest loaded without reading storage"))?;
-            Ok((info, bytes))
-        })
+        self.swap(|guest| guest.load_from_store(&self.shared.tenant))
     }
 
     /// Swaps in snapshot bytes pushed to the embedder, with the same checks as `reload`.

@@ -161,10 +161,20 @@ impl Guest {
         self.poisoned
     }
 
-    /// Takes the snapshot bytes the storage import served last (an authorizer hands
-    /// them to its other instances once this one accepted them).
-    pub(crate) fn take_served(&mut self) -> Option<std::sync::Arc<[u8]>> {
-        self.store.data_mut().served.take()
+    /// `load`, and the bytes the storage import served for it, which an authorizer
+    /// hands to its other instances once this one accepted them.
+    pub(crate) fn load_from_store(
+        &mut self,
+        tenant: &str,
+    ) -> Result<(LoadedInfo, std::sync::Arc<[u8]>), GuestError> {
+        let state = self.store.data_mut();
+        (state.keep_served, state.served) = (true, None);
+        let loaded = self.load(tenant);
+        let state = self.store.data_mut();
+        state.keep_served = false;
+        let served = state.served.take();
+        let bytes = served.ok_or_else(|| GuestError::abi("the guest loaded without reading storage"));
+        Ok((loaded?, bytes?))
     }
 
     /// What a wasmtime error means for the caller; the instance is poisoned either way.

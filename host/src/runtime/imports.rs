@@ -20,8 +20,10 @@ pub(crate) struct HostState {
     pub(crate) limiter: MemoryLimiter,
     /// The value the last `snapshot` or `key` produced, until `take` copies it.
     pending: Zeroizing<Vec<u8>>,
-    /// The snapshot bytes the storage import last served, so an authorizer can hand
-    /// the same bytes to its other instances once this one accepted them.
+    /// Set for an authorizer's load: keep a copy of the snapshot bytes the storage
+    /// import serves (in `served`), to hand to its other instances once this one
+    /// accepted them. Off otherwise, so a plain load copies nothing extra.
+    pub(crate) keep_served: bool,
     pub(crate) served: Option<Arc<[u8]>>,
 }
 
@@ -31,6 +33,7 @@ impl HostState {
             services,
             limiter: MemoryLimiter { limit: memory_limit, exceeded: false },
             pending: Zeroizing::new(Vec::new()),
+            keep_served: false,
             served: None,
         }
     }
@@ -121,7 +124,9 @@ pub(crate) fn define(linker: &mut Linker<HostState>) -> wasmtime::Result<()> {
         let stored = caller.data().services.store.snapshot(&tenant);
         Ok(match stored {
             Ok(Some(bytes)) => {
-                caller.data_mut().served = Some(Arc::from(bytes.as_slice()));
+                if caller.data().keep_served {
+                    caller.data_mut().served = Some(Arc::from(bytes.as_slice()));
+                }
                 offer(&mut caller, Some(Zeroizing::new(bytes)))
             }
             Ok(None) => -1,
@@ -141,7 +146,9 @@ pub(crate) fn define(linker: &mut Linker<HostState>) -> wasmtime::Result<()> {
                 Some(KeyPurpose::SnapshotVerify) => {
                     keys.snapshot_key(&id).map(|key| key.to_jwk().into_bytes())
                 }
-                Some(KeyPurpose::SnapshotDecrypt) => keys.decryption_key(&id).map(|key| key.to_vec()),
+                Some(KeyPurpose::SnapshotDecrypt) => {
+                    keys.decryption_key(&id).map(|key| key.to_secret_bytes().to_vec())
+                }
                 Some(KeyPurpose::TokenKeys) => keys.token_keys(&id).map(String::into_bytes),
                 None => return Err(wasmtime::Error::msg("the guest asked for a key of an unknown purpose")),
             };

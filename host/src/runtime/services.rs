@@ -7,8 +7,7 @@ use std::time::{SystemTime, UNIX_EPOCH};
 
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
-use tessera_core::VerifyingKey;
-use zeroize::Zeroizing;
+use tessera_core::{EncryptionKey, VerifyingKey};
 
 /// A failure of an embedder's service; the guest sees "unavailable" and the host logs
 /// this message (so it must not contain secrets).
@@ -39,7 +38,7 @@ pub trait KeyProvider: Send + Sync {
     }
 
     /// The AES-256-GCM key with id `kid` that decrypts snapshot payloads.
-    fn decryption_key(&self, kid: &str) -> Option<Zeroizing<[u8; 32]>> {
+    fn decryption_key(&self, kid: &str) -> Option<EncryptionKey> {
         let _ = kid;
         None
     }
@@ -166,7 +165,7 @@ impl<T: KeyProvider + ?Sized> KeyProvider for Arc<T> {
         (**self).snapshot_key(kid)
     }
 
-    fn decryption_key(&self, kid: &str) -> Option<Zeroizing<[u8; 32]>> {
+    fn decryption_key(&self, kid: &str) -> Option<EncryptionKey> {
         (**self).decryption_key(kid)
     }
 

@@ -8,11 +8,10 @@ use std::collections::HashMap;
 use std::sync::atomic::{AtomicBool, AtomicI64, Ordering};
 use std::sync::{Arc, Mutex};
 
-use tessera_core::{PolicyDocument, SigningKey, Snapshot, VerifyingKey};
+use tessera_core::{EncryptionKey, PolicyDocument, SigningKey, Snapshot, VerifyingKey};
 use tessera_host::runtime::{
     AuditEvent, AuditSink, Clock, KeyProvider, Runtime, RuntimeConfig, ServiceError, Services, SnapshotStore,
 };
-use zeroize::Zeroizing;
 
 pub const TENANT: &str = "0b5e7f2a-8c1d-4e3f-9a6b-2c4d6e8f0a1b";
 
@@ -48,8 +47,11 @@ impl KeyProvider for Keys {
         (kid == self.signing.kid()).then(|| self.signing.verifying_key())
     }
 
-    fn decryption_key(&self, kid: &str) -> Option<Zeroizing<[u8; 32]>> {
-        self.decryption.as_ref().filter(|(id, _)| id == kid).map(|(_, key)| Zeroizing::new(*key))
+    fn decryption_key(&self, kid: &str) -> Option<EncryptionKey> {
+        self.decryption
+            .as_ref()
+            .filter(|(id, _)| id == kid)
+            .map(|(id, key)| EncryptionKey::new(id, *key).unwrap())
     }
 
     fn token_keys(&self, _tenant: &str) -> Option<String> {

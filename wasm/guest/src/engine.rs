@@ -137,8 +137,10 @@ fn strs<const N: usize>(input: &[u8], lens: [u32; N]) -> Result<[&str; N], Failu
     Ok(out)
 }
 
-fn utf8(bytes: &[u8], what: &str) -> Result<String, Failure> {
-    String::from_utf8(bytes.to_vec()).map_err(|_| Failure::input(format!("the host's {what} is not UTF-8")))
+/// Reads a key the host handed over in place (no copy: it may hold secrets, and the
+/// buffer it sits in is zeroized).
+fn utf8<'a>(bytes: &'a [u8], what: &str) -> Result<&'a str, Failure> {
+    core::str::from_utf8(bytes).map_err(|_| Failure::input(format!("the host's {what} is not UTF-8")))
 }
 
 fn now_or_host(now: i64) -> i64 {
@@ -281,7 +283,7 @@ impl Engine {
         let (kid, encrypted_with) = peek_header(bytes)?;
         let mut loader = SnapshotLoader::new().max_bytes(self.config.max_snapshot_bytes);
         if let Some(jwk) = abi::key(KeyPurpose::SnapshotVerify, &kid) {
-            loader = loader.trust(VerifyingKey::from_jwk(&utf8(&jwk, "verification key")?)?);
+            loader = loader.trust(VerifyingKey::from_jwk(utf8(&jwk, "verification key")?)?);
         }
         if let Some(kid) = encrypted_with
             && let Some(key) = abi::key(KeyPurpose::SnapshotDecrypt, &kid)
@@ -297,15 +299,7 @@ impl Engine {
         let snapshot = loader.load(bytes, abi::now(), current).inspect_err(|e| {
             abi::log(Level::Warn, &format!("snapshot refused: {e}"));
         })?;
-        if let Some(expected) = self.expected_tenant(tenant)
-            && expected != snapshot.info.tenant
-        {
-            return Err(SnapshotError::TenantMismatch {
-                loaded: expected.into(),
-                offered: snapshot.info.tenant.clone(),
-            }
-            .into());
-        }
+        require_tenant(self.expected_tenant(tenant), &snapshot.info.tenant)?;
         Ok(Loaded { info: Some(snapshot.info), authz: snapshot.authorizer })
     }
 
@@ -313,15 +307,7 @@ impl Engine {
         let [text] = strs(&self.input, [len])?;
         let policy = PolicyDocument::from_json(text)?.into_policy()?;
         let loaded = Loaded { info: None, authz: Authorizer::new(policy) };
-        if let Some(expected) = self.config.tenant.as_deref()
-            && expected != loaded.authz.tenant()
-        {
-            return Err(SnapshotError::TenantMismatch {
-                loaded: expected.into(),
-                offered: loaded.authz.tenant().into(),
-            }
-            .into());
-        }
+        require_tenant(self.config.tenant.as_deref(), loaded.authz.tenant())?;
         self.output = serde_json::to_vec(&loaded.info_json()).unwrap_or_default();
         self.loaded = Some(loaded);
         self.token_keys = None;
@@ -515,6 +501,16 @@ fn record_check(
     .record()
 }
 
+/// Refuses a policy for another tenant than the one expected, if one is.
+fn require_tenant(expected: Option<&str>, offered: &str) -> Result<(), Failure> {
+    match expected {
+        Some(expected) if expected != offered => {
+            Err(SnapshotError::TenantMismatch { loaded: expected.into(), offered: offered.into() }.into())
+        }
+        _ => Ok(()),
+    }
+}
+
 fn token_tenant<'a>(loaded: Option<&'a Loaded>, config: &'a GuestConfig) -> &'a str {
     loaded.map(|loaded| loaded.authz.tenant()).or(config.tenant.as_deref()).unwrap_or_default()
 }
@@ -535,7 +531,7 @@ fn with_token_keys<T>(
         }
     }
     let keys = match abi::key(KeyPurpose::TokenKeys, tenant) {
-        Some(jwks) => KeySet::from_jwks(&utf8(&jwks, "token key set")?)?,
+        Some(jwks) => KeySet::from_jwks(utf8(&jwks, "token key set")?)?,
         None => KeySet::new(),
     };
     Ok(attempt(cache.insert(keys)))
