@@ -28,6 +28,12 @@ pub enum CliError {
     Usage(String),
     /// The guest engine refused the input or failed (its code says which).
     Guest(crate::runtime::GuestError),
+    /// The store refused or failed.
+    Store(crate::store::StoreError),
+    /// A setting cannot be used (a weak secret, a malformed value).
+    Settings(crate::settings::SettingsError),
+    /// A token was refused.
+    Token(tessera_core::TokenError),
 }
 
 impl CliError {
@@ -40,6 +46,9 @@ impl CliError {
             Self::Io { .. } => "ERR_IO",
             Self::KeyFileTooOpen { .. } => "ERR_KEY_FILE_TOO_OPEN",
             Self::Usage(_) => "ERR_USAGE",
+            Self::Store(e) => e.code(),
+            Self::Settings(e) => e.code,
+            Self::Token(e) => e.code(),
         }
     }
 
@@ -48,6 +57,10 @@ impl CliError {
         match self {
             Self::Usage(_) | Self::Identifier(_) => 2,
             Self::Guest(e) if e.code() == "ERR_INVALID_IDENTIFIER" => 2,
+            Self::Store(
+                crate::store::StoreError::Policy(_) | crate::store::StoreError::InvalidClientKey(_),
+            ) => 2,
+            Self::Token(_) => 1,
             _ => 3,
         }
     }
@@ -67,6 +80,9 @@ impl fmt::Display for CliError {
             ),
             Self::Usage(message) => f.write_str(message),
             Self::Guest(e) => e.fmt(f),
+            Self::Store(e) => e.fmt(f),
+            Self::Settings(e) => e.fmt(f),
+            Self::Token(e) => write!(f, "the token is not valid: {e}"),
         }
     }
 }
@@ -76,6 +92,24 @@ impl std::error::Error for CliError {}
 impl From<crate::runtime::GuestError> for CliError {
     fn from(e: crate::runtime::GuestError) -> Self {
         Self::Guest(e)
+    }
+}
+
+impl From<crate::store::StoreError> for CliError {
+    fn from(e: crate::store::StoreError) -> Self {
+        Self::Store(e)
+    }
+}
+
+impl From<crate::settings::SettingsError> for CliError {
+    fn from(e: crate::settings::SettingsError) -> Self {
+        Self::Settings(e)
+    }
+}
+
+impl From<tessera_core::TokenError> for CliError {
+    fn from(e: tessera_core::TokenError) -> Self {
+        Self::Token(e)
     }
 }
 

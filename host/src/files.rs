@@ -76,8 +76,9 @@ pub fn read_signing_key(path: &Path) -> Result<SigningKey, CliError> {
     }
 }
 
+/// Refuses a private file readable by group or others.
 #[cfg(unix)]
-fn check_private_mode(path: &Path) -> Result<(), CliError> {
+pub(crate) fn check_private_mode(path: &Path) -> Result<(), CliError> {
     use std::os::unix::fs::PermissionsExt;
     let mode = fs::metadata(path).map_err(io(path))?.permissions().mode() & 0o777;
     if mode & 0o077 != 0 {
@@ -86,8 +87,9 @@ fn check_private_mode(path: &Path) -> Result<(), CliError> {
     Ok(())
 }
 
+/// Refuses a private file readable by group or others.
 #[cfg(not(unix))]
-fn check_private_mode(_path: &Path) -> Result<(), CliError> {
+pub(crate) fn check_private_mode(_path: &Path) -> Result<(), CliError> {
     Ok(())
 }
 
@@ -120,5 +122,23 @@ pub fn write_atomic(path: &Path, contents: &[u8]) -> Result<(), CliError> {
     let mut file = fs::File::create(&tmp).map_err(io(&tmp))?;
     file.write_all(contents).map_err(io(&tmp))?;
     file.sync_all().map_err(io(&tmp))?;
+    fs::rename(&tmp, path).map_err(io(path))
+}
+
+/// Replaces a secret file atomically: a temporary file of mode 0600 beside it, synced,
+/// then renamed. Its directory is created with mode 0700 if missing.
+pub fn write_secret_atomic(path: &Path, contents: &str) -> Result<(), CliError> {
+    if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty() && !d.exists()) {
+        let mut builder = fs::DirBuilder::new();
+        builder.recursive(true);
+        #[cfg(unix)]
+        std::os::unix::fs::DirBuilderExt::mode(&mut builder, 0o700);
+        builder.create(dir).map_err(io(dir))?;
+    }
+    let mut name = path.file_name().map(|n| n.to_os_string()).unwrap_or_default();
+    name.push(".tmp");
+    let tmp = path.with_file_name(name);
+    let _ = fs::remove_file(&tmp);
+    write_secret(&tmp, contents, false)?;
     fs::rename(&tmp, path).map_err(io(path))
 }

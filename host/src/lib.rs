@@ -5,7 +5,9 @@
 //! - [`runtime`]: the core compiled to WebAssembly, run in wasmtime with storage,
 //!   keys, audit and a clock supplied by the embedder. Every decision the host makes
 //!   goes through it, so it matches the browser's and the edge's bit for bit.
-//! - [`cli`]: the `tessera` command line (policy files, key files, snapshots, checks).
+//! - [`store`]: the authoring store (SQLite or PostgreSQL) with field encryption and
+//!   the hash-chained audit log; [`keyring`] and [`settings`] around it.
+//! - [`cli`]: the `tessera` command line.
 
 // Denied, not forbidden: the module cache has one reviewed `unsafe` block
 // (runtime/cache.rs), the only one in the crate.
@@ -14,6 +16,9 @@
 pub mod cli;
 mod error;
 pub mod files;
+pub mod keyring;
 pub mod runtime;
+pub mod settings;
+pub mod store;
 
 pub use error::CliError;

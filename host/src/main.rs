@@ -1,4 +1,4 @@
-//! The `tessera` binary: parses arguments and dispatches, nothing else.
+//! The `tessera` binary: reads `.env`, parses arguments and dispatches, nothing else.
 
 use std::process::ExitCode;
 
@@ -6,6 +6,14 @@ use clap::Parser;
 use tessera_host::cli::{Cli, run};
 
 fn main() -> ExitCode {
+    // A `.env` file in the working directory fills in AUTH_* settings the environment
+    // does not already set; a malformed one is an error, not silently half-read.
+    if let Err(error) = dotenvy::dotenv()
+        && !error.not_found()
+    {
+        eprintln!("error[ERR_SETTING]: .env: {error}");
+        return ExitCode::from(3);
+    }
     let cli = Cli::parse();
     run(cli)
 }

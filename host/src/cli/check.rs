@@ -1,27 +1,27 @@
-//! `tessera check`: one decision, with its reason; exit 0 allowed, 1 denied. The
-//! snapshot is verified and the decision made by the guest engine in wasmtime, as
-//! `tessera serve` and every other runtime make it.
+//! `tessera check` and `tessera query`: decisions and queries, made by the guest
+//! engine in wasmtime, as `tessera serve` and every other runtime make them — from a
+//! verified snapshot file, or from the tenant's policy in the store.
 
 use serde_json::json;
 use tessera_core::{EncryptionKey, VerifyingKey};
 
 use super::snapshot::encryption_key_if_set;
-use super::{CheckArgs, Output};
+use super::{CheckArgs, Context, QueryArgs, QueryKind};
 use crate::runtime::{
-    Decision, GuestConfig, KeyProvider, LoadedInfo, Runtime, RuntimeConfig, ServiceError, Services,
-    SnapshotStore,
+    AuditChecks, Decision, Guest, GuestConfig, KeyProvider, LoadedInfo, Runtime, RuntimeConfig, ServiceError,
+    Services, SnapshotStore,
 };
 use crate::{CliError, files};
 
 /// The CLI's keys: the one trusted signing key, and AUTH_ENCRYPTION_KEY if set.
 struct CliKeys {
-    signing: VerifyingKey,
+    signing: Option<VerifyingKey>,
     decryption: Option<EncryptionKey>,
 }
 
 impl KeyProvider for CliKeys {
     fn snapshot_key(&self, kid: &str) -> Option<VerifyingKey> {
-        (kid == self.signing.kid()).then(|| self.signing.clone())
+        self.signing.as_ref().filter(|key| key.kid() == kid).cloned()
     }
 
     fn decryption_key(&self, kid: &str) -> Option<EncryptionKey> {
@@ -30,7 +30,7 @@ impl KeyProvider for CliKeys {
     }
 }
 
-/// The snapshot is handed to the guest directly, so there is no store to read.
+/// Snapshots and policies are handed to the guest directly, so there is no store to read.
 struct NoStore;
 
 impl SnapshotStore for NoStore {
@@ -39,16 +39,39 @@ impl SnapshotStore for NoStore {
     }
 }
 
-pub(super) fn check(out: &Output, args: &CheckArgs) -> Result<u8, CliError> {
-    let bytes = files::read(&args.snapshot)?;
-    let keys = CliKeys {
-        signing: files::read_key(&args.key)?.verifying_key(),
-        decryption: encryption_key_if_set()?,
-    };
-    let runtime = Runtime::new(RuntimeConfig::default(), Services::new(NoStore, keys))?;
+/// A guest with the policy to decide from loaded: the snapshot file when given, else
+/// the tenant's policy from the store (whose audit log then records the decisions).
+fn loaded_guest(
+    ctx: &Context,
+    snapshot: Option<(&std::path::Path, &std::path::Path)>,
+) -> Result<(Guest, LoadedInfo), CliError> {
+    if let Some((snapshot, key)) = snapshot {
+        let bytes = files::read(snapshot)?;
+        let keys = CliKeys {
+            signing: Some(files::read_key(key)?.verifying_key()),
+            decryption: encryption_key_if_set()?,
+        };
+        let runtime = Runtime::new(RuntimeConfig::default(), Services::new(NoStore, keys))?;
+        let mut guest = runtime.guest()?;
+        guest.configure(&GuestConfig::default())?;
+        let info = guest.load_bytes(&bytes)?;
+        return Ok((guest, info));
+    }
+    let store = ctx.store()?;
+    let settings = ctx.settings()?;
+    let (document, _) = store.policy(&ctx.tenant()?)?;
+    let services = Services::new(NoStore, CliKeys { signing: None, decryption: None }).audit(store.clone());
+    let runtime = Runtime::new(RuntimeConfig::default(), services)?;
     let mut guest = runtime.guest()?;
-    guest.configure(&GuestConfig::default())?;
-    let info = guest.load_bytes(&bytes)?;
+    let audit_checks = if settings.audit_checks { AuditChecks::All } else { AuditChecks::Denied };
+    guest.configure(&GuestConfig { audit_checks, ..GuestConfig::default() })?;
+    let info = guest.compile_policy(&serde_json::to_string(&document).unwrap_or_default())?;
+    Ok((guest, info))
+}
+
+pub(super) fn check(ctx: &Context, args: &CheckArgs) -> Result<u8, CliError> {
+    let files = args.snapshot.as_deref().zip(args.key.as_deref());
+    let (mut guest, info) = loaded_guest(ctx, files)?;
     let decision = guest.check(&args.user, &args.permission)?;
     let mut value = json!({
         "user": args.user, "permission": args.permission,
@@ -59,8 +82,23 @@ pub(super) fn check(out: &Output, args: &CheckArgs) -> Result<u8, CliError> {
         value["role"] = role.into();
         value["pattern"] = pattern.into();
     }
-    out.print(&value, &describe(&args.user, &args.permission, &decision));
+    ctx.out.print(&value, &describe(&args.user, &args.permission, &decision));
     Ok(if decision.allowed() { 0 } else { 1 })
+}
+
+pub(super) fn query(ctx: &Context, args: &QueryArgs) -> Result<u8, CliError> {
+    let (mut guest, _) = loaded_guest(ctx, None)?;
+    let arg = args.arg.as_str();
+    let answer = match args.kind {
+        QueryKind::UserPermissions => guest.user_permissions(arg)?,
+        QueryKind::UserRoles => guest.user_roles(arg)?,
+        QueryKind::RolePermissions => guest.role_permissions(arg)?,
+        QueryKind::RoleMembers => guest.role_members(arg)?,
+        QueryKind::WhichRolesCan => guest.which_roles_can(arg)?,
+        QueryKind::WhichUsersCan => guest.which_users_can(arg)?,
+    };
+    ctx.out.print(&json!(answer), &answer.join("\n"));
+    Ok(0)
 }
 
 fn loaded_json(info: &LoadedInfo) -> serde_json::Value {

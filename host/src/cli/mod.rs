@@ -3,10 +3,15 @@
 //!
 //! Exit codes: 0 ok or allowed, 1 denied, 2 usage error, 3 any other error.
 
+mod audit;
 mod check;
+mod context;
+mod edit;
+mod init;
 mod keys;
 mod output;
 mod snapshot;
+mod token;
 
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -14,15 +19,28 @@ use std::time::{SystemTime, UNIX_EPOCH};
 
 use clap::{Args, Parser, Subcommand};
 
+use context::Context;
 pub use output::Output;
 
-/// Tessera: roles, permissions and signed policy snapshots.
+/// Tessera: roles, permissions, memberships and signed policy snapshots.
+///
+/// Settings come from AUTH_* environment variables (and a `.env` file): the database
+/// (AUTH_DATABASE_URL, AUTH_POSTGRESQL_URL; SQLite in the data directory by default),
+/// AUTH_ENABLE_ENCRYPTION, AUTH_ENCRYPTION_KEY, AUTH_JWT_SECRET_KEY,
+/// AUTH_ENABLE_AUDIT_LOGGING, AUTH_AUDIT_CHECKS, AUTH_DEBUG_MODE. Exit codes: 0 ok or
+/// allowed, 1 denied, 2 usage error, 3 any other error.
 #[derive(Debug, Parser)]
 #[command(name = "tessera", version, about, propagate_version = true)]
 pub struct Cli {
     /// Print machine-readable JSON instead of text (errors too).
     #[arg(long, global = true)]
     pub json: bool,
+    /// The tenant (client key, a UUID4); optional when the store has only one.
+    #[arg(long, global = true, env = "AUTH_CLIENT_KEY")]
+    pub tenant: Option<String>,
+    /// Who is acting, for the audit log (default `cli:$USER`).
+    #[arg(long, global = true, env = "AUTH_ACTOR")]
+    pub actor: Option<String>,
     /// The command.
     #[command(subcommand)]
     pub command: Command,
@@ -31,56 +49,191 @@ pub struct Cli {
 /// Top-level commands.
 #[derive(Debug, Subcommand)]
 pub enum Command {
-    /// Manage snapshot-signing keys.
+    /// Create the database, the keyring (a snapshot key and a token key) and a tenant.
+    Init,
+    /// Add, delete and list roles.
     #[command(subcommand)]
-    Keys(KeysCommand),
+    Role(RoleCommand),
+    /// Grant, revoke and deny permissions of roles.
+    #[command(subcommand)]
+    Perm(PermCommand),
+    /// Add users to roles and remove them.
+    #[command(subcommand)]
+    Member(MemberCommand),
+    /// Decide whether USER holds PERMISSION (exit 0 allowed, 1 denied), from the store
+    /// or from a snapshot file.
+    Check(CheckArgs),
+    /// Ask the policy a question (the same answers as Auth's REST queries).
+    Query(QueryArgs),
+    /// Replace the tenant's policy with a policy-as-code file (YAML or JSON).
+    Import(ImportArgs),
+    /// Print the tenant's policy as a policy-as-code document.
+    Export(ExportArgs),
     /// Build and inspect signed policy snapshots.
     #[command(subcommand)]
     Snapshot(SnapshotCommand),
-    /// Decide whether USER holds PERMISSION (exit 0 allowed, 1 denied).
-    Check(CheckArgs),
+    /// Manage keys: snapshot signing, token signing, data encryption.
+    #[command(subcommand)]
+    Keys(KeysCommand),
+    /// Issue and verify access tokens (JWT).
+    #[command(subcommand)]
+    Token(TokenCommand),
+    /// Query the audit log and verify its hash chain.
+    #[command(subcommand)]
+    Audit(AuditCommand),
+    /// Move every encrypted column to the newest data key, in resumable batches.
+    Reencrypt(ReencryptArgs),
 }
 
-/// `tessera keys ...`
+/// `tessera role ...`
 #[derive(Debug, Subcommand)]
-pub enum KeysCommand {
-    /// Generate an Ed25519 signing key and write it, as a private JWK, to a file of mode 0600.
-    Generate {
-        /// Where to write the private key.
+pub enum RoleCommand {
+    /// Add a role.
+    Add {
+        /// The role name (`^[A-Za-z0-9_-]{1,64}$`).
+        name: String,
+        /// Free text shown to administrators.
         #[arg(long)]
-        out: PathBuf,
-        /// Replace the file if it exists.
+        description: Option<String>,
+        /// A role this one inherits from (repeatable).
+        #[arg(long = "parent")]
+        parents: Vec<String>,
+    },
+    /// Delete a role with its grants, denies and memberships.
+    Del {
+        /// The role name.
+        name: String,
+    },
+    /// List the roles.
+    List,
+}
+
+/// `tessera perm ...`
+#[derive(Debug, Subcommand)]
+pub enum PermCommand {
+    /// Grant a permission (or a pattern such as `posts:*`) to a role.
+    Grant {
+        /// The role.
+        role: String,
+        /// The permission or pattern.
+        permission: String,
+    },
+    /// Take a grant (or, with --deny, a deny) away from a role.
+    Revoke {
+        /// The role.
+        role: String,
+        /// The permission or pattern.
+        permission: String,
+        /// Remove a deny instead of a grant.
         #[arg(long)]
-        force: bool,
+        deny: bool,
     },
-    /// Print the public JWK (with its kid) of a key file.
-    Public {
-        /// A key file from `tessera keys generate`.
-        keyfile: PathBuf,
+    /// Deny a permission to a role: a deny beats any grant, inherited ones included.
+    Deny {
+        /// The role.
+        role: String,
+        /// The permission or pattern.
+        permission: String,
     },
+}
+
+/// `tessera member ...`
+#[derive(Debug, Subcommand)]
+pub enum MemberCommand {
+    /// Make a user a member of a role.
+    Add {
+        /// The user (`^[A-Za-z0-9_.@+-]{1,64}$`).
+        user: String,
+        /// The role.
+        role: String,
+    },
+    /// Remove a user from a role.
+    Del {
+        /// The user.
+        user: String,
+        /// The role.
+        role: String,
+    },
+}
+
+/// Arguments of `tessera check`.
+#[derive(Debug, Args)]
+pub struct CheckArgs {
+    /// Decide from this signed snapshot file instead of the store.
+    #[arg(long, requires = "key")]
+    pub snapshot: Option<PathBuf>,
+    /// Key file (public or private) trusted to have signed the snapshot.
+    #[arg(long, env = "AUTH_SNAPSHOT_KEY_FILE")]
+    pub key: Option<PathBuf>,
+    /// The user.
+    pub user: String,
+    /// The permission.
+    pub permission: String,
+}
+
+/// Which question `tessera query` asks.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
+pub enum QueryKind {
+    /// Effective grant patterns of a user.
+    UserPermissions,
+    /// Direct roles of a user.
+    UserRoles,
+    /// Effective grant patterns of a role (with inherited ones).
+    RolePermissions,
+    /// Direct members of a role.
+    RoleMembers,
+    /// Roles whose closure allows a permission.
+    WhichRolesCan,
+    /// Users allowed a permission.
+    WhichUsersCan,
+}
+
+/// Arguments of `tessera query`.
+#[derive(Debug, Args)]
+pub struct QueryArgs {
+    /// The question.
+    pub kind: QueryKind,
+    /// The user, role or permission it is about.
+    pub arg: String,
+}
+
+/// Arguments of `tessera import`.
+#[derive(Debug, Args)]
+pub struct ImportArgs {
+    /// The policy file (YAML or JSON); its tenant is created if the store lacks it.
+    pub file: PathBuf,
+}
+
+/// Arguments of `tessera export`.
+#[derive(Debug, Args)]
+pub struct ExportArgs {
+    /// Write to this file instead of standard output.
+    #[arg(long)]
+    pub out: Option<PathBuf>,
 }
 
 /// `tessera snapshot ...`
 #[derive(Debug, Subcommand)]
 pub enum SnapshotCommand {
-    /// Compile a policy file (YAML or JSON) into a signed snapshot.
+    /// Compile the tenant's policy (or a policy file) into a signed snapshot.
     Build(BuildArgs),
-    /// Show what a snapshot holds; verifies it when given a key.
+    /// Show what a snapshot holds; verifies it with a key file or the keyring.
     Inspect(InspectArgs),
 }
 
 /// Arguments of `tessera snapshot build`.
 #[derive(Debug, Args)]
 pub struct BuildArgs {
-    /// The policy file.
-    pub policy: PathBuf,
-    /// The private signing key file.
+    /// A policy file; without it, the tenant's policy in the store.
+    pub policy: Option<PathBuf>,
+    /// Private signing key file; without it, the keyring's current snapshot key.
     #[arg(long)]
-    pub key: PathBuf,
+    pub key: Option<PathBuf>,
     /// Where to write the snapshot.
     #[arg(long)]
     pub out: PathBuf,
-    /// Revision number (must grow with every build); defaults to the current time in milliseconds.
+    /// Revision number (must grow with every build); defaults to the store's revision,
+    /// or for a policy file the current time in milliseconds.
     #[arg(long)]
     pub revision: Option<u64>,
     /// Validity, e.g. `30m`, `24h`, `7d`; without it the snapshot does not expire.
@@ -96,7 +249,8 @@ pub struct BuildArgs {
 pub struct InspectArgs {
     /// The snapshot file.
     pub snapshot: PathBuf,
-    /// Key file (public or private) to verify the signature with.
+    /// Key file (public or private) to verify the signature with; without it, the
+    /// keyring's snapshot keys when there is a keyring.
     #[arg(long, env = "AUTH_SNAPSHOT_KEY_FILE")]
     pub key: Option<PathBuf>,
     /// Also print the policy, as a policy-as-code document.
@@ -104,30 +258,137 @@ pub struct InspectArgs {
     pub policy: bool,
 }
 
-/// Arguments of `tessera check`.
+/// `tessera keys ...`
+#[derive(Debug, Subcommand)]
+pub enum KeysCommand {
+    /// Generate a key and write it to a new file of mode 0600 (not into the keyring).
+    Generate {
+        /// Where to write the key.
+        #[arg(long)]
+        out: PathBuf,
+        /// What kind: `snapshot` (Ed25519 private JWK), `data` (base64 for
+        /// AUTH_ENCRYPTION_KEY), `jwt-secret` (for AUTH_JWT_SECRET_KEY).
+        #[arg(long, value_enum, default_value = "snapshot")]
+        kind: GenerateKind,
+        /// Replace the file if it exists.
+        #[arg(long)]
+        force: bool,
+    },
+    /// Print the public JWK (with its kid) of a key file.
+    Public {
+        /// A key file from `tessera keys generate`.
+        keyfile: PathBuf,
+    },
+    /// List the keyring's keys (ids, kinds, dates; never secrets).
+    List,
+    /// Add a new key of a kind to the keyring; it signs or encrypts from now on, and
+    /// older keys keep verifying or decrypting until retired.
+    Rotate {
+        /// Which kind.
+        #[arg(long, value_enum, default_value = "snapshot")]
+        kind: crate::keyring::KeyKind,
+    },
+    /// Retire a key: it no longer verifies or decrypts.
+    Retire {
+        /// The key id.
+        kid: String,
+    },
+}
+
+/// What `keys generate` writes.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
+pub enum GenerateKind {
+    /// An Ed25519 snapshot-signing key, as a private JWK.
+    Snapshot,
+    /// An AES-256 data key, as base64 (a value for AUTH_ENCRYPTION_KEY).
+    Data,
+    /// A 64-byte random secret, as base64url (a value for AUTH_JWT_SECRET_KEY).
+    JwtSecret,
+}
+
+/// `tessera token ...`
+#[derive(Debug, Subcommand)]
+pub enum TokenCommand {
+    /// Issue an access token for a user (prints the token on standard output).
+    Issue {
+        /// The user the token speaks for.
+        #[arg(long)]
+        sub: String,
+        /// Lifetime, e.g. `15m`, `1h` (default AUTH_JWT_ACCESS_TOKEN_EXPIRE_MINUTES).
+        #[arg(long, value_parser = parse_duration)]
+        ttl: Option<i64>,
+    },
+    /// Verify a token's signature and claims; exit 0 valid, 1 invalid.
+    Verify {
+        /// The token.
+        token: String,
+    },
+}
+
+/// `tessera audit ...`
+#[derive(Debug, Subcommand)]
+pub enum AuditCommand {
+    /// Show audit rows, newest first.
+    Query(AuditQueryArgs),
+    /// Recompute the hash chain and name the first row that does not fit (exit 1).
+    Verify {
+        /// Verify every tenant and the installation's own chain.
+        #[arg(long)]
+        all: bool,
+    },
+}
+
+/// Arguments of `tessera audit query`.
 #[derive(Debug, Args)]
-pub struct CheckArgs {
-    /// The signed snapshot to decide from.
+pub struct AuditQueryArgs {
+    /// Only this action (`role.add`, `member.add`, `check`, ...).
     #[arg(long)]
-    pub snapshot: PathBuf,
-    /// Key file (public or private) trusted to have signed the snapshot.
-    #[arg(long, env = "AUTH_SNAPSHOT_KEY_FILE")]
-    pub key: PathBuf,
-    /// The user.
-    pub user: String,
-    /// The permission.
-    pub permission: String,
+    pub action: Option<String>,
+    /// Only this entity type (`role`, `permission`, `membership`, ...).
+    #[arg(long)]
+    pub entity_type: Option<String>,
+    /// Only this actor.
+    #[arg(long = "by")]
+    pub by: Option<String>,
+    /// Only the last N hours.
+    #[arg(long)]
+    pub hours: Option<u32>,
+    /// At most N rows.
+    #[arg(long, default_value_t = 100)]
+    pub limit: u32,
+    /// The installation's own chain (key rotation, re-encryption) instead of a tenant's.
+    #[arg(long)]
+    pub system: bool,
+}
+
+/// Arguments of `tessera reencrypt`.
+#[derive(Debug, Args)]
+pub struct ReencryptArgs {
+    /// Rows per transaction.
+    #[arg(long, default_value_t = 1000)]
+    pub batch: usize,
 }
 
 /// Runs a parsed command line and returns the process exit code.
 pub fn run(cli: Cli) -> ExitCode {
     let out = Output::new(cli.json);
+    let ctx = Context::new(out, cli.tenant, cli.actor);
     let result = match cli.command {
-        Command::Keys(KeysCommand::Generate { out: path, force }) => keys::generate(&out, &path, force),
-        Command::Keys(KeysCommand::Public { keyfile }) => keys::public(&keyfile),
-        Command::Snapshot(SnapshotCommand::Build(args)) => snapshot::build(&out, &args),
-        Command::Snapshot(SnapshotCommand::Inspect(args)) => snapshot::inspect(&out, &args),
-        Command::Check(args) => check::check(&out, &args),
+        Command::Init => init::init(&ctx),
+        Command::Role(command) => edit::role(&ctx, command),
+        Command::Perm(command) => edit::perm(&ctx, command),
+        Command::Member(command) => edit::member(&ctx, command),
+        Command::Check(args) => check::check(&ctx, &args),
+        Command::Query(args) => check::query(&ctx, &args),
+        Command::Import(args) => edit::import(&ctx, &args),
+        Command::Export(args) => edit::export(&ctx, &args),
+        Command::Snapshot(SnapshotCommand::Build(args)) => snapshot::build(&ctx, &args),
+        Command::Snapshot(SnapshotCommand::Inspect(args)) => snapshot::inspect(&ctx, &args),
+        Command::Keys(command) => keys::run(&ctx, command),
+        Command::Token(command) => token::run(&ctx, command),
+        Command::Audit(AuditCommand::Query(args)) => audit::query(&ctx, &args),
+        Command::Audit(AuditCommand::Verify { all }) => audit::verify(&ctx, all),
+        Command::Reencrypt(args) => init::reencrypt(&ctx, &args),
     };
     match result {
         Ok(code) => ExitCode::from(code),
@@ -139,7 +400,7 @@ pub fn run(cli: Cli) -> ExitCode {
 }
 
 /// Seconds since the Unix epoch: the host supplies the clock the core must not read.
-fn now() -> i64 {
+pub(crate) fn now() -> i64 {
     SystemTime::now().duration_since(UNIX_EPOCH).map_or(0, |d| i64::try_from(d.as_secs()).unwrap_or(i64::MAX))
 }
 

@@ -16,6 +16,11 @@ impl Output {
         Self { json }
     }
 
+    /// Whether output is JSON.
+    pub fn is_json(&self) -> bool {
+        self.json
+    }
+
     /// Prints `value` as JSON, or `text` for people.
     pub fn print(&self, value: &Value, text: &str) {
         if self.json {

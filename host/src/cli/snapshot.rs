@@ -5,27 +5,58 @@ use std::time::{SystemTime, UNIX_EPOCH};
 use serde_json::json;
 use tessera_core::{EncryptionKey, Snapshot, SnapshotInfo, SnapshotLoader, peek_header};
 
-use super::{BuildArgs, InspectArgs, Output, now};
+use super::context::progress;
+use super::{BuildArgs, Context, InspectArgs, now};
+use crate::store::Entry;
 use crate::{CliError, files};
 
-pub(super) fn build(out: &Output, args: &BuildArgs) -> Result<u8, CliError> {
-    let policy = files::read_policy(&args.policy)?.into_policy()?;
-    let key = files::read_signing_key(&args.key)?;
+pub(super) fn build(ctx: &Context, args: &BuildArgs) -> Result<u8, CliError> {
+    let spinner = progress(ctx.out, 3, "building snapshot");
+    spinner.set_message("reading the policy");
+    let from_store = args.policy.is_none();
+    let (policy, default_revision) = match &args.policy {
+        Some(path) => (files::read_policy(path)?.into_policy()?, now_millis()),
+        None => {
+            let (document, revision) = ctx.store()?.policy(&ctx.tenant()?)?;
+            spinner.inc(1);
+            spinner.set_message("validating");
+            (document.into_policy()?, revision)
+        }
+    };
+    let key = match &args.key {
+        Some(path) => files::read_signing_key(path)?,
+        None => ctx.keyring()?.snapshot_signer()?.ok_or_else(|| {
+            CliError::Usage("no snapshot-signing key: run `tessera init`, or pass --key KEYFILE".into())
+        })?,
+    };
     let issued_at = now();
     let snapshot = Snapshot {
-        revision: args.revision.unwrap_or_else(now_millis),
+        revision: args.revision.unwrap_or(default_revision),
         issued_at,
         expires_at: args.ttl.map(|ttl| issued_at.saturating_add(ttl)),
         policy,
     };
+    spinner.inc(1);
+    spinner.set_message("signing");
     let bytes = if args.encrypt {
-        snapshot.seal_encrypted(&key, &encryption_key()?)?
+        let key_for_payload = if from_store { ctx.data_keys()?.into_iter().next() } else { None };
+        let data_key = match key_for_payload {
+            Some(key) => key,
+            None => encryption_key()?,
+        };
+        snapshot.seal_encrypted(&key, &data_key)?
     } else {
         snapshot.seal(&key)?
     };
     files::write_atomic(&args.out, &bytes)?;
+    spinner.finish_and_clear();
     let policy = &snapshot.policy;
-    out.print(
+    if from_store {
+        let details = json!({"revision": snapshot.revision, "signed_by": key.kid(), "encrypted": args.encrypt, "bytes": bytes.len()});
+        let entry = Entry::new("snapshot.build", "snapshot", snapshot.revision.to_string(), details);
+        ctx.store()?.record(policy.tenant(), Some(&ctx.actor()), &entry)?;
+    }
+    ctx.out.print(
         &json!({
             "file": args.out, "bytes": bytes.len(), "tenant": policy.tenant(),
             "revision": snapshot.revision, "issued_at": snapshot.issued_at, "expires_at": snapshot.expires_at,
@@ -47,9 +78,14 @@ pub(super) fn build(out: &Output, args: &BuildArgs) -> Result<u8, CliError> {
     Ok(0)
 }
 
-pub(super) fn inspect(out: &Output, args: &InspectArgs) -> Result<u8, CliError> {
+pub(super) fn inspect(ctx: &Context, args: &InspectArgs) -> Result<u8, CliError> {
+    let out = &ctx.out;
     let bytes = files::read(&args.snapshot)?;
-    let Some(key_path) = &args.key else {
+    let keyring_keys = match &args.key {
+        Some(_) => Vec::new(),
+        None => ctx.keyring().and_then(|k| k.snapshot_keys()).unwrap_or_default(),
+    };
+    if args.key.is_none() && keyring_keys.is_empty() {
         let (kid, encrypted_with) = peek_header(&bytes)?;
         out.print(
             &json!({"verified": false, "bytes": bytes.len(), "signed_by": kid, "encrypted_with": encrypted_with}),
@@ -61,7 +97,14 @@ pub(super) fn inspect(out: &Output, args: &InspectArgs) -> Result<u8, CliError> 
         );
         return Ok(0);
     };
-    let (snapshot, info) = loader(key_path)?.open(&bytes, now())?;
+    let mut loader = match &args.key {
+        Some(path) => SnapshotLoader::new().trust(files::read_key(path)?.verifying_key()),
+        None => keyring_keys.into_iter().fold(SnapshotLoader::new(), SnapshotLoader::trust),
+    };
+    for key in ctx.data_keys().unwrap_or_default() {
+        loader = loader.decrypt_with(key);
+    }
+    let (snapshot, info) = loader.open(&bytes, now())?;
     let policy = &snapshot.policy;
     let mut value = info_json(&info);
     value["verified"] = true.into();
@@ -91,15 +134,6 @@ pub(super) fn inspect(out: &Output, args: &InspectArgs) -> Result<u8, CliError> 
     }
     out.print(&value, text.trim_end());
     Ok(0)
-}
-
-/// A loader trusting the key in `key_path`, and decrypting with AUTH_ENCRYPTION_KEY if set.
-fn loader(key_path: &std::path::Path) -> Result<SnapshotLoader, CliError> {
-    let mut loader = SnapshotLoader::new().trust(files::read_key(key_path)?.verifying_key());
-    if let Some(key) = encryption_key_if_set()? {
-        loader = loader.decrypt_with(key);
-    }
-    Ok(loader)
 }
 
 fn info_json(info: &SnapshotInfo) -> serde_json::Value {

@@ -1,0 +1,124 @@
+//! What a command works with, opened on first use: the settings, the keyring, the
+//! store, the tenant and the actor.
+
+use std::cell::OnceCell;
+use std::sync::Arc;
+
+use tessera_core::EncryptionKey;
+
+use super::Output;
+use crate::CliError;
+use crate::keyring::Keyring;
+use crate::settings::Settings;
+use crate::store::{FieldKeys, Scope, Store, canonical_client_key};
+
+/// A command's surroundings.
+pub(crate) struct Context {
+    pub(crate) out: Output,
+    tenant: Option<String>,
+    actor: Option<String>,
+    settings: OnceCell<Settings>,
+    store: OnceCell<Arc<Store>>,
+}
+
+impl Context {
+    pub(crate) fn new(out: Output, tenant: Option<String>, actor: Option<String>) -> Self {
+        Self { out, tenant, actor, settings: OnceCell::new(), store: OnceCell::new() }
+    }
+
+    /// The settings; warnings go to standard error once.
+    pub(crate) fn settings(&self) -> Result<&Settings, CliError> {
+        if let Some(settings) = self.settings.get() {
+            return Ok(settings);
+        }
+        let settings = Settings::from_env()?;
+        for warning in &settings.warnings {
+            eprintln!("warning: {warning}");
+        }
+        Ok(self.settings.get_or_init(|| settings))
+    }
+
+    /// The keyring file (read fresh each time: commands that change it save it).
+    pub(crate) fn keyring(&self) -> Result<Keyring, CliError> {
+        Keyring::load(&self.settings()?.keyring_file)
+    }
+
+    /// Data keys, newest first: AUTH_ENCRYPTION_KEY's, then the keyring's.
+    pub(crate) fn data_keys(&self) -> Result<Vec<EncryptionKey>, CliError> {
+        let settings = self.settings()?;
+        let mut keys: Vec<EncryptionKey> = Vec::new();
+        for key in &settings.encryption_keys {
+            keys.push(EncryptionKey::new(key.kid(), *key.to_secret_bytes())?);
+        }
+        for key in self.keyring()?.data_keys()? {
+            if !keys.iter().any(|k| k.kid() == key.kid()) {
+                keys.push(key);
+            }
+        }
+        Ok(keys)
+    }
+
+    /// The store, opened (and migrated) on first use.
+    pub(crate) fn store(&self) -> Result<&Arc<Store>, CliError> {
+        if let Some(store) = self.store.get() {
+            return Ok(store);
+        }
+        let settings = self.settings()?;
+        let fields = FieldKeys::new(&self.data_keys()?, settings.encryption)?;
+        let store = Store::open(&settings.database, fields, settings.audit_logging)?;
+        Ok(self.store.get_or_init(|| Arc::new(store)))
+    }
+
+    /// Who acts: `--actor`, AUTH_ACTOR, or `cli:$USER`.
+    pub(crate) fn actor(&self) -> String {
+        self.actor.clone().unwrap_or_else(|| {
+            let user = std::env::var("USER")
+                .or_else(|_| std::env::var("LOGNAME"))
+                .unwrap_or_else(|_| "unknown".into());
+            format!("cli:{user}")
+        })
+    }
+
+    /// The tenant given (`--tenant`, AUTH_CLIENT_KEY), canonical; `None` if not given.
+    pub(crate) fn given_tenant(&self) -> Result<Option<String>, CliError> {
+        Ok(self.tenant.as_deref().map(canonical_client_key).transpose()?)
+    }
+
+    /// The tenant: the one given, or the store's only one.
+    pub(crate) fn tenant(&self) -> Result<String, CliError> {
+        if let Some(tenant) = self.given_tenant()? {
+            return Ok(tenant);
+        }
+        let tenants = self.store()?.tenants()?;
+        match tenants.as_slice() {
+            [only] => Ok(only.clone()),
+            [] => Err(CliError::Usage("the store has no tenant yet: run `tessera init`".into())),
+            many => Err(CliError::Usage(format!(
+                "the store has {} tenants; pick one with --tenant or AUTH_CLIENT_KEY ({})",
+                many.len(),
+                many.join(", ")
+            ))),
+        }
+    }
+
+    /// The tenant and actor of a change.
+    pub(crate) fn scope(&self) -> Result<Scope, CliError> {
+        Ok(Scope { tenant: self.tenant()?, actor: self.actor() })
+    }
+}
+
+/// A progress bar on standard error for `len` steps, drawn only on a terminal and
+/// never with `--json`.
+pub(crate) fn progress(out: Output, len: u64, what: &str) -> indicatif::ProgressBar {
+    if out.is_json() {
+        return indicatif::ProgressBar::hidden();
+    }
+    let bar = indicatif::ProgressBar::new(len);
+    let style =
+        indicatif::ProgressStyle::with_template("{msg} [{bar:40}] {pos}/{len} ({per_sec}, {eta} left)")
+            .map(|s| s.progress_chars("=> "))
+            .unwrap_or_else(|_| indicatif::ProgressStyle::default_bar());
+    bar.set_style(style);
+    bar.set_message(what.to_owned());
+    bar
+}

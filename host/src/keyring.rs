@@ -1,0 +1,295 @@
+//! The keyring: every key the host generated, in one JSON file of mode 0600 beside
+//! the database (never in it: whoever reads the database must not hold the keys that
+//! sign its snapshots or decrypt its columns).
+//!
+//! Keys have ids and a life: the newest active key of a kind signs or encrypts; older
+//! active keys still verify or decrypt; a retired key does neither.
+
+use std::fmt;
+use std::path::{Path, PathBuf};
+
+use base64ct::{Base64, Base64UrlUnpadded, Encoding};
+use serde::{Deserialize, Serialize};
+use tessera_core::{EncryptionKey, JwtAlgorithm, KeySet, SigningKey, TokenSigner, VerifyingKey};
+use zeroize::{Zeroize, Zeroizing};
+
+use crate::{CliError, files};
+
+/// What a key is for.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize, clap::ValueEnum)]
+#[serde(rename_all = "kebab-case")]
+pub enum KeyKind {
+    /// Ed25519 key that signs snapshots.
+    Snapshot,
+    /// EdDSA (Ed25519) key that signs tokens.
+    JwtEddsa,
+    /// ES256 (P-256) key that signs tokens.
+    JwtEs256,
+    /// AES-256 data key for field encryption at rest.
+    Data,
+}
+
+impl KeyKind {
+    /// The kind's name, as the CLI spells it.
+    pub fn name(self) -> &'static str {
+        match self {
+            Self::Snapshot => "snapshot",
+            Self::JwtEddsa => "jwt-eddsa",
+            Self::JwtEs256 => "jwt-es256",
+            Self::Data => "data",
+        }
+    }
+
+    fn is_jwt(self) -> bool {
+        matches!(self, Self::JwtEddsa | Self::JwtEs256)
+    }
+}
+
+/// Secret text, zeroized on drop and never shown by `Debug`.
+#[derive(Clone, Serialize, Deserialize)]
+#[serde(transparent)]
+struct Secret(String);
+
+impl Drop for Secret {
+    fn drop(&mut self) {
+        self.0.zeroize();
+    }
+}
+
+impl fmt::Debug for Secret {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("<secret>")
+    }
+}
+
+#[derive(Clone, Debug, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct StoredKey {
+    kid: String,
+    kind: KeyKind,
+    created: i64,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    retired: Option<i64>,
+    /// Snapshot keys: the private JWK. Token keys: base64url of the seed or scalar.
+    /// Data keys: standard base64 of the 32 bytes.
+    secret: Secret,
+}
+
+#[derive(Debug, Default, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct KeyringFile {
+    version: u32,
+    keys: Vec<StoredKey>,
+}
+
+/// A key as `keys list` shows it: never its secret.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct KeyInfo {
+    /// The key id.
+    pub kid: String,
+    /// What it is for.
+    pub kind: &'static str,
+    /// When it was made (seconds since the epoch).
+    pub created: i64,
+    /// When it was retired.
+    pub retired: Option<i64>,
+    /// Whether it is the one that signs or encrypts now.
+    pub current: bool,
+}
+
+/// The keyring file and its keys.
+#[derive(Debug)]
+pub struct Keyring {
+    path: PathBuf,
+    file: KeyringFile,
+}
+
+impl Keyring {
+    /// Reads the keyring at `path`; a missing file is an empty keyring. A file others
+    /// can read is refused, as for key files.
+    pub fn load(path: &Path) -> Result<Self, CliError> {
+        if !path.exists() {
+            return Ok(Self { path: path.to_owned(), file: KeyringFile { version: 1, keys: Vec::new() } });
+        }
+        files::check_private_mode(path)?;
+        let text = Zeroizing::new(String::from_utf8(files::read(path)?).unwrap_or_default());
+        let file: KeyringFile = serde_json::from_str(&text)
+            .map_err(|e| CliError::Usage(format!("{}: not a tessera keyring: {e}", path.display())))?;
+        if file.version != 1 {
+            return Err(CliError::Usage(format!(
+                "{}: keyring version {} is unknown",
+                path.display(),
+                file.version
+            )));
+        }
+        Ok(Self { path: path.to_owned(), file })
+    }
+
+    /// Where it lives.
+    pub fn path(&self) -> &Path {
+        &self.path
+    }
+
+    /// Writes the keyring (atomically, mode 0600, its directory 0700).
+    pub fn save(&self) -> Result<(), CliError> {
+        let text = Zeroizing::new(serde_json::to_string_pretty(&self.file).unwrap_or_default());
+        files::write_secret_atomic(&self.path, &text)
+    }
+
+    /// Generates a key of `kind`, which becomes the current one; returns its id.
+    pub fn generate(&mut self, kind: KeyKind, now: i64) -> Result<String, CliError> {
+        let (kid, secret) = new_key(kind)?;
+        self.file.keys.push(StoredKey {
+            kid: kid.clone(),
+            kind,
+            created: now,
+            retired: None,
+            secret: Secret(secret.to_string()),
+        });
+        Ok(kid)
+    }
+
+    /// Retires `kid`: it no longer signs, verifies, encrypts or decrypts.
+    pub fn retire(&mut self, kid: &str, now: i64) -> Result<KeyKind, CliError> {
+        let key = self
+            .file
+            .keys
+            .iter_mut()
+            .find(|k| k.kid == kid)
+            .ok_or_else(|| CliError::Usage(format!("no key `{kid}` in the keyring")))?;
+        if key.retired.is_some() {
+            return Err(CliError::Usage(format!("key `{kid}` is retired already")));
+        }
+        key.retired = Some(now);
+        Ok(key.kind)
+    }
+
+    /// The kind of `kid`, if the keyring has it.
+    pub fn kind_of(&self, kid: &str) -> Option<KeyKind> {
+        self.file.keys.iter().find(|k| k.kid == kid).map(|k| k.kind)
+    }
+
+    /// Every key, oldest first.
+    pub fn list(&self) -> Vec<KeyInfo> {
+        let current: Vec<Option<&str>> = [
+            self.current(|k| k == KeyKind::Snapshot),
+            self.current(KeyKind::is_jwt),
+            self.current(|k| k == KeyKind::Data),
+        ]
+        .into_iter()
+        .map(|k| k.map(|k| k.kid.as_str()))
+        .collect();
+        self.file
+            .keys
+            .iter()
+            .map(|k| KeyInfo {
+                kid: k.kid.clone(),
+                kind: k.kind.name(),
+                created: k.created,
+                retired: k.retired,
+                current: current.contains(&Some(k.kid.as_str())),
+            })
+            .collect()
+    }
+
+    fn active(&self, kind: impl Fn(KeyKind) -> bool) -> impl Iterator<Item = &StoredKey> {
+        self.file.keys.iter().rev().filter(move |k| k.retired.is_none() && kind(k.kind))
+    }
+
+    fn current(&self, kind: impl Fn(KeyKind) -> bool) -> Option<&StoredKey> {
+        self.active(kind).next()
+    }
+
+    /// The key that signs snapshots now.
+    pub fn snapshot_signer(&self) -> Result<Option<SigningKey>, CliError> {
+        self.current(|k| k == KeyKind::Snapshot).map(|k| Ok(SigningKey::from_jwk(&k.secret.0)?)).transpose()
+    }
+
+    /// Every active snapshot key's public half.
+    pub fn snapshot_keys(&self) -> Result<Vec<VerifyingKey>, CliError> {
+        self.active(|k| k == KeyKind::Snapshot)
+            .map(|k| Ok(SigningKey::from_jwk(&k.secret.0)?.verifying_key()))
+            .collect()
+    }
+
+    /// The key that signs tokens now.
+    pub fn token_signer(&self) -> Result<Option<TokenSigner>, CliError> {
+        self.current(KeyKind::is_jwt).map(token_signer).transpose()
+    }
+
+    /// Every active token key, for verification.
+    pub fn token_keys(&self) -> Result<KeySet, CliError> {
+        let mut set = KeySet::new();
+        for key in self.active(KeyKind::is_jwt) {
+            set.add(token_signer(key)?.verification_key())?;
+        }
+        Ok(set)
+    }
+
+    /// The public JWKs of the active token keys (`{"keys": [...]}`).
+    pub fn token_jwks(&self) -> Result<serde_json::Value, CliError> {
+        let keys: Result<Vec<_>, CliError> =
+            self.active(KeyKind::is_jwt).map(|k| Ok(token_signer(k)?.public_jwk())).collect();
+        Ok(serde_json::json!({"keys": keys?.into_iter().flatten().collect::<Vec<_>>()}))
+    }
+
+    /// Active data keys, newest first.
+    pub fn data_keys(&self) -> Result<Vec<EncryptionKey>, CliError> {
+        self.active(|k| k == KeyKind::Data).map(|k| Ok(EncryptionKey::from_base64(&k.secret.0)?)).collect()
+    }
+}
+
+fn token_signer(key: &StoredKey) -> Result<TokenSigner, CliError> {
+    let bytes = Zeroizing::new(
+        Base64UrlUnpadded::decode_vec(&key.secret.0)
+            .map_err(|_| CliError::Usage(format!("key {} is damaged", key.kid)))?,
+    );
+    let scalar: &[u8; 32] =
+        bytes.as_slice().try_into().map_err(|_| CliError::Usage(format!("key {} is damaged", key.kid)))?;
+    Ok(match key.kind {
+        KeyKind::JwtEs256 => TokenSigner::es256(&key.kid, scalar)?,
+        _ => TokenSigner::ed25519(&key.kid, scalar)?,
+    })
+}
+
+/// A fresh key of `kind`: its id and its secret text.
+pub(crate) fn new_key(kind: KeyKind) -> Result<(String, Zeroizing<String>), CliError> {
+    let mut bytes = Zeroizing::new([0u8; 32]);
+    let random =
+        |bytes: &mut [u8]| getrandom::fill(bytes).map_err(|e| CliError::Usage(format!("no randomness: {e}")));
+    match kind {
+        KeyKind::Snapshot => {
+            let key = SigningKey::generate()?;
+            Ok((key.kid().to_owned(), key.to_private_jwk()))
+        }
+        KeyKind::Data => {
+            random(bytes.as_mut())?;
+            let text = Zeroizing::new(Base64::encode_string(bytes.as_ref()));
+            Ok((EncryptionKey::from_base64(&text)?.kid().to_owned(), text))
+        }
+        KeyKind::JwtEddsa | KeyKind::JwtEs256 => {
+            let mut id = [0u8; 9];
+            random(&mut id)?;
+            let kid = format!("{}-{}", kind.name(), Base64UrlUnpadded::encode_string(&id));
+            loop {
+                random(bytes.as_mut())?;
+                let valid = match kind {
+                    KeyKind::JwtEs256 => TokenSigner::es256(&kid, &bytes).is_ok(),
+                    _ => TokenSigner::ed25519(&kid, &bytes).is_ok(),
+                };
+                if valid {
+                    return Ok((kid, Zeroizing::new(Base64UrlUnpadded::encode_string(bytes.as_ref()))));
+                }
+            }
+        }
+    }
+}
+
+/// The HMAC token key from `AUTH_JWT_SECRET_KEY`, with an id derived from it.
+pub fn hmac_signer(secret: &str) -> Result<TokenSigner, CliError> {
+    use sha2::Digest;
+    let digest =
+        sha2::Sha256::new_with_prefix(b"tessera jwt secret id\0").chain_update(secret.as_bytes()).finalize();
+    let kid = format!("hs-{}", Base64UrlUnpadded::encode_string(&digest[..9]));
+    Ok(TokenSigner::hmac(&kid, JwtAlgorithm::Hs256, secret.as_bytes())?)
+}

@@ -1,0 +1,55 @@
+//! Versioned schema migrations, applied in order at open, each once, under a lock
+//! that makes a second process wait rather than race.
+
+use super::StoreError;
+use super::sql::{Backend, Dialect, Tx, params};
+
+struct Migration {
+    version: i64,
+    name: &'static str,
+    sqlite: &'static str,
+    postgres: &'static str,
+}
+
+const MIGRATIONS: &[Migration] = &[Migration {
+    version: 1,
+    name: "tenants, roles, rules, members, audit",
+    sqlite: include_str!("migrations/0001_init.sqlite.sql"),
+    postgres: include_str!("migrations/0001_init.postgres.sql"),
+}];
+
+const LEDGER: &str = "CREATE TABLE IF NOT EXISTS tessera_migrations \
+     (version BIGINT PRIMARY KEY, name TEXT NOT NULL, applied_at BIGINT NOT NULL)";
+
+/// Brings the schema to the newest version.
+pub(super) fn run(backend: &dyn Backend) -> Result<(), StoreError> {
+    let dialect = backend.dialect();
+    backend.migrate(&mut |tx| {
+        tx.batch(LEDGER)?;
+        let current = version(tx)?;
+        let known = MIGRATIONS.last().map_or(0, |m| m.version);
+        if current > known {
+            return Err(StoreError::SchemaTooNew { found: current, known });
+        }
+        for migration in MIGRATIONS.iter().filter(|m| m.version > current) {
+            tx.batch(match dialect {
+                Dialect::Sqlite => migration.sqlite,
+                Dialect::Postgres => migration.postgres,
+            })?;
+            tx.execute(
+                "INSERT INTO tessera_migrations (version, name, applied_at) VALUES ($1, $2, $3)",
+                &params![migration.version, migration.name, super::now()],
+            )?;
+        }
+        Ok(true)
+    })
+}
+
+/// The newest applied version (0 for an empty database).
+pub(super) fn version(tx: &mut dyn Tx) -> Result<i64, StoreError> {
+    let row = tx.query_opt("SELECT MAX(version) FROM tessera_migrations", &[])?;
+    match row {
+        Some(row) if !matches!(row.0.first(), Some(super::sql::Value::Null) | None) => row.int(0),
+        _ => Ok(0),
+    }
+}

@@ -1,0 +1,291 @@
+//! Where policy lives between edits: tenants, roles, grants, denies, memberships and
+//! the audit log, in SQLite (the embedded default) or PostgreSQL.
+//!
+//! Both backends implement one small trait ([`sql::Backend`]: transactions running
+//! the same SQL); everything else — validation, field encryption, the audit chain —
+//! is written once here. Every change is one transaction that first locks its
+//! tenant's row (bumping the revision), then writes the change and its audit row: a
+//! change whose audit row cannot be written is rolled back.
+
+mod audit;
+mod error;
+mod fields;
+mod migrate;
+mod policy;
+mod postgres;
+mod reencrypt;
+pub(crate) mod sql;
+mod sqlite;
+
+use std::path::PathBuf;
+use std::time::{SystemTime, UNIX_EPOCH};
+
+pub use audit::{Broken, Entry, Filter, Record, Verification};
+pub use error::StoreError;
+pub use fields::FieldKeys;
+pub use policy::{Change, ImportSummary, RoleInfo};
+pub use reencrypt::Reencrypted;
+use sql::{Backend, Tx, params};
+
+/// The client key of the installation's own audit chain (key rotation, re-encryption).
+pub const SYSTEM_TENANT: &str = "00000000-0000-0000-0000-000000000000";
+
+/// Which database to open.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Location {
+    /// A SQLite file.
+    Sqlite(PathBuf),
+    /// A PostgreSQL URL (`postgres://...`).
+    Postgres(String),
+}
+
+impl Location {
+    /// Parses `sqlite://PATH`, `postgres://...` or `postgresql://...`.
+    pub fn parse(url: &str) -> Result<Self, StoreError> {
+        if let Some(path) = sqlite::path_of(url) {
+            return Ok(Self::Sqlite(path));
+        }
+        if url.starts_with("postgres://") || url.starts_with("postgresql://") {
+            return Ok(Self::Postgres(url.to_owned()));
+        }
+        Err(StoreError::Unavailable(format!(
+            "AUTH_DATABASE_URL must start with sqlite:// or postgres:// (got `{}`)",
+            url.split(':').next().unwrap_or_default()
+        )))
+    }
+}
+
+impl std::fmt::Display for Location {
+    /// The SQLite path, or the PostgreSQL URL without its password.
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Self::Sqlite(path) => write!(f, "sqlite://{}", path.display()),
+            Self::Postgres(url) => match (url.find("://"), url.rfind('@')) {
+                (Some(scheme), Some(at)) if at > scheme => {
+                    let user = &url[scheme + 3..at];
+                    let user = user.split(':').next().unwrap_or_default();
+                    write!(f, "{}{user}@{}", &url[..scheme + 3], &url[at + 1..])
+                }
+                _ => f.write_str(url),
+            },
+        }
+    }
+}
+
+/// Who makes changes, and in which tenant.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Scope {
+    /// The tenant's client key (canonical lowercase UUID4).
+    pub tenant: String,
+    /// Who acts, for the audit log (`cli:alice`, an API key's user, ...).
+    pub actor: String,
+}
+
+/// The tenant row as a write transaction holds it locked.
+pub(crate) struct Locked {
+    pub(crate) id: i64,
+    pub(crate) revision: i64,
+    pub(crate) audit_seq: i64,
+    pub(crate) audit_head: Vec<u8>,
+}
+
+/// The authoring store.
+pub struct Store {
+    backend: Box<dyn Backend>,
+    keys: FieldKeys,
+    audit: bool,
+}
+
+impl std::fmt::Debug for Store {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Store").field("keys", &self.keys).field("audit", &self.audit).finish_non_exhaustive()
+    }
+}
+
+impl Store {
+    /// Opens the database at `location`, creating and migrating its schema.
+    /// `audit` false writes no audit rows (`AUTH_ENABLE_AUDIT_LOGGING=false`).
+    pub fn open(location: &Location, keys: FieldKeys, audit: bool) -> Result<Self, StoreError> {
+        let backend: Box<dyn Backend> = match location {
+            Location::Sqlite(path) => Box::new(sqlite::Sqlite::open(path)?),
+            Location::Postgres(url) => Box::new(postgres::Postgres::open(url)?),
+        };
+        migrate::run(backend.as_ref())?;
+        Ok(Self { backend, keys, audit })
+    }
+
+    /// The schema version the database is at.
+    pub fn schema_version(&self) -> Result<i64, StoreError> {
+        self.read(|tx| migrate::version(tx))
+    }
+
+    /// The field keys in use.
+    pub fn field_keys(&self) -> &FieldKeys {
+        &self.keys
+    }
+
+    /// Runs `body` in a read transaction.
+    pub(crate) fn read<T>(
+        &self,
+        mut body: impl FnMut(&mut dyn Tx) -> Result<T, StoreError>,
+    ) -> Result<T, StoreError> {
+        let mut out = None;
+        self.backend.read(&mut |tx| {
+            out = Some(body(tx)?);
+            Ok(false)
+        })?;
+        out.ok_or_else(|| StoreError::Database("the read transaction did not run".into()))
+    }
+
+    /// One change in `scope`: locks the tenant, runs `body`, and when it reports a
+    /// change, appends its audit entry and commits. `None` from `body` means nothing
+    /// changed: the transaction is rolled back and the revision stays.
+    pub(crate) fn change(
+        &self,
+        scope: &Scope,
+        mut body: impl FnMut(&mut dyn Tx, &Locked) -> Result<Option<Entry>, StoreError>,
+    ) -> Result<Change, StoreError> {
+        let mut out = None;
+        self.backend.write(&mut |tx| {
+            let locked = lock(tx, &scope.tenant, true)?;
+            let Some(entry) = body(tx, &locked)? else {
+                out = Some(Change { revision: locked.revision - 1, changed: false });
+                return Ok(false);
+            };
+            if self.audit {
+                audit::append(tx, &self.keys, &locked, now(), Some(&scope.actor), &entry)?;
+            }
+            out = Some(Change { revision: locked.revision, changed: true });
+            Ok(true)
+        })?;
+        out.ok_or_else(|| StoreError::Database("the write transaction did not run".into()))
+    }
+
+    /// Appends an audit entry that changes no policy (a check, an issued token, a key
+    /// rotation), in its own transaction. Nothing is written with audit logging off.
+    pub fn record(&self, tenant: &str, actor: Option<&str>, entry: &Entry) -> Result<(), StoreError> {
+        if !self.audit {
+            return Ok(());
+        }
+        self.backend.write(&mut |tx| {
+            let locked = lock(tx, tenant, false)?;
+            audit::append(tx, &self.keys, &locked, now(), actor, entry)?;
+            Ok(true)
+        })
+    }
+
+    /// Creates a tenant (a fresh UUID4 client key unless one is given) and records it.
+    pub fn create_tenant(&self, client_key: Option<&str>, actor: &str) -> Result<String, StoreError> {
+        let client_key = match client_key {
+            Some(key) => canonical_client_key(key)?,
+            None => new_client_key()?,
+        };
+        self.backend.write(&mut |tx| {
+            let exists =
+                tx.query_opt("SELECT id FROM tenants WHERE client_key = $1", &params![client_key.as_str()])?;
+            if exists.is_some() {
+                return Err(StoreError::Exists { kind: "tenant", name: client_key.clone() });
+            }
+            tx.execute(
+                "INSERT INTO tenants (client_key, audit_head, created_at) VALUES ($1, $2, $3)",
+                &params![client_key.as_str(), audit::GENESIS.to_vec(), now()],
+            )?;
+            if self.audit {
+                let locked = lock(tx, &client_key, false)?;
+                let entry = Entry::new("tenant.create", "tenant", client_key.as_str(), serde_json::json!({}));
+                audit::append(tx, &self.keys, &locked, now(), Some(actor), &entry)?;
+            }
+            Ok(true)
+        })?;
+        Ok(client_key)
+    }
+
+    /// Every tenant's client key, sorted (the installation's own chain left out).
+    pub fn tenants(&self) -> Result<Vec<String>, StoreError> {
+        self.read(|tx| {
+            let rows = tx.query(
+                "SELECT client_key FROM tenants WHERE client_key <> $1 ORDER BY client_key",
+                &params![SYSTEM_TENANT],
+            )?;
+            rows.iter().map(|r| r.text(0)).collect()
+        })
+    }
+
+    /// The tenant's revision: it grows with every change.
+    pub fn revision(&self, tenant: &str) -> Result<u64, StoreError> {
+        self.read(|tx| Ok(tenant_row(tx, tenant)?.1))
+    }
+
+    /// Audit rows of `tenant` matching `filter`, newest first.
+    pub fn audit_query(&self, tenant: &str, filter: &Filter) -> Result<Vec<Record>, StoreError> {
+        self.read(|tx| {
+            let (id, _) = tenant_row(tx, tenant)?;
+            audit::query(tx, &self.keys, id, filter)
+        })
+    }
+
+    /// Checks `tenant`'s audit chain.
+    pub fn audit_verify(&self, tenant: &str) -> Result<Verification, StoreError> {
+        self.read(|tx| {
+            let (id, _) = tenant_row(tx, tenant)?;
+            audit::verify(tx, &self.keys, id, tenant)
+        })
+    }
+}
+
+/// Locks the tenant row for the rest of the transaction (an UPDATE takes the row
+/// lock in PostgreSQL; SQLite's IMMEDIATE transaction already holds the database).
+fn lock(tx: &mut dyn Tx, tenant: &str, bump: bool) -> Result<Locked, StoreError> {
+    let sql = if bump {
+        "UPDATE tenants SET revision = revision + 1 WHERE client_key = $1 RETURNING id, revision, audit_seq, audit_head"
+    } else {
+        "UPDATE tenants SET revision = revision WHERE client_key = $1 RETURNING id, revision, audit_seq, audit_head"
+    };
+    let row =
+        tx.query_opt(sql, &params![tenant])?.ok_or_else(|| StoreError::UnknownTenant(tenant.to_owned()))?;
+    Ok(Locked { id: row.int(0)?, revision: row.int(1)?, audit_seq: row.int(2)?, audit_head: row.bytes(3)? })
+}
+
+/// The tenant's internal id and revision.
+fn tenant_row(tx: &mut dyn Tx, tenant: &str) -> Result<(i64, u64), StoreError> {
+    let row = tx
+        .query_opt("SELECT id, revision FROM tenants WHERE client_key = $1", &params![tenant])?
+        .ok_or_else(|| StoreError::UnknownTenant(tenant.to_owned()))?;
+    Ok((row.int(0)?, u64::try_from(row.int(1)?).unwrap_or(0)))
+}
+
+/// A client key in canonical form (lowercase, hyphenated), which must be a UUID4.
+pub fn canonical_client_key(text: &str) -> Result<String, StoreError> {
+    let canonical = uuid::Uuid::try_parse(text.trim())
+        .ok()
+        .filter(|u| u.get_version_num() == 4)
+        .map(|u| u.hyphenated().to_string())
+        .ok_or_else(|| StoreError::InvalidClientKey(text.chars().take(64).collect()))?;
+    Ok(canonical)
+}
+
+fn new_client_key() -> Result<String, StoreError> {
+    let mut bytes = [0u8; 16];
+    getrandom::fill(&mut bytes).map_err(|e| StoreError::Crypto(format!("no randomness: {e}")))?;
+    Ok(uuid::Builder::from_random_bytes(bytes).into_uuid().hyphenated().to_string())
+}
+
+/// Seconds since the Unix epoch.
+pub(crate) fn now() -> i64 {
+    SystemTime::now().duration_since(UNIX_EPOCH).map_or(0, |d| i64::try_from(d.as_secs()).unwrap_or(i64::MAX))
+}
+
+/// Decisions and security events from the guest go into the tenant's audit chain.
+impl crate::runtime::AuditSink for Store {
+    fn append(&self, event: crate::runtime::AuditEvent) -> Result<(), crate::runtime::ServiceError> {
+        let entry = Entry {
+            action: event.action,
+            entity_type: event.entity_type,
+            entity: event.entity,
+            success: event.success,
+            details: event.details,
+        };
+        self.record(&event.tenant, event.actor.as_deref(), &entry)
+            .map_err(|e| crate::runtime::ServiceError(format!("audit log: {}", e.code())))
+    }
+}
