@@ -24,6 +24,8 @@ fn tessera(args: &[&str]) -> Output {
         .args(args)
         .env_remove("AUTH_ENCRYPTION_KEY")
         .env("XDG_CACHE_HOME", cache_dir())
+        // No keyring or database of the user's is ever looked at.
+        .env("AUTH_DATA_DIR", Path::new(env!("CARGO_TARGET_TMPDIR")).join("cli-data"))
         .output()
         .unwrap()
 }

@@ -23,11 +23,13 @@ impl Sqlite {
     pub(crate) fn open(path: &Path) -> Result<Self, StoreError> {
         create_private(path)?;
         // FULL, not NORMAL: in WAL mode NORMAL may lose the last commits on power loss,
-        // and an acknowledged write must survive that too.
+        // and an acknowledged write must survive that too. secure_delete: a value
+        // re-encrypted or deleted is overwritten, not left readable in a free page.
         let manager = SqliteConnectionManager::file(path).with_init(|conn| {
             conn.busy_timeout(BUSY_TIMEOUT)?;
             conn.execute_batch(
-                "PRAGMA journal_mode = WAL; PRAGMA synchronous = FULL; PRAGMA foreign_keys = ON;",
+                "PRAGMA journal_mode = WAL; PRAGMA synchronous = FULL; PRAGMA foreign_keys = ON; \
+                 PRAGMA secure_delete = ON;",
             )
         });
         let pool = r2d2::Pool::builder()

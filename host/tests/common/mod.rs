@@ -154,3 +154,4 @@ pub fn blog_policy(extra_member: &str) -> String {
             "members": {{"alice": ["editor"], "bob": ["viewer"]{extra_member}}}}}"#
     )
 }
+pub mod db;

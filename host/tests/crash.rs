@@ -1,0 +1,92 @@
+//! A process writing memberships is killed with SIGKILL mid-stream; every write it
+//! acknowledged must be there afterwards, and the audit chain must still verify. Runs
+//! on SQLite and on PostgreSQL (when TEST_POSTGRES_URL is set).
+
+#![allow(clippy::unwrap_used, clippy::expect_used, reason = "test code: a failed unwrap is a failed test")]
+
+mod common;
+
+use std::io::{BufRead, BufReader, Write};
+use std::process::{Command, Stdio};
+
+use common::db::TestDb;
+use tessera_host::store::{FieldKeys, Location, Scope, Store};
+
+const TENANT: &str = "0b5e7f2a-8c1d-4e3f-9a6b-2c4d6e8f0a1b";
+const CHILD: &str = "TESSERA_CRASH_CHILD_DATABASE";
+const ACKS_BEFORE_KILL: usize = 300;
+
+fn url(location: &Location) -> String {
+    match location {
+        Location::Sqlite(path) => format!("sqlite://{}", path.display()),
+        Location::Postgres(url) => url.clone(),
+    }
+}
+
+fn scope() -> Scope {
+    Scope { tenant: TENANT.into(), actor: "crash-test".into() }
+}
+
+/// Not a test of its own: the writer the crash test starts as a child process (this
+/// test binary, run again with the database in the environment) and kills.
+#[test]
+fn crash_child_writer() {
+    let Ok(database) = std::env::var(CHILD) else { return };
+    let store = Store::open(&Location::parse(&database).unwrap(), FieldKeys::plain(), true).unwrap();
+    let mut stdout = std::io::stdout().lock();
+    for i in 0.. {
+        store.add_member(&scope(), &format!("user-{i}"), "viewer").unwrap();
+        // Acknowledged only once the commit has returned.
+        writeln!(stdout, "ack {i}").unwrap();
+        stdout.flush().unwrap();
+    }
+}
+
+#[test]
+fn acknowledged_writes_survive_sigkill() {
+    for db in TestDb::all() {
+        let store = db.open(FieldKeys::plain());
+        store.create_tenant(Some(TENANT), "crash-test").unwrap();
+        store.add_role(&scope(), "viewer", None, &[]).unwrap();
+        drop(store);
+
+        let mut child = Command::new(std::env::current_exe().unwrap())
+            .args(["crash_child_writer", "--exact", "--nocapture", "--test-threads=1"])
+            .env(CHILD, url(&db.location))
+            .stdout(Stdio::piped())
+            .stderr(Stdio::null())
+            .spawn()
+            .unwrap();
+        let mut acked = Vec::new();
+        for line in BufReader::new(child.stdout.take().unwrap()).lines() {
+            let line = line.unwrap();
+            if let Some(i) = line.strip_prefix("ack ") {
+                acked.push(i.parse::<usize>().unwrap());
+            }
+            if acked.len() == ACKS_BEFORE_KILL {
+                child.kill().unwrap(); // SIGKILL: no destructor, no flush, no rollback runs
+                break;
+            }
+        }
+        child.wait().unwrap();
+        assert_eq!(acked.len(), ACKS_BEFORE_KILL, "{}: the writer died before it was killed", db.name);
+
+        let store = db.open(FieldKeys::plain());
+        let (document, _) = store.policy(TENANT).unwrap();
+        let users: std::collections::HashSet<&str> =
+            document.members.0.iter().map(|(u, _)| u.as_str()).collect();
+        for i in &acked {
+            assert!(
+                users.contains(format!("user-{i}").as_str()),
+                "{}: acknowledged write {i} is lost",
+                db.name
+            );
+        }
+        // At most the one write in flight when the signal came may also have landed.
+        assert!(users.len() <= acked.len() + 1, "{}: {} users", db.name, users.len());
+        let verification = store.audit_verify(TENANT).unwrap();
+        assert_eq!(verification.broken, None, "{}", db.name);
+        assert_eq!(verification.rows as usize, 2 + users.len());
+        document.into_policy().unwrap();
+    }
+}
