@@ -12,7 +12,7 @@ use tessera_core::{
 
 use super::audit::Entry;
 use super::fields::{Field, FieldKeys};
-use super::sql::{Tx, Value, params};
+use super::sql::{Tx, Value, params, placeholders};
 use super::{Scope, Store, StoreError, tenant_row};
 
 /// What a change did.
@@ -50,9 +50,8 @@ pub struct ImportSummary {
 
 const GRANT: i64 = 0;
 const DENY: i64 = 1;
-/// Rows per multi-row INSERT in an import: 500 × 5 parameters stays far below both
-/// databases' limits, and amortizes the round trip.
-const CHUNK: usize = 500;
+/// Memberships handed to the database at once in an import (and between progress reports).
+const CHUNK: usize = 20_000;
 
 fn check(kind: IdentifierKind, field: &str, value: &str) -> Result<(), StoreError> {
     validate_identifier(kind, value)
@@ -63,12 +62,6 @@ fn role_id(tx: &mut dyn Tx, tenant: i64, name: &str) -> Result<i64, StoreError> 
     tx.query_opt("SELECT id FROM roles WHERE tenant = $1 AND name = $2", &params![tenant, name])?
         .ok_or_else(|| StoreError::NotFound { kind: "role", name: name.to_owned() })?
         .int(0)
-}
-
-/// `($first, $first+1, ...)` for `n` values.
-fn placeholders(first: usize, n: usize) -> String {
-    let list: Vec<String> = (first..first + n).map(|i| format!("${i}")).collect();
-    format!("({})", list.join(", "))
 }
 
 fn effect_name(effect: i64) -> &'static str {
@@ -295,71 +288,53 @@ fn write_document(
     tx.execute("DELETE FROM rules WHERE tenant = $1", &params![tenant])?;
     tx.execute("DELETE FROM roles WHERE tenant = $1", &params![tenant])?;
     let kid = keys.current_kid();
-    let mut ids = HashMap::with_capacity(document.roles.0.len());
+    // Everything goes in through the bulk path: rows one statement each would cost a
+    // round trip per grant on PostgreSQL.
+    let mut rows = Vec::with_capacity(document.roles.0.len() * 4);
     for (name, role) in &document.roles.0 {
         let sealed = keys.seal_opt(Field::Description, tenant, role.description.as_deref())?;
-        let id = tx
-            .query_opt(
-                "INSERT INTO roles (tenant, name, description, key_id) VALUES ($1, $2, $3, $4) RETURNING id",
-                &params![tenant, name.as_str(), sealed.map(|s| s.value), kid],
-            )?
-            .ok_or_else(|| StoreError::Database("INSERT returned no id".into()))?
-            .int(0)?;
-        ids.insert(name.as_str(), id);
+        rows.extend(params![tenant, name.as_str(), sealed.map(|s| s.value), kid]);
+    }
+    tx.insert_many("roles", &["tenant", "name", "description", "key_id"], &rows)?;
+    let mut ids = HashMap::with_capacity(document.roles.0.len());
+    for row in tx.query("SELECT id, name FROM roles WHERE tenant = $1", &params![tenant])? {
+        ids.insert(row.text(1)?, row.int(0)?);
     }
     let id_of = |name: &str| {
         ids.get(name).copied().ok_or_else(|| StoreError::NotFound { kind: "role", name: name.to_owned() })
     };
-    let mut rules = 0;
+    let (mut parents, mut rules) = (Vec::new(), Vec::new());
     for (name, role) in &document.roles.0 {
         let id = id_of(name)?;
         for parent in &role.parents {
-            tx.execute(
-                "INSERT INTO role_parents (role, parent) VALUES ($1, $2)",
-                &params![id, id_of(parent)?],
-            )?;
+            parents.extend(params![id, id_of(parent)?]);
         }
         for (effect, patterns) in [(GRANT, &role.grants), (DENY, &role.denies)] {
             for pattern in patterns {
                 let sealed = keys.seal(Field::Pattern, tenant, pattern)?;
-                tx.execute(
-                    "INSERT INTO rules (tenant, role, effect, pattern, pattern_index, key_id) VALUES ($1, $2, $3, $4, $5, $6)",
-                    &params![tenant, id, effect, sealed.value, sealed.index, kid],
-                )?;
-                rules += 1;
+                rules.extend(params![tenant, id, effect, sealed.value, sealed.index, kid]);
             }
         }
     }
-    let mut rows: Vec<Value> = Vec::with_capacity(CHUNK * 5);
-    let mut pending = 0;
+    tx.insert_many("role_parents", &["role", "parent"], &parents)?;
+    tx.insert_many("rules", &["tenant", "role", "effect", "pattern", "pattern_index", "key_id"], &rules)?;
+    let rules = rules.len() / 6;
+    const COLUMNS: [&str; 5] = ["tenant", "role", "user_name", "user_index", "key_id"];
+    let mut rows: Vec<Value> = Vec::with_capacity(CHUNK * COLUMNS.len());
     let mut memberships = 0;
-    let flush = |tx: &mut dyn Tx, rows: &mut Vec<Value>, pending: &mut usize| -> Result<(), StoreError> {
-        if *pending == 0 {
-            return Ok(());
-        }
-        let groups: Vec<String> = (0..*pending).map(|i| placeholders(i * 5 + 1, 5)).collect();
-        let sql = format!(
-            "INSERT INTO members (tenant, role, user_name, user_index, key_id) VALUES {}",
-            groups.join(", ")
-        );
-        tx.execute(&sql, rows)?;
-        rows.clear();
-        *pending = 0;
-        Ok(())
-    };
     for (user, roles) in &document.members.0 {
         for role in roles {
             let sealed = keys.seal(Field::User, tenant, user)?;
             rows.extend(params![tenant, id_of(role)?, sealed.value, sealed.index, kid]);
-            pending += 1;
             memberships += 1;
-            if pending == CHUNK {
-                flush(tx, &mut rows, &mut pending)?;
+            if memberships % CHUNK == 0 {
+                tx.insert_many("members", &COLUMNS, &rows)?;
+                rows.clear();
                 progress(memberships);
             }
         }
     }
-    flush(tx, &mut rows, &mut pending)?;
+    tx.insert_many("members", &COLUMNS, &rows)?;
     progress(memberships);
     Ok(ImportSummary { roles: document.roles.0.len(), rules, memberships, revision: 0 })
 }

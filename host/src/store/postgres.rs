@@ -7,6 +7,7 @@ use std::time::Duration;
 
 use bytes::BytesMut;
 use r2d2_postgres::PostgresConnectionManager;
+use r2d2_postgres::postgres::binary_copy::BinaryCopyInWriter;
 use r2d2_postgres::postgres::fallible_iterator::FallibleIterator;
 use r2d2_postgres::postgres::types::{FromSql, IsNull, ToSql, Type, to_sql_checked};
 use r2d2_postgres::postgres::{self, IsolationLevel, NoTls, Statement};
@@ -121,6 +122,29 @@ impl Tx for PgTx<'_, '_> {
 
     fn batch(&mut self, sql: &str) -> Result<(), StoreError> {
         self.tx.batch_execute(sql).map_err(db)
+    }
+
+    /// Binary COPY: an order of magnitude faster than INSERT for an import.
+    fn insert_many(&mut self, table: &str, columns: &[&str], rows: &[Value]) -> Result<(), StoreError> {
+        let width = columns.len().max(1);
+        let Some(first) = rows.get(..width) else { return Ok(()) };
+        let types: Vec<Type> = first
+            .iter()
+            .map(|v| match v {
+                Value::Int(_) => Type::INT8,
+                Value::Text(_) => Type::TEXT,
+                Value::Bytes(_) | Value::Null => Type::BYTEA,
+            })
+            .collect();
+        let sql = format!("COPY {table} ({}) FROM STDIN BINARY", columns.join(", "));
+        let writer = self.tx.copy_in(sql.as_str()).map_err(db)?;
+        let mut writer = BinaryCopyInWriter::new(writer, &types);
+        for row in rows.chunks(width) {
+            let values: Vec<&(dyn ToSql + Sync)> = row.iter().map(|v| v as &(dyn ToSql + Sync)).collect();
+            writer.write(&values).map_err(db)?;
+        }
+        writer.finish().map_err(db)?;
+        Ok(())
     }
 }
 
