@@ -24,10 +24,16 @@ fn backends(dir: &std::path::Path) -> Vec<(&'static str, Location)> {
     let mut all = vec![("SQLite", Location::Sqlite(dir.join("bench.db")))];
     if let Ok(base) = std::env::var("TEST_POSTGRES_URL") {
         let schema = format!("tessera_bench_{}", std::process::id());
-        let mut client = r2d2_postgres::postgres::Client::connect(&base, r2d2_postgres::postgres::NoTls).unwrap();
-        client.batch_execute(&format!("DROP SCHEMA IF EXISTS {schema} CASCADE; CREATE SCHEMA {schema}")).unwrap();
+        let mut client =
+            r2d2_postgres::postgres::Client::connect(&base, r2d2_postgres::postgres::NoTls).unwrap();
+        client
+            .batch_execute(&format!("DROP SCHEMA IF EXISTS {schema} CASCADE; CREATE SCHEMA {schema}"))
+            .unwrap();
         let separator = if base.contains('?') { '&' } else { '?' };
-        all.push(("PostgreSQL", Location::Postgres(format!("{base}{separator}options=-csearch_path%3D{schema}"))));
+        all.push((
+            "PostgreSQL",
+            Location::Postgres(format!("{base}{separator}options=-csearch_path%3D{schema}")),
+        ));
     } else {
         eprintln!("TEST_POSTGRES_URL not set: PostgreSQL not measured");
     }
@@ -35,15 +41,26 @@ fn backends(dir: &std::path::Path) -> Vec<(&'static str, Location)> {
 }
 
 fn main() {
-    let users: usize = std::env::var("TESSERA_BENCH_USERS").ok().and_then(|v| v.parse().ok()).unwrap_or(500_000);
+    let users: usize =
+        std::env::var("TESSERA_BENCH_USERS").ok().and_then(|v| v.parse().ok()).unwrap_or(500_000);
     let started = Instant::now();
     let document = PolicyDocument::from_json(&synthetic::policy_json(users, 2, 1)).unwrap();
     let memberships: usize = document.members.0.iter().map(|(_, r)| r.len()).sum();
-    println!("tenant: {users} users, {memberships} memberships, 1000 roles (generated in {:.1?})", started.elapsed());
+    println!(
+        "tenant: {users} users, {memberships} memberships, 1000 roles (generated in {:.1?})",
+        started.elapsed()
+    );
     let key = EncryptionKey::new("bench-key", [0x42; 32]).unwrap();
     let signing = SigningKey::generate().unwrap();
     for (name, location) in backends(&tempfile::tempdir().unwrap().keep()) {
-        for (mode, keys) in [("clear", FieldKeys::plain()), ("encrypted", FieldKeys::new(&[EncryptionKey::new("bench-key", *key.to_secret_bytes()).unwrap()], true).unwrap())] {
+        for (mode, keys) in [
+            ("clear", FieldKeys::plain()),
+            (
+                "encrypted",
+                FieldKeys::new(&[EncryptionKey::new("bench-key", *key.to_secret_bytes()).unwrap()], true)
+                    .unwrap(),
+            ),
+        ] {
             let store = Store::open(&location, keys, true).unwrap();
             let _ = store.create_tenant(Some(TENANT), "bench");
             let t = Instant::now();

@@ -353,3 +353,17 @@ fn every_command_has_help() {
     assert!(m.stderr(2, &["role", "add"]).contains("NAME"));
     assert!(m.stderr(2, &["query", "nonsense", "x"]).contains("invalid value"));
 }
+
+#[test]
+fn the_store_walkthrough_example_runs() {
+    let script = Path::new(env!("CARGO_MANIFEST_DIR")).join("../examples/store-walkthrough/run.sh");
+    let out = Command::new("bash")
+        .arg(script)
+        .arg(env!("CARGO_BIN_EXE_tessera"))
+        .env("XDG_CACHE_HOME", Path::new(env!("CARGO_TARGET_TMPDIR")).join("guest-cache"))
+        .output()
+        .unwrap();
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(out.status.success(), "{stdout}\n{}", String::from_utf8_lossy(&out.stderr));
+    assert!(stdout.contains("store walkthrough complete") && stdout.contains("intact, 11 rows"), "{stdout}");
+}

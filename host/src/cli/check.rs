@@ -3,10 +3,10 @@
 //! verified snapshot file, or from the tenant's policy in the store.
 
 use serde_json::json;
-use tessera_core::{EncryptionKey, VerifyingKey};
+use tessera_core::{EncryptionKey, SigningKey, Snapshot, VerifyingKey};
 
 use super::snapshot::encryption_key_if_set;
-use super::{CheckArgs, Context, QueryArgs, QueryKind};
+use super::{CheckArgs, Context, QueryArgs, QueryKind, now};
 use crate::runtime::{
     AuditChecks, Decision, Guest, GuestConfig, KeyProvider, LoadedInfo, Runtime, RuntimeConfig, ServiceError,
     Services, SnapshotStore,
@@ -59,13 +59,20 @@ fn loaded_guest(
     }
     let store = ctx.store()?;
     let settings = ctx.settings()?;
-    let (document, _) = store.policy(&ctx.tenant()?)?;
-    let services = Services::new(NoStore, CliKeys { signing: None, decryption: None }).audit(store.clone());
-    let runtime = Runtime::new(RuntimeConfig::default(), services)?;
+    let (document, revision) = store.policy(&ctx.tenant()?)?;
+    // Sealed in-process with a key made for this one load, so the guest takes the
+    // same path as a served snapshot and its audit events carry the store's revision.
+    let ephemeral = SigningKey::generate()?;
+    let snapshot = Snapshot { revision, issued_at: now(), expires_at: None, policy: document.into_policy()? };
+    let bytes = snapshot.seal(&ephemeral)?;
+    let keys = CliKeys { signing: Some(ephemeral.verifying_key()), decryption: None };
+    let runtime = Runtime::new(RuntimeConfig::default(), Services::new(NoStore, keys).audit(store.clone()))?;
     let mut guest = runtime.guest()?;
     let audit_checks = if settings.audit_checks { AuditChecks::All } else { AuditChecks::Denied };
     guest.configure(&GuestConfig { audit_checks, ..GuestConfig::default() })?;
-    let info = guest.compile_policy(&serde_json::to_string(&document).unwrap_or_default())?;
+    // Without a `snapshot.load` event: this load is a step of one command, not a
+    // snapshot put in force.
+    let info = guest.refresh(&bytes)?;
     Ok((guest, info))
 }
 

@@ -132,7 +132,8 @@ pub(crate) trait Tx {
         // 500 rows of 5 values stays far below both databases' parameter limits.
         let width = columns.len().max(1);
         for chunk in rows.chunks(width * 500) {
-            let groups: Vec<String> = (0..chunk.len() / width).map(|i| placeholders(i * width + 1, width)).collect();
+            let groups: Vec<String> =
+                (0..chunk.len() / width).map(|i| placeholders(i * width + 1, width)).collect();
             let sql = format!("INSERT INTO {table} ({}) VALUES {}", columns.join(", "), groups.join(", "));
             self.execute(&sql, chunk)?;
         }
