@@ -151,7 +151,7 @@ fn walkthrough(db: &TestDb) {
             &tenant,
             "audit",
             "query",
-            "--by",
+            "--actor",
             "cli:tester",
             "--entity-type",
             "membership",
@@ -366,4 +366,17 @@ fn the_store_walkthrough_example_runs() {
     let stdout = String::from_utf8_lossy(&out.stdout);
     assert!(out.status.success(), "{stdout}\n{}", String::from_utf8_lossy(&out.stderr));
     assert!(stdout.contains("store walkthrough complete") && stdout.contains("intact, 11 rows"), "{stdout}");
+}
+
+#[test]
+fn a_dot_env_file_fills_in_settings_the_environment_does_not_set() {
+    let db = TestDb::sqlite();
+    let m = Machine::new(&db);
+    std::fs::write(m.path(".env"), "AUTH_JWT_SECRET_KEY=changeme\n").unwrap();
+    assert!(m.stderr(3, &["init"]).contains("ERR_WEAK_SECRET"));
+    // The real environment wins over the file.
+    let m = m.with("AUTH_DEBUG_MODE", "true");
+    assert!(m.stderr(0, &["init"]).contains("accepted only because AUTH_DEBUG_MODE=true"));
+    std::fs::write(m.path(".env"), "this is = not a = dotenv line\n\"").unwrap();
+    assert!(m.stderr(3, &["role", "list"]).contains(".env"));
 }

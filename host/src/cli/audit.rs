@@ -11,7 +11,7 @@ pub(super) fn query(ctx: &Context, args: &AuditQueryArgs) -> Result<u8, CliError
     let filter = Filter {
         action: args.action.clone(),
         entity_type: args.entity_type.clone(),
-        actor: args.by.clone(),
+        actor: args.actor.clone(),
         since: args.hours.map(|h| now() - i64::from(h) * 3600),
         limit: i64::from(args.limit),
         offset: 0,

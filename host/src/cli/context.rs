@@ -69,7 +69,7 @@ impl Context {
         Ok(self.store.get_or_init(|| Arc::new(store)))
     }
 
-    /// Who acts: `--actor`, AUTH_ACTOR, or `cli:$USER`.
+    /// Who acts: AUTH_ACTOR, or `cli:$USER`.
     pub(crate) fn actor(&self) -> String {
         self.actor.clone().unwrap_or_else(|| {
             let user = std::env::var("USER")

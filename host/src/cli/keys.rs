@@ -109,6 +109,9 @@ fn rotate(ctx: &Context, kind: KeyKind) -> Result<u8, CliError> {
         Entry::new("key.rotate", "key", kid.as_str(), json!({"kind": kind.name(), "previous": previous}));
     save_recorded(ctx, &keyring, &entry)?;
     let note = match kind {
+        KeyKind::Data if !ctx.settings()?.encryption_keys.is_empty() => {
+            "; note: AUTH_ENCRYPTION_KEY is set and its first key stays the one that encrypts"
+        }
         KeyKind::Data => "; run `tessera reencrypt` to move stored rows to it",
         _ => "",
     };

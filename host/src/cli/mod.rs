@@ -27,7 +27,8 @@ pub use output::Output;
 /// Settings come from AUTH_* environment variables (and a `.env` file): the database
 /// (AUTH_DATABASE_URL, AUTH_POSTGRESQL_URL; SQLite in the data directory by default),
 /// AUTH_ENABLE_ENCRYPTION, AUTH_ENCRYPTION_KEY, AUTH_JWT_SECRET_KEY,
-/// AUTH_ENABLE_AUDIT_LOGGING, AUTH_AUDIT_CHECKS, AUTH_DEBUG_MODE. Exit codes: 0 ok or
+/// AUTH_ENABLE_AUDIT_LOGGING, AUTH_AUDIT_CHECKS, AUTH_DEBUG_MODE, AUTH_ACTOR (who the
+/// audit log names for changes made here; default `cli:$USER`). Exit codes: 0 ok or
 /// allowed, 1 denied, 2 usage error, 3 any other error.
 #[derive(Debug, Parser)]
 #[command(name = "tessera", version, about, propagate_version = true)]
@@ -38,9 +39,6 @@ pub struct Cli {
     /// The tenant (client key, a UUID4); optional when the store has only one.
     #[arg(long, global = true, env = "AUTH_CLIENT_KEY")]
     pub tenant: Option<String>,
-    /// Who is acting, for the audit log (default `cli:$USER`).
-    #[arg(long, global = true, env = "AUTH_ACTOR")]
-    pub actor: Option<String>,
     /// The command.
     #[command(subcommand)]
     pub command: Command,
@@ -347,9 +345,9 @@ pub struct AuditQueryArgs {
     /// Only this entity type (`role`, `permission`, `membership`, ...).
     #[arg(long)]
     pub entity_type: Option<String>,
-    /// Only this actor.
-    #[arg(long = "by")]
-    pub by: Option<String>,
+    /// Only this actor (the user of a check, `cli:NAME` for CLI changes, ...).
+    #[arg(long)]
+    pub actor: Option<String>,
     /// Only the last N hours.
     #[arg(long)]
     pub hours: Option<u32>,
@@ -372,7 +370,7 @@ pub struct ReencryptArgs {
 /// Runs a parsed command line and returns the process exit code.
 pub fn run(cli: Cli) -> ExitCode {
     let out = Output::new(cli.json);
-    let ctx = Context::new(out, cli.tenant, cli.actor);
+    let ctx = Context::new(out, cli.tenant, std::env::var("AUTH_ACTOR").ok().filter(|a| !a.is_empty()));
     let result = match cli.command {
         Command::Init => init::init(&ctx),
         Command::Role(command) => edit::role(&ctx, command),

@@ -1,7 +1,7 @@
 //! Where policy lives between edits: tenants, roles, grants, denies, memberships and
 //! the audit log, in SQLite (the embedded default) or PostgreSQL.
 //!
-//! Both backends implement one small trait ([`sql::Backend`]: transactions running
+//! Both backends implement one small trait (`sql::Backend`: transactions running
 //! the same SQL); everything else — validation, field encryption, the audit chain —
 //! is written once here. Every change is one transaction that first locks its
 //! tenant's row (bumping the revision), then writes the change and its audit row: a
