@@ -257,7 +257,8 @@ fn nothing_sensitive_is_stored_in_the_clear_with_encryption_on() {
         document.roles.0[1].1.grants.push("vault-zq7:open".into());
         store.import(&s, &document, &|_| {}).unwrap();
         store.add_member(&s, "carol-zq7@example.org", "viewer").unwrap();
-        for table in ["roles", "rules", "members", "audit"] {
+        let (_, secret) = store.create_api_key(&s, "erin-zq7", Some("billing export zq7"), None).unwrap();
+        for table in ["roles", "rules", "members", "audit", "api_keys"] {
             let bytes = db.dump(table);
             for secret in ["zq7", "alice", "posts:read", "Reads posts"] {
                 assert!(
@@ -276,7 +277,12 @@ fn nothing_sensitive_is_stored_in_the_clear_with_encryption_on() {
         assert_eq!(users, ["alice", "bob", "carol-zq7@example.org"]);
         let by_actor =
             Filter { actor: Some("admin-zq7@example.org".into()), limit: 100, ..Filter::default() };
-        assert_eq!(store.audit_query(TENANT, &by_actor).unwrap().len(), 9);
+        assert_eq!(store.audit_query(TENANT, &by_actor).unwrap().len(), 10);
+        assert_eq!(store.validate_api_key(&secret).unwrap().unwrap().user, "erin-zq7");
+        assert_eq!(
+            store.api_keys(TENANT, Some("erin-zq7")).unwrap()[0].label.as_deref(),
+            Some("billing export zq7")
+        );
         assert!(store.audit_verify(TENANT).unwrap().broken.is_none());
         // Without the key nothing opens; a modified ciphertext does not decrypt.
         drop(store);
@@ -383,7 +389,7 @@ fn import_replaces_the_policy_and_export_gives_it_back() {
 fn schema_is_migrated_once_and_a_newer_schema_is_refused() {
     for_each_backend(|db| {
         let store = blog(db, FieldKeys::plain());
-        assert_eq!(store.schema_version().unwrap(), 1);
+        assert_eq!(store.schema_version().unwrap(), 2);
         drop(store);
         // Reopening migrates nothing and keeps everything.
         assert_eq!(db.open(FieldKeys::plain()).revision(TENANT).unwrap(), 7);
@@ -404,4 +410,54 @@ fn the_sqlite_file_is_private() {
     let mut wal = path.into_os_string();
     wal.push("-wal");
     assert_eq!(std::fs::metadata(&wal).unwrap().permissions().mode() & 0o777, 0o600);
+}
+
+#[test]
+fn api_keys_validate_until_revoked_or_expired() {
+    for_each_backend(|db| {
+        let store = blog(db, FieldKeys::plain());
+        let s = scope(TENANT);
+        let (alice, alice_secret) = store.create_api_key(&s, "alice", Some("ci deploys"), None).unwrap();
+        let (_, bob_secret) = store.create_api_key(&s, "bob", None, None).unwrap();
+        let (_, expired) = store.create_api_key(&s, "bob", None, Some(tessera_now() - 1)).unwrap();
+        assert!(alice_secret.starts_with("tsk_ak") && alice_secret.contains(&alice.id));
+        let owner = store.validate_api_key(&alice_secret).unwrap().unwrap();
+        assert_eq!(
+            (owner.tenant.as_str(), owner.user.as_str(), owner.id.as_str()),
+            (TENANT, "alice", alice.id.as_str())
+        );
+        assert_eq!(store.validate_api_key(&bob_secret).unwrap().unwrap().user, "bob");
+        assert_eq!(store.validate_api_key(&expired).unwrap(), None, "{}: expired", db.name);
+        // A wrong secret with a real id, a malformed key, an unknown id: all just invalid.
+        let mut wrong = alice_secret.to_string();
+        wrong.pop();
+        wrong.push('Q');
+        for bad in [wrong.as_str(), "tsk_", "nonsense", "tsk_akNOPE_secret"] {
+            assert_eq!(store.validate_api_key(bad).unwrap(), None, "{bad}");
+        }
+        assert_eq!(store.api_keys(TENANT, Some("bob")).unwrap().len(), 2);
+        assert_eq!(store.api_keys(TENANT, None).unwrap().len(), 3);
+        store.revoke_api_key(&s, &alice.id).unwrap();
+        assert_eq!(store.validate_api_key(&alice_secret).unwrap(), None);
+        assert_eq!(store.revoke_api_key(&s, &alice.id).unwrap_err().code(), "ERR_NOT_FOUND");
+        assert!(store.api_keys(TENANT, Some("alice")).unwrap()[0].revoked_at.is_some());
+        assert_eq!(
+            store.create_api_key(&s, "bad user", None, None).unwrap_err().code(),
+            "ERR_INVALID_IDENTIFIER"
+        );
+        assert_eq!(
+            store.create_api_key(&s, "bob", Some(" padded"), None).unwrap_err().code(),
+            "ERR_INVALID_IDENTIFIER"
+        );
+        let actions: Vec<String> = store
+            .audit_query(
+                TENANT,
+                &Filter { entity_type: Some("api_key".into()), limit: 10, ..Filter::default() },
+            )
+            .unwrap()
+            .into_iter()
+            .map(|r| r.action)
+            .collect();
+        assert_eq!(actions, ["apikey.revoke", "apikey.create", "apikey.create", "apikey.create"]);
+    });
 }

@@ -76,6 +76,9 @@ pub enum Command {
     /// Issue and verify access tokens (JWT).
     #[command(subcommand)]
     Token(TokenCommand),
+    /// Create, list and revoke users' API keys.
+    #[command(subcommand)]
+    Apikey(ApiKeyCommand),
     /// Query the audit log and verify its hash chain.
     #[command(subcommand)]
     Audit(AuditCommand),
@@ -323,6 +326,34 @@ pub enum TokenCommand {
     },
 }
 
+/// `tessera apikey ...`
+#[derive(Debug, Subcommand)]
+pub enum ApiKeyCommand {
+    /// Create an API key for a user; its secret is printed once and never stored.
+    Create {
+        /// The user the key speaks for.
+        #[arg(long)]
+        user: String,
+        /// What the key is for (`^[A-Za-z0-9 _.-]{1,64}$`).
+        #[arg(long)]
+        label: Option<String>,
+        /// Lifetime, e.g. `90d`; without it the key lives until revoked.
+        #[arg(long, value_parser = parse_duration)]
+        ttl: Option<i64>,
+    },
+    /// List API keys (ids, users, labels, dates; never secrets).
+    List {
+        /// Only this user's keys.
+        #[arg(long)]
+        user: Option<String>,
+    },
+    /// Revoke an API key by its id (`ak...`).
+    Revoke {
+        /// The key's id.
+        id: String,
+    },
+}
+
 /// `tessera audit ...`
 #[derive(Debug, Subcommand)]
 pub enum AuditCommand {
@@ -384,6 +415,7 @@ pub fn run(cli: Cli) -> ExitCode {
         Command::Snapshot(SnapshotCommand::Inspect(args)) => snapshot::inspect(&ctx, &args),
         Command::Keys(command) => keys::run(&ctx, command),
         Command::Token(command) => token::run(&ctx, command),
+        Command::Apikey(command) => token::api_key(&ctx, command),
         Command::Audit(AuditCommand::Query(args)) => audit::query(&ctx, &args),
         Command::Audit(AuditCommand::Verify { all }) => audit::verify(&ctx, all),
         Command::Reencrypt(args) => init::reencrypt(&ctx, &args),

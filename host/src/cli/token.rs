@@ -1,4 +1,4 @@
-//! `tessera token issue|verify`: access tokens signed with AUTH_JWT_SECRET_KEY (HS256)
+//! `tessera token issue|verify` and `tessera apikey create|list|revoke`. Access tokens signed with AUTH_JWT_SECRET_KEY (HS256)
 //! when it is set, else with the keyring's current token key (EdDSA or ES256).
 
 use serde_json::{Map, json};
@@ -6,7 +6,7 @@ use tessera_core::{
     IdentifierKind, KeySet, TokenRequest, TokenSigner, ValidationOptions, validate_identifier, verify_token,
 };
 
-use super::{Context, TokenCommand, now};
+use super::{ApiKeyCommand, Context, TokenCommand, now};
 use crate::CliError;
 use crate::keyring::hmac_signer;
 use crate::store::Entry;
@@ -85,5 +85,35 @@ fn verify(ctx: &Context, token: &str) -> Result<u8, CliError> {
             claims.token_id.as_deref().unwrap_or("-")
         ),
     );
+    Ok(0)
+}
+
+pub(super) fn api_key(ctx: &Context, command: ApiKeyCommand) -> Result<u8, CliError> {
+    let store = ctx.store()?;
+    match command {
+        ApiKeyCommand::Create { user, label, ttl } => {
+            let expires_at = ttl.map(|ttl| now().saturating_add(ttl));
+            let (info, secret) = store.create_api_key(&ctx.scope()?, &user, label.as_deref(), expires_at)?;
+            ctx.out.print(
+                &json!({"id": info.id, "user": info.user, "label": info.label, "expires_at": info.expires_at, "secret": secret.as_str()}),
+                &format!("{}\n(API key {} for {user}: shown once, store it now; only its hash is kept)", secret.as_str(), info.id),
+            );
+        }
+        ApiKeyCommand::List { user } => {
+            let keys = store.api_keys(&ctx.tenant()?, user.as_deref())?;
+            let text: Vec<String> = keys
+                .iter()
+                .map(|k| {
+                    let state = if k.revoked_at.is_some() { "revoked" } else { "active" };
+                    format!("{}  {:<20} {:<24} {state}", k.id, k.user, k.label.as_deref().unwrap_or("-"))
+                })
+                .collect();
+            ctx.out.print(&json!(keys), &text.join("\n"));
+        }
+        ApiKeyCommand::Revoke { id } => {
+            store.revoke_api_key(&ctx.scope()?, &id)?;
+            ctx.out.print(&json!({"id": id, "revoked": true}), &format!("revoked API key {id}"));
+        }
+    }
     Ok(0)
 }

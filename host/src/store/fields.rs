@@ -34,6 +34,8 @@ pub(crate) enum Field {
     Entity,
     /// `audit.details`.
     Details,
+    /// `api_keys.label`.
+    Label,
 }
 
 impl Field {
@@ -45,6 +47,7 @@ impl Field {
             Self::Actor => b"actor",
             Self::Entity => b"entity",
             Self::Details => b"details",
+            Self::Label => b"label",
         }
     }
 }

@@ -11,12 +11,20 @@ struct Migration {
     postgres: &'static str,
 }
 
-const MIGRATIONS: &[Migration] = &[Migration {
-    version: 1,
-    name: "tenants, roles, rules, members, audit",
-    sqlite: include_str!("migrations/0001_init.sqlite.sql"),
-    postgres: include_str!("migrations/0001_init.postgres.sql"),
-}];
+const MIGRATIONS: &[Migration] = &[
+    Migration {
+        version: 1,
+        name: "tenants, roles, rules, members, audit",
+        sqlite: include_str!("migrations/0001_init.sqlite.sql"),
+        postgres: include_str!("migrations/0001_init.postgres.sql"),
+    },
+    Migration {
+        version: 2,
+        name: "api keys",
+        sqlite: include_str!("migrations/0002_api_keys.sqlite.sql"),
+        postgres: include_str!("migrations/0002_api_keys.postgres.sql"),
+    },
+];
 
 const LEDGER: &str = "CREATE TABLE IF NOT EXISTS tessera_migrations \
      (version BIGINT PRIMARY KEY, name TEXT NOT NULL, applied_at BIGINT NOT NULL)";

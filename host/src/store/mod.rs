@@ -7,6 +7,7 @@
 //! tenant's row (bumping the revision), then writes the change and its audit row: a
 //! change whose audit row cannot be written is rolled back.
 
+mod api_keys;
 mod audit;
 mod error;
 mod fields;
@@ -20,6 +21,7 @@ mod sqlite;
 use std::path::PathBuf;
 use std::time::{SystemTime, UNIX_EPOCH};
 
+pub use api_keys::{API_KEY_PREFIX, ApiKeyInfo, ApiKeyOwner};
 pub use audit::{Broken, Entry, Filter, Record, Verification};
 pub use error::StoreError;
 pub use fields::FieldKeys;

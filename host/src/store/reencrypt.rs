@@ -35,6 +35,13 @@ const TABLES: &[Table] = &[
         columns: &[Column { name: "user_name", index: Some("user_index"), field: Field::User }],
     },
     Table {
+        name: "api_keys",
+        columns: &[
+            Column { name: "user_name", index: Some("user_index"), field: Field::User },
+            Column { name: "label", index: None, field: Field::Label },
+        ],
+    },
+    Table {
         name: "audit",
         columns: &[
             Column { name: "actor", index: Some("actor_index"), field: Field::Actor },
