@@ -420,7 +420,12 @@ fn api_keys_validate_until_revoked_or_expired() {
         let (alice, alice_secret) = store.create_api_key(&s, "alice", Some("ci deploys"), None).unwrap();
         let (_, bob_secret) = store.create_api_key(&s, "bob", None, None).unwrap();
         let (_, expired) = store.create_api_key(&s, "bob", None, Some(tessera_now() - 1)).unwrap();
-        assert!(alice_secret.starts_with("tsk_ak") && alice_secret.contains(&alice.id));
+        assert!(
+            alice_secret.starts_with("rak_")
+                && alice_secret.len() == 47
+                && alice_secret.starts_with(&alice.prefix)
+        );
+        assert_eq!(uuid::Uuid::parse_str(&alice.id).unwrap().get_version_num(), 4);
         let owner = store.validate_api_key(&alice_secret).unwrap().unwrap();
         assert_eq!(
             (owner.tenant.as_str(), owner.user.as_str(), owner.id.as_str()),
@@ -432,7 +437,7 @@ fn api_keys_validate_until_revoked_or_expired() {
         let mut wrong = alice_secret.to_string();
         wrong.pop();
         wrong.push('Q');
-        for bad in [wrong.as_str(), "tsk_", "nonsense", "tsk_akNOPE_secret"] {
+        for bad in [wrong.as_str(), "rak_", "nonsense", &format!("rak_{}", "0".repeat(43))] {
             assert_eq!(store.validate_api_key(bad).unwrap(), None, "{bad}");
         }
         assert_eq!(store.api_keys(TENANT, Some("bob")).unwrap().len(), 2);

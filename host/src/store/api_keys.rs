@@ -1,8 +1,10 @@
 //! API keys: long-lived credentials a user's programs present instead of a token.
-//! The secret is shown once, at creation; the store keeps only its SHA-256. A key's
-//! user and label are sealed like every other sensitive column.
+//! Auth's format, so its clients and its stored keys carry over: `rak_` + 43 base62
+//! characters of 256 random bits, a UUID4 key id, the first 12 characters as a
+//! display prefix, and only the SHA-256 of the secret stored. The secret is shown
+//! once, at creation. A key's user and label are sealed like every other sensitive
+//! column.
 
-use base64ct::{Base64UrlUnpadded, Encoding};
 use serde::Serialize;
 use serde_json::json;
 use sha2::{Digest, Sha256};
@@ -16,13 +18,20 @@ use super::sql::{Value, params, placeholders};
 use super::{Scope, Store, StoreError, now, tenant_row};
 
 /// What every API key secret starts with, so scanners and people recognise one.
-pub const API_KEY_PREFIX: &str = "tsk_";
+pub const API_KEY_PREFIX: &str = "rak_";
+/// Characters of the secret kept for display (`rak_` and 8 more).
+const DISPLAY_PREFIX_LEN: usize = 12;
+/// Base62 characters that carry 256 bits.
+const PAYLOAD_LEN: usize = 43;
+const BASE62: &[u8; 62] = b"0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz";
 
 /// An API key as listings show it: never its secret.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]
 pub struct ApiKeyInfo {
-    /// The public id (`ak_...`), also the first part of the secret.
+    /// The public id (a UUID4), used to revoke the key.
     pub id: String,
+    /// The secret's first characters (`rak_` + 8), to recognise it in a listing.
+    pub prefix: String,
     /// The user it speaks for.
     pub user: String,
     /// What it is for.
@@ -46,22 +55,39 @@ pub struct ApiKeyOwner {
     pub id: String,
 }
 
+/// SHA-256 of the whole secret: Auth's digest (it stores the hex of these bytes).
 fn hash(secret: &str) -> Vec<u8> {
-    Sha256::new_with_prefix(b"tessera api key v1\0").chain_update(secret.as_bytes()).finalize().to_vec()
+    Sha256::digest(secret.as_bytes()).to_vec()
 }
 
-fn random(len: usize) -> Result<Zeroizing<Vec<u8>>, StoreError> {
-    let mut bytes = Zeroizing::new(vec![0u8; len]);
+/// 32 bytes as 43 base62 digits, most significant first, left-padded with `0`.
+fn base62(bytes: &[u8; 32]) -> Zeroizing<String> {
+    let mut number = Zeroizing::new(*bytes);
+    let mut digits = Zeroizing::new(vec![0u8; PAYLOAD_LEN]);
+    for digit in digits.iter_mut().rev() {
+        // Long division of the big-endian number by 62; the remainder is the digit.
+        let mut remainder = 0u32;
+        for byte in number.iter_mut() {
+            let value = (remainder << 8) | u32::from(*byte);
+            *byte = (value / 62) as u8;
+            remainder = value % 62;
+        }
+        *digit = BASE62[remainder as usize];
+    }
+    Zeroizing::new(digits.iter().map(|&d| char::from(d)).collect())
+}
+
+fn random16() -> Result<[u8; 16], StoreError> {
+    let mut bytes = [0u8; 16];
     getrandom::fill(&mut bytes).map_err(|e| StoreError::Crypto(format!("no randomness: {e}")))?;
     Ok(bytes)
 }
 
-/// `tsk_<public id>_<secret>` → the public id.
-fn public_id_of(secret: &str) -> Option<&str> {
-    let rest = secret.strip_prefix(API_KEY_PREFIX)?;
-    // The id has no `_` (see `create_api_key`); the secret part may.
-    let (id, _) = rest.split_once('_')?;
-    id.starts_with("ak").then_some(id)
+/// Whether `secret` has the shape of an API key (checked before any database work).
+fn well_formed(secret: &str) -> bool {
+    secret
+        .strip_prefix(API_KEY_PREFIX)
+        .is_some_and(|p| p.len() == PAYLOAD_LEN && p.bytes().all(|b| b.is_ascii_alphanumeric()))
 }
 
 impl Store {
@@ -83,21 +109,22 @@ impl Store {
         if let Some(label) = label {
             invalid("label", IdentifierKind::ApiKeyLabel, label)?;
         }
-        let id = format!("ak{}", Base64UrlUnpadded::encode_string(&random(9)?).replace(['-', '_'], "x"));
-        let secret = Zeroizing::new(format!(
-            "{API_KEY_PREFIX}{id}_{}",
-            Base64UrlUnpadded::encode_string(&random(32)?)
-        ));
+        let id = uuid::Builder::from_random_bytes(random16()?).into_uuid().hyphenated().to_string();
+        let mut bytes = Zeroizing::new([0u8; 32]);
+        getrandom::fill(bytes.as_mut()).map_err(|e| StoreError::Crypto(format!("no randomness: {e}")))?;
+        let secret = Zeroizing::new(format!("{API_KEY_PREFIX}{}", base62(&bytes).as_str()));
+        let prefix: String = secret.chars().take(DISPLAY_PREFIX_LEN).collect();
         let created_at = now();
         self.change(scope, |tx, tenant| {
             let sealed_user = self.keys.seal(Field::User, tenant.id, user)?;
             let sealed_label = self.keys.seal_opt(Field::Label, tenant.id, label)?;
             tx.execute(
-                "INSERT INTO api_keys (tenant, public_id, secret_hash, user_name, user_index, label, key_id, created_at, expires_at) \
-                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)",
+                "INSERT INTO api_keys (tenant, public_id, key_prefix, secret_hash, user_name, user_index, label, key_id, \
+                 created_at, expires_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)",
                 &params![
                     tenant.id,
                     id.as_str(),
+                    prefix.as_str(),
                     hash(&secret),
                     sealed_user.value,
                     sealed_user.index,
@@ -112,6 +139,7 @@ impl Store {
         })?;
         let info = ApiKeyInfo {
             id,
+            prefix,
             user: user.into(),
             label: label.map(Into::into),
             created_at,
@@ -126,7 +154,8 @@ impl Store {
         self.read(|tx| {
             let (id, _) = tenant_row(tx, tenant)?;
             let mut sql = String::from(
-                "SELECT public_id, user_name, label, created_at, expires_at, revoked_at FROM api_keys WHERE tenant = $1",
+                "SELECT public_id, user_name, label, created_at, expires_at, revoked_at, key_prefix FROM api_keys \
+                 WHERE tenant = $1",
             );
             let mut values = vec![Value::Int(id)];
             if let Some(user) = user {
@@ -143,6 +172,7 @@ impl Store {
                 };
                 keys.push(ApiKeyInfo {
                     id: row.text(0)?,
+                    prefix: row.text(6)?,
                     user: self.keys.open(Field::User, id, &row.bytes(1)?)?,
                     label: self.keys.open_opt(Field::Label, id, row.opt_bytes(2)?.as_deref())?,
                     created_at: row.int(3)?,
@@ -155,7 +185,7 @@ impl Store {
         })
     }
 
-    /// Revokes the key with public id `id`: it no longer validates.
+    /// Revokes the key with id `id`: it no longer validates.
     pub fn revoke_api_key(&self, scope: &Scope, id: &str) -> Result<(), StoreError> {
         self.change(scope, |tx, tenant| {
             let changed = tx.execute(
@@ -174,17 +204,22 @@ impl Store {
     /// hash comparison is constant-time; an unknown, malformed, revoked or expired
     /// key are all just `None`.
     pub fn validate_api_key(&self, secret: &str) -> Result<Option<ApiKeyOwner>, StoreError> {
-        let Some(public_id) = public_id_of(secret) else { return Ok(None) };
+        if !well_formed(secret) {
+            return Ok(None);
+        }
+        let digest = hash(secret);
         self.read(|tx| {
             let Some(row) = tx.query_opt(
-                "SELECT t.client_key, k.tenant, k.secret_hash, k.user_name, k.expires_at, k.revoked_at \
-                 FROM api_keys k JOIN tenants t ON t.id = k.tenant WHERE k.public_id = $1",
-                &params![public_id],
+                "SELECT t.client_key, k.tenant, k.secret_hash, k.user_name, k.expires_at, k.revoked_at, k.public_id \
+                 FROM api_keys k JOIN tenants t ON t.id = k.tenant WHERE k.secret_hash = $1",
+                &params![digest.clone()],
             )?
             else {
                 return Ok(None);
             };
-            let matches: bool = row.bytes(2)?.ct_eq(&hash(secret)).into();
+            // The index found it; compare again in constant time, so no code path
+            // depends on how much of a guessed digest matched.
+            let matches: bool = row.bytes(2)?.ct_eq(&digest).into();
             let expired = matches!(row.0.get(4), Some(Value::Int(at)) if *at <= now());
             let revoked = !matches!(row.0.get(5), Some(Value::Null) | None);
             if !matches || expired || revoked {
@@ -194,8 +229,38 @@ impl Store {
             Ok(Some(ApiKeyOwner {
                 tenant: row.text(0)?,
                 user: self.keys.open(Field::User, tenant, &row.bytes(3)?)?,
-                id: public_id.to_owned(),
+                id: row.text(6)?,
             }))
         })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn base62_carries_all_256_bits() {
+        assert_eq!(base62(&[0; 32]).as_str(), "0".repeat(PAYLOAD_LEN));
+        let mut one = [0u8; 32];
+        one[31] = 61;
+        assert!(base62(&one).ends_with("0z"));
+        one[31] = 62;
+        assert!(base62(&one).ends_with("10"));
+        // 62^43 > 2^256 > 62^42: the largest value needs all 43 digits.
+        assert!(!base62(&[0xff; 32]).starts_with('0'));
+        assert!(well_formed(&format!("{API_KEY_PREFIX}{}", base62(&[7; 32]).as_str())));
+        assert!(!well_formed("rak_short") && !well_formed(&format!("tsk_{}", "a".repeat(43))));
+    }
+
+    #[test]
+    fn the_digest_is_auths() {
+        // Python: hashlib.sha256(b"rak_" + b"0" * 43).hexdigest()
+        let hex: String =
+            hash(&format!("rak_{}", "0".repeat(43))).iter().map(|b| format!("{b:02x}")).collect();
+        assert_eq!(hex, "0ff22ece5e18f557c04bdaab08d6576f4740d254868ac09fdfdced727063becc");
+        // Auth's _base62 of bytes 0..32, padded as generate_api_key pads it.
+        let bytes: [u8; 32] = core::array::from_fn(|i| i as u8);
+        assert_eq!(base62(&bytes).as_str(), "003aUlTJC7tjlCTQj2uNU3MFagCXG9LRKRcwGkBIDlf");
     }
 }

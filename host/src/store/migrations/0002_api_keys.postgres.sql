@@ -1,11 +1,14 @@
--- Tessera schema v2 (PostgreSQL): API keys per user. The secret is never stored, only its
--- SHA-256 (the secret is 256 random bits, so a plain hash cannot be brute-forced);
--- the user and the label are sealed like the other sensitive columns.
+-- Tessera schema v2 (PostgreSQL): API keys per user, in Auth's format (`rak_` + 43 base62
+-- characters, a UUID4 key id, the first 12 characters kept as a display prefix). The
+-- secret is never stored, only its SHA-256 (256 random bits cannot be brute-forced;
+-- the same digest as Auth's, so Auth's keys can be carried over); the user and the
+-- label are sealed like the other sensitive columns.
 CREATE TABLE api_keys (
   id BIGINT GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
   tenant BIGINT NOT NULL REFERENCES tenants(id) ON DELETE CASCADE,
   public_id TEXT NOT NULL UNIQUE,
-  secret_hash BYTEA NOT NULL,
+  key_prefix TEXT NOT NULL,
+  secret_hash BYTEA NOT NULL UNIQUE,
   user_name BYTEA NOT NULL,
   user_index BYTEA NOT NULL,
   label BYTEA,
