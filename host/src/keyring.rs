@@ -226,13 +226,6 @@ impl Keyring {
         Ok(set)
     }
 
-    /// The public JWKs of the active token keys (`{"keys": [...]}`).
-    pub fn token_jwks(&self) -> Result<serde_json::Value, CliError> {
-        let keys: Result<Vec<_>, CliError> =
-            self.active(KeyKind::is_jwt).map(|k| Ok(token_signer(k)?.public_jwk())).collect();
-        Ok(serde_json::json!({"keys": keys?.into_iter().flatten().collect::<Vec<_>>()}))
-    }
-
     /// Active data keys, newest first.
     pub fn data_keys(&self) -> Result<Vec<EncryptionKey>, CliError> {
         self.active(|k| k == KeyKind::Data).map(|k| Ok(EncryptionKey::from_base64(&k.secret.0)?)).collect()

@@ -221,7 +221,10 @@ fn encrypted_snapshots_need_the_data_key() {
     let key = "AQIDBAUGBwgJCgsMDQ4PEBESExQVFhcYGRobHB0eHyA=";
     let run = |args: &[&str], data_key: Option<&str>| {
         let mut cmd = Command::new(env!("CARGO_BIN_EXE_tessera"));
-        cmd.args(args).env_remove("AUTH_ENCRYPTION_KEY").env("XDG_CACHE_HOME", cache_dir());
+        cmd.args(args)
+            .env_remove("AUTH_ENCRYPTION_KEY")
+            .env("XDG_CACHE_HOME", cache_dir())
+            .env("AUTH_DATA_DIR", &setup.path);
         if let Some(k) = data_key {
             cmd.env("AUTH_ENCRYPTION_KEY", k);
         }
@@ -241,6 +244,9 @@ fn encrypted_snapshots_need_the_data_key() {
     let out = run(&check, None);
     assert!(stderr(&out).contains("ERR_SNAPSHOT_UNKNOWN_DECRYPTION_KEY"), "{}", stderr(&out));
     assert_eq!(run(&check, Some(key)).status.code(), Some(0));
+    // A rotated list (newest first) still decrypts with the older key in it.
+    let newer = "ICEiIyQlJicoKSorLC0uLzAxMjM0NTY3ODk6Ozw9Pj8=";
+    assert_eq!(run(&check, Some(&format!("{newer},{key}"))).status.code(), Some(0));
 }
 
 #[test]

@@ -55,8 +55,8 @@ impl Machine {
             .unwrap()
     }
 
-    /// Runs and expects exit code `code`; returns standard output.
-    fn ok(&self, code: i32, args: &[&str]) -> String {
+    /// Runs and expects exit code `code`.
+    fn expect(&self, code: i32, args: &[&str]) -> Output {
         let out = self.run(args);
         assert_eq!(
             out.status.code(),
@@ -66,7 +66,12 @@ impl Machine {
             String::from_utf8_lossy(&out.stdout),
             String::from_utf8_lossy(&out.stderr)
         );
-        String::from_utf8_lossy(&out.stdout).into_owned()
+        out
+    }
+
+    /// Runs, expects exit code `code`, returns standard output.
+    fn ok(&self, code: i32, args: &[&str]) -> String {
+        String::from_utf8_lossy(&self.expect(code, args).stdout).into_owned()
     }
 
     fn json(&self, code: i32, args: &[&str]) -> Value {
@@ -75,16 +80,9 @@ impl Machine {
         serde_json::from_str(&self.ok(code, &all)).unwrap()
     }
 
+    /// Runs, expects exit code `code`, returns standard error.
     fn stderr(&self, code: i32, args: &[&str]) -> String {
-        let out = self.run(args);
-        assert_eq!(
-            out.status.code(),
-            Some(code),
-            "tessera {}: {}",
-            args.join(" "),
-            String::from_utf8_lossy(&out.stderr)
-        );
-        String::from_utf8_lossy(&out.stderr).into_owned()
+        String::from_utf8_lossy(&self.expect(code, args).stderr).into_owned()
     }
 }
 

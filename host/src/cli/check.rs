@@ -5,7 +5,6 @@
 use serde_json::json;
 use tessera_core::{EncryptionKey, SigningKey, Snapshot, VerifyingKey};
 
-use super::snapshot::encryption_key_if_set;
 use super::{CheckArgs, Context, QueryArgs, QueryKind, now};
 use crate::runtime::{
     AuditChecks, Decision, Guest, GuestConfig, KeyProvider, LoadedInfo, Runtime, RuntimeConfig, ServiceError,
@@ -13,10 +12,11 @@ use crate::runtime::{
 };
 use crate::{CliError, files};
 
-/// The CLI's keys: the one trusted signing key, and AUTH_ENCRYPTION_KEY if set.
+/// The CLI's keys: the one trusted signing key, and the data keys (AUTH_ENCRYPTION_KEY,
+/// then the keyring's).
 struct CliKeys {
     signing: Option<VerifyingKey>,
-    decryption: Option<EncryptionKey>,
+    decryption: Vec<EncryptionKey>,
 }
 
 impl KeyProvider for CliKeys {
@@ -25,7 +25,7 @@ impl KeyProvider for CliKeys {
     }
 
     fn decryption_key(&self, kid: &str) -> Option<EncryptionKey> {
-        let key = self.decryption.as_ref().filter(|key| key.kid() == kid)?;
+        let key = self.decryption.iter().find(|key| key.kid() == kid)?;
         EncryptionKey::new(key.kid(), *key.to_secret_bytes()).ok()
     }
 }
@@ -47,10 +47,8 @@ fn loaded_guest(
 ) -> Result<(Guest, LoadedInfo), CliError> {
     if let Some((snapshot, key)) = snapshot {
         let bytes = files::read(snapshot)?;
-        let keys = CliKeys {
-            signing: Some(files::read_key(key)?.verifying_key()),
-            decryption: encryption_key_if_set()?,
-        };
+        let keys =
+            CliKeys { signing: Some(files::read_key(key)?.verifying_key()), decryption: ctx.data_keys()? };
         let runtime = Runtime::new(RuntimeConfig::default(), Services::new(NoStore, keys))?;
         let mut guest = runtime.guest()?;
         guest.configure(&GuestConfig::default())?;
@@ -65,7 +63,7 @@ fn loaded_guest(
     let ephemeral = SigningKey::generate()?;
     let snapshot = Snapshot { revision, issued_at: now(), expires_at: None, policy: document.into_policy()? };
     let bytes = snapshot.seal(&ephemeral)?;
-    let keys = CliKeys { signing: Some(ephemeral.verifying_key()), decryption: None };
+    let keys = CliKeys { signing: Some(ephemeral.verifying_key()), decryption: Vec::new() };
     let runtime = Runtime::new(RuntimeConfig::default(), Services::new(NoStore, keys).audit(store.clone()))?;
     let mut guest = runtime.guest()?;
     let audit_checks = if settings.audit_checks { AuditChecks::All } else { AuditChecks::Denied };

@@ -58,6 +58,17 @@ impl Context {
         Ok(keys)
     }
 
+    /// The data key that encrypts now (the first of [`Self::data_keys`]).
+    pub(crate) fn current_data_key(&self) -> Result<EncryptionKey, CliError> {
+        self.data_keys()?.into_iter().next().ok_or_else(|| {
+            CliError::Usage(
+                "--encrypt needs a data key: AUTH_ENCRYPTION_KEY (base64 of 32 random bytes, e.g. \
+                 `openssl rand -base64 32`) or one in the keyring (`tessera keys rotate --kind data`)"
+                    .into(),
+            )
+        })
+    }
+
     /// The store, opened (and migrated) on first use.
     pub(crate) fn store(&self) -> Result<&Arc<Store>, CliError> {
         if let Some(store) = self.store.get() {

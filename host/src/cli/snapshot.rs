@@ -3,7 +3,7 @@
 use std::time::{SystemTime, UNIX_EPOCH};
 
 use serde_json::json;
-use tessera_core::{EncryptionKey, Snapshot, SnapshotInfo, SnapshotLoader, peek_header};
+use tessera_core::{Snapshot, SnapshotInfo, SnapshotLoader, peek_header};
 
 use super::context::progress;
 use super::{BuildArgs, Context, InspectArgs, now};
@@ -39,12 +39,7 @@ pub(super) fn build(ctx: &Context, args: &BuildArgs) -> Result<u8, CliError> {
     spinner.inc(1);
     spinner.set_message("signing");
     let bytes = if args.encrypt {
-        let key_for_payload = if from_store { ctx.data_keys()?.into_iter().next() } else { None };
-        let data_key = match key_for_payload {
-            Some(key) => key,
-            None => encryption_key()?,
-        };
-        snapshot.seal_encrypted(&key, &data_key)?
+        snapshot.seal_encrypted(&key, &ctx.current_data_key()?)?
     } else {
         snapshot.seal(&key)?
     };
@@ -101,7 +96,7 @@ pub(super) fn inspect(ctx: &Context, args: &InspectArgs) -> Result<u8, CliError>
         Some(path) => SnapshotLoader::new().trust(files::read_key(path)?.verifying_key()),
         None => keyring_keys.into_iter().fold(SnapshotLoader::new(), SnapshotLoader::trust),
     };
-    for key in ctx.data_keys().unwrap_or_default() {
+    for key in ctx.data_keys()? {
         loader = loader.decrypt_with(key);
     }
     let (snapshot, info) = loader.open(&bytes, now())?;
@@ -141,24 +136,6 @@ fn info_json(info: &SnapshotInfo) -> serde_json::Value {
         "tenant": info.tenant, "revision": info.revision, "issued_at": info.issued_at,
         "expires_at": info.expires_at, "signed_by": info.signed_by, "encrypted_with": info.encrypted_with,
     })
-}
-
-/// AUTH_ENCRYPTION_KEY, when it is set (decrypting is then possible, not required).
-pub(super) fn encryption_key_if_set() -> Result<Option<EncryptionKey>, CliError> {
-    if std::env::var_os("AUTH_ENCRYPTION_KEY").is_none() {
-        return Ok(None);
-    }
-    encryption_key().map(Some)
-}
-
-fn encryption_key() -> Result<EncryptionKey, CliError> {
-    let text = zeroize::Zeroizing::new(std::env::var("AUTH_ENCRYPTION_KEY").map_err(|_| {
-        CliError::Usage(
-            "--encrypt needs AUTH_ENCRYPTION_KEY (base64 of 32 random bytes, e.g. `openssl rand -base64 32`)"
-                .into(),
-        )
-    })?);
-    Ok(EncryptionKey::from_base64(&text)?)
 }
 
 fn now_millis() -> u64 {

@@ -14,7 +14,7 @@ use zeroize::Zeroizing;
 
 use super::audit::Entry;
 use super::fields::Field;
-use super::sql::{Value, params, placeholders};
+use super::sql::{Value, any_of, params};
 use super::{Scope, Store, StoreError, now, tenant_row};
 
 /// What every API key secret starts with, so scanners and people recognise one.
@@ -159,25 +159,21 @@ impl Store {
             );
             let mut values = vec![Value::Int(id)];
             if let Some(user) = user {
-                let candidates = self.keys.index_candidates(Field::User, id, user);
-                sql.push_str(&format!(" AND user_index IN {}", placeholders(2, candidates.len())));
-                values.extend(candidates.into_iter().map(Value::Bytes));
+                let (matches, candidates) = any_of("user_index", 2, self.keys.index_candidates(Field::User, id, user));
+                sql.push_str(&format!(" AND {matches}"));
+                values.extend(candidates);
             }
             sql.push_str(" ORDER BY id");
             let mut keys = Vec::new();
             tx.query_each(&sql, &values, &mut |row| {
-                let opt_int = |i| match row.0.get(i) {
-                    Some(Value::Int(v)) => Some(*v),
-                    _ => None,
-                };
                 keys.push(ApiKeyInfo {
                     id: row.text(0)?,
                     prefix: row.text(6)?,
                     user: self.keys.open(Field::User, id, &row.bytes(1)?)?,
                     label: self.keys.open_opt(Field::Label, id, row.opt_bytes(2)?.as_deref())?,
                     created_at: row.int(3)?,
-                    expires_at: opt_int(4),
-                    revoked_at: opt_int(5),
+                    expires_at: row.opt_int(4)?,
+                    revoked_at: row.opt_int(5)?,
                 });
                 Ok(())
             })?;
@@ -220,8 +216,8 @@ impl Store {
             // The index found it; compare again in constant time, so no code path
             // depends on how much of a guessed digest matched.
             let matches: bool = row.bytes(2)?.ct_eq(&digest).into();
-            let expired = matches!(row.0.get(4), Some(Value::Int(at)) if *at <= now());
-            let revoked = !matches!(row.0.get(5), Some(Value::Null) | None);
+            let expired = row.opt_int(4)?.is_some_and(|at| at <= now());
+            let revoked = row.opt_int(5)?.is_some();
             if !matches || expired || revoked {
                 return Ok(None);
             }

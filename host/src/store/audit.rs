@@ -8,7 +8,7 @@ use serde_json::Value as Json;
 use sha2::{Digest, Sha256};
 
 use super::fields::{Field, FieldKeys};
-use super::sql::{Tx, Value, params};
+use super::sql::{Tx, Value, any_of, params};
 use super::{Locked, StoreError};
 
 /// The hash before a tenant's first row.
@@ -204,32 +204,28 @@ pub(crate) fn query(
         "SELECT seq, time, actor, action, entity_type, entity, success, details FROM audit WHERE tenant = $1",
     );
     let mut values = vec![Value::Int(tenant)];
-    let mut bind = |sql: &mut String, clause: &str, value: Value| {
+    // `?` in `clause` becomes the next `$n`.
+    let bind = |sql: &mut String, values: &mut Vec<Value>, clause: &str, value: Value| {
         values.push(value);
         sql.push_str(&clause.replace('?', &format!("${}", values.len())));
     };
     if let Some(action) = &filter.action {
-        bind(&mut sql, " AND action = ?", action.as_str().into());
+        bind(&mut sql, &mut values, " AND action = ?", action.as_str().into());
     }
     if let Some(entity_type) = &filter.entity_type {
-        bind(&mut sql, " AND entity_type = ?", entity_type.as_str().into());
+        bind(&mut sql, &mut values, " AND entity_type = ?", entity_type.as_str().into());
     }
     if let Some(since) = filter.since {
-        bind(&mut sql, " AND time >= ?", since.into());
+        bind(&mut sql, &mut values, " AND time >= ?", since.into());
     }
     if let Some(actor) = &filter.actor {
-        let candidates = keys.index_candidates(Field::Actor, tenant, actor);
-        sql.push_str(" AND actor_index IN (");
-        for (i, candidate) in candidates.into_iter().enumerate() {
-            if i > 0 {
-                sql.push_str(", ");
-            }
-            bind(&mut sql, "?", candidate.into());
-        }
-        sql.push(')');
+        let (matches, candidates) =
+            any_of("actor_index", values.len() + 1, keys.index_candidates(Field::Actor, tenant, actor));
+        sql.push_str(&format!(" AND {matches}"));
+        values.extend(candidates);
     }
-    bind(&mut sql, " ORDER BY seq DESC LIMIT ?", filter.limit.into());
-    bind(&mut sql, " OFFSET ?", filter.offset.into());
+    bind(&mut sql, &mut values, " ORDER BY seq DESC LIMIT ?", filter.limit.into());
+    bind(&mut sql, &mut values, " OFFSET ?", filter.offset.into());
     let mut records = Vec::new();
     tx.query_each(&sql, &values, &mut |row| {
         let details = keys.open(Field::Details, tenant, &row.bytes(7)?)?;

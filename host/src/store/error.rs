@@ -88,19 +88,6 @@ impl StoreError {
             Self::KeyInUse { .. } => "ERR_KEY_IN_USE",
         }
     }
-
-    /// Whether the caller asked for something wrong (as opposed to the store failing).
-    pub fn is_usage(&self) -> bool {
-        matches!(
-            self,
-            Self::InvalidClientKey(_)
-                | Self::UnknownTenant(_)
-                | Self::NotFound { .. }
-                | Self::Exists { .. }
-                | Self::Policy(_)
-                | Self::KeyInUse { .. }
-        )
-    }
 }
 
 impl fmt::Display for StoreError {

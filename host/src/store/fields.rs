@@ -132,11 +132,6 @@ impl FieldKeys {
         }
     }
 
-    /// Whether new values are encrypted.
-    pub fn encrypts(&self) -> bool {
-        self.encrypt
-    }
-
     /// Seals `text` for `field` of `tenant`.
     pub(crate) fn seal(&self, field: Field, tenant: i64, text: &str) -> Result<Sealed, StoreError> {
         let Some(key) = self.keys.first().filter(|_| self.encrypt) else {

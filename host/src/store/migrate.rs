@@ -56,8 +56,5 @@ pub(super) fn run(backend: &dyn Backend) -> Result<(), StoreError> {
 /// The newest applied version (0 for an empty database).
 pub(super) fn version(tx: &mut dyn Tx) -> Result<i64, StoreError> {
     let row = tx.query_opt("SELECT MAX(version) FROM tessera_migrations", &[])?;
-    match row {
-        Some(row) if !matches!(row.0.first(), Some(super::sql::Value::Null) | None) => row.int(0),
-        _ => Ok(0),
-    }
+    Ok(row.map(|r| r.opt_int(0)).transpose()?.flatten().unwrap_or(0))
 }

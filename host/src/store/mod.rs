@@ -121,11 +121,6 @@ impl Store {
         self.read(|tx| migrate::version(tx))
     }
 
-    /// The field keys in use.
-    pub fn field_keys(&self) -> &FieldKeys {
-        &self.keys
-    }
-
     /// Runs `body` in a read transaction.
     pub(crate) fn read<T>(
         &self,

@@ -12,7 +12,7 @@ use tessera_core::{
 
 use super::audit::Entry;
 use super::fields::{Field, FieldKeys};
-use super::sql::{Tx, Value, params, placeholders};
+use super::sql::{Tx, Value, any_of, params};
 use super::{Scope, Store, StoreError, tenant_row};
 
 /// What a change did.
@@ -117,11 +117,8 @@ impl Store {
     pub fn delete_role(&self, scope: &Scope, name: &str) -> Result<Change, StoreError> {
         self.change(scope, |tx, tenant| {
             let id = role_id(tx, tenant.id, name)?;
-            let count = |tx: &mut dyn Tx, sql: &str| {
-                tx.query_opt(sql, &params![id]).and_then(|r| r.map_or(Ok(0), |r| r.int(0)))
-            };
-            let members = count(tx, "SELECT COUNT(*) FROM members WHERE role = $1")?;
-            let children = count(tx, "SELECT COUNT(*) FROM role_parents WHERE parent = $1")?;
+            let members = tx.count("SELECT COUNT(*) FROM members WHERE role = $1", &params![id])?;
+            let children = tx.count("SELECT COUNT(*) FROM role_parents WHERE parent = $1", &params![id])?;
             tx.execute("DELETE FROM members WHERE role = $1", &params![id])?;
             tx.execute("DELETE FROM roles WHERE id = $1", &params![id])?;
             let details = json!({"memberships_removed": members, "children_unlinked": children});
@@ -151,14 +148,8 @@ impl Store {
     pub fn revoke(&self, scope: &Scope, role: &str, pattern: &str, deny: bool) -> Result<Change, StoreError> {
         let effect = if deny { DENY } else { GRANT };
         self.change(scope, |tx, tenant| {
-            let id = role_id(tx, tenant.id, role)?;
-            let candidates = self.keys.index_candidates(Field::Pattern, tenant.id, pattern);
-            let sql = format!(
-                "DELETE FROM rules WHERE role = $1 AND effect = $2 AND pattern_index IN {}",
-                placeholders(3, candidates.len())
-            );
-            let mut values = params![id, effect].to_vec();
-            values.extend(candidates.into_iter().map(Value::Bytes));
+            let (_, filter, values) = self.rule(tx, tenant.id, role, effect, pattern)?;
+            let sql = format!("DELETE FROM rules WHERE {filter}");
             if tx.execute(&sql, &values)? == 0 {
                 return Err(StoreError::NotFound {
                     kind: effect_name(effect),
@@ -173,14 +164,8 @@ impl Store {
     fn add_rule(&self, scope: &Scope, role: &str, pattern: &str, effect: i64) -> Result<Change, StoreError> {
         check(IdentifierKind::Pattern, "permission", pattern)?;
         self.change(scope, |tx, tenant| {
-            let id = role_id(tx, tenant.id, role)?;
-            let candidates = self.keys.index_candidates(Field::Pattern, tenant.id, pattern);
-            let sql = format!(
-                "SELECT id FROM rules WHERE role = $1 AND effect = $2 AND pattern_index IN {}",
-                placeholders(3, candidates.len())
-            );
-            let mut values = params![id, effect].to_vec();
-            values.extend(candidates.into_iter().map(Value::Bytes));
+            let (id, filter, values) = self.rule(tx, tenant.id, role, effect, pattern)?;
+            let sql = format!("SELECT id FROM rules WHERE {filter}");
             if tx.query_opt(&sql, &values)?.is_some() {
                 return Ok(None);
             }
@@ -198,12 +183,8 @@ impl Store {
     pub fn add_member(&self, scope: &Scope, user: &str, role: &str) -> Result<Change, StoreError> {
         check(IdentifierKind::User, "user", user)?;
         self.change(scope, |tx, tenant| {
-            let id = role_id(tx, tenant.id, role)?;
-            let candidates = self.keys.index_candidates(Field::User, tenant.id, user);
-            let sql =
-                format!("SELECT id FROM members WHERE role = $1 AND user_index IN {}", placeholders(2, candidates.len()));
-            let mut values = params![id].to_vec();
-            values.extend(candidates.into_iter().map(Value::Bytes));
+            let (id, filter, values) = self.membership(tx, tenant.id, user, role)?;
+            let sql = format!("SELECT id FROM members WHERE {filter}");
             if tx.query_opt(&sql, &values)?.is_some() {
                 return Ok(None);
             }
@@ -219,14 +200,8 @@ impl Store {
     /// Removes `user` from `role`.
     pub fn remove_member(&self, scope: &Scope, user: &str, role: &str) -> Result<Change, StoreError> {
         self.change(scope, |tx, tenant| {
-            let id = role_id(tx, tenant.id, role)?;
-            let candidates = self.keys.index_candidates(Field::User, tenant.id, user);
-            let sql = format!(
-                "DELETE FROM members WHERE role = $1 AND user_index IN {}",
-                placeholders(2, candidates.len())
-            );
-            let mut values = params![id].to_vec();
-            values.extend(candidates.into_iter().map(Value::Bytes));
+            let (_, filter, values) = self.membership(tx, tenant.id, user, role)?;
+            let sql = format!("DELETE FROM members WHERE {filter}");
             if tx.execute(&sql, &values)? == 0 {
                 return Err(StoreError::NotFound {
                     kind: "membership",
@@ -235,6 +210,40 @@ impl Store {
             }
             Ok(Some(Entry::new("member.remove", "membership", user, json!({"role": role}))))
         })
+    }
+
+    /// `role`'s id, and the WHERE clause (and its values) naming its rule of `effect`
+    /// on `pattern`, in whichever form the pattern is stored.
+    fn rule(
+        &self,
+        tx: &mut dyn Tx,
+        tenant: i64,
+        role: &str,
+        effect: i64,
+        pattern: &str,
+    ) -> Result<(i64, String, Vec<Value>), StoreError> {
+        let id = role_id(tx, tenant, role)?;
+        let (matches, candidates) =
+            any_of("pattern_index", 3, self.keys.index_candidates(Field::Pattern, tenant, pattern));
+        Ok((
+            id,
+            format!("role = $1 AND effect = $2 AND {matches}"),
+            [params![id, effect].to_vec(), candidates].concat(),
+        ))
+    }
+
+    /// `role`'s id, and the WHERE clause (and its values) naming `user`'s membership of it.
+    fn membership(
+        &self,
+        tx: &mut dyn Tx,
+        tenant: i64,
+        user: &str,
+        role: &str,
+    ) -> Result<(i64, String, Vec<Value>), StoreError> {
+        let id = role_id(tx, tenant, role)?;
+        let (matches, candidates) =
+            any_of("user_index", 2, self.keys.index_candidates(Field::User, tenant, user));
+        Ok((id, format!("role = $1 AND {matches}"), [params![id].to_vec(), candidates].concat()))
     }
 
     /// Replaces the tenant's whole policy with `document` (validated first: nothing is

@@ -63,24 +63,23 @@ pub struct Reencrypted {
 impl Store {
     /// Rows not yet under the current key, over every table.
     pub fn rows_to_reencrypt(&self) -> Result<u64, StoreError> {
-        let kid = self.keys.current_kid().to_owned();
-        self.read(|tx| {
-            let mut total = 0;
-            for table in TABLES {
-                let sql = format!("SELECT COUNT(*) FROM {} WHERE key_id <> $1", table.name);
-                total += tx.query_opt(&sql, &params![kid.as_str()])?.map_or(Ok(0), |r| r.int(0))?;
-            }
-            Ok(u64::try_from(total).unwrap_or(0))
-        })
+        Ok(u64::try_from(self.count_sealed("<>", self.keys.current_kid())?).unwrap_or(0))
     }
 
     /// Rows whose sealed values use data key `kid`.
     pub fn rows_using(&self, kid: &str) -> Result<i64, StoreError> {
+        self.count_sealed("=", kid)
+    }
+
+    /// Rows of every sealed table whose `key_id` compares to `kid` by `op`.
+    fn count_sealed(&self, op: &str, kid: &str) -> Result<i64, StoreError> {
         self.read(|tx| {
             let mut total = 0;
             for table in TABLES {
-                let sql = format!("SELECT COUNT(*) FROM {} WHERE key_id = $1", table.name);
-                total += tx.query_opt(&sql, &params![kid])?.map_or(Ok(0), |r| r.int(0))?;
+                total += tx.count(
+                    &format!("SELECT COUNT(*) FROM {} WHERE key_id {op} $1", table.name),
+                    &params![kid],
+                )?;
             }
             Ok(total)
         })

@@ -100,6 +100,14 @@ impl Row {
         }
     }
 
+    /// A nullable integer column.
+    pub(crate) fn opt_int(&self, i: usize) -> Result<Option<i64>, StoreError> {
+        match self.at(i)? {
+            Value::Null => Ok(None),
+            _ => self.int(i).map(Some),
+        }
+    }
+
     /// A nullable bytes column.
     pub(crate) fn opt_bytes(&self, i: usize) -> Result<Option<Vec<u8>>, StoreError> {
         match self.at(i)? {
@@ -150,6 +158,11 @@ pub(crate) trait Tx {
         Ok(rows)
     }
 
+    /// The single integer a `SELECT COUNT(*) ...` returns.
+    fn count(&mut self, sql: &str, params: &[Value]) -> Result<i64, StoreError> {
+        self.query_opt(sql, params)?.map_or(Ok(0), |row| row.int(0))
+    }
+
     /// The first row of a query, if any.
     fn query_opt(&mut self, sql: &str, params: &[Value]) -> Result<Option<Row>, StoreError> {
         Ok(self.query(sql, params)?.into_iter().next())
@@ -157,9 +170,18 @@ pub(crate) trait Tx {
 }
 
 /// `($first, $first+1, ...)` for `n` values.
-pub(crate) fn placeholders(first: usize, n: usize) -> String {
+fn placeholders(first: usize, n: usize) -> String {
     let list: Vec<String> = (first..first + n).map(|i| format!("${i}")).collect();
     format!("({})", list.join(", "))
+}
+
+/// `column IN ($first, ...)` over `values`, and the values to bind: an equality
+/// lookup through every form a sealed value may be stored under.
+pub(crate) fn any_of(column: &str, first: usize, values: Vec<Vec<u8>>) -> (String, Vec<Value>) {
+    (
+        format!("{column} IN {}", placeholders(first, values.len())),
+        values.into_iter().map(Value::Bytes).collect(),
+    )
 }
 
 /// A transaction body. `Ok(true)` commits, `Ok(false)` rolls back (nothing to change),

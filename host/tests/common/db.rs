@@ -48,6 +48,14 @@ impl TestDb {
         })
     }
 
+    /// Another fresh database of the same backend.
+    pub fn same_kind(&self) -> Self {
+        match self.location {
+            Location::Sqlite(_) => Self::sqlite(),
+            Location::Postgres(_) => Self::postgres().unwrap(),
+        }
+    }
+
     /// Both backends (PostgreSQL when configured).
     pub fn all() -> Vec<Self> {
         let mut all = vec![Self::sqlite()];
