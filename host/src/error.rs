@@ -34,6 +34,8 @@ pub enum CliError {
     Settings(crate::settings::SettingsError),
     /// A token was refused.
     Token(tessera_core::TokenError),
+    /// The server could not start or stopped on an error (a port in use, ...).
+    Server(String),
 }
 
 impl CliError {
@@ -49,6 +51,7 @@ impl CliError {
             Self::Store(e) => e.code(),
             Self::Settings(e) => e.code,
             Self::Token(e) => e.code(),
+            Self::Server(_) => "ERR_SERVE",
         }
     }
 
@@ -83,6 +86,7 @@ impl fmt::Display for CliError {
             Self::Store(e) => e.fmt(f),
             Self::Settings(e) => e.fmt(f),
             Self::Token(e) => write!(f, "the token is not valid: {e}"),
+            Self::Server(message) => f.write_str(message),
         }
     }
 }

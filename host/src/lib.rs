@@ -7,6 +7,7 @@
 //!   goes through it, so it matches the browser's and the edge's bit for bit.
 //! - [`store`]: the authoring store (SQLite or PostgreSQL) with field encryption and
 //!   the hash-chained audit log; [`keyring`] and [`settings`] around it.
+//! - [`server`]: `tessera serve`, the HTTP API (Auth's REST routes, tokens, snapshots).
 //! - [`cli`]: the `tessera` command line.
 
 // Denied, not forbidden: the module cache has one reviewed `unsafe` block
@@ -18,7 +19,9 @@ mod error;
 pub mod files;
 pub mod keyring;
 pub mod runtime;
+pub mod server;
 pub mod settings;
 pub mod store;
+mod time;
 
 pub use error::CliError;

@@ -65,6 +65,15 @@ pub struct Settings {
     pub audit_logging: bool,
     /// `AUTH_AUDIT_CHECKS`: every check is audited, not only denied ones (default false).
     pub audit_checks: bool,
+    /// `AUTH_ALLOW_CORS`: browsers on other origins may call the API (default false).
+    pub allow_cors: bool,
+    /// `AUTH_CORS_ORIGINS`: the origins allowed (comma-separated; `*` for any, which
+    /// then never comes with credentials). Empty with CORS on: none.
+    pub cors_origins: Vec<String>,
+    /// `AUTH_RATE_LIMIT_ENABLED` (default true), `AUTH_RATE_LIMIT_PER_CLIENT` (requests
+    /// per minute per client key, default 60000) and `AUTH_RATE_LIMIT_PER_IP`
+    /// (per peer address, default 120000).
+    pub rate_limit: Option<RateLimits>,
     /// Things the operator should know (debug mode, audit off, weak secrets allowed).
     pub warnings: Vec<String>,
 }
@@ -79,6 +88,15 @@ impl fmt::Debug for Settings {
             .field("jwt_secret", &self.jwt_secret.as_ref().map(|_| "<set>"))
             .finish_non_exhaustive()
     }
+}
+
+/// Requests per minute allowed, each a token bucket with a minute's worth of burst.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct RateLimits {
+    /// Per client key.
+    pub per_client: u32,
+    /// Per peer address.
+    pub per_ip: u32,
 }
 
 /// A setting that cannot be used.
@@ -175,7 +193,38 @@ impl Settings {
             warnings
                 .push("AUTH_ENABLE_AUDIT_LOGGING=false: changes are not recorded in the audit log".into());
         }
+        let cors_origins: Vec<String> = var("AUTH_CORS_ORIGINS")
+            .map(|v| {
+                v.split(',')
+                    .map(|o| o.trim().trim_end_matches('/').to_owned())
+                    .filter(|o| !o.is_empty())
+                    .collect()
+            })
+            .unwrap_or_default();
+        if let Some(bad) = cors_origins
+            .iter()
+            .find(|o| *o != "*" && !(o.starts_with("http://") || o.starts_with("https://")))
+        {
+            return Err(invalid(
+                "AUTH_CORS_ORIGINS",
+                format!("`{bad}` is not an origin such as https://app.example.com"),
+            ));
+        }
+        let limit = |name: &'static str, default: i64| -> Result<u32, SettingsError> {
+            number(name, default).and_then(|n| u32::try_from(n).map_err(|_| invalid(name, "too large")))
+        };
+        let rate_limit = if flag("AUTH_RATE_LIMIT_ENABLED", true)? {
+            Some(RateLimits {
+                per_client: limit("AUTH_RATE_LIMIT_PER_CLIENT", 60_000)?,
+                per_ip: limit("AUTH_RATE_LIMIT_PER_IP", 120_000)?,
+            })
+        } else {
+            None
+        };
         Ok(Self {
+            allow_cors: flag("AUTH_ALLOW_CORS", false)?,
+            cors_origins,
+            rate_limit,
             data_dir,
             database,
             keyring_file,

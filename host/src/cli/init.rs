@@ -8,10 +8,11 @@ use crate::CliError;
 use crate::keyring::KeyKind;
 use crate::store::{Entry, SYSTEM_TENANT};
 
-/// Creates what a first run needs, and nothing that exists already: the database
-/// (migrated), the keyring with a snapshot key and a token key (and a data key when
-/// encryption is on without AUTH_ENCRYPTION_KEY), and a tenant.
-pub(super) fn init(ctx: &Context) -> Result<u8, CliError> {
+/// Creates the keys a server needs and does not have yet — a snapshot key and a
+/// token key (and a data key when encryption is on without AUTH_ENCRYPTION_KEY) —
+/// records each in the installation's audit chain, and returns the keyring with the
+/// new key ids.
+pub(super) fn ensure_keys(ctx: &Context) -> Result<(crate::keyring::Keyring, Vec<String>), CliError> {
     let settings = ctx.settings()?;
     let mut keyring = ctx.keyring()?;
     let mut created_keys = Vec::new();
@@ -39,6 +40,16 @@ pub(super) fn init(ctx: &Context) -> Result<u8, CliError> {
             &Entry::new("key.create", "key", kid.as_str(), json!({"kind": kind})),
         )?;
     }
+    Ok((keyring, created_keys))
+}
+
+/// Creates what a first run needs, and nothing that exists already: the database
+/// (migrated), the keyring with a snapshot key and a token key (and a data key when
+/// encryption is on without AUTH_ENCRYPTION_KEY), and a tenant.
+pub(super) fn init(ctx: &Context) -> Result<u8, CliError> {
+    let settings = ctx.settings()?;
+    let (keyring, created_keys) = ensure_keys(ctx)?;
+    let store = ctx.store()?;
     let existing = store.tenants()?;
     let tenant = match ctx.given_tenant()? {
         Some(tenant) if existing.contains(&tenant) => (tenant, false),

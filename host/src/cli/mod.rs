@@ -10,6 +10,7 @@ mod edit;
 mod init;
 mod keys;
 mod output;
+mod serve;
 mod snapshot;
 mod token;
 
@@ -84,6 +85,19 @@ pub enum Command {
     Audit(AuditCommand),
     /// Move every encrypted column to the newest data key, in resumable batches.
     Reencrypt(ReencryptArgs),
+    /// Serve the HTTP API (Auth's REST routes, snapshots) until Ctrl-C or SIGTERM.
+    Serve(ServeArgs),
+}
+
+/// `tessera serve`
+#[derive(Debug, Args)]
+pub struct ServeArgs {
+    /// Address to listen on.
+    #[arg(long, env = "AUTH_BIND", default_value = "127.0.0.1:4000")]
+    pub bind: std::net::SocketAddr,
+    /// `json` (default: one JSON object per line) or `text`.
+    #[arg(long, value_parser = ["json", "text"])]
+    pub log_format: Option<String>,
 }
 
 /// `tessera role ...`
@@ -419,6 +433,7 @@ pub fn run(cli: Cli) -> ExitCode {
         Command::Audit(AuditCommand::Query(args)) => audit::query(&ctx, &args),
         Command::Audit(AuditCommand::Verify { all }) => audit::verify(&ctx, all),
         Command::Reencrypt(args) => init::reencrypt(&ctx, &args),
+        Command::Serve(args) => serve::run(&ctx, &args),
     };
     match result {
         Ok(code) => ExitCode::from(code),

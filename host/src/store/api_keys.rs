@@ -55,6 +55,28 @@ pub struct ApiKeyOwner {
     pub id: String,
 }
 
+/// What a presented secret turned out to be, in one tenant (Auth's `validate` answers).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum KeyStatus {
+    /// A live key of this tenant.
+    Valid(ApiKeyInfo),
+    /// A key of this tenant that was revoked (its id).
+    Revoked(String),
+    /// A key of this tenant past its expiry (its id).
+    Expired(String),
+    /// Not a key of this tenant: unknown, malformed, or another tenant's.
+    Unknown,
+}
+
+/// What revoking a key did.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Revoked {
+    /// It was live and is revoked now.
+    Now,
+    /// It had been revoked before (nothing changed).
+    Already,
+}
+
 /// SHA-256 of the whole secret: Auth's digest (it stores the hex of these bytes).
 fn hash(secret: &str) -> Vec<u8> {
     Sha256::digest(secret.as_bytes()).to_vec()
@@ -166,18 +188,136 @@ impl Store {
             sql.push_str(" ORDER BY id");
             let mut keys = Vec::new();
             tx.query_each(&sql, &values, &mut |row| {
-                keys.push(ApiKeyInfo {
-                    id: row.text(0)?,
-                    prefix: row.text(6)?,
-                    user: self.keys.open(Field::User, id, &row.bytes(1)?)?,
-                    label: self.keys.open_opt(Field::Label, id, row.opt_bytes(2)?.as_deref())?,
-                    created_at: row.int(3)?,
-                    expires_at: row.opt_int(4)?,
-                    revoked_at: row.opt_int(5)?,
-                });
+                keys.push(self.key_info(id, &row)?);
                 Ok(())
             })?;
             Ok(keys)
+        })
+    }
+
+    /// Revokes `user`'s key `id` (Auth's route: an id of another user or tenant is
+    /// not found); revoking it again changes nothing.
+    pub fn revoke_user_api_key(&self, scope: &Scope, user: &str, id: &str) -> Result<Revoked, StoreError> {
+        let mut outcome = Revoked::Already;
+        self.change(scope, |tx, tenant| {
+            let revoked_at = self.user_key(tx, tenant.id, user, id)?.revoked_at;
+            if revoked_at.is_some() {
+                outcome = Revoked::Already;
+                return Ok(None);
+            }
+            tx.execute(
+                "UPDATE api_keys SET revoked_at = $1 WHERE tenant = $2 AND public_id = $3",
+                &params![now(), tenant.id, id],
+            )?;
+            outcome = Revoked::Now;
+            Ok(Some(Entry::new("apikey.revoke", "api_key", id, json!({"user": user}))))
+        })?;
+        Ok(outcome)
+    }
+
+    /// Moves the expiry of `user`'s live key `id` earlier (never later, as in Auth).
+    pub fn set_api_key_expiry(
+        &self,
+        scope: &Scope,
+        user: &str,
+        id: &str,
+        expires_at: i64,
+    ) -> Result<ApiKeyInfo, StoreError> {
+        let mut info = None;
+        self.change(scope, |tx, tenant| {
+            let mut key = self.user_key(tx, tenant.id, user, id)?;
+            if key.revoked_at.is_some() {
+                return Err(StoreError::Invalid("the key is revoked".into()));
+            }
+            if expires_at <= now() {
+                return Err(StoreError::Invalid("expires_at must be in the future".into()));
+            }
+            if key.expires_at.is_some_and(|current| expires_at >= current) {
+                return Err(StoreError::Invalid(
+                    "expires_at may only be moved earlier than the key's current expiry".into(),
+                ));
+            }
+            tx.execute(
+                "UPDATE api_keys SET expires_at = $1 WHERE tenant = $2 AND public_id = $3",
+                &params![expires_at, tenant.id, id],
+            )?;
+            key.expires_at = Some(expires_at);
+            info = Some(key);
+            Ok(Some(Entry::new(
+                "apikey.expiry",
+                "api_key",
+                id,
+                json!({"user": user, "expires_at": expires_at}),
+            )))
+        })?;
+        info.ok_or_else(|| StoreError::Database("the expiry update did not run".into()))
+    }
+
+    /// `user`'s key `id` in tenant `tenant` (internal id).
+    fn user_key(
+        &self,
+        tx: &mut dyn super::sql::Tx,
+        tenant: i64,
+        user: &str,
+        id: &str,
+    ) -> Result<ApiKeyInfo, StoreError> {
+        let not_found = || StoreError::NotFound { kind: "API key", name: id.into() };
+        let row = tx
+            .query_opt(
+                "SELECT public_id, user_name, label, created_at, expires_at, revoked_at, key_prefix FROM api_keys \
+                 WHERE tenant = $1 AND public_id = $2",
+                &params![tenant, id],
+            )?
+            .ok_or_else(not_found)?;
+        let info = self.key_info(tenant, &row)?;
+        if info.user != user {
+            return Err(not_found());
+        }
+        Ok(info)
+    }
+
+    fn key_info(&self, tenant: i64, row: &super::sql::Row) -> Result<ApiKeyInfo, StoreError> {
+        Ok(ApiKeyInfo {
+            id: row.text(0)?,
+            prefix: row.text(6)?,
+            user: self.keys.open(Field::User, tenant, &row.bytes(1)?)?,
+            label: self.keys.open_opt(Field::Label, tenant, row.opt_bytes(2)?.as_deref())?,
+            created_at: row.int(3)?,
+            expires_at: row.opt_int(4)?,
+            revoked_at: row.opt_int(5)?,
+        })
+    }
+
+    /// What `secret` is in `tenant`: Auth's validate, which tells a revoked or expired
+    /// key of the caller's own tenant apart from one it does not know (another
+    /// tenant's key is unknown, so no tenant can probe another's keys).
+    pub fn api_key_status(&self, tenant: &str, secret: &str) -> Result<KeyStatus, StoreError> {
+        if !well_formed(secret) {
+            return Ok(KeyStatus::Unknown);
+        }
+        let digest = hash(secret);
+        self.read(|tx| {
+            let Some(row) = tx.query_opt(
+                "SELECT k.public_id, k.user_name, k.label, k.created_at, k.expires_at, k.revoked_at, k.key_prefix, \
+                 k.tenant, k.secret_hash FROM api_keys k JOIN tenants t ON t.id = k.tenant \
+                 WHERE k.secret_hash = $1 AND t.client_key = $2",
+                &params![digest.clone(), tenant],
+            )?
+            else {
+                return Ok(KeyStatus::Unknown);
+            };
+            let matches: bool = row.bytes(8)?.ct_eq(&digest).into();
+            if !matches {
+                return Ok(KeyStatus::Unknown);
+            }
+            let info = self.key_info(row.int(7)?, &row)?;
+            Ok(if info.revoked_at.is_some() {
+                KeyStatus::Revoked(info.id)
+            } else if info.expires_at.is_some_and(|at| at <= now()) {
+                KeyStatus::Expired(info.id)
+            } else {
+                KeyStatus::Valid(info)
+            })
         })
     }
 

@@ -193,22 +193,10 @@ pub(crate) fn append(
     Ok(())
 }
 
-/// Matching rows of one tenant, newest first.
-pub(crate) fn query(
-    tx: &mut dyn Tx,
-    keys: &FieldKeys,
-    tenant: i64,
-    filter: &Filter,
-) -> Result<Vec<Record>, StoreError> {
-    let mut sql = String::from(
-        "SELECT seq, time, actor, action, entity_type, entity, success, details FROM audit WHERE tenant = $1",
-    );
+/// The `WHERE` clause of `filter` (without limit and offset) and its values.
+fn matching(keys: &FieldKeys, tenant: i64, filter: &Filter) -> (String, Vec<Value>) {
+    let mut sql = String::from(" WHERE tenant = $1");
     let mut values = vec![Value::Int(tenant)];
-    // `?` in `clause` becomes the next `$n`.
-    let bind = |sql: &mut String, values: &mut Vec<Value>, clause: &str, value: Value| {
-        values.push(value);
-        sql.push_str(&clause.replace('?', &format!("${}", values.len())));
-    };
     if let Some(action) = &filter.action {
         bind(&mut sql, &mut values, " AND action = ?", action.as_str().into());
     }
@@ -224,6 +212,36 @@ pub(crate) fn query(
         sql.push_str(&format!(" AND {matches}"));
         values.extend(candidates);
     }
+    (sql, values)
+}
+
+/// Appends `clause` with its `?` as the next `$n`.
+fn bind(sql: &mut String, values: &mut Vec<Value>, clause: &str, value: Value) {
+    values.push(value);
+    sql.push_str(&clause.replace('?', &format!("${}", values.len())));
+}
+
+/// How many rows match `filter` (limit and offset aside).
+pub(crate) fn count(
+    tx: &mut dyn Tx,
+    keys: &FieldKeys,
+    tenant: i64,
+    filter: &Filter,
+) -> Result<i64, StoreError> {
+    let (clause, values) = matching(keys, tenant, filter);
+    tx.count(&format!("SELECT COUNT(*) FROM audit{clause}"), &values)
+}
+
+/// Matching rows of one tenant, newest first.
+pub(crate) fn query(
+    tx: &mut dyn Tx,
+    keys: &FieldKeys,
+    tenant: i64,
+    filter: &Filter,
+) -> Result<Vec<Record>, StoreError> {
+    let (clause, mut values) = matching(keys, tenant, filter);
+    let mut sql =
+        format!("SELECT seq, time, actor, action, entity_type, entity, success, details FROM audit{clause}");
     bind(&mut sql, &mut values, " ORDER BY seq DESC LIMIT ?", filter.limit.into());
     bind(&mut sql, &mut values, " OFFSET ?", filter.offset.into());
     let mut records = Vec::new();

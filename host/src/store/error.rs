@@ -26,6 +26,9 @@ pub enum StoreError {
     },
     /// A client key that is not a UUID4.
     InvalidClientKey(String),
+    /// The request contradicts the current state (a revoked key's expiry, an expiry
+    /// in the past, ...).
+    Invalid(String),
     /// No tenant with this client key.
     UnknownTenant(String),
     /// No such role, grant, membership, ...
@@ -77,6 +80,7 @@ impl StoreError {
             Self::Corrupt(_) => "ERR_STORE_CORRUPT",
             Self::SchemaTooNew { .. } => "ERR_STORE_SCHEMA_TOO_NEW",
             Self::InvalidClientKey(_) => "ERR_INVALID_CLIENT_KEY",
+            Self::Invalid(_) => "ERR_INVALID_REQUEST",
             Self::UnknownTenant(_) => "ERR_UNKNOWN_TENANT",
             Self::NotFound { .. } => "ERR_NOT_FOUND",
             Self::Exists { .. } => "ERR_ALREADY_EXISTS",
@@ -102,6 +106,7 @@ impl fmt::Display for StoreError {
                 "the database schema is at version {found}, newer than this tessera knows ({known}); upgrade tessera"
             ),
             Self::InvalidClientKey(k) => write!(f, "`{k}` is not a client key (a UUID4 such as 0b5e7f2a-8c1d-4e3f-9a6b-2c4d6e8f0a1b)"),
+            Self::Invalid(m) => f.write_str(m),
             Self::UnknownTenant(k) => write!(f, "no tenant with client key {k}; `tessera init` creates one"),
             Self::NotFound { kind, name } => write!(f, "no {kind} `{name}`"),
             Self::Exists { kind, name } => write!(f, "{kind} `{name}` exists already"),

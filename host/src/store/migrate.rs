@@ -24,6 +24,12 @@ const MIGRATIONS: &[Migration] = &[
         sqlite: include_str!("migrations/0002_api_keys.sqlite.sql"),
         postgres: include_str!("migrations/0002_api_keys.postgres.sql"),
     },
+    Migration {
+        version: 3,
+        name: "tenant settings",
+        sqlite: include_str!("migrations/0003_tenant_settings.sqlite.sql"),
+        postgres: include_str!("migrations/0003_tenant_settings.postgres.sql"),
+    },
 ];
 
 const LEDGER: &str = "CREATE TABLE IF NOT EXISTS tessera_migrations \

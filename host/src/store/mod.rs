@@ -17,20 +17,26 @@ mod postgres;
 mod reencrypt;
 pub(crate) mod sql;
 mod sqlite;
+mod tenant;
 
 use std::path::PathBuf;
 use std::time::{SystemTime, UNIX_EPOCH};
 
-pub use api_keys::{API_KEY_PREFIX, ApiKeyInfo, ApiKeyOwner};
+pub use api_keys::{API_KEY_PREFIX, ApiKeyInfo, ApiKeyOwner, KeyStatus, Revoked};
 pub use audit::{Broken, Entry, Filter, Record, Verification};
 pub use error::StoreError;
 pub use fields::FieldKeys;
 pub use policy::{Change, ImportSummary, RoleInfo};
 pub use reencrypt::Reencrypted;
 use sql::{Backend, Tx, params};
+pub use tenant::{Rotated, TenantSettings};
 
 /// The client key of the installation's own audit chain (key rotation, re-encryption).
 pub const SYSTEM_TENANT: &str = "00000000-0000-0000-0000-000000000000";
+
+/// The PostgreSQL channel every committed change is announced on, with the tenant's
+/// client key (before the change, for a client-key rotation) as the payload.
+pub const CHANGES_CHANNEL: &str = "tessera_changes";
 
 /// Which database to open.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -152,6 +158,10 @@ impl Store {
             if self.audit {
                 audit::append(tx, &self.keys, &locked, now(), Some(&scope.actor), &entry)?;
             }
+            if self.backend.dialect() == sql::Dialect::Postgres {
+                // Delivered to listeners at commit, and only if it commits.
+                tx.execute("SELECT pg_notify($1, $2)", &params![CHANGES_CHANNEL, scope.tenant.as_str()])?;
+            }
             out = Some(Change { revision: locked.revision, changed: true });
             Ok(true)
         })?;
@@ -218,6 +228,14 @@ impl Store {
         self.read(|tx| {
             let (id, _) = tenant_row(tx, tenant)?;
             audit::query(tx, &self.keys, id, filter)
+        })
+    }
+
+    /// How many audit rows of `tenant` match `filter` (its limit and offset aside).
+    pub fn audit_count(&self, tenant: &str, filter: &Filter) -> Result<i64, StoreError> {
+        self.read(|tx| {
+            let (id, _) = tenant_row(tx, tenant)?;
+            audit::count(tx, &self.keys, id, filter)
         })
     }
 

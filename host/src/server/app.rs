@@ -1,0 +1,125 @@
+//! The state every handler shares, and the two ways a handler reaches the blocking
+//! world: loading a tenant, and changing the store.
+
+use std::net::SocketAddr;
+use std::sync::Arc;
+use std::time::Instant;
+
+use tessera_core::{SigningKey, VerifyingKey};
+
+use super::metrics::Metrics;
+use super::reply::ApiError;
+use super::tenants::{LoadError, Sealed, Tenant, Tenants};
+use crate::CliError;
+use crate::runtime::{AuditChecks, GuestConfig, KeyProvider, Runtime, RuntimeConfig, Services};
+use crate::settings::Settings;
+use crate::store::{Scope, Store, StoreError};
+
+/// What `tessera serve` runs with.
+pub struct ServeOptions {
+    /// Where to listen (default 127.0.0.1:4000).
+    pub bind: SocketAddr,
+    /// The settings.
+    pub settings: Settings,
+    /// The opened store.
+    pub store: Arc<Store>,
+    /// The key that signs the snapshots served and decided from.
+    pub snapshot_key: SigningKey,
+    /// Older snapshot keys still trusted (the keyring's unretired ones).
+    pub trusted_snapshot_keys: Vec<VerifyingKey>,
+}
+
+/// The snapshot keys the guest trusts: the server's own.
+struct ServerKeys {
+    trusted: Vec<VerifyingKey>,
+}
+
+impl KeyProvider for ServerKeys {
+    fn snapshot_key(&self, kid: &str) -> Option<VerifyingKey> {
+        self.trusted.iter().find(|key| key.kid() == kid).cloned()
+    }
+}
+
+/// Shared by every request.
+pub(crate) struct App {
+    pub(crate) store: Arc<Store>,
+    pub(crate) tenants: Tenants,
+    pub(crate) settings: Settings,
+    pub(crate) metrics: Metrics,
+    /// The database, for logs (without a password).
+    pub(crate) database: String,
+    pub(crate) started: Instant,
+}
+
+impl App {
+    pub(crate) fn new(options: ServeOptions) -> Result<Self, CliError> {
+        let ServeOptions { settings, store, snapshot_key, mut trusted_snapshot_keys, .. } = options;
+        trusted_snapshot_keys.push(snapshot_key.verifying_key());
+        let sealed = Sealed::default();
+        let services = Services::new(sealed.clone(), ServerKeys { trusted: trusted_snapshot_keys })
+            .audit(super::watch::AuditQueue::start(Arc::clone(&store)));
+        let runtime = Runtime::new(RuntimeConfig::default(), services)?;
+        let audit_checks = if settings.audit_checks { AuditChecks::All } else { AuditChecks::Denied };
+        let config = GuestConfig { audit_checks, ..GuestConfig::default() };
+        let database = settings.database.to_string();
+        Ok(Self {
+            tenants: Tenants::new(Arc::clone(&store), runtime, sealed, snapshot_key, config),
+            store,
+            settings,
+            metrics: Metrics::default(),
+            database,
+            started: Instant::now(),
+        })
+    }
+
+    /// The tenant with its current revision in force; `None` when it does not exist
+    /// (Auth answers reads of an unused client key with empty results).
+    pub(crate) async fn tenant(self: &Arc<Self>, key: &str) -> Result<Option<Arc<Tenant>>, ApiError> {
+        if let Some(tenant) = self.tenants.ready(key) {
+            return Ok(Some(tenant));
+        }
+        let app = Arc::clone(self);
+        let key = key.to_owned();
+        tokio::task::spawn_blocking(move || app.tenants.get(&key)).await?.map_err(|e| match e {
+            LoadError::Store(e) => ApiError::from(e),
+            LoadError::Guest(e) => ApiError::from(e),
+        })
+    }
+
+    /// Runs a change in `key`'s tenant, creating the tenant first when it does not
+    /// exist (an Auth client key names its namespace by being used), and marks the
+    /// tenant changed so the next read sees the write.
+    pub(crate) async fn change<T: Send + 'static>(
+        self: &Arc<Self>,
+        key: &str,
+        actor: String,
+        body: impl Fn(&Store, &Scope) -> Result<T, StoreError> + Send + 'static,
+    ) -> Result<T, ApiError> {
+        let app = Arc::clone(self);
+        let scope = Scope { tenant: key.to_owned(), actor };
+        let outcome = tokio::task::spawn_blocking(move || {
+            let outcome = match body(&app.store, &scope) {
+                Err(StoreError::UnknownTenant(_)) => {
+                    match app.store.create_tenant(Some(&scope.tenant), &scope.actor) {
+                        Ok(_) | Err(StoreError::Exists { .. }) => body(&app.store, &scope),
+                        Err(e) => Err(e),
+                    }
+                }
+                other => other,
+            };
+            app.tenants.mark(&scope.tenant);
+            outcome
+        })
+        .await?;
+        Ok(outcome?)
+    }
+
+    /// Runs a read of the store off the async threads.
+    pub(crate) async fn read<T: Send + 'static>(
+        self: &Arc<Self>,
+        body: impl FnOnce(&Store) -> Result<T, StoreError> + Send + 'static,
+    ) -> Result<T, ApiError> {
+        let app = Arc::clone(self);
+        Ok(tokio::task::spawn_blocking(move || body(&app.store)).await??)
+    }
+}

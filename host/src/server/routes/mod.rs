@@ -1,0 +1,115 @@
+//! The routes, grouped as Auth groups them, and what they share: identifier checks
+//! and who the audit log names for a request.
+
+mod apikeys;
+mod public;
+mod rbac;
+mod snapshot;
+mod tenant;
+
+use std::net::SocketAddr;
+use std::sync::Arc;
+
+use axum::Router;
+use axum::extract::{ConnectInfo, FromRequestParts};
+use axum::http::request::Parts;
+use axum::routing::{get, post};
+use tessera_core::{IdentifierKind, validate_identifier};
+
+use super::app::App;
+use super::reply::ApiError;
+
+/// Every route, with the layers every response passes through.
+pub(crate) fn router(app: Arc<App>) -> Router {
+    let api = Router::new()
+        .route("/api/role/{role}", post(rbac::create_role).delete(rbac::delete_role))
+        .route("/api/roles", get(rbac::list_roles))
+        .route(
+            "/api/permission/{role}/{name}",
+            get(rbac::check_permission).post(rbac::add_permission).delete(rbac::remove_permission),
+        )
+        .route("/api/deny/{role}/{name}", post(rbac::add_deny).delete(rbac::remove_deny))
+        .route(
+            "/api/membership/{user}/{role}",
+            get(rbac::check_membership).post(rbac::add_membership).delete(rbac::remove_membership),
+        )
+        .route("/api/has_permission/{user}/{name}", get(rbac::has_permission))
+        .route("/api/user_permissions/{user}", get(rbac::user_permissions))
+        .route("/api/role_permissions/{role}", get(rbac::role_permissions))
+        .route("/api/user_roles/{user}", get(rbac::user_roles))
+        .route("/api/members/{role}", get(rbac::role_members))
+        .route("/api/which_roles_can/{name}", get(rbac::which_roles_can))
+        .route("/api/which_users_can/{name}", get(rbac::which_users_can))
+        .route("/api/workflow/users/{workflow}", get(rbac::workflow_users))
+        .route("/api/workflow/user/{user}/can_run/{workflow}", get(rbac::workflow_can_run))
+        .route("/api/apikeys/user/{user}", post(apikeys::create).get(apikeys::list))
+        .route(
+            "/api/apikeys/user/{user}/{key_id}",
+            axum::routing::delete(apikeys::revoke).patch(apikeys::set_expiry),
+        )
+        .route("/api/apikeys/validate", post(apikeys::validate))
+        .route("/api/apikeys/check_permission", post(apikeys::check_permission))
+        .route("/api/keys/rotate", post(tenant::rotate_key))
+        .route("/api/settings", get(tenant::settings).put(tenant::update_settings))
+        .route("/api/audit", get(tenant::audit))
+        .route("/api/snapshot", get(snapshot::snapshot));
+    let public = Router::new()
+        .route("/ping", get(public::ping))
+        .route("/health", get(public::health))
+        .route("/ready", get(public::ready))
+        .route("/readyz", get(public::ready))
+        .route("/metrics", get(public::metrics))
+        .route("/openapi.json", get(public::openapi));
+    let router =
+        api.merge(public).fallback(public::not_found).method_not_allowed_fallback(public::method_not_allowed);
+    super::layers::apply(router.with_state(Arc::clone(&app)), &app)
+}
+
+/// Who the audit log names for a change made over HTTP: the peer's address.
+pub(crate) struct Caller(pub(crate) String);
+
+impl<S: Send + Sync> FromRequestParts<S> for Caller {
+    type Rejection = std::convert::Infallible;
+
+    async fn from_request_parts(parts: &mut Parts, _state: &S) -> Result<Self, Self::Rejection> {
+        let peer = parts.extensions.get::<ConnectInfo<SocketAddr>>().map(|c| c.0.ip().to_string());
+        Ok(Self(format!("http:{}", peer.as_deref().unwrap_or("unknown"))))
+    }
+}
+
+/// Refuses an identifier that breaks its rule, with Auth's message (`Invalid user
+/// name: ...`) plus the rule.
+pub(crate) fn valid(kind: IdentifierKind, value: &str) -> Result<(), ApiError> {
+    validate_identifier(kind, value).map_err(|error| {
+        let what = match kind {
+            IdentifierKind::Role => "role name",
+            IdentifierKind::User => "user name",
+            IdentifierKind::Pattern | IdentifierKind::Permission => "permission name",
+            IdentifierKind::ClientKey => "client key",
+            IdentifierKind::ApiKeyLabel => "label",
+        };
+        let shown: String = value.chars().take(130).collect();
+        ApiError::bad_request(error.code(), format!("Invalid {what}: {shown} ({error})"))
+    })
+}
+
+/// A JSON object body that may be absent (Auth's clients send `Content-Type:
+/// application/json` with an empty body): `None` when empty, 400 when not JSON of
+/// the expected shape.
+pub(crate) fn optional_json<T: serde::de::DeserializeOwned>(body: &[u8]) -> Result<Option<T>, ApiError> {
+    if body.iter().all(u8::is_ascii_whitespace) {
+        return Ok(None);
+    }
+    serde_json::from_slice(body).map(Some).map_err(|e| {
+        ApiError::bad_request(
+            "ERR_INVALID_BODY",
+            format!("Request body, when present, must be a JSON object of the documented fields: {e}"),
+        )
+    })
+}
+
+/// A JSON object body that must be there.
+pub(crate) fn required_json<T: serde::de::DeserializeOwned>(body: &[u8], shape: &str) -> Result<T, ApiError> {
+    optional_json(body)?
+        .ok_or_else(|| ApiError::bad_request("ERR_INVALID_BODY", format!("JSON body required: {shape}")))
+}

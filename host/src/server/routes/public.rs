@@ -1,0 +1,59 @@
+//! Routes outside the gate: liveness, readiness, metrics, the API description, and
+//! the JSON answers for unknown paths and methods.
+
+use std::sync::Arc;
+
+use axum::Json;
+use axum::extract::State;
+use axum::http::StatusCode;
+use axum::http::header::CONTENT_TYPE;
+use axum::response::{IntoResponse, Response};
+use serde_json::json;
+
+use crate::server::app::App;
+use crate::server::reply::ApiError;
+
+pub(crate) async fn ping() -> Response {
+    Json(json!({"message": "PONG"})).into_response()
+}
+
+/// Round-trips the database, as Auth's does: 503 when it cannot be reached.
+pub(crate) async fn health(State(app): State<Arc<App>>) -> Response {
+    match app.read(|store| store.schema_version()).await {
+        Ok(_) => Json(json!({"status": "healthy"})).into_response(),
+        Err(_) => (StatusCode::SERVICE_UNAVAILABLE, Json(json!({"status": "unhealthy"}))).into_response(),
+    }
+}
+
+/// Ready when the database answers (a load balancer's cue to send traffic).
+pub(crate) async fn ready(State(app): State<Arc<App>>) -> Response {
+    match app.read(|store| store.revisions()).await {
+        Ok(tenants) => Json(json!({
+            "status": "ready", "tenants": tenants.len(), "uptime_seconds": app.started.elapsed().as_secs(),
+        }))
+        .into_response(),
+        Err(_) => (StatusCode::SERVICE_UNAVAILABLE, Json(json!({"status": "unready", "reason": "database"})))
+            .into_response(),
+    }
+}
+
+/// Prometheus text format.
+pub(crate) async fn metrics(State(app): State<Arc<App>>) -> Response {
+    ([(CONTENT_TYPE, "text/plain; version=0.0.4")], app.metrics.render()).into_response()
+}
+
+pub(crate) async fn openapi() -> Response {
+    Json(crate::server::openapi::document()).into_response()
+}
+
+pub(crate) async fn not_found() -> ApiError {
+    ApiError::not_found("No such route; GET /openapi.json lists them.")
+}
+
+pub(crate) async fn method_not_allowed() -> ApiError {
+    ApiError::new(
+        StatusCode::METHOD_NOT_ALLOWED,
+        "ERR_METHOD_NOT_ALLOWED",
+        "This route does not take that method.",
+    )
+}

@@ -1,0 +1,46 @@
+//! `GET /api/snapshot`: the tenant's signed snapshot, for clients that decide
+//! locally (browsers, edge functions, Node). The entity tag names the revision, so a
+//! poll with `If-None-Match` costs a 304 until something changes.
+
+use std::sync::Arc;
+
+use axum::extract::State;
+use axum::http::header::{CACHE_CONTROL, CONTENT_TYPE, ETAG, IF_NONE_MATCH};
+use axum::http::{HeaderMap, HeaderValue, StatusCode};
+use axum::response::{IntoResponse, Response};
+
+use crate::server::app::App;
+use crate::server::gate::ClientKey;
+use crate::server::reply::ApiError;
+
+pub(crate) async fn snapshot(
+    State(app): State<Arc<App>>,
+    ClientKey(key): ClientKey,
+    headers: HeaderMap,
+) -> Result<Response, ApiError> {
+    let Some(tenant) = app.tenant(&key).await? else {
+        return Err(ApiError::not_found("No policy for this client key yet: it has no roles."));
+    };
+    let view = tenant.view();
+    let etag = HeaderValue::from_str(&view.etag).map_err(|e| ApiError::internal("ERR_INTERNAL", &e))?;
+    let revision = HeaderValue::from(view.revision);
+    let matches =
+        headers.get_all(IF_NONE_MATCH).iter().filter_map(|v| v.to_str().ok()).flat_map(|v| v.split(',')).any(
+            |tag| {
+                let tag = tag.trim();
+                tag == "*" || tag.strip_prefix("W/").unwrap_or(tag) == view.etag
+            },
+        );
+    // Private: the snapshot is one tenant's, fetched with its bearer key.
+    let cache = HeaderValue::from_static("private, no-cache");
+    if matches {
+        return Ok((StatusCode::NOT_MODIFIED, [(ETAG, etag), (CACHE_CONTROL, cache)]).into_response());
+    }
+    let headers = [
+        (ETAG, etag),
+        (CACHE_CONTROL, cache),
+        (CONTENT_TYPE, HeaderValue::from_static("application/vnd.tessera.snapshot")),
+        (axum::http::HeaderName::from_static("x-tessera-revision"), revision),
+    ];
+    Ok((headers, view.snapshot.to_vec()).into_response())
+}

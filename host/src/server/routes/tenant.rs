@@ -1,0 +1,115 @@
+//! Tenant-level routes: client-key rotation, settings (strict users), the audit trail.
+
+use std::collections::HashMap;
+use std::sync::Arc;
+
+use axum::body::Bytes;
+use axum::extract::{Query, State};
+use axum::response::Response;
+use serde::Deserialize;
+use serde_json::{Value, json};
+
+use super::{Caller, required_json};
+use crate::server::app::App;
+use crate::server::gate::ClientKey;
+use crate::server::reply::{ApiError, success};
+use crate::store::{Filter, StoreError};
+use crate::time::naive_iso;
+
+type AppState = State<Arc<App>>;
+
+/// Moves the tenant to a fresh client key; the old key owns nothing afterwards. The
+/// new key is in `data.new_key`, the only copy (Auth's client switches to it).
+pub(crate) async fn rotate_key(
+    State(app): AppState,
+    ClientKey(key): ClientKey,
+    Caller(actor): Caller,
+) -> Result<Response, ApiError> {
+    let new_key = uuid::Builder::from_random_bytes(random16()?).into_uuid().hyphenated().to_string();
+    let target = new_key.clone();
+    let migrated =
+        app.change(&key, actor, move |store, scope| store.rotate_client_key(scope, &target)).await?;
+    app.tenants.forget(&key);
+    Ok(success(json!({"new_key": new_key, "migrated": migrated}), "Client key rotated"))
+}
+
+fn random16() -> Result<[u8; 16], ApiError> {
+    let mut bytes = [0u8; 16];
+    getrandom::fill(&mut bytes).map_err(|e| ApiError::internal("ERR_CRYPTO", &e))?;
+    Ok(bytes)
+}
+
+pub(crate) async fn settings(State(app): AppState, ClientKey(key): ClientKey) -> Result<Response, ApiError> {
+    let settings = app.read(move |store| store.settings(&key)).await?;
+    Ok(success(settings, "Tenant settings"))
+}
+
+#[derive(Deserialize)]
+pub(crate) struct SettingsBody {
+    strict_users: Option<Value>,
+}
+
+pub(crate) async fn update_settings(
+    State(app): AppState,
+    ClientKey(key): ClientKey,
+    Caller(actor): Caller,
+    body: Bytes,
+) -> Result<Response, ApiError> {
+    const SHAPE: &str = r#"{"strict_users": true|false}"#;
+    let body: SettingsBody = required_json(&body, SHAPE)?;
+    let Some(Value::Bool(enabled)) = body.strict_users else {
+        return Err(ApiError::bad_request("ERR_INVALID_BODY", format!("JSON body required: {SHAPE}")));
+    };
+    let settings =
+        app.change(&key, actor, move |store, scope| store.set_strict_users(scope, enabled)).await?;
+    Ok(success(settings, "Tenant settings updated"))
+}
+
+/// The tenant's own audit trail, newest first (`limit` 1–500, default 50; `offset`;
+/// `action`, matched exactly).
+pub(crate) async fn audit(
+    State(app): AppState,
+    ClientKey(key): ClientKey,
+    Query(query): Query<HashMap<String, String>>,
+) -> Result<Response, ApiError> {
+    let number = |name: &str, default: i64| -> Result<i64, ApiError> {
+        query.get(name).map_or(Ok(default), |v| {
+            v.trim()
+                .parse()
+                .map_err(|_| ApiError::bad_request("ERR_INVALID_QUERY", "limit and offset must be integers"))
+        })
+    };
+    let (limit, offset) = (number("limit", 50)?, number("offset", 0)?);
+    if !(1..=500).contains(&limit) {
+        return Err(ApiError::bad_request("ERR_INVALID_QUERY", "limit must be between 1 and 500"));
+    }
+    if offset < 0 {
+        return Err(ApiError::bad_request("ERR_INVALID_QUERY", "offset must be >= 0"));
+    }
+    let filter = Filter { action: query.get("action").cloned(), limit, offset, ..Filter::default() };
+    let (total, records) = app
+        .read(move |store| {
+            let counted = store
+                .audit_count(&key, &filter)
+                .and_then(|total| Ok((total, store.audit_query(&key, &filter)?)));
+            match counted {
+                Err(StoreError::UnknownTenant(_)) => Ok((0, Vec::new())),
+                other => other,
+            }
+        })
+        .await?;
+    let entries: Vec<Value> = records
+        .into_iter()
+        .map(|r| {
+            json!({
+                "id": r.seq, "timestamp": naive_iso(r.time, 0), "action": r.action, "resource": r.entity,
+                "entity_type": r.entity_type, "details": r.details, "success": r.success, "user": r.actor,
+                "ip_address": Value::Null, "user_agent": Value::Null,
+            })
+        })
+        .collect();
+    Ok(success(
+        json!({"total": total, "limit": limit, "offset": offset, "entries": entries}),
+        "Audit trail retrieved",
+    ))
+}

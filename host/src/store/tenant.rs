@@ -1,0 +1,126 @@
+//! Tenant-level state besides the policy: settings, client-key rotation, and what a
+//! server needs to keep its per-tenant caches current.
+
+use std::collections::HashMap;
+
+use serde::Serialize;
+use serde_json::json;
+
+use super::fields::Field;
+use super::sql::params;
+use super::{Entry, SYSTEM_TENANT, Scope, Store, StoreError, canonical_client_key, now, tenant_row};
+
+/// A tenant's settings (Auth's `GET /api/settings`).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize)]
+pub struct TenantSettings {
+    /// Users without a live API key are answered negatively (`user_not_key_backed`).
+    pub strict_users: bool,
+}
+
+/// What a client-key rotation moved to the new key (Auth's `migrated` counts).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize)]
+pub struct Rotated {
+    /// Roles.
+    pub roles: i64,
+    /// User → role pairs.
+    pub memberships: i64,
+    /// Grants and denies.
+    pub permissions: i64,
+    /// API keys.
+    pub api_keys: i64,
+    /// Settings rows (always 1: settings live in the tenant row).
+    pub settings: i64,
+}
+
+impl Store {
+    /// The tenant's settings; defaults for a tenant that does not exist yet.
+    pub fn settings(&self, tenant: &str) -> Result<TenantSettings, StoreError> {
+        self.read(|tx| {
+            let row =
+                tx.query_opt("SELECT strict_users FROM tenants WHERE client_key = $1", &params![tenant])?;
+            Ok(TenantSettings { strict_users: row.map(|r| r.int(0)).transpose()?.unwrap_or(0) != 0 })
+        })
+    }
+
+    /// Turns strict users on or off.
+    pub fn set_strict_users(&self, scope: &Scope, enabled: bool) -> Result<TenantSettings, StoreError> {
+        self.change(scope, |tx, tenant| {
+            let changed = tx.execute(
+                "UPDATE tenants SET strict_users = $1 WHERE id = $2 AND strict_users <> $1",
+                &params![i64::from(enabled), tenant.id],
+            )?;
+            Ok((changed > 0).then(|| {
+                Entry::new("settings.update", "tenant", "strict_users", json!({"strict_users": enabled}))
+            }))
+        })?;
+        Ok(TenantSettings { strict_users: enabled })
+    }
+
+    /// Moves the tenant to the client key `new_key`: every row follows (they refer to
+    /// the tenant's internal id, which does not change, and sealed columns are bound
+    /// to that id, so nothing is re-encrypted). The old key owns nothing afterwards.
+    pub fn rotate_client_key(&self, scope: &Scope, new_key: &str) -> Result<Rotated, StoreError> {
+        let new_key = canonical_client_key(new_key)?;
+        if new_key == scope.tenant || new_key == SYSTEM_TENANT {
+            return Err(StoreError::InvalidClientKey("the new key must differ from the current one".into()));
+        }
+        let mut counts = Rotated::default();
+        self.change(scope, |tx, tenant| {
+            if tx
+                .query_opt("SELECT id FROM tenants WHERE client_key = $1", &params![new_key.as_str()])?
+                .is_some()
+            {
+                return Err(StoreError::Exists { kind: "tenant", name: new_key.clone() });
+            }
+            let id = tenant.id;
+            counts = Rotated {
+                roles: tx.count("SELECT COUNT(*) FROM roles WHERE tenant = $1", &params![id])?,
+                memberships: tx.count("SELECT COUNT(*) FROM members WHERE tenant = $1", &params![id])?,
+                permissions: tx.count("SELECT COUNT(*) FROM rules WHERE tenant = $1", &params![id])?,
+                api_keys: tx.count("SELECT COUNT(*) FROM api_keys WHERE tenant = $1", &params![id])?,
+                settings: 1,
+            };
+            tx.execute("UPDATE tenants SET client_key = $1 WHERE id = $2", &params![new_key.as_str(), id])?;
+            // The entry names neither key: the chain is the tenant's, whatever its key.
+            Ok(Some(Entry::new("tenant.rotate_key", "tenant", "client_key", json!({"migrated": counts}))))
+        })?;
+        Ok(counts)
+    }
+
+    /// Every tenant's client key and revision, to notice changes made elsewhere.
+    pub fn revisions(&self) -> Result<Vec<(String, u64)>, StoreError> {
+        self.read(|tx| {
+            let rows = tx.query(
+                "SELECT client_key, revision FROM tenants WHERE client_key <> $1",
+                &params![SYSTEM_TENANT],
+            )?;
+            rows.iter().map(|r| Ok((r.text(0)?, u64::try_from(r.int(1)?).unwrap_or(0)))).collect()
+        })
+    }
+
+    /// Users holding an unrevoked API key, each with when their last key expires
+    /// (`None`: one never does) — what strict users asks about, read once per revision.
+    pub fn key_backed_users(&self, tenant: &str) -> Result<HashMap<String, Option<i64>>, StoreError> {
+        self.read(|tx| {
+            let (id, _) = tenant_row(tx, tenant)?;
+            let mut users: HashMap<String, Option<i64>> = HashMap::new();
+            let now = now();
+            tx.query_each(
+                "SELECT user_name, expires_at FROM api_keys WHERE tenant = $1 AND revoked_at IS NULL \
+                 AND (expires_at IS NULL OR expires_at > $2)",
+                &params![id, now],
+                &mut |row| {
+                    let user = self.keys.open(Field::User, id, &row.bytes(0)?)?;
+                    let expires = row.opt_int(1)?;
+                    let until = users.entry(user).or_insert(expires);
+                    *until = match (*until, expires) {
+                        (Some(a), Some(b)) => Some(a.max(b)),
+                        _ => None,
+                    };
+                    Ok(())
+                },
+            )?;
+            Ok(users)
+        })
+    }
+}
