@@ -67,6 +67,14 @@ impl TestDb {
         Store::open(&self.location, keys, true).unwrap()
     }
 
+    /// AUTH_DATABASE_URL for this database.
+    pub fn url(&self) -> String {
+        match &self.location {
+            Location::Sqlite(path) => format!("sqlite://{}", path.display()),
+            Location::Postgres(url) => url.clone(),
+        }
+    }
+
     pub fn sqlite_path(&self) -> Option<PathBuf> {
         match &self.location {
             Location::Sqlite(path) => Some(path.clone()),

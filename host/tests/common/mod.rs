@@ -155,3 +155,4 @@ pub fn blog_policy(extra_member: &str) -> String {
     )
 }
 pub mod db;
+pub mod server;

@@ -1,0 +1,137 @@
+//! A `tessera serve` child process on a free loopback port, and an HTTP client for it.
+
+use std::io::{BufRead, BufReader};
+use std::path::Path;
+use std::process::{Child, Command, Stdio};
+use std::sync::mpsc;
+use std::time::Duration;
+
+use serde_json::Value;
+
+use super::db::TestDb;
+
+/// A running server; killed when dropped.
+pub struct Server {
+    child: Child,
+    pub base: String,
+    pub dir: tempfile::TempDir,
+    agent: ureq::Agent,
+}
+
+/// One answer: status, headers and the body as JSON (`Null` when it is not JSON).
+pub struct Answer {
+    pub status: u16,
+    pub headers: ureq::http::HeaderMap,
+    pub bytes: Vec<u8>,
+    pub json: Value,
+}
+
+impl Answer {
+    pub fn header(&self, name: &str) -> Option<&str> {
+        self.headers.get(name).and_then(|v| v.to_str().ok())
+    }
+}
+
+impl Server {
+    /// Starts on `db` with extra environment variables.
+    pub fn start(db: &TestDb, env: &[(&str, &str)]) -> Self {
+        Self::start_in(db, tempfile::tempdir().unwrap(), env)
+    }
+
+    /// Starts with `dir` as its data directory (so two servers can share a keyring).
+    pub fn start_in(db: &TestDb, dir: tempfile::TempDir, env: &[(&str, &str)]) -> Self {
+        let mut command = Command::new(env!("CARGO_BIN_EXE_tessera"));
+        command
+            .args(["serve", "--bind", "127.0.0.1:0", "--log-format", "text"])
+            .env_clear()
+            .env("PATH", std::env::var("PATH").unwrap_or_default())
+            .env("HOME", dir.path())
+            .env("AUTH_DATA_DIR", dir.path())
+            .env("AUTH_DATABASE_URL", db.url())
+            .env("XDG_CACHE_HOME", Path::new(env!("CARGO_TARGET_TMPDIR")).join("guest-cache"))
+            .env("RUST_LOG", "warn")
+            .stdout(Stdio::null())
+            .stderr(Stdio::piped());
+        for (name, value) in env {
+            command.env(name, value);
+        }
+        let mut child = command.spawn().expect("tessera serve starts");
+        let stderr = child.stderr.take().unwrap();
+        let (found, address) = mpsc::channel();
+        std::thread::spawn(move || {
+            for line in BufReader::new(stderr).lines().map_while(Result::ok) {
+                if let Some(address) = line.strip_prefix("tessera serve: listening on ") {
+                    let _ = found.send(address.to_owned());
+                } else {
+                    eprintln!("[serve] {line}");
+                }
+            }
+        });
+        let base = address.recv_timeout(Duration::from_secs(60)).unwrap_or_else(|_| {
+            let _ = child.kill();
+            panic!("tessera serve did not start within 60 s")
+        });
+        let agent = ureq::Agent::config_builder().http_status_as_error(false).build().into();
+        Self { child, base, dir, agent }
+    }
+
+    /// A request with `key` as the bearer client key (`None`: no header).
+    pub fn call(&self, method: &str, path: &str, key: Option<&str>, body: Option<&Value>) -> Answer {
+        self.request(
+            method,
+            path,
+            &key.map(|k| ("Authorization", format!("Bearer {k}"))).into_iter().collect::<Vec<_>>(),
+            body.map(|b| b.to_string().into_bytes()),
+        )
+    }
+
+    /// A request with any headers and a raw body.
+    pub fn request(
+        &self,
+        method: &str,
+        path: &str,
+        headers: &[(&str, String)],
+        body: Option<Vec<u8>>,
+    ) -> Answer {
+        let url = format!("{}{path}", self.base);
+        let mut builder = ureq::http::Request::builder().method(method).uri(&url);
+        for (name, value) in headers {
+            builder = builder.header(*name, value.as_str());
+        }
+        if body.is_some() {
+            builder = builder.header("Content-Type", "application/json");
+        }
+        let request = builder.body(body.unwrap_or_default()).unwrap();
+        let mut response = self.agent.run(request).unwrap_or_else(|e| panic!("{method} {path}: {e}"));
+        let status = response.status().as_u16();
+        let headers = response.headers().clone();
+        let bytes = response.body_mut().with_config().limit(64 << 20).read_to_vec().unwrap();
+        let json = serde_json::from_slice(&bytes).unwrap_or(Value::Null);
+        Answer { status, headers, bytes, json }
+    }
+
+    pub fn get(&self, path: &str, key: &str) -> Answer {
+        self.call("GET", path, Some(key), None)
+    }
+
+    pub fn post(&self, path: &str, key: &str) -> Answer {
+        self.call("POST", path, Some(key), None)
+    }
+
+    pub fn delete(&self, path: &str, key: &str) -> Answer {
+        self.call("DELETE", path, Some(key), None)
+    }
+
+    /// Stops the server with SIGTERM (graceful) and waits for it.
+    pub fn stop(mut self) -> std::process::ExitStatus {
+        let _ = Command::new("kill").args(["-TERM", &self.child.id().to_string()]).status();
+        self.child.wait().unwrap()
+    }
+}
+
+impl Drop for Server {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}

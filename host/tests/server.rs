@@ -1,0 +1,508 @@
+//! `tessera serve` over real HTTP on loopback, on SQLite and on PostgreSQL (when
+//! TEST_POSTGRES_URL is set): Auth's routes and shapes, the gate, API keys, strict
+//! users, key rotation, snapshots with ETag, errors and limits, headers and CORS,
+//! security events, and two servers on one PostgreSQL staying consistent.
+
+#![allow(clippy::unwrap_used, clippy::expect_used, reason = "test code: a failed unwrap is a failed test")]
+
+mod common;
+
+use std::time::{Duration, Instant};
+
+use common::db::TestDb;
+use common::server::Server;
+use serde_json::{Value, json};
+
+const KEY: &str = "0b5e7f2a-8c1d-4e3f-9a6b-2c4d6e8f0a1b";
+const OTHER: &str = "6f1d9c3e-2b7a-4c5d-8e9f-0a1b2c3d4e5f";
+
+fn each_backend(test: impl Fn(&TestDb)) {
+    for db in TestDb::all() {
+        eprintln!("--- {}", db.name);
+        test(&db);
+    }
+}
+
+fn result(server: &Server, method: &str, path: &str) -> Value {
+    let answer = server.call(method, path, Some(KEY), None);
+    assert_eq!(answer.status, 200, "{method} {path}: {}", answer.json);
+    answer.json["result"].clone()
+}
+
+fn data(server: &Server, path: &str) -> Value {
+    let answer = server.get(path, KEY);
+    assert_eq!(answer.status, 200, "{path}: {}", answer.json);
+    assert_eq!(answer.json["success"], true);
+    assert_eq!(answer.json["code"], 200);
+    assert!(answer.json["timestamp"].as_str().is_some_and(|t| t.len() >= 19 && !t.ends_with('Z')));
+    answer.json["data"].clone()
+}
+
+/// A blog: viewers read, editors (children of viewers) edit but may not delete.
+fn blog(server: &Server) {
+    assert_eq!(result(server, "POST", "/api/role/viewer"), true);
+    let editor = server.call(
+        "POST",
+        "/api/role/editor",
+        Some(KEY),
+        Some(&json!({"parents": ["viewer"], "description": "Edits"})),
+    );
+    assert_eq!(editor.status, 200, "{}", editor.json);
+    assert_eq!(result(server, "POST", "/api/permission/viewer/posts:read"), true);
+    assert_eq!(result(server, "POST", "/api/permission/editor/posts:*"), true);
+    assert_eq!(result(server, "POST", "/api/deny/editor/posts:delete"), true);
+    assert_eq!(result(server, "POST", "/api/membership/alice/editor"), true);
+    assert_eq!(result(server, "POST", "/api/membership/bob/viewer"), true);
+    assert_eq!(result(server, "POST", "/api/membership/carol@example.com/viewer"), true);
+    assert_eq!(result(server, "POST", "/api/membership/carol@example.com/editor"), true);
+}
+
+#[test]
+fn auth_routes_answer_with_auths_shapes() {
+    each_backend(|db| {
+        let server = Server::start(db, &[]);
+        assert_eq!(server.call("GET", "/ping", None, None).json, json!({"message": "PONG"}));
+        assert_eq!(server.call("GET", "/health", None, None).json, json!({"status": "healthy"}));
+        assert_eq!(server.call("GET", "/ready", None, None).json["status"], "ready");
+        // An unused client key: empty answers, not errors.
+        assert_eq!(result(&server, "GET", "/api/roles"), json!([]));
+        assert_eq!(data(&server, "/api/has_permission/alice/posts:edit")["has_permission"], false);
+        blog(&server);
+
+        // Idempotent writes answer true again; a grant on a missing role is Auth's false.
+        assert_eq!(result(&server, "POST", "/api/role/viewer"), true);
+        assert_eq!(result(&server, "POST", "/api/permission/ghost/posts:read"), false);
+        assert_eq!(result(&server, "POST", "/api/membership/alice/ghost"), false);
+
+        let roles = result(&server, "GET", "/api/roles");
+        assert_eq!(roles.as_array().unwrap().len(), 2);
+        assert_eq!(roles[0], json!({"role": "editor", "description": "Edits", "parents": ["viewer"]}));
+
+        // Decisions: hierarchy, wildcard, deny.
+        let allowed = data(&server, "/api/has_permission/alice/posts:read");
+        assert_eq!(allowed["has_permission"], true);
+        assert_eq!(allowed["decision"]["role"], "viewer");
+        assert_eq!(data(&server, "/api/has_permission/alice/posts:edit")["has_permission"], true);
+        let denied = data(&server, "/api/has_permission/alice/posts:delete");
+        assert_eq!(denied["has_permission"], false);
+        assert_eq!(denied["decision"]["reason"], "denied");
+        assert_eq!(data(&server, "/api/has_permission/bob/posts:edit")["has_permission"], false);
+        assert_eq!(data(&server, "/api/workflow/user/bob/can_run/posts:read")["has_permission"], true);
+
+        assert_eq!(result(&server, "GET", "/api/permission/editor/posts:read"), true, "inherited");
+        assert_eq!(result(&server, "GET", "/api/permission/editor/posts:delete"), false, "denied");
+        assert_eq!(result(&server, "GET", "/api/permission/viewer/posts:edit"), false);
+        assert_eq!(data(&server, "/api/membership/alice/editor")["has_permission"], true);
+        assert_eq!(data(&server, "/api/membership/alice/viewer")["has_permission"], false, "direct only");
+
+        let permissions = data(&server, "/api/user_permissions/alice");
+        assert_eq!(permissions["count"], 2);
+        assert_eq!(permissions["permissions"], json!([{"name": "posts:*"}, {"name": "posts:read"}]));
+        assert_eq!(permissions["denies"], json!(["posts:delete"]));
+        assert_eq!(data(&server, "/api/role_permissions/viewer"), json!([{"name": "posts:read"}]));
+        assert_eq!(
+            result(&server, "GET", "/api/user_roles/carol@example.com"),
+            json!([{"user": "carol@example.com", "role": "editor"}, {"user": "carol@example.com", "role": "viewer"}])
+        );
+        assert_eq!(
+            result(&server, "GET", "/api/members/viewer"),
+            json!([{"user": "bob", "role": "viewer"}, {"user": "carol@example.com", "role": "viewer"}])
+        );
+        assert_eq!(result(&server, "GET", "/api/which_roles_can/posts:edit"), json!([{"role": "editor"}]));
+        // Carol holds two roles that read: Auth lists her twice, Tessera once.
+        let readers = result(&server, "GET", "/api/which_users_can/posts:read");
+        let users: Vec<&str> =
+            readers.as_array().unwrap().iter().map(|r| r["user"].as_str().unwrap()).collect();
+        assert_eq!(users, ["alice", "bob", "carol@example.com"]);
+        let workflow = data(&server, "/api/workflow/users/posts:edit");
+        assert_eq!(workflow["count"], 2);
+        assert_eq!(workflow["members"][0], json!({"user": "alice", "role": "editor"}));
+
+        // Removing things, and deleting a role (Auth's envelope).
+        assert_eq!(result(&server, "DELETE", "/api/deny/editor/posts:delete"), true);
+        assert_eq!(data(&server, "/api/has_permission/alice/posts:delete")["has_permission"], true);
+        assert_eq!(result(&server, "DELETE", "/api/membership/bob/viewer"), true);
+        assert_eq!(result(&server, "DELETE", "/api/membership/bob/viewer"), true, "idempotent");
+        assert_eq!(data(&server, "/api/has_permission/bob/posts:read")["has_permission"], false);
+        assert_eq!(result(&server, "DELETE", "/api/permission/viewer/posts:read"), true);
+        assert_eq!(data(&server, "/api/role_permissions/viewer"), json!([]));
+        let deleted = server.delete("/api/role/viewer", KEY);
+        assert_eq!(deleted.json["data"], json!({"result": true}));
+        assert_eq!(server.delete("/api/role/viewer", KEY).json["data"], json!({"result": false}));
+
+        // Another tenant sees none of it.
+        assert_eq!(server.get("/api/roles", OTHER).json["result"], json!([]));
+
+        // Every change is in the audit trail, newest first, with the peer as actor.
+        let audit = data(&server, "/api/audit?limit=5");
+        assert!(audit["total"].as_i64().unwrap() > 10, "{audit}");
+        assert_eq!(audit["entries"].as_array().unwrap().len(), 5);
+        let deletes = data(&server, "/api/audit?action=role.delete");
+        assert_eq!(deletes["total"], 1);
+        assert_eq!(deletes["entries"][0]["resource"], "viewer");
+        assert_eq!(deletes["entries"][0]["user"], "http:127.0.0.1");
+        for bad in ["limit=0", "limit=501", "limit=x", "offset=-1"] {
+            assert_eq!(server.get(&format!("/api/audit?{bad}"), KEY).status, 400, "{bad}");
+        }
+    });
+}
+
+#[test]
+fn the_gate_refuses_as_auth_does_and_writes_nothing() {
+    each_backend(|db| {
+        let server = Server::start(db, &[]);
+        let with = |value: &str| {
+            server.request("POST", "/api/role/admin", &[("Authorization", value.to_owned())], None)
+        };
+        assert_eq!(server.call("POST", "/api/role/admin", None, None).status, 401);
+        assert_eq!(with(KEY).status, 401);
+        assert_eq!(with(&format!("Basic {KEY}")).status, 401);
+        assert_eq!(with("Bearer not-a-uuid").status, 400);
+        assert_eq!(with("Bearer 0b5e7f2a-8c1d-1e3f-9a6b-2c4d6e8f0a1b").status, 400, "not version 4");
+        let refused = with("Bearer nope");
+        assert_eq!(refused.json["success"], false);
+        assert_eq!(refused.json["error"], "ERR_INVALID_CLIENT_KEY");
+        // Nothing was created by any of them.
+        assert_eq!(server.get("/api/roles", KEY).json["result"], json!([]));
+        assert_eq!(server.get("/api/audit", KEY).json["data"]["total"], 0);
+        // The scheme and the key are case-insensitive: one tenant.
+        assert_eq!(with(&format!("bearer {}", KEY.to_uppercase())).json["result"], true);
+        assert_eq!(server.get("/api/roles", KEY).json["result"][0]["role"], "admin");
+        // Invalid identifiers: 400 naming the field, before anything is touched.
+        let bad = server.post("/api/membership/al%20ice/admin", KEY);
+        assert_eq!(bad.status, 400);
+        assert!(bad.json["message"].as_str().unwrap().starts_with("Invalid user name"), "{}", bad.json);
+        assert_eq!(server.post("/api/role/a%2Fb", KEY).status, 400);
+        assert_eq!(server.get("/api/has_permission/alice/posts%3Bdrop", KEY).status, 400);
+    });
+}
+
+#[test]
+fn api_keys_strict_users_and_key_rotation() {
+    each_backend(|db| {
+        let server = Server::start(db, &[]);
+        blog(&server);
+        let created =
+            server.call("POST", "/api/apikeys/user/alice", Some(KEY), Some(&json!({"label": "ci job"})));
+        assert_eq!(created.status, 200, "{}", created.json);
+        let secret = created.json["data"]["api_key"].as_str().unwrap().to_owned();
+        let key_id = created.json["data"]["key_id"].as_str().unwrap().to_owned();
+        assert!(secret.starts_with("rak_") && secret.len() == 47);
+        assert_eq!(created.json["data"]["key_prefix"], &secret[..12]);
+        // An empty body with Content-Type: application/json, as Auth's client sends it.
+        let bare = server.request(
+            "POST",
+            "/api/apikeys/user/bob",
+            &[("Authorization", format!("Bearer {KEY}")), ("Content-Type", "application/json".into())],
+            None,
+        );
+        assert_eq!(bare.status, 200, "{}", bare.json);
+        for body in [
+            json!({"nope": 1}),
+            json!({"label": "<b>"}),
+            json!({"expires_at": "2001-01-01T00:00:00"}),
+            json!({"expires_at": "tomorrow"}),
+        ] {
+            assert_eq!(
+                server.call("POST", "/api/apikeys/user/alice", Some(KEY), Some(&body)).status,
+                400,
+                "{body}"
+            );
+        }
+
+        let listed = data(&server, "/api/apikeys/user/alice");
+        assert_eq!(listed["count"], 1);
+        assert_eq!(listed["keys"][0]["label"], "ci job");
+        assert_eq!(listed["keys"][0]["is_active"], true);
+        assert!(!listed.to_string().contains(&secret[12..]), "listings never show the secret");
+
+        let validate = |body: Value| server.call("POST", "/api/apikeys/validate", Some(KEY), Some(&body));
+        let valid = validate(json!({"api_key": secret}));
+        assert_eq!(valid.json["data"]["valid"], true);
+        assert_eq!(valid.json["data"]["user"], "alice");
+        assert_eq!(
+            validate(json!({"api_key": format!("rak_{}", "0".repeat(43))})).json["data"]["reason"],
+            "unknown_key"
+        );
+        assert_eq!(validate(json!({"api_key": "rak_short"})).status, 400);
+        assert_eq!(validate(json!({})).status, 400);
+        // Another tenant cannot see this tenant's key.
+        let foreign =
+            server.call("POST", "/api/apikeys/validate", Some(OTHER), Some(&json!({"api_key": secret})));
+        assert_eq!(foreign.json["data"]["reason"], "unknown_key");
+        let check = |permission: &str| {
+            server.call(
+                "POST",
+                "/api/apikeys/check_permission",
+                Some(KEY),
+                Some(&json!({"api_key": secret, "permission": permission})),
+            )
+        };
+        assert_eq!(check("posts:edit").json["data"]["has_permission"], true);
+        assert_eq!(check("posts:delete").json["data"]["has_permission"], false);
+        assert_eq!(check("bad perm").status, 400);
+
+        // Expiry can move earlier only; a wrong user or unknown id is 404.
+        let soon = "2099-01-01T00:00:00Z";
+        let path = format!("/api/apikeys/user/alice/{key_id}");
+        let later = server.call("PATCH", &path, Some(KEY), Some(&json!({"expires_at": soon})));
+        assert_eq!(later.status, 400, "more than a year away: {}", later.json);
+        let in_a_month = unix_iso(now() + 30 * 86_400);
+        let patched = server.call("PATCH", &path, Some(KEY), Some(&json!({"expires_at": in_a_month})));
+        assert_eq!(patched.status, 200, "{}", patched.json);
+        assert_eq!(patched.json["data"]["expires_at"], in_a_month.trim_end_matches('Z'));
+        assert_eq!(server.delete(&format!("/api/apikeys/user/bob/{key_id}"), KEY).status, 404);
+        assert_eq!(
+            server.delete("/api/apikeys/user/alice/0b5e7f2a-8c1d-4e3f-9a6b-000000000000", KEY).status,
+            404
+        );
+        assert_eq!(server.delete("/api/apikeys/user/alice/nope", KEY).status, 400);
+
+        // Strict users: alice has a key, carol has none.
+        assert_eq!(data(&server, "/api/settings"), json!({"strict_users": false}));
+        let strict = server.call("PUT", "/api/settings", Some(KEY), Some(&json!({"strict_users": true})));
+        assert_eq!(strict.json["data"], json!({"strict_users": true}));
+        assert_eq!(
+            server.call("PUT", "/api/settings", Some(KEY), Some(&json!({"strict_users": "yes"}))).status,
+            400
+        );
+        assert_eq!(data(&server, "/api/has_permission/alice/posts:edit")["has_permission"], true);
+        let carol = data(&server, "/api/has_permission/carol@example.com/posts:read");
+        assert_eq!(carol["has_permission"], false);
+        assert_eq!(carol["reason"], "user_not_key_backed");
+        let refused = server.post("/api/membership/dave/viewer", KEY);
+        assert_eq!(refused.status, 409);
+        assert_eq!(refused.json["reason"], "user_not_key_backed");
+        // Revoking alice's only key makes her strict-blocked too; a repeat is idempotent.
+        let revoked = server.delete(&path, KEY);
+        assert_eq!(revoked.json["data"], json!({"revoked": true, "already_revoked": false}));
+        assert_eq!(server.delete(&path, KEY).json["data"]["already_revoked"], true);
+        assert_eq!(validate(json!({"api_key": secret})).json["data"]["reason"], "revoked");
+        assert_eq!(data(&server, "/api/has_permission/alice/posts:edit")["reason"], "user_not_key_backed");
+        server.call("PUT", "/api/settings", Some(KEY), Some(&json!({"strict_users": false})));
+
+        // Rotation: the namespace moves to the new key; the old one owns nothing.
+        let rotated = server.post("/api/keys/rotate", KEY);
+        assert_eq!(rotated.status, 200, "{}", rotated.json);
+        let new_key = rotated.json["data"]["new_key"].as_str().unwrap().to_owned();
+        assert_eq!(rotated.json["data"]["migrated"]["roles"], 2);
+        assert_eq!(rotated.json["data"]["migrated"]["api_keys"], 2);
+        assert_eq!(server.get("/api/roles", KEY).json["result"], json!([]));
+        assert_eq!(server.get("/api/roles", &new_key).json["result"].as_array().unwrap().len(), 2);
+        let moved = server.get("/api/has_permission/alice/posts:edit", &new_key);
+        assert_eq!(moved.json["data"]["has_permission"], true);
+    });
+}
+
+#[test]
+fn snapshots_carry_etags_and_follow_every_write() {
+    each_backend(|db| {
+        let server = Server::start(db, &[]);
+        assert_eq!(server.get("/api/snapshot", KEY).status, 404, "no tenant yet");
+        blog(&server);
+        let first = server.get("/api/snapshot", KEY);
+        assert_eq!(first.status, 200);
+        assert_eq!(first.header("content-type"), Some("application/vnd.tessera.snapshot"));
+        let etag = first.header("etag").unwrap().to_owned();
+        let revision: u64 = first.header("x-tessera-revision").unwrap().parse().unwrap();
+        // The snapshot verifies with the server's public key and holds the policy.
+        let keyring = tessera_host::keyring::Keyring::load(&server.dir.path().join("keyring.json")).unwrap();
+        let loader = keyring
+            .snapshot_keys()
+            .unwrap()
+            .into_iter()
+            .fold(tessera_core::SnapshotLoader::new(), |l, k| l.trust(k));
+        let (snapshot, info) = loader.open(&first.bytes, now()).unwrap();
+        assert_eq!(info.revision, revision);
+        assert_eq!(snapshot.policy.tenant(), KEY);
+
+        let headers =
+            |tag: &str| vec![("Authorization", format!("Bearer {KEY}")), ("If-None-Match", tag.to_owned())];
+        let unchanged = server.request("GET", "/api/snapshot", &headers(&etag), None);
+        assert_eq!(unchanged.status, 304);
+        assert!(unchanged.bytes.is_empty());
+        assert_eq!(server.request("GET", "/api/snapshot", &headers(&format!("W/{etag}")), None).status, 304);
+
+        assert_eq!(result(&server, "POST", "/api/membership/dave/viewer"), true);
+        let changed = server.request("GET", "/api/snapshot", &headers(&etag), None);
+        assert_eq!(changed.status, 200, "a write bumps the revision");
+        assert!(changed.header("x-tessera-revision").unwrap().parse::<u64>().unwrap() > revision);
+        assert_ne!(changed.header("etag").unwrap(), etag);
+    });
+}
+
+#[test]
+fn errors_are_json_and_limits_hold() {
+    let db = TestDb::sqlite();
+    let server = Server::start(&db, &[("AUTH_RATE_LIMIT_PER_CLIENT", "20")]);
+    let missing = server.get("/nope", KEY);
+    assert_eq!((missing.status, missing.json["error"].as_str()), (404, Some("ERR_NOT_FOUND")));
+    let method = server.call("PUT", "/api/roles", Some(KEY), None);
+    assert_eq!(method.status, 405);
+    assert_eq!(method.json["success"], false);
+    let huge = server.request(
+        "POST",
+        "/api/apikeys/user/alice",
+        &[("Authorization", format!("Bearer {OTHER}"))],
+        Some(format!("{{\"label\": \"{}\"}}", "a".repeat(100_000)).into_bytes()),
+    );
+    assert_eq!(huge.status, 413, "{}", huge.json);
+    assert_eq!(huge.json["error"], "ERR_BODY_TOO_LARGE");
+    let big_header = server.request("GET", "/ping", &[("X-Filler", "x".repeat(20_000))], None);
+    assert_eq!(big_header.status, 431);
+    let malformed = server.call("PUT", "/api/settings", Some(OTHER), None);
+    assert_eq!(malformed.status, 400);
+    // Every answer carries the security headers, errors included.
+    for answer in [&missing, &method, &huge, &malformed] {
+        assert_eq!(answer.header("x-content-type-options"), Some("nosniff"));
+        assert_eq!(answer.header("x-frame-options"), Some("DENY"));
+        assert_eq!(
+            answer.header("content-security-policy"),
+            Some("default-src 'none'; frame-ancestors 'none'")
+        );
+        assert_eq!(answer.header("referrer-policy"), Some("no-referrer"));
+        assert!(answer.header("strict-transport-security").unwrap().starts_with("max-age="));
+        assert!(!String::from_utf8_lossy(&answer.bytes).contains("panicked"));
+    }
+    // The rate limit per client key: 429 with Retry-After, other keys unaffected.
+    let mut limited = None;
+    for _ in 0..40 {
+        let answer = server.get("/api/roles", KEY);
+        if answer.status == 429 {
+            limited = Some(answer);
+            break;
+        }
+    }
+    let limited = limited.expect("the 20-a-minute limit is reached within 40 requests");
+    assert!(limited.header("retry-after").unwrap().parse::<u64>().unwrap() >= 1);
+    assert_eq!(limited.json["error"], "ERR_RATE_LIMITED");
+    assert_eq!(server.get("/api/roles", "3c9a7d41-5e2f-4b8c-9d6e-7f0a1b2c3d4e").status, 200);
+
+    // Metrics name routes by their pattern and count decisions.
+    let metrics = String::from_utf8(server.call("GET", "/metrics", None, None).bytes).unwrap();
+    assert!(
+        metrics.contains(r#"tessera_http_requests_total{route="/api/roles",method="GET",status="429"}"#),
+        "{metrics}"
+    );
+    assert!(metrics.contains("tessera_http_request_duration_seconds_bucket"));
+    assert!(metrics.contains("tessera_decisions_total"));
+}
+
+#[test]
+fn the_openapi_document_lists_every_route() {
+    let db = TestDb::sqlite();
+    let server = Server::start(&db, &[]);
+    let document = server.call("GET", "/openapi.json", None, None).json;
+    let paths = document["paths"].as_object().unwrap();
+    let mut operations = 0;
+    // Each documented route exists (a 404 here means the table and the router differ).
+    for (path, methods) in paths {
+        for method in methods.as_object().unwrap().keys() {
+            let concrete = path
+                .replace("{role}", "r")
+                .replace("{user}", "u")
+                .replace("{name}", "p")
+                .replace("{workflow}", "w")
+                .replace("{key_id}", KEY);
+            let answer = server.call(&method.to_uppercase(), &concrete, Some(OTHER), None);
+            let unrouted = answer.status == 404
+                && answer.json["message"].as_str().is_some_and(|m| m.starts_with("No such route"));
+            assert!(!unrouted, "{method} {path} is documented but not routed");
+            operations += 1;
+            assert_ne!(answer.status, 405, "{method} {path}");
+        }
+    }
+    assert_eq!(operations, 37, "every route is documented");
+}
+
+#[test]
+fn cors_follows_the_settings() {
+    let db = TestDb::sqlite();
+    let preflight = |server: &Server, origin: &str| {
+        server.request(
+            "OPTIONS",
+            "/api/roles",
+            &[("Origin", origin.to_owned()), ("Access-Control-Request-Method", "GET".into())],
+            None,
+        )
+    };
+    let closed = Server::start(&db, &[]);
+    assert_eq!(preflight(&closed, "https://app.example.com").header("access-control-allow-origin"), None);
+    drop(closed);
+    let listed =
+        Server::start(&db, &[("AUTH_ALLOW_CORS", "true"), ("AUTH_CORS_ORIGINS", "https://app.example.com")]);
+    let ok = preflight(&listed, "https://app.example.com");
+    assert_eq!(ok.header("access-control-allow-origin"), Some("https://app.example.com"));
+    assert_eq!(ok.header("access-control-allow-credentials"), Some("true"));
+    assert_eq!(preflight(&listed, "https://evil.example.com").header("access-control-allow-origin"), None);
+    drop(listed);
+    let any = Server::start(&db, &[("AUTH_ALLOW_CORS", "true"), ("AUTH_CORS_ORIGINS", "*")]);
+    let open = preflight(&any, "https://anywhere.example.com");
+    assert_eq!(open.header("access-control-allow-origin"), Some("*"));
+    assert_eq!(open.header("access-control-allow-credentials"), None, "never * with credentials");
+}
+
+#[test]
+fn suspicious_input_becomes_a_security_event_only_when_authenticated() {
+    let db = TestDb::sqlite();
+    let server = Server::start(&db, &[]);
+    assert_eq!(result(&server, "POST", "/api/role/viewer"), true);
+    let attack = "/api/has_permission/alice/%3Cscript%3Ealert(1)%3C%2Fscript%3E";
+    assert_eq!(server.call("GET", attack, None, None).status, 401);
+    assert_eq!(server.get(attack, KEY).status, 400);
+    assert_eq!(server.get("/api/user_roles/..%2F..%2Fetc%2Fpasswd", KEY).status, 400);
+    let events = data(&server, "/api/audit?action=security.suspicious_input");
+    assert_eq!(events["total"], 2, "{events}");
+    assert_eq!(events["entries"][1]["success"], false);
+    assert!(events["entries"][1]["details"]["findings"].as_array().is_some_and(|f| !f.is_empty()));
+}
+
+#[test]
+fn two_servers_on_one_postgres_agree_within_a_second() {
+    let Some(db) = TestDb::postgres() else { return };
+    let first = Server::start(&db, &[]);
+    // The same keyring, as a deployment shares its keys.
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::copy(first.dir.path().join("keyring.json"), dir.path().join("keyring.json")).unwrap();
+    let second = Server::start_in(&db, dir, &[]);
+    blog(&first);
+    assert_eq!(second.get("/api/has_permission/dave/posts:read", KEY).json["data"]["has_permission"], false);
+    let before: u64 = second.get("/api/snapshot", KEY).header("x-tessera-revision").unwrap().parse().unwrap();
+
+    assert_eq!(result(&first, "POST", "/api/membership/dave/viewer"), true);
+    let written = Instant::now();
+    loop {
+        let answer = second.get("/api/has_permission/dave/posts:read", KEY);
+        if answer.json["data"]["has_permission"] == true {
+            break;
+        }
+        assert!(written.elapsed() < Duration::from_secs(1), "the second server still denies after 1 s");
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    let seen = written.elapsed();
+    let after: u64 = second.get("/api/snapshot", KEY).header("x-tessera-revision").unwrap().parse().unwrap();
+    assert!(after > before);
+    eprintln!("the second server saw the write after {seen:?}");
+    // And the other way round, for a removal.
+    assert_eq!(result(&second, "DELETE", "/api/membership/dave/viewer"), true);
+    let written = Instant::now();
+    while first.get("/api/has_permission/dave/posts:read", KEY).json["data"]["has_permission"] == true {
+        assert!(written.elapsed() < Duration::from_secs(1), "the first server still allows after 1 s");
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    // Graceful shutdown on SIGTERM.
+    assert!(second.stop().success());
+}
+
+fn now() -> i64 {
+    std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap().as_secs() as i64
+}
+
+/// `2026-12-01T09:30:00Z` for `time` (seconds since the epoch).
+fn unix_iso(time: i64) -> String {
+    let output = std::process::Command::new("date")
+        .args(["-u", "-d", &format!("@{time}"), "+%Y-%m-%dT%H:%M:%SZ"])
+        .output()
+        .unwrap();
+    String::from_utf8(output.stdout).unwrap().trim().to_owned()
+}
