@@ -44,8 +44,23 @@ step "lints of the guest as it ships (wasm32)" \
 step "no_std: tessera-core for wasm32v1-none" \
   cargo build --locked -p tessera-core --no-default-features --target wasm32v1-none
 step "docs (rustdoc, warnings are errors)" env RUSTDOCFLAGS="-D warnings" cargo doc --locked --workspace --no-deps
-step "tests (unit, RFC token examples, 470 conformance vectors natively and twice through the wasmtime guest, property tests with 10,000 cases each, sanitizer corpora through html5ever, guest sandbox and cache, storage suite + SIGKILL crash + audit tamper tests on SQLite and PostgreSQL, CLI, examples)" \
+step "tests (unit, RFC token examples, 470 conformance vectors natively and twice through the wasmtime guest, property tests with 10,000 cases each, sanitizer corpora through html5ever, guest sandbox and cache, storage suite + SIGKILL crash + audit tamper tests on SQLite and PostgreSQL, CLI, tessera serve over HTTP on both backends and two servers on one PostgreSQL, examples)" \
   cargo test --locked --workspace
+
+# Auth's own Python client, installed from PyPI into a virtualenv (pinned), drives a
+# running `tessera serve` (the debug build the tests above made) on SQLite, then on
+# PostgreSQL.
+auth_client() {
+  local venv="${CARGO_TARGET_DIR:-target}/auth-client-venv"
+  [ -x "$venv/bin/python" ] || python3 -m venv "$venv"
+  "$venv/bin/pip" install --quiet --disable-pip-version-check auth==3.7.1
+  local bin="${CARGO_TARGET_DIR:-target}/debug/tessera"
+  TESSERA_BIN="$bin" "$venv/bin/python" tests/auth-client/test_auth_client.py
+  if [ -n "${TEST_POSTGRES_URL:-}" ]; then
+    TESSERA_BIN="$bin" TEST_DATABASE_URL="$TEST_POSTGRES_URL" "$venv/bin/python" tests/auth-client/test_auth_client.py
+  fi
+}
+step "Auth's Python client (PyPI auth 3.7.1, unchanged) against tessera serve" auth_client
 
 if [ -z "${TEST_POSTGRES_URL:-}" ]; then
   printf '\n!!! reminder: the PostgreSQL suites were SKIPPED (no server answered) !!!\n'
