@@ -2,13 +2,13 @@
 //!
 //! - Auth's REST routes (`/api/role/...`, `/api/has_permission/...`, ...) with its
 //!   paths, methods, status codes and JSON shapes, behind its bearer gate
-//!   ([`gate`]); every decision and query is answered by the guest in wasmtime from
-//!   the tenant's signed snapshot ([`tenants`]).
+//!   (`gate.rs`); every decision and query is answered by the guest in wasmtime from
+//!   the tenant's signed snapshot (`tenants.rs`).
 //! - `GET /api/snapshot` hands that snapshot to edge and browser clients (ETag, 304).
 //! - `/ping`, `/health`, `/ready`, `/metrics`, `/openapi.json`.
 //!
 //! Handlers are small; what every request needs (security headers, CORS, limits,
-//! metrics) is a tower layer ([`layers`]).
+//! metrics) is a tower layer (`layers.rs`).
 
 mod app;
 mod gate;
