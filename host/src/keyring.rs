@@ -226,6 +226,15 @@ impl Keyring {
         Ok(set)
     }
 
+    /// The public JWKs of every active token key, for `/.well-known/jwks.json`.
+    pub fn token_public_jwks(&self) -> Result<Vec<serde_json::Value>, CliError> {
+        let mut jwks = Vec::new();
+        for key in self.active(KeyKind::is_jwt) {
+            jwks.extend(token_signer(key)?.public_jwk());
+        }
+        Ok(jwks)
+    }
+
     /// Active data keys, newest first.
     pub fn data_keys(&self) -> Result<Vec<EncryptionKey>, CliError> {
         self.active(|k| k == KeyKind::Data).map(|k| Ok(EncryptionKey::from_base64(&k.secret.0)?)).collect()
@@ -276,6 +285,18 @@ pub(crate) fn new_key(kind: KeyKind) -> Result<(String, Zeroizing<String>), CliE
             }
         }
     }
+}
+
+/// The HMAC key from `AUTH_JWT_SECRET_KEY` as a JWK (`oct`), for the guest's key set.
+/// Secret: never served.
+pub fn hmac_jwk(secret: &str) -> Result<Zeroizing<String>, CliError> {
+    let signer = hmac_signer(secret)?;
+    let k = Zeroizing::new(Base64UrlUnpadded::encode_string(secret.as_bytes()));
+    Ok(Zeroizing::new(format!(
+        r#"{{"kty":"oct","kid":"{}","alg":"HS256","k":"{}"}}"#,
+        signer.kid(),
+        k.as_str()
+    )))
 }
 
 /// The HMAC token key from `AUTH_JWT_SECRET_KEY`, with an id derived from it.

@@ -18,6 +18,7 @@ pub mod cli;
 mod error;
 pub mod files;
 pub mod keyring;
+pub mod password;
 pub mod runtime;
 pub mod server;
 pub mod settings;

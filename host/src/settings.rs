@@ -65,6 +65,10 @@ pub struct Settings {
     pub audit_logging: bool,
     /// `AUTH_AUDIT_CHECKS`: every check is audited, not only denied ones (default false).
     pub audit_checks: bool,
+    /// `AUTH_LOGIN_MAX_ATTEMPTS`: failed password logins in a row before a lockout (default 5).
+    pub login_max_attempts: i64,
+    /// `AUTH_LOGIN_LOCKOUT_MINUTES`: how long a lockout lasts (default 30).
+    pub login_lockout_minutes: i64,
     /// `AUTH_ALLOW_CORS`: browsers on other origins may call the API (default false).
     pub allow_cors: bool,
     /// `AUTH_CORS_ORIGINS`: the origins allowed (comma-separated; `*` for any, which
@@ -222,6 +226,8 @@ impl Settings {
             None
         };
         Ok(Self {
+            login_max_attempts: number("AUTH_LOGIN_MAX_ATTEMPTS", 5)?,
+            login_lockout_minutes: number("AUTH_LOGIN_LOCKOUT_MINUTES", 30)?,
             allow_cors: flag("AUTH_ALLOW_CORS", false)?,
             cors_origins,
             rate_limit,

@@ -412,7 +412,7 @@ fn the_openapi_document_lists_every_route() {
             assert_ne!(answer.status, 405, "{method} {path}");
         }
     }
-    assert_eq!(operations, 37, "every route is documented");
+    assert_eq!(operations, 44, "every route is documented");
 }
 
 #[test]
@@ -505,4 +505,199 @@ fn unix_iso(time: i64) -> String {
         .output()
         .unwrap();
     String::from_utf8(output.stdout).unwrap().trim().to_owned()
+}
+
+fn post_json(server: &Server, path: &str, body: Value) -> common::server::Answer {
+    server.call("POST", path, Some(KEY), Some(&body))
+}
+
+#[test]
+fn tokens_password_and_api_key_grants_refresh_rotation_and_revocation() {
+    each_backend(|db| {
+        let server = Server::start(db, &[("AUTH_LOGIN_MAX_ATTEMPTS", "3")]);
+        blog(&server);
+        // Passwords follow the seed's rule.
+        for weak in ["short1A", "alllowercase1", "ALLUPPERCASE1", "NoDigitsHere"] {
+            let refused =
+                server.call("PUT", "/api/users/alice/password", Some(KEY), Some(&json!({"password": weak})));
+            assert_eq!(
+                (refused.status, refused.json["error"].as_str()),
+                (400, Some("ERR_WEAK_PASSWORD")),
+                "{weak}"
+            );
+        }
+        let set = server.call(
+            "PUT",
+            "/api/users/alice/password",
+            Some(KEY),
+            Some(&json!({"password": "Correct1horse"})),
+        );
+        assert_eq!(set.status, 200, "{}", set.json);
+
+        let login = |password: &str| {
+            post_json(
+                &server,
+                "/api/token",
+                json!({"grant_type": "password", "username": "alice", "password": password}),
+            )
+        };
+        let tokens = login("Correct1horse");
+        assert_eq!(tokens.status, 200, "{}", tokens.json);
+        assert_eq!(tokens.json["token_type"], "Bearer");
+        assert_eq!(tokens.json["expires_in"], 900);
+        assert_eq!(tokens.json["refresh_expires_in"], 7 * 86_400);
+        let access = tokens.json["access_token"].as_str().unwrap().to_owned();
+        let refresh = tokens.json["refresh_token"].as_str().unwrap().to_owned();
+
+        // The access token decides through the guest; the JWKS verifies it.
+        let authorize = |token: &str, permission: &str| {
+            post_json(&server, "/api/authorize", json!({"token": token, "permission": permission})).json
+        };
+        let allowed = authorize(&access, "posts:edit");
+        assert_eq!(
+            (allowed["allowed"].as_bool(), allowed["subject"].as_str()),
+            (Some(true), Some("alice")),
+            "{allowed}"
+        );
+        assert_eq!(authorize(&access, "posts:delete")["reason"], "denied");
+        assert!(
+            authorize(&refresh, "posts:edit")["reason"].as_str().unwrap().starts_with("ERR_"),
+            "a refresh token is no access token"
+        );
+        assert!(authorize("not.a.token", "posts:edit")["reason"].as_str().unwrap().starts_with("ERR_"));
+        // Another tenant refuses this tenant's token (its audience is the tenant's).
+        let foreign = server.call("POST", "/api/role/viewer", Some(OTHER), None);
+        assert_eq!(foreign.status, 200);
+        let elsewhere = server.call(
+            "POST",
+            "/api/authorize",
+            Some(OTHER),
+            Some(&json!({"token": access, "permission": "posts:read"})),
+        );
+        assert_eq!(elsewhere.json["allowed"], false);
+        assert_eq!(elsewhere.json["reason"], "ERR_TOKEN_WRONG_AUDIENCE", "{}", elsewhere.json);
+        let jwks = server.call("GET", "/.well-known/jwks.json", None, None).json;
+        let keys = tessera_core::KeySet::from_jwks(&jwks.to_string()).unwrap();
+        let options = tessera_core::ValidationOptions {
+            issuers: vec!["tessera".into()],
+            audiences: vec!["tessera".into()],
+            ..Default::default()
+        };
+        assert_eq!(
+            tessera_core::verify_token(&access, &keys, &options, now()).unwrap().subject.as_deref(),
+            Some("alice")
+        );
+        assert!(!jwks.to_string().contains("\"d\""), "no private parts in the JWKS");
+
+        // Refresh rotation: the new pair works, the old refresh token is used up, and
+        // presenting it again revokes the whole family (the new one too).
+        let rotate = |token: &str| post_json(&server, "/api/token/refresh", json!({"refresh_token": token}));
+        let second = rotate(&refresh);
+        assert_eq!(second.status, 200, "{}", second.json);
+        let refresh2 = second.json["refresh_token"].as_str().unwrap().to_owned();
+        assert_ne!(refresh2, refresh);
+        assert_eq!(authorize(second.json["access_token"].as_str().unwrap(), "posts:edit")["allowed"], true);
+        let reuse = rotate(&refresh);
+        assert_eq!((reuse.status, reuse.json["error"].as_str()), (401, Some("ERR_TOKEN_REUSED")));
+        assert_eq!(rotate(&refresh2).status, 401, "the family is revoked");
+        assert_eq!(rotate("garbage").status, 401);
+
+        // Revocation: a refresh token's family; an access token until it expires.
+        let fresh = login("Correct1horse");
+        let (access3, refresh3) = (
+            fresh.json["access_token"].as_str().unwrap().to_owned(),
+            fresh.json["refresh_token"].as_str().unwrap().to_owned(),
+        );
+        assert_eq!(post_json(&server, "/api/token/revoke", json!({"token": refresh3})).status, 200);
+        assert_eq!(rotate(&refresh3).status, 401);
+        assert_eq!(post_json(&server, "/api/token/revoke", json!({"token": access3})).status, 200);
+        assert_eq!(authorize(&access3, "posts:edit")["reason"], "ERR_TOKEN_REVOKED");
+        assert_eq!(
+            post_json(&server, "/api/token/revoke", json!({"token": "whatever"})).status,
+            200,
+            "RFC 7009"
+        );
+
+        // API-key grant.
+        let created = server.call("POST", "/api/apikeys/user/bob", Some(KEY), Some(&json!({})));
+        let secret = created.json["data"]["api_key"].as_str().unwrap();
+        let by_key = post_json(&server, "/api/token", json!({"grant_type": "api_key", "api_key": secret}));
+        assert_eq!(by_key.status, 200, "{}", by_key.json);
+        assert_eq!(authorize(by_key.json["access_token"].as_str().unwrap(), "posts:read")["subject"], "bob");
+        let bad_key = post_json(
+            &server,
+            "/api/token",
+            json!({"grant_type": "api_key", "api_key": format!("rak_{}", "1".repeat(43))}),
+        );
+        assert_eq!(bad_key.status, 401);
+        assert_eq!(
+            post_json(&server, "/api/token", json!({"grant_type": "magic"})).json["error"],
+            "ERR_UNSUPPORTED_GRANT_TYPE"
+        );
+
+        // Lockout after 3 wrong passwords (set for this test); even the right one is
+        // refused while it lasts; unknown users get the same answer as wrong passwords.
+        assert_eq!(login("Wrong1pass").status, 401);
+        assert_eq!(login("Wrong1pass").status, 401);
+        let locked = login("Wrong1pass");
+        assert_eq!(
+            (locked.status, locked.json["error"].as_str()),
+            (403, Some("ERR_ACCOUNT_LOCKED")),
+            "{}",
+            locked.json
+        );
+        assert!(locked.header("retry-after").unwrap().parse::<i64>().unwrap() > 1700);
+        assert_eq!(login("Correct1horse").json["error"], "ERR_ACCOUNT_LOCKED");
+        let nobody = post_json(
+            &server,
+            "/api/token",
+            json!({"grant_type": "password", "username": "nobody", "password": "Correct1horse"}),
+        );
+        assert_eq!((nobody.status, nobody.json["error"].as_str()), (401, Some("ERR_INVALID_GRANT")));
+        // A new password lifts the lockout.
+        server.call(
+            "PUT",
+            "/api/users/alice/password",
+            Some(KEY),
+            Some(&json!({"password": "Another1horse"})),
+        );
+        assert_eq!(login("Another1horse").status, 200);
+
+        // Audited, and counted.
+        let audit = data(&server, "/api/audit?action=login.locked");
+        assert_eq!(audit["total"], 1);
+        assert_eq!(data(&server, "/api/audit?action=token.reuse")["total"], 1);
+        let metrics = String::from_utf8(server.call("GET", "/metrics", None, None).bytes).unwrap();
+        assert!(metrics.contains(r#"tessera_token_failures_total{code="ERR_TOKEN_REUSED"} 1"#), "{metrics}");
+        assert!(metrics.contains(r#"tessera_token_failures_total{code="ERR_ACCOUNT_LOCKED"}"#));
+    });
+}
+
+#[test]
+fn hs256_tokens_from_auth_jwt_secret_key() {
+    let db = TestDb::sqlite();
+    let secret = "q8Vt3rN1xW7zK2mP5sY9bC4fH6jL0aE3";
+    let server =
+        Server::start(&db, &[("AUTH_JWT_SECRET_KEY", secret), ("AUTH_JWT_ACCESS_TOKEN_EXPIRE_MINUTES", "5")]);
+    blog(&server);
+    server.call("PUT", "/api/users/bob/password", Some(KEY), Some(&json!({"password": "Correct1horse"})));
+    let tokens = post_json(
+        &server,
+        "/api/token",
+        json!({"grant_type": "password", "username": "bob", "password": "Correct1horse"}),
+    );
+    assert_eq!(tokens.json["expires_in"], 300);
+    let access = tokens.json["access_token"].as_str().unwrap();
+    let header = String::from_utf8(base64url(access.split('.').next().unwrap())).unwrap();
+    assert!(header.contains(r#""alg":"HS256""#), "{header}");
+    let decided = post_json(&server, "/api/authorize", json!({"token": access, "permission": "posts:read"}));
+    assert_eq!(decided.json["allowed"], true, "{}", decided.json);
+    // The secret is never published.
+    let jwks = server.call("GET", "/.well-known/jwks.json", None, None);
+    assert!(!String::from_utf8_lossy(&jwks.bytes).contains("oct"));
+}
+
+fn base64url(text: &str) -> Vec<u8> {
+    use base64ct::{Base64UrlUnpadded, Encoding};
+    Base64UrlUnpadded::decode_vec(text).unwrap()
 }

@@ -386,7 +386,7 @@ fn import_replaces_the_policy_and_export_gives_it_back() {
 fn schema_is_migrated_once_and_a_newer_schema_is_refused() {
     for_each_backend(|db| {
         let store = blog(db, FieldKeys::plain());
-        assert_eq!(store.schema_version().unwrap(), 3);
+        assert_eq!(store.schema_version().unwrap(), 4);
         drop(store);
         // Reopening migrates nothing and keeps everything.
         assert_eq!(db.open(FieldKeys::plain()).revision(TENANT).unwrap(), 7);

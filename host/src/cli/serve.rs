@@ -7,7 +7,9 @@ use tracing_subscriber::EnvFilter;
 
 use super::{Context, ServeArgs};
 use crate::CliError;
-use crate::server::{ServeOptions, serve};
+use crate::keyring::{Keyring, hmac_jwk, hmac_signer};
+use crate::server::{ServeOptions, TokenKeys, serve};
+use crate::settings::Settings;
 
 pub(super) fn run(ctx: &Context, args: &ServeArgs) -> Result<u8, CliError> {
     init_logging(args.log_format.as_deref());
@@ -20,9 +22,31 @@ pub(super) fn run(ctx: &Context, args: &ServeArgs) -> Result<u8, CliError> {
     })?;
     let trusted_snapshot_keys = keyring.snapshot_keys()?;
     let store = Arc::clone(ctx.store()?);
-    let settings = crate::settings::Settings::from_env()?;
-    serve(ServeOptions { bind: args.bind, settings, store, snapshot_key, trusted_snapshot_keys })?;
+    let settings = Settings::from_env()?;
+    let tokens = token_keys(&keyring, &settings)?;
+    serve(ServeOptions { bind: args.bind, settings, store, snapshot_key, trusted_snapshot_keys, tokens })?;
     Ok(0)
+}
+
+/// Tokens are signed with HS256 when AUTH_JWT_SECRET_KEY is set (as in Auth), else
+/// with the keyring's current EdDSA or ES256 key; every active key verifies.
+fn token_keys(keyring: &Keyring, settings: &Settings) -> Result<TokenKeys, CliError> {
+    let mut verifiers = keyring.token_keys()?;
+    let public = keyring.token_public_jwks()?;
+    let mut guest: Vec<String> = public.iter().map(serde_json::Value::to_string).collect();
+    let signer = match &settings.jwt_secret {
+        Some(secret) => {
+            let signer = hmac_signer(secret)?;
+            verifiers.add(signer.verification_key())?;
+            guest.push(hmac_jwk(secret)?.to_string());
+            signer
+        }
+        None => keyring.token_signer()?.ok_or_else(|| {
+            CliError::Usage("no token key: run `tessera keys rotate --kind jwt-eddsa`".into())
+        })?,
+    };
+    let guest_jwks = zeroize::Zeroizing::new(format!(r#"{{"keys":[{}]}}"#, guest.join(",")));
+    Ok(TokenKeys { signer, verifiers, public_jwks: serde_json::json!({ "keys": public }), guest_jwks })
 }
 
 /// JSON lines on stderr (`--log-format text` for people); `RUST_LOG` filters

@@ -5,7 +5,8 @@ use std::net::SocketAddr;
 use std::sync::Arc;
 use std::time::Instant;
 
-use tessera_core::{SigningKey, VerifyingKey};
+use tessera_core::{KeySet, SigningKey, TokenSigner, VerifyingKey};
+use zeroize::Zeroizing;
 
 use super::metrics::Metrics;
 use super::reply::ApiError;
@@ -27,16 +28,41 @@ pub struct ServeOptions {
     pub snapshot_key: SigningKey,
     /// Older snapshot keys still trusted (the keyring's unretired ones).
     pub trusted_snapshot_keys: Vec<VerifyingKey>,
+    /// The token keys.
+    pub tokens: TokenKeys,
 }
 
-/// The snapshot keys the guest trusts: the server's own.
+/// The keys of `/api/token` and `/api/authorize`.
+pub struct TokenKeys {
+    /// Signs new tokens (HS256 from AUTH_JWT_SECRET_KEY when set, else the keyring's
+    /// current EdDSA or ES256 key).
+    pub signer: TokenSigner,
+    /// Verifies refresh tokens and revocations: every active token key.
+    pub verifiers: KeySet,
+    /// `/.well-known/jwks.json`: the public keys (`{"keys": [...]}`).
+    pub public_jwks: serde_json::Value,
+    /// The guest's key set: the public keys, and the HMAC secret when there is one.
+    pub guest_jwks: Zeroizing<String>,
+}
+
+/// The audience only `key`'s tokens carry: a token of one tenant is refused by all others.
+pub(crate) fn tenant_audience(key: &str) -> String {
+    format!("urn:tessera:tenant:{key}")
+}
+
+/// The keys the guest uses: the server's snapshot keys and its token keys.
 struct ServerKeys {
     trusted: Vec<VerifyingKey>,
+    token_jwks: Zeroizing<String>,
 }
 
 impl KeyProvider for ServerKeys {
     fn snapshot_key(&self, kid: &str) -> Option<VerifyingKey> {
         self.trusted.iter().find(|key| key.kid() == kid).cloned()
+    }
+
+    fn token_keys(&self, _tenant: &str) -> Option<String> {
+        Some(self.token_jwks.to_string())
     }
 }
 
@@ -46,6 +72,7 @@ pub(crate) struct App {
     pub(crate) tenants: Tenants,
     pub(crate) settings: Settings,
     pub(crate) metrics: Metrics,
+    pub(crate) tokens: TokenKeys,
     /// The database, for logs (without a password).
     pub(crate) database: String,
     pub(crate) started: Instant,
@@ -53,20 +80,23 @@ pub(crate) struct App {
 
 impl App {
     pub(crate) fn new(options: ServeOptions) -> Result<Self, CliError> {
-        let ServeOptions { settings, store, snapshot_key, mut trusted_snapshot_keys, .. } = options;
+        let ServeOptions { settings, store, snapshot_key, mut trusted_snapshot_keys, tokens, .. } = options;
         trusted_snapshot_keys.push(snapshot_key.verifying_key());
         let sealed = Sealed::default();
-        let services = Services::new(sealed.clone(), ServerKeys { trusted: trusted_snapshot_keys })
-            .audit(super::watch::AuditQueue::start(Arc::clone(&store)));
+        let keys = ServerKeys { trusted: trusted_snapshot_keys, token_jwks: tokens.guest_jwks.clone() };
+        let services =
+            Services::new(sealed.clone(), keys).audit(super::watch::AuditQueue::start(Arc::clone(&store)));
         let runtime = Runtime::new(RuntimeConfig::default(), services)?;
         let audit_checks = if settings.audit_checks { AuditChecks::All } else { AuditChecks::Denied };
-        let config = GuestConfig { audit_checks, ..GuestConfig::default() };
+        let mut config = GuestConfig { audit_checks, ..GuestConfig::default() };
+        config.token.issuers = vec![settings.issuer.clone()];
         let database = settings.database.to_string();
         Ok(Self {
             tenants: Tenants::new(Arc::clone(&store), runtime, sealed, snapshot_key, config),
             store,
             settings,
             metrics: Metrics::default(),
+            tokens,
             database,
             started: Instant::now(),
         })

@@ -1,5 +1,5 @@
 //! Counters for `/metrics` in Prometheus' text format: requests and their latency by
-//! route, method and status; decisions by outcome.
+//! route, method and status; decisions by outcome; token failures by code.
 
 use std::collections::BTreeMap;
 use std::fmt::Write as _;
@@ -23,6 +23,7 @@ pub(crate) struct Metrics {
     requests: Mutex<BTreeMap<(String, &'static str, u16), Series>>,
     allowed: AtomicU64,
     denied: AtomicU64,
+    token_failures: Mutex<BTreeMap<String, u64>>,
 }
 
 impl Metrics {
@@ -45,6 +46,12 @@ impl Metrics {
     pub(crate) fn decision(&self, allowed: bool) {
         let counter = if allowed { &self.allowed } else { &self.denied };
         counter.fetch_add(1, Ordering::Relaxed);
+    }
+
+    /// One refused token (or login), by its error code.
+    pub(crate) fn token_failure(&self, code: &str) {
+        let mut failures = self.token_failures.lock().unwrap_or_else(PoisonError::into_inner);
+        *failures.entry(code.to_owned()).or_default() += 1;
     }
 
     pub(crate) fn render(&self) -> String {
@@ -92,6 +99,11 @@ impl Metrics {
             "tessera_decisions_total{{outcome=\"denied\"}} {}",
             self.denied.load(Ordering::Relaxed)
         );
+        out.push_str("# HELP tessera_token_failures_total Refused tokens and logins, by error code.\n");
+        out.push_str("# TYPE tessera_token_failures_total counter\n");
+        for (code, count) in self.token_failures.lock().unwrap_or_else(PoisonError::into_inner).iter() {
+            let _ = writeln!(out, "tessera_token_failures_total{{code=\"{code}\"}} {count}");
+        }
         out
     }
 }
@@ -108,6 +120,7 @@ mod tests {
         metrics.decision(true);
         metrics.decision(false);
         metrics.decision(false);
+        metrics.token_failure("ERR_TOKEN_EXPIRED");
         let text = metrics.render();
         assert!(
             text.contains(
@@ -117,5 +130,6 @@ mod tests {
         assert!(text.contains("le=\"0.001\"} 1"), "{text}");
         assert!(text.contains("le=\"0.05\"} 2"), "{text}");
         assert!(text.contains("tessera_decisions_total{outcome=\"denied\"} 2"));
+        assert!(text.contains("tessera_token_failures_total{code=\"ERR_TOKEN_EXPIRED\"} 1"));
     }
 }

@@ -24,7 +24,7 @@ use std::net::SocketAddr;
 use std::sync::Arc;
 
 use app::App;
-pub use app::ServeOptions;
+pub use app::{ServeOptions, TokenKeys};
 
 use crate::CliError;
 

@@ -39,11 +39,18 @@ pub(crate) struct ApiError {
     code: &'static str,
     message: String,
     details: Value,
+    /// A response already made (with headers of its own, such as Retry-After).
+    prebuilt: Option<Response>,
 }
 
 impl ApiError {
     pub(crate) fn new(status: StatusCode, code: &'static str, message: impl Into<String>) -> Self {
-        Self { status, code, message: message.into(), details: json!({}) }
+        Self { status, code, message: message.into(), details: json!({}), prebuilt: None }
+    }
+
+    /// Carries a finished response through `?`.
+    pub(crate) fn prebuilt(response: Response) -> Self {
+        Self { prebuilt: Some(response), ..Self::new(StatusCode::INTERNAL_SERVER_ERROR, "ERR_INTERNAL", "") }
     }
 
     pub(crate) fn bad_request(code: &'static str, message: impl Into<String>) -> Self {
@@ -72,6 +79,9 @@ impl ApiError {
 
 impl IntoResponse for ApiError {
     fn into_response(self) -> Response {
+        if let Some(response) = self.prebuilt {
+            return response;
+        }
         let body = json!({
             "success": false, "code": self.status.as_u16(), "message": self.message,
             "error": self.code, "details": self.details, "timestamp": timestamp(),

@@ -138,7 +138,9 @@ impl Tenants {
             return Ok(Some(tenant));
         }
         let Some(view) = self.build(key)? else { return Ok(None) };
-        let authorizer = self.runtime.authorizer(key, self.config.clone())?;
+        let mut config = self.config.clone();
+        config.token.audiences = vec![super::app::tenant_audience(key)];
+        let authorizer = self.runtime.authorizer(key, config)?;
         let tenant = Arc::new(Tenant {
             authorizer,
             view: RwLock::new(Arc::new(view)),

@@ -30,6 +30,12 @@ const MIGRATIONS: &[Migration] = &[
         sqlite: include_str!("migrations/0003_tenant_settings.sqlite.sql"),
         postgres: include_str!("migrations/0003_tenant_settings.postgres.sql"),
     },
+    Migration {
+        version: 4,
+        name: "credentials and refresh tokens",
+        sqlite: include_str!("migrations/0004_credentials.sqlite.sql"),
+        postgres: include_str!("migrations/0004_credentials.postgres.sql"),
+    },
 ];
 
 const LEDGER: &str = "CREATE TABLE IF NOT EXISTS tessera_migrations \

@@ -9,6 +9,7 @@
 
 mod api_keys;
 mod audit;
+mod credentials;
 mod error;
 mod fields;
 mod migrate;
@@ -24,6 +25,7 @@ use std::time::{SystemTime, UNIX_EPOCH};
 
 pub use api_keys::{API_KEY_PREFIX, ApiKeyInfo, ApiKeyOwner, KeyStatus, Revoked};
 pub use audit::{Broken, Entry, Filter, Record, Verification};
+pub use credentials::{Login, RefreshOutcome};
 pub use error::StoreError;
 pub use fields::FieldKeys;
 pub use policy::{Change, ImportSummary, RoleInfo};
@@ -146,19 +148,30 @@ impl Store {
     pub(crate) fn change(
         &self,
         scope: &Scope,
+        body: impl FnMut(&mut dyn Tx, &Locked) -> Result<Option<Entry>, StoreError>,
+    ) -> Result<Change, StoreError> {
+        self.audited(scope, true, body)
+    }
+
+    /// Like [`change`](Self::change), but for state that is not policy (login
+    /// attempts, refresh tokens): the revision stays, so snapshots are not rebuilt.
+    pub(crate) fn audited(
+        &self,
+        scope: &Scope,
+        bump: bool,
         mut body: impl FnMut(&mut dyn Tx, &Locked) -> Result<Option<Entry>, StoreError>,
     ) -> Result<Change, StoreError> {
         let mut out = None;
         self.backend.write(&mut |tx| {
-            let locked = lock(tx, &scope.tenant, true)?;
+            let locked = lock(tx, &scope.tenant, bump)?;
             let Some(entry) = body(tx, &locked)? else {
-                out = Some(Change { revision: locked.revision - 1, changed: false });
+                out = Some(Change { revision: locked.revision - i64::from(bump), changed: false });
                 return Ok(false);
             };
             if self.audit {
                 audit::append(tx, &self.keys, &locked, now(), Some(&scope.actor), &entry)?;
             }
-            if self.backend.dialect() == sql::Dialect::Postgres {
+            if bump && self.backend.dialect() == sql::Dialect::Postgres {
                 // Delivered to listeners at commit, and only if it commits.
                 tx.execute("SELECT pg_notify($1, $2)", &params![CHANGES_CHANNEL, scope.tenant.as_str()])?;
             }

@@ -42,6 +42,10 @@ const TABLES: &[Table] = &[
         ],
     },
     Table {
+        name: "credentials",
+        columns: &[Column { name: "user_name", index: Some("user_index"), field: Field::User }],
+    },
+    Table {
         name: "audit",
         columns: &[
             Column { name: "actor", index: Some("actor_index"), field: Field::Actor },

@@ -6,6 +6,7 @@ mod public;
 mod rbac;
 mod snapshot;
 mod tenant;
+mod tokens;
 
 use std::net::SocketAddr;
 use std::sync::Arc;
@@ -52,14 +53,23 @@ pub(crate) fn router(app: Arc<App>) -> Router {
         .route("/api/keys/rotate", post(tenant::rotate_key))
         .route("/api/settings", get(tenant::settings).put(tenant::update_settings))
         .route("/api/audit", get(tenant::audit))
-        .route("/api/snapshot", get(snapshot::snapshot));
+        .route("/api/snapshot", get(snapshot::snapshot))
+        .route("/api/token", post(tokens::token))
+        .route("/api/token/refresh", post(tokens::refresh))
+        .route("/api/token/revoke", post(tokens::revoke))
+        .route("/api/authorize", post(tokens::authorize))
+        .route(
+            "/api/users/{user}/password",
+            axum::routing::put(tokens::set_password).delete(tokens::delete_password),
+        );
     let public = Router::new()
         .route("/ping", get(public::ping))
         .route("/health", get(public::health))
         .route("/ready", get(public::ready))
         .route("/readyz", get(public::ready))
         .route("/metrics", get(public::metrics))
-        .route("/openapi.json", get(public::openapi));
+        .route("/openapi.json", get(public::openapi))
+        .route("/.well-known/jwks.json", get(tokens::jwks));
     let router =
         api.merge(public).fallback(public::not_found).method_not_allowed_fallback(public::method_not_allowed);
     super::layers::apply(router.with_state(Arc::clone(&app)), &app)
