@@ -69,6 +69,9 @@ pub struct Settings {
     pub login_max_attempts: i64,
     /// `AUTH_LOGIN_LOCKOUT_MINUTES`: how long a lockout lasts (default 30).
     pub login_lockout_minutes: i64,
+    /// `AUTH_REQUIRE_HTTPS`: `/api/*` refuses requests that came neither over TLS nor
+    /// with `X-Forwarded-Proto: https` (default false).
+    pub require_https: bool,
     /// `AUTH_ALLOW_CORS`: browsers on other origins may call the API (default false).
     pub allow_cors: bool,
     /// `AUTH_CORS_ORIGINS`: the origins allowed (comma-separated; `*` for any, which
@@ -228,6 +231,7 @@ impl Settings {
         Ok(Self {
             login_max_attempts: number("AUTH_LOGIN_MAX_ATTEMPTS", 5)?,
             login_lockout_minutes: number("AUTH_LOGIN_LOCKOUT_MINUTES", 30)?,
+            require_https: flag("AUTH_REQUIRE_HTTPS", false)?,
             allow_cors: flag("AUTH_ALLOW_CORS", false)?,
             cors_origins,
             rate_limit,

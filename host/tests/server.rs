@@ -701,3 +701,31 @@ fn base64url(text: &str) -> Vec<u8> {
     use base64ct::{Base64UrlUnpadded, Encoding};
     Base64UrlUnpadded::decode_vec(text).unwrap()
 }
+
+#[test]
+fn native_tls_with_a_certificate_made_here_and_https_required_behind_a_proxy() {
+    let db = TestDb::sqlite();
+    let secure = Server::start_tls(&db, &[("AUTH_REQUIRE_HTTPS", "true")]);
+    assert!(secure.base.starts_with("https://localhost:"), "{}", secure.base);
+    assert_eq!(secure.call("GET", "/ping", None, None).json, json!({"message": "PONG"}));
+    assert_eq!(result(&secure, "POST", "/api/role/viewer"), true, "HTTPS is HTTPS: allowed");
+    // Plain HTTP to the TLS port is no request at all.
+    let plain = secure.base.replace("https://", "http://");
+    let agent: ureq::Agent = ureq::Agent::config_builder().http_status_as_error(false).build().into();
+    let answered = agent.get(&format!("{plain}/ping")).call();
+    assert!(answered.map_or(true, |r| !r.status().is_success()), "plain HTTP on the TLS port gets no answer");
+    drop(secure);
+
+    // Behind a proxy: plain HTTP, trusted only with X-Forwarded-Proto: https.
+    let proxied = Server::start(&db, &[("AUTH_REQUIRE_HTTPS", "true")]);
+    let bare = proxied.get("/api/roles", KEY);
+    assert_eq!((bare.status, bare.json["error"].as_str()), (403, Some("ERR_HTTPS_REQUIRED")));
+    let forwarded = proxied.request(
+        "GET",
+        "/api/roles",
+        &[("Authorization", format!("Bearer {KEY}")), ("X-Forwarded-Proto", "https".into())],
+        None,
+    );
+    assert_eq!(forwarded.status, 200, "{}", forwarded.json);
+    assert_eq!(proxied.call("GET", "/health", None, None).status, 200, "probes stay on plain HTTP");
+}

@@ -98,6 +98,12 @@ pub struct ServeArgs {
     /// `json` (default: one JSON object per line) or `text`.
     #[arg(long, value_parser = ["json", "text"])]
     pub log_format: Option<String>,
+    /// Serve HTTPS with this PEM certificate chain (needs --tls-key).
+    #[arg(long, env = "AUTH_TLS_CERT", requires = "tls_key")]
+    pub tls_cert: Option<PathBuf>,
+    /// The PEM private key of --tls-cert.
+    #[arg(long, env = "AUTH_TLS_KEY", requires = "tls_cert")]
+    pub tls_key: Option<PathBuf>,
 }
 
 /// `tessera role ...`

@@ -8,7 +8,7 @@ use tracing_subscriber::EnvFilter;
 use super::{Context, ServeArgs};
 use crate::CliError;
 use crate::keyring::{Keyring, hmac_jwk, hmac_signer};
-use crate::server::{ServeOptions, TokenKeys, serve};
+use crate::server::{ServeOptions, TlsFiles, TokenKeys, serve};
 use crate::settings::Settings;
 
 pub(super) fn run(ctx: &Context, args: &ServeArgs) -> Result<u8, CliError> {
@@ -24,7 +24,16 @@ pub(super) fn run(ctx: &Context, args: &ServeArgs) -> Result<u8, CliError> {
     let store = Arc::clone(ctx.store()?);
     let settings = Settings::from_env()?;
     let tokens = token_keys(&keyring, &settings)?;
-    serve(ServeOptions { bind: args.bind, settings, store, snapshot_key, trusted_snapshot_keys, tokens })?;
+    let tls = args.tls_cert.clone().zip(args.tls_key.clone()).map(|(cert, key)| TlsFiles { cert, key });
+    serve(ServeOptions {
+        bind: args.bind,
+        settings,
+        store,
+        snapshot_key,
+        trusted_snapshot_keys,
+        tokens,
+        tls,
+    })?;
     Ok(0)
 }
 

@@ -30,6 +30,17 @@ pub struct ServeOptions {
     pub trusted_snapshot_keys: Vec<VerifyingKey>,
     /// The token keys.
     pub tokens: TokenKeys,
+    /// Serve HTTPS with this certificate chain and key (PEM files).
+    pub tls: Option<TlsFiles>,
+}
+
+/// A PEM certificate chain and its private key.
+#[derive(Clone, Debug)]
+pub struct TlsFiles {
+    /// The certificate chain.
+    pub cert: std::path::PathBuf,
+    /// The private key (PKCS#8, PKCS#1 or SEC1).
+    pub key: std::path::PathBuf,
 }
 
 /// The keys of `/api/token` and `/api/authorize`.

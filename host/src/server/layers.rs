@@ -34,11 +34,13 @@ const MAX_HEADERS: usize = 16 * 1024;
 /// Longest time a request may take.
 const TIMEOUT: Duration = Duration::from_secs(30);
 
-pub(crate) fn apply(router: Router, app: &Arc<App>) -> Router {
+pub(crate) fn apply(router: Router, app: &Arc<App>, tls: bool) -> Router {
     let limits = Arc::new(Limiter::new(app.settings.rate_limit));
+    let https = Https { native: tls, required: app.settings.require_https };
     router
         .layer(from_fn_with_state(Arc::clone(app), detect_suspicious))
         .layer(from_fn_with_state(limits, rate_limit))
+        .layer(from_fn_with_state(https, require_https))
         .layer(axum::extract::DefaultBodyLimit::max(MAX_BODY))
         .layer(tower_http::timeout::TimeoutLayer::with_status_code(StatusCode::REQUEST_TIMEOUT, TIMEOUT))
         .layer(from_fn(limit_headers))
@@ -131,6 +133,33 @@ async fn json_errors(request: Request, next: Next) -> Response {
         }
     }
     error
+}
+
+/// Whether connections are TLS here, and whether the API insists on HTTPS.
+#[derive(Clone, Copy)]
+struct Https {
+    native: bool,
+    required: bool,
+}
+
+/// With `AUTH_REQUIRE_HTTPS=true`, `/api/*` refuses plain HTTP: a request must come
+/// over native TLS or through a proxy that says `X-Forwarded-Proto: https`. Probes
+/// (`/ping`, `/health`, ...) stay reachable over plain HTTP inside a cluster.
+async fn require_https(State(https): State<Https>, request: Request, next: Next) -> Response {
+    let forwarded = request
+        .headers()
+        .get("x-forwarded-proto")
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| v.split(',').next().is_some_and(|p| p.trim().eq_ignore_ascii_case("https")));
+    if https.required && !https.native && !forwarded && request.uri().path().starts_with("/api/") {
+        return ApiError::new(
+            StatusCode::FORBIDDEN,
+            "ERR_HTTPS_REQUIRED",
+            "This API is served over HTTPS only.",
+        )
+        .into_response();
+    }
+    next.run(request).await
 }
 
 /// 431 for oversized headers (hyper's own bound is far larger).

@@ -24,7 +24,7 @@ use std::net::SocketAddr;
 use std::sync::Arc;
 
 use app::App;
-pub use app::{ServeOptions, TokenKeys};
+pub use app::{ServeOptions, TlsFiles, TokenKeys};
 
 use crate::CliError;
 
@@ -37,21 +37,43 @@ pub fn serve(options: ServeOptions) -> Result<(), CliError> {
         .build()
         .map_err(|e| CliError::Server(format!("starting the async runtime: {e}")))?;
     runtime.block_on(async move {
-        let bind = options.bind;
+        let (bind, tls) = (options.bind, options.tls.clone());
         let app = Arc::new(App::new(options)?);
         watch::start(&app);
-        let listener = tokio::net::TcpListener::bind(bind)
-            .await
+        let listener = std::net::TcpListener::bind(bind)
+            .and_then(|l| l.set_nonblocking(true).map(|()| l))
             .map_err(|e| CliError::Server(format!("cannot listen on {bind}: {e}")))?;
         let local = listener.local_addr().map_err(|e| CliError::Server(e.to_string()))?;
-        tracing::info!(address = %local, database = %app.database, "tessera serve listening");
-        // The line scripts and tests wait for; stderr, so stdout stays machine-readable.
-        eprintln!("tessera serve: listening on http://{local}");
-        let router = routes::router(Arc::clone(&app));
-        axum::serve(listener, router.into_make_service_with_connect_info::<SocketAddr>())
-            .with_graceful_shutdown(shutdown_signal())
-            .await
-            .map_err(|e| CliError::Server(format!("serving: {e}")))?;
+        let scheme = if tls.is_some() { "https" } else { "http" };
+        tracing::info!(address = %local, scheme, database = %app.database, "tessera serve listening");
+        let router = routes::router(Arc::clone(&app), tls.is_some());
+        let service = router.into_make_service_with_connect_info::<SocketAddr>();
+        let handle = axum_server::Handle::new();
+        let stopping = handle.clone();
+        tokio::spawn(async move {
+            shutdown_signal().await;
+            stopping.graceful_shutdown(Some(std::time::Duration::from_secs(30)));
+        });
+        let served = match tls {
+            Some(files) => {
+                // One process-wide provider; a second install (tests) is harmless.
+                let _ = rustls::crypto::ring::default_provider().install_default();
+                let config = axum_server::tls_rustls::RustlsConfig::from_pem_file(&files.cert, &files.key)
+                    .await
+                    .map_err(|e| CliError::Server(format!("TLS certificate or key unusable: {e}")))?;
+                let server = axum_server::from_tcp_rustls(listener, config)
+                    .map_err(|e| CliError::Server(e.to_string()))?;
+                // The line scripts and tests wait for; stderr, so stdout stays clean.
+                eprintln!("tessera serve: listening on {scheme}://{local}");
+                server.handle(handle).serve(service).await
+            }
+            None => {
+                let server = axum_server::from_tcp(listener).map_err(|e| CliError::Server(e.to_string()))?;
+                eprintln!("tessera serve: listening on {scheme}://{local}");
+                server.handle(handle).serve(service).await
+            }
+        };
+        served.map_err(|e| CliError::Server(format!("serving: {e}")))?;
         tracing::info!("tessera serve stopped");
         Ok(())
     })

@@ -40,7 +40,7 @@ pub(crate) struct ApiError {
     message: String,
     details: Value,
     /// A response already made (with headers of its own, such as Retry-After).
-    prebuilt: Option<Response>,
+    prebuilt: Option<Box<Response>>,
 }
 
 impl ApiError {
@@ -50,7 +50,10 @@ impl ApiError {
 
     /// Carries a finished response through `?`.
     pub(crate) fn prebuilt(response: Response) -> Self {
-        Self { prebuilt: Some(response), ..Self::new(StatusCode::INTERNAL_SERVER_ERROR, "ERR_INTERNAL", "") }
+        Self {
+            prebuilt: Some(Box::new(response)),
+            ..Self::new(StatusCode::INTERNAL_SERVER_ERROR, "ERR_INTERNAL", "")
+        }
     }
 
     pub(crate) fn bad_request(code: &'static str, message: impl Into<String>) -> Self {
@@ -80,7 +83,7 @@ impl ApiError {
 impl IntoResponse for ApiError {
     fn into_response(self) -> Response {
         if let Some(response) = self.prebuilt {
-            return response;
+            return *response;
         }
         let body = json!({
             "success": false, "code": self.status.as_u16(), "message": self.message,

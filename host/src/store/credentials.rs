@@ -39,6 +39,14 @@ pub enum RefreshOutcome {
     Invalid,
 }
 
+/// A credentials row: its id, the password hash, failures in a row, the lock.
+struct CredentialRow {
+    id: i64,
+    hash: String,
+    failed: i64,
+    locked_until: Option<i64>,
+}
+
 fn digest(token_id: &str) -> Vec<u8> {
     Sha256::digest(token_id.as_bytes()).to_vec()
 }
@@ -50,7 +58,7 @@ impl Store {
         tx: &mut dyn Tx,
         tenant: i64,
         user: &str,
-    ) -> Result<Option<(i64, String, i64, Option<i64>)>, StoreError> {
+    ) -> Result<Option<CredentialRow>, StoreError> {
         let (matches, candidates) =
             any_of("user_index", 2, self.keys.index_candidates(Field::User, tenant, user));
         let mut values = vec![tenant.into()];
@@ -59,7 +67,14 @@ impl Store {
             "SELECT id, password_hash, failed_attempts, locked_until FROM credentials WHERE tenant = $1 AND {matches}"
         );
         tx.query_opt(&sql, &values)?
-            .map(|row| Ok((row.int(0)?, row.text(1)?, row.int(2)?, row.opt_int(3)?)))
+            .map(|row| {
+                Ok(CredentialRow {
+                    id: row.int(0)?,
+                    hash: row.text(1)?,
+                    failed: row.int(2)?,
+                    locked_until: row.opt_int(3)?,
+                })
+            })
             .transpose()
     }
 
@@ -67,7 +82,7 @@ impl Store {
     pub fn set_password(&self, scope: &Scope, user: &str, hash: &str) -> Result<(), StoreError> {
         self.audited(scope, false, |tx, tenant| {
             match self.credential_row(tx, tenant.id, user)? {
-                Some((id, ..)) => tx.execute(
+                Some(CredentialRow { id, .. }) => tx.execute(
                     "UPDATE credentials SET password_hash = $1, failed_attempts = 0, locked_until = NULL WHERE id = $2",
                     &params![hash, id],
                 )?,
@@ -89,7 +104,9 @@ impl Store {
     pub fn delete_password(&self, scope: &Scope, user: &str) -> Result<bool, StoreError> {
         let mut deleted = false;
         self.audited(scope, false, |tx, tenant| {
-            let Some((id, ..)) = self.credential_row(tx, tenant.id, user)? else { return Ok(None) };
+            let Some(CredentialRow { id, .. }) = self.credential_row(tx, tenant.id, user)? else {
+                return Ok(None);
+            };
             tx.execute("DELETE FROM credentials WHERE id = $1", &params![id])?;
             deleted = true;
             Ok(Some(Entry::new("user.password_delete", "user", user, json!({}))))
@@ -105,7 +122,7 @@ impl Store {
     ) -> Result<Option<(String, Option<i64>)>, StoreError> {
         self.read(|tx| {
             let (id, _) = tenant_row(tx, tenant)?;
-            Ok(self.credential_row(tx, id, user)?.map(|(_, hash, _, locked)| (hash, locked)))
+            Ok(self.credential_row(tx, id, user)?.map(|row| (row.hash, row.locked_until)))
         })
     }
 
@@ -122,7 +139,9 @@ impl Store {
     ) -> Result<Login, StoreError> {
         let mut outcome = Login::Refused { remaining: 0 };
         self.audited(scope, false, |tx, tenant| {
-            let Some((id, _, failed, locked)) = self.credential_row(tx, tenant.id, user)? else {
+            let Some(CredentialRow { id, failed, locked_until: locked, .. }) =
+                self.credential_row(tx, tenant.id, user)?
+            else {
                 return Err(StoreError::NotFound { kind: "user", name: user.into() });
             };
             let now = now();

@@ -40,6 +40,34 @@ impl Server {
 
     /// Starts with `dir` as its data directory (so two servers can share a keyring).
     pub fn start_in(db: &TestDb, dir: tempfile::TempDir, env: &[(&str, &str)]) -> Self {
+        Self::launch(db, dir, env, &[], None)
+    }
+
+    /// Starts serving HTTPS with a certificate for `localhost` made here, and a
+    /// client that trusts only that certificate.
+    pub fn start_tls(db: &TestDb, env: &[(&str, &str)]) -> Self {
+        let dir = tempfile::tempdir().unwrap();
+        let certified = rcgen::generate_simple_self_signed(vec!["localhost".to_owned()]).unwrap();
+        let (cert, key) = (dir.path().join("cert.pem"), dir.path().join("key.pem"));
+        std::fs::write(&cert, certified.cert.pem()).unwrap();
+        std::fs::write(&key, certified.signing_key.serialize_pem()).unwrap();
+        let args = [
+            "--tls-cert".to_owned(),
+            cert.display().to_string(),
+            "--tls-key".to_owned(),
+            key.display().to_string(),
+        ];
+        let der = certified.cert.der().to_vec();
+        Self::launch(db, dir, env, &args, Some(der))
+    }
+
+    fn launch(
+        db: &TestDb,
+        dir: tempfile::TempDir,
+        env: &[(&str, &str)],
+        args: &[String],
+        trusted: Option<Vec<u8>>,
+    ) -> Self {
         let mut command = Command::new(env!("CARGO_BIN_EXE_tessera"));
         command
             .args(["serve", "--bind", "127.0.0.1:0", "--log-format", "text"])
@@ -51,7 +79,8 @@ impl Server {
             .env("XDG_CACHE_HOME", Path::new(env!("CARGO_TARGET_TMPDIR")).join("guest-cache"))
             .env("RUST_LOG", "warn")
             .stdout(Stdio::null())
-            .stderr(Stdio::piped());
+            .stderr(Stdio::piped())
+            .args(args);
         for (name, value) in env {
             command.env(name, value);
         }
@@ -71,8 +100,19 @@ impl Server {
             let _ = child.kill();
             panic!("tessera serve did not start within 60 s")
         });
-        let agent = ureq::Agent::config_builder().http_status_as_error(false).build().into();
-        Self { child, base, dir, agent }
+        let mut config = ureq::Agent::config_builder().http_status_as_error(false);
+        let mut base = base;
+        if let Some(der) = trusted {
+            use ureq::tls::{Certificate, RootCerts, TlsConfig};
+            let roots =
+                RootCerts::Specific(std::sync::Arc::new(vec![Certificate::from_der(&der).to_owned()]));
+            let provider = std::sync::Arc::new(rustls::crypto::ring::default_provider());
+            config = config.tls_config(
+                TlsConfig::builder().root_certs(roots).unversioned_rustls_crypto_provider(provider).build(),
+            );
+            base = base.replace("127.0.0.1", "localhost");
+        }
+        Self { child, base, dir, agent: config.build().into() }
     }
 
     /// A request with `key` as the bearer client key (`None`: no header).

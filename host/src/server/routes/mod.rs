@@ -21,7 +21,7 @@ use super::app::App;
 use super::reply::ApiError;
 
 /// Every route, with the layers every response passes through.
-pub(crate) fn router(app: Arc<App>) -> Router {
+pub(crate) fn router(app: Arc<App>, tls: bool) -> Router {
     let api = Router::new()
         .route("/api/role/{role}", post(rbac::create_role).delete(rbac::delete_role))
         .route("/api/roles", get(rbac::list_roles))
@@ -72,7 +72,7 @@ pub(crate) fn router(app: Arc<App>) -> Router {
         .route("/.well-known/jwks.json", get(tokens::jwks));
     let router =
         api.merge(public).fallback(public::not_found).method_not_allowed_fallback(public::method_not_allowed);
-    super::layers::apply(router.with_state(Arc::clone(&app)), &app)
+    super::layers::apply(router.with_state(Arc::clone(&app)), &app, tls)
 }
 
 /// Who the audit log names for a change made over HTTP: the peer's address.

@@ -353,12 +353,12 @@ pub(crate) async fn authorize(
         answer["allowed"] = false.into();
         answer["reason"] = "user_not_key_backed".into();
     }
-    if let Some((jti, _)) = access_claims(&app, &key, &body.token) {
-        if app.read(move |store| store.access_revoked(&jti)).await? {
-            app.metrics.token_failure("ERR_TOKEN_REVOKED");
-            answer["allowed"] = false.into();
-            answer["reason"] = "ERR_TOKEN_REVOKED".into();
-        }
+    if let Some((jti, _)) = access_claims(&app, &key, &body.token)
+        && app.read(move |store| store.access_revoked(&jti)).await?
+    {
+        app.metrics.token_failure("ERR_TOKEN_REVOKED");
+        answer["allowed"] = false.into();
+        answer["reason"] = "ERR_TOKEN_REVOKED".into();
     }
     if answer["allowed"] == true || !answer["reason"].as_str().is_some_and(|r| r.starts_with("ERR_")) {
         app.metrics.decision(answer["allowed"] == true);
