@@ -311,7 +311,8 @@ pub enum KeysCommand {
     },
     /// Retire a key: it no longer verifies or decrypts.
     Retire {
-        /// The key id.
+        /// The key id (base64url, so it may start with `-`).
+        #[arg(allow_hyphen_values = true)]
         kid: String,
     },
 }
@@ -473,7 +474,9 @@ fn parse_duration(text: &str) -> Result<i64, String> {
 
 #[cfg(test)]
 mod tests {
-    use super::parse_duration;
+    use clap::Parser;
+
+    use super::{Cli, Command, KeysCommand, parse_duration};
 
     #[test]
     fn durations() {
@@ -484,5 +487,16 @@ mod tests {
         assert!(parse_duration("0h").is_err());
         assert!(parse_duration("h").is_err());
         assert!(parse_duration("99999999999999999d").is_err());
+    }
+
+    #[test]
+    fn a_key_id_may_start_with_a_hyphen() {
+        // Key ids are base64url: one in 64 starts with `-` (seen failing in CI).
+        let cli =
+            Cli::try_parse_from(["tessera", "keys", "retire", "-_vOKLh6UlgR7IBygI2uV1uDRMALn0gP76PjOwd0d1g"]);
+        let Ok(Cli { command: Command::Keys(KeysCommand::Retire { kid }), .. }) = cli else {
+            panic!("not parsed as a key id: {cli:?}");
+        };
+        assert_eq!(kid, "-_vOKLh6UlgR7IBygI2uV1uDRMALn0gP76PjOwd0d1g");
     }
 }
