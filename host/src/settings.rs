@@ -69,6 +69,9 @@ pub struct Settings {
     pub login_max_attempts: i64,
     /// `AUTH_LOGIN_LOCKOUT_MINUTES`: how long a lockout lasts (default 30).
     pub login_lockout_minutes: i64,
+    /// `AUTH_SNAPSHOT_ENCRYPTION`: snapshots served by `GET /api/snapshot` are
+    /// encrypted (AES-256-GCM) with the current data key, not only signed (default false).
+    pub snapshot_encryption: bool,
     /// `AUTH_REQUIRE_HTTPS`: `/api/*` refuses requests that came neither over TLS nor
     /// with `X-Forwarded-Proto: https` (default false).
     pub require_https: bool,
@@ -232,6 +235,7 @@ impl Settings {
             login_max_attempts: number("AUTH_LOGIN_MAX_ATTEMPTS", 5)?,
             login_lockout_minutes: number("AUTH_LOGIN_LOCKOUT_MINUTES", 30)?,
             require_https: flag("AUTH_REQUIRE_HTTPS", false)?,
+            snapshot_encryption: flag("AUTH_SNAPSHOT_ENCRYPTION", false)?,
             allow_cors: flag("AUTH_ALLOW_CORS", false)?,
             cors_origins,
             rate_limit,

@@ -440,6 +440,8 @@ fn cors_follows_the_settings() {
     let open = preflight(&any, "https://anywhere.example.com");
     assert_eq!(open.header("access-control-allow-origin"), Some("*"));
     assert_eq!(open.header("access-control-allow-credentials"), None, "never * with credentials");
+    // SIGTERM: a graceful stop, exit code 0.
+    assert!(any.stop().success());
 }
 
 #[test]
@@ -663,6 +665,11 @@ fn tokens_password_and_api_key_grants_refresh_rotation_and_revocation() {
         );
         assert_eq!(login("Another1horse").status, 200);
 
+        // Removing the password ends password logins.
+        assert_eq!(server.delete("/api/users/alice/password", KEY).json["result"], true);
+        assert_eq!(login("Another1horse").status, 401);
+        assert_eq!(server.delete("/api/users/alice/password", KEY).json["result"], false);
+
         // Audited, and counted.
         let audit = data(&server, "/api/audit?action=login.locked");
         assert_eq!(audit["total"], 1);
@@ -728,4 +735,45 @@ fn native_tls_with_a_certificate_made_here_and_https_required_behind_a_proxy() {
     );
     assert_eq!(forwarded.status, 200, "{}", forwarded.json);
     assert_eq!(proxied.call("GET", "/health", None, None).status, 200, "probes stay on plain HTTP");
+}
+
+#[test]
+fn served_snapshots_can_be_encrypted_with_the_data_key() {
+    let db = TestDb::sqlite();
+    let key_b64 = "3q2+7wABAgMEBQYHCAkKCwwNDg8QERITFBUWFxgZGhs=";
+    let server =
+        Server::start(&db, &[("AUTH_SNAPSHOT_ENCRYPTION", "true"), ("AUTH_ENCRYPTION_KEY", key_b64)]);
+    blog(&server);
+    // Decisions are unaffected (the guest's own copy is only signed).
+    assert_eq!(data(&server, "/api/has_permission/alice/posts:edit")["has_permission"], true);
+    let served = server.get("/api/snapshot", KEY);
+    assert_eq!(served.status, 200);
+    let keyring = tessera_host::keyring::Keyring::load(&server.dir.path().join("keyring.json")).unwrap();
+    let trusting = || {
+        keyring
+            .snapshot_keys()
+            .unwrap()
+            .into_iter()
+            .fold(tessera_core::SnapshotLoader::new(), |l, k| l.trust(k))
+    };
+    let refused = trusting().open(&served.bytes, now()).unwrap_err();
+    assert!(
+        format!("{refused:?}").to_lowercase().contains("encrypt") || format!("{refused}").contains("key"),
+        "{refused}"
+    );
+    let data_key = tessera_core::EncryptionKey::from_base64(key_b64).unwrap();
+    let (snapshot, info) = trusting().decrypt_with(data_key).open(&served.bytes, now()).unwrap();
+    assert_eq!(snapshot.policy.tenant(), KEY);
+    assert!(info.encrypted_with.is_some());
+    // Without a data key the server refuses to start rather than serve in the clear.
+    let dir = tempfile::tempdir().unwrap();
+    let output = std::process::Command::new(env!("CARGO_BIN_EXE_tessera"))
+        .args(["serve", "--bind", "127.0.0.1:0"])
+        .env("AUTH_DATA_DIR", dir.path())
+        .env("AUTH_SNAPSHOT_ENCRYPTION", "true")
+        .env_remove("AUTH_ENCRYPTION_KEY")
+        .output()
+        .unwrap();
+    assert_eq!(output.status.code(), Some(2), "{}", String::from_utf8_lossy(&output.stderr));
+    assert!(String::from_utf8_lossy(&output.stderr).contains("AUTH_SNAPSHOT_ENCRYPTION"));
 }

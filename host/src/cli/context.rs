@@ -62,7 +62,7 @@ impl Context {
     pub(crate) fn current_data_key(&self) -> Result<EncryptionKey, CliError> {
         self.data_keys()?.into_iter().next().ok_or_else(|| {
             CliError::Usage(
-                "--encrypt needs a data key: AUTH_ENCRYPTION_KEY (base64 of 32 random bytes, e.g. \
+                "encrypting snapshots (--encrypt, AUTH_SNAPSHOT_ENCRYPTION) needs a data key: AUTH_ENCRYPTION_KEY (base64 of 32 random bytes, e.g. \
                  `openssl rand -base64 32`) or one in the keyring (`tessera keys rotate --kind data`)"
                     .into(),
             )

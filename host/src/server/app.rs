@@ -32,6 +32,8 @@ pub struct ServeOptions {
     pub tokens: TokenKeys,
     /// Serve HTTPS with this certificate chain and key (PEM files).
     pub tls: Option<TlsFiles>,
+    /// Encrypt the snapshots `GET /api/snapshot` serves with this data key.
+    pub snapshot_encryption: Option<tessera_core::EncryptionKey>,
 }
 
 /// A PEM certificate chain and its private key.
@@ -91,7 +93,15 @@ pub(crate) struct App {
 
 impl App {
     pub(crate) fn new(options: ServeOptions) -> Result<Self, CliError> {
-        let ServeOptions { settings, store, snapshot_key, mut trusted_snapshot_keys, tokens, .. } = options;
+        let ServeOptions {
+            settings,
+            store,
+            snapshot_key,
+            mut trusted_snapshot_keys,
+            tokens,
+            snapshot_encryption,
+            ..
+        } = options;
         trusted_snapshot_keys.push(snapshot_key.verifying_key());
         let sealed = Sealed::default();
         let keys = ServerKeys { trusted: trusted_snapshot_keys, token_jwks: tokens.guest_jwks.clone() };
@@ -103,7 +113,13 @@ impl App {
         config.token.issuers = vec![settings.issuer.clone()];
         let database = settings.database.to_string();
         Ok(Self {
-            tenants: Tenants::new(Arc::clone(&store), runtime, sealed, snapshot_key, config),
+            tenants: Tenants::new(
+                Arc::clone(&store),
+                runtime,
+                sealed,
+                (snapshot_key, snapshot_encryption),
+                config,
+            ),
             store,
             settings,
             metrics: Metrics::default(),

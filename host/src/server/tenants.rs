@@ -12,7 +12,7 @@ use std::collections::HashMap;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, PoisonError, RwLock};
 
-use tessera_core::{SigningKey, Snapshot};
+use tessera_core::{EncryptionKey, SigningKey, Snapshot};
 
 use crate::runtime::{Authorizer, GuestConfig, GuestError, Runtime, ServiceError, SnapshotStore};
 use crate::store::{Store, StoreError};
@@ -22,7 +22,8 @@ use crate::store::{Store, StoreError};
 pub(crate) struct View {
     /// The store's revision it was built from.
     pub(crate) revision: u64,
-    /// The signed snapshot bytes (what `GET /api/snapshot` serves).
+    /// What `GET /api/snapshot` serves: the signed snapshot, encrypted too when
+    /// `AUTH_SNAPSHOT_ENCRYPTION` is on.
     pub(crate) snapshot: Arc<[u8]>,
     /// Its entity tag.
     pub(crate) etag: String,
@@ -97,6 +98,8 @@ pub(crate) struct Tenants {
     runtime: Runtime,
     sealed: Sealed,
     signer: SigningKey,
+    /// The data key served snapshots are encrypted with, if any.
+    encryption: Option<EncryptionKey>,
     config: GuestConfig,
     loaded: RwLock<HashMap<String, Arc<Tenant>>>,
     /// Serializes first loads, so two requests do not build one tenant twice.
