@@ -25,7 +25,8 @@ pub(super) fn run(ctx: &Context, args: &ServeArgs) -> Result<u8, CliError> {
     let settings = Settings::from_env()?;
     let tokens = token_keys(&keyring, &settings)?;
     let tls = args.tls_cert.clone().zip(args.tls_key.clone()).map(|(cert, key)| TlsFiles { cert, key });
-    serve(ServeOptions {
+    let snapshot_encryption = if settings.snapshot_encryption { Some(ctx.current_data_key()?) } else { None };
+    let options = ServeOptions {
         bind: args.bind,
         settings,
         store,
@@ -33,7 +34,9 @@ pub(super) fn run(ctx: &Context, args: &ServeArgs) -> Result<u8, CliError> {
         trusted_snapshot_keys,
         tokens,
         tls,
-    })?;
+        snapshot_encryption,
+    };
+    serve(options)?;
     Ok(0)
 }
 

@@ -111,10 +111,19 @@ impl Tenants {
         store: Arc<Store>,
         runtime: Runtime,
         sealed: Sealed,
-        signer: SigningKey,
+        (signer, encryption): (SigningKey, Option<EncryptionKey>),
         config: GuestConfig,
     ) -> Self {
-        Self { store, runtime, sealed, signer, config, loaded: RwLock::default(), loading: Mutex::default() }
+        Self {
+            store,
+            runtime,
+            sealed,
+            signer,
+            encryption,
+            config,
+            loaded: RwLock::default(),
+            loading: Mutex::default(),
+        }
     }
 
     fn cached(&self, key: &str) -> Option<Arc<Tenant>> {
@@ -193,13 +202,16 @@ impl Tenants {
             .seal(&self.signer)
             .map_err(|e| LoadError::Store(StoreError::Crypto(format!("sealing the snapshot: {e}"))))?
             .into();
+        let served = match &self.encryption {
+            Some(data_key) => snapshot
+                .seal_encrypted(&self.signer, data_key)
+                .map_err(|e| LoadError::Store(StoreError::Crypto(format!("encrypting the snapshot: {e}"))))?
+                .into(),
+            None => Arc::clone(&bytes),
+        };
         let etag = format!("\"{}-{revision}\"", &key[..8]);
-        self.sealed
-            .0
-            .write()
-            .unwrap_or_else(PoisonError::into_inner)
-            .insert(key.to_owned(), Arc::clone(&bytes));
-        Ok(Some(View { revision, snapshot: bytes, etag, strict_users: settings.strict_users, key_backed }))
+        self.sealed.0.write().unwrap_or_else(PoisonError::into_inner).insert(key.to_owned(), bytes);
+        Ok(Some(View { revision, snapshot: served, etag, strict_users: settings.strict_users, key_backed }))
     }
 
     /// Notes that `key` changed: its next use rebuilds it.
