@@ -86,6 +86,12 @@ fn auth_routes_answer_with_auths_shapes() {
         let denied = data(&server, "/api/has_permission/alice/posts:delete");
         assert_eq!(denied["has_permission"], false);
         assert_eq!(denied["decision"]["reason"], "denied");
+        // Denied checks reach the audit log through the server's queue.
+        let queued = Instant::now();
+        while data(&server, "/api/audit?action=check")["total"] == 0 {
+            assert!(queued.elapsed() < Duration::from_secs(5), "the denied check was never audited");
+            std::thread::sleep(Duration::from_millis(20));
+        }
         assert_eq!(data(&server, "/api/has_permission/bob/posts:edit")["has_permission"], false);
         assert_eq!(data(&server, "/api/workflow/user/bob/can_run/posts:read")["has_permission"], true);
 

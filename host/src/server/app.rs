@@ -105,8 +105,9 @@ impl App {
         trusted_snapshot_keys.push(snapshot_key.verifying_key());
         let sealed = Sealed::default();
         let keys = ServerKeys { trusted: trusted_snapshot_keys, token_jwks: tokens.guest_jwks.clone() };
-        let services =
-            Services::new(sealed.clone(), keys).audit(super::watch::AuditQueue::start(Arc::clone(&store)));
+        let metrics = Metrics::default();
+        let queue = super::watch::AuditQueue::start(Arc::clone(&store), Arc::clone(&metrics.audit_dropped));
+        let services = Services::new(sealed.clone(), keys).audit(queue);
         let runtime = Runtime::new(RuntimeConfig::default(), services)?;
         let audit_checks = if settings.audit_checks { AuditChecks::All } else { AuditChecks::Denied };
         let mut config = GuestConfig { audit_checks, ..GuestConfig::default() };
@@ -122,7 +123,7 @@ impl App {
             ),
             store,
             settings,
-            metrics: Metrics::default(),
+            metrics,
             tokens,
             database,
             started: Instant::now(),

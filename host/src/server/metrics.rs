@@ -24,6 +24,8 @@ pub(crate) struct Metrics {
     allowed: AtomicU64,
     denied: AtomicU64,
     token_failures: Mutex<BTreeMap<String, u64>>,
+    /// Decision events the full audit queue dropped.
+    pub(crate) audit_dropped: std::sync::Arc<AtomicU64>,
 }
 
 impl Metrics {
@@ -99,6 +101,11 @@ impl Metrics {
             "tessera_decisions_total{{outcome=\"denied\"}} {}",
             self.denied.load(Ordering::Relaxed)
         );
+        out.push_str(
+            "# HELP tessera_audit_dropped_total Decision events dropped because the audit queue was full.\n",
+        );
+        out.push_str("# TYPE tessera_audit_dropped_total counter\n");
+        let _ = writeln!(out, "tessera_audit_dropped_total {}", self.audit_dropped.load(Ordering::Relaxed));
         out.push_str("# HELP tessera_token_failures_total Refused tokens and logins, by error code.\n");
         out.push_str("# TYPE tessera_token_failures_total counter\n");
         for (code, count) in self.token_failures.lock().unwrap_or_else(PoisonError::into_inner).iter() {

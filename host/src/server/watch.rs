@@ -2,14 +2,15 @@
 //! guest's audit events without holding up the request that produced them.
 
 use std::sync::Arc;
-use std::sync::mpsc::{Receiver, Sender, channel};
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::mpsc::{Receiver, SyncSender, TrySendError, sync_channel};
 use std::time::Duration;
 
 use fallible_iterator::FallibleIterator;
 
 use super::app::App;
 use crate::runtime::{AuditEvent, AuditSink, ServiceError};
-use crate::store::{CHANGES_CHANNEL, Location, Store};
+use crate::store::{CHANGES_CHANNEL, Entry, Location, Store};
 
 /// How often the revisions are compared with what is loaded: the bound on how late a
 /// change made without NOTIFY (another process on SQLite, the CLI) is seen.
@@ -68,33 +69,72 @@ fn listen(url: &str, app: &std::sync::Weak<App>) -> Result<(), r2d2_postgres::po
 }
 
 /// The guest's audit events (decisions, security events), queued and appended to the
-/// store by one thread, so a denied check does not wait for a durable write.
+/// store by one thread in batches, so a denied check does not wait for a durable
+/// write. The queue is bounded: past [`QUEUE`] waiting events new ones are dropped
+/// and counted (`tessera_audit_dropped_total`), rather than growing without end or
+/// stalling the request threads.
 pub(crate) struct AuditQueue {
-    sender: Sender<AuditEvent>,
+    sender: SyncSender<AuditEvent>,
+    dropped: Arc<AtomicU64>,
 }
 
+/// Events waiting at most.
+const QUEUE: usize = 65_536;
+/// Events written per transaction at most.
+const BATCH: usize = 512;
+
 impl AuditQueue {
-    pub(crate) fn start(store: Arc<Store>) -> Self {
-        let (sender, receiver) = channel();
+    pub(crate) fn start(store: Arc<Store>, dropped: Arc<AtomicU64>) -> Self {
+        let (sender, receiver) = sync_channel(QUEUE);
         let spawned =
             std::thread::Builder::new().name("tessera-audit".into()).spawn(move || drain(&store, &receiver));
         if let Err(e) = spawned {
-            tracing::error!(error = %e, "no audit writer thread; decision events will be lost");
+            tracing::error!(error = %e, "no audit writer thread; decision events will be dropped");
         }
-        Self { sender }
+        Self { sender, dropped }
     }
 }
 
 fn drain(store: &Store, receiver: &Receiver<AuditEvent>) {
-    while let Ok(event) = receiver.recv() {
-        if let Err(e) = store.append(event) {
-            tracing::error!(error = %e, "audit event not written");
+    while let Ok(first) = receiver.recv() {
+        let events: Vec<AuditEvent> =
+            std::iter::once(first).chain(receiver.try_iter().take(BATCH - 1)).collect();
+        let entries: Vec<(String, Option<String>, Entry)> = events
+            .into_iter()
+            .map(|e| {
+                let entry = Entry {
+                    action: e.action,
+                    entity_type: e.entity_type,
+                    entity: e.entity,
+                    success: e.success,
+                    details: e.details,
+                };
+                (e.tenant, e.actor, entry)
+            })
+            .collect();
+        if store.record_all(&entries).is_err() {
+            // One bad event (its tenant just rotated away, say) must not take the
+            // batch with it: write them one by one.
+            for (tenant, actor, entry) in &entries {
+                if let Err(e) = store.record(tenant, actor.as_deref(), entry) {
+                    tracing::error!(code = e.code(), error = %e, "audit event not written");
+                }
+            }
         }
     }
 }
 
 impl AuditSink for AuditQueue {
     fn append(&self, event: AuditEvent) -> Result<(), ServiceError> {
-        self.sender.send(event).map_err(|_| ServiceError("the audit writer has stopped".into()))
+        match self.sender.try_send(event) {
+            Ok(()) => Ok(()),
+            Err(TrySendError::Full(_)) => {
+                if self.dropped.fetch_add(1, Ordering::Relaxed).is_multiple_of(10_000) {
+                    tracing::warn!("the audit queue is full: decision events are being dropped");
+                }
+                Ok(())
+            }
+            Err(TrySendError::Disconnected(_)) => Err(ServiceError("the audit writer has stopped".into())),
+        }
     }
 }

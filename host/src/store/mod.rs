@@ -194,6 +194,22 @@ impl Store {
         })
     }
 
+    /// Appends many such entries in one transaction (each still chained in its own
+    /// tenant): the server's queue of decision events.
+    pub fn record_all(&self, entries: &[(String, Option<String>, Entry)]) -> Result<(), StoreError> {
+        if !self.audit || entries.is_empty() {
+            return Ok(());
+        }
+        self.backend.write(&mut |tx| {
+            for (tenant, actor, entry) in entries {
+                // Locked again for each: the previous append moved the tenant's head.
+                let locked = lock(tx, tenant, false)?;
+                audit::append(tx, &self.keys, &locked, now(), actor.as_deref(), entry)?;
+            }
+            Ok(true)
+        })
+    }
+
     /// Creates a tenant (a fresh UUID4 client key unless one is given) and records it.
     pub fn create_tenant(&self, client_key: Option<&str>, actor: &str) -> Result<String, StoreError> {
         let client_key = match client_key {
