@@ -10,7 +10,7 @@ use core::fmt;
 pub enum IdentifierKind {
     /// A role name: `^[A-Za-z0-9_-]{1,64}$`.
     Role,
-    /// A user id: `^[A-Za-z0-9_.@+-]{1,64}$`.
+    /// A user id: `^[A-Za-z0-9_.@+|:-]{1,64}$` (Auth 3.7's rule).
     User,
     /// A permission asked about in a query: `^[A-Za-z0-9_:*.-]{1,128}$`.
     Permission,
@@ -59,7 +59,7 @@ impl IdentifierKind {
     pub const fn rule(self) -> &'static str {
         match self {
             Self::Role => "^[A-Za-z0-9_-]{1,64}$",
-            Self::User => "^[A-Za-z0-9_.@+-]{1,64}$",
+            Self::User => "^[A-Za-z0-9_.@+|:-]{1,64}$",
             Self::Permission => "^[A-Za-z0-9_:*.-]{1,128}$",
             Self::Pattern => "^[A-Za-z0-9_:*.-]{1,128}$ with `*` only as a whole last segment",
             Self::ClientKey => "a lowercase UUID4 such as 0b5e7f2a-8c1d-4e3f-9a6b-2c4d6e8f0a1b",
@@ -223,7 +223,8 @@ static CLASSES: [u8; 256] = {
         if b == b' ' || b == b'.' {
             mask |= LABEL_CHAR;
         }
-        if b == b'.' || b == b'@' || b == b'+' {
+        // `|` and `:` are Auth 3.7's namespace separators (`auth0|5f7c...`, `ldap:bob`).
+        if b == b'.' || b == b'@' || b == b'+' || b == b'|' || b == b':' {
             mask |= USER_CHAR;
         }
         if b == b':' || b == b'*' || b == b'.' {

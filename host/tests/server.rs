@@ -136,6 +136,15 @@ fn auth_routes_answer_with_auths_shapes() {
         assert_eq!(deleted.json["data"], json!({"result": true}));
         assert_eq!(server.delete("/api/role/viewer", KEY).json["data"], json!({"result": false}));
 
+        // Auth 3.7's user names: namespace separators `|` and `:` (an Auth0 subject),
+        // raw or percent-encoded in the path.
+        assert_eq!(result(&server, "POST", "/api/membership/auth0%7C5f7c8ec7/editor"), true);
+        assert_eq!(data(&server, "/api/has_permission/auth0|5f7c8ec7/posts:edit")["has_permission"], true);
+        assert_eq!(result(&server, "POST", "/api/membership/ldap:bob/editor"), true);
+        assert_eq!(data(&server, "/api/has_permission/ldap:bob/posts:edit")["has_permission"], true);
+        assert_eq!(result(&server, "DELETE", "/api/membership/auth0%7C5f7c8ec7/editor"), true);
+        assert_eq!(result(&server, "DELETE", "/api/membership/ldap:bob/editor"), true);
+
         // Another tenant sees none of it.
         assert_eq!(server.get("/api/roles", OTHER).json["result"], json!([]));
 

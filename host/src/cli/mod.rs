@@ -163,7 +163,7 @@ pub enum PermCommand {
 pub enum MemberCommand {
     /// Make a user a member of a role.
     Add {
-        /// The user (`^[A-Za-z0-9_.@+-]{1,64}$`).
+        /// The user (`^[A-Za-z0-9_.@+|:-]{1,64}$`).
         user: String,
         /// The role.
         role: String,
