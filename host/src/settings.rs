@@ -69,6 +69,10 @@ pub struct Settings {
     pub login_max_attempts: i64,
     /// `AUTH_LOGIN_LOCKOUT_MINUTES`: how long a lockout lasts (default 30).
     pub login_lockout_minutes: i64,
+    /// `AUTH_TRUSTED_PROXIES`: addresses of reverse proxies whose `X-Forwarded-For` is
+    /// believed (comma-separated IPs); the client is then the last address in it that
+    /// is not one of them. Empty (default): the peer address is the client.
+    pub trusted_proxies: Vec<std::net::IpAddr>,
     /// `AUTH_SNAPSHOT_ENCRYPTION`: snapshots served by `GET /api/snapshot` are
     /// encrypted (AES-256-GCM) with the current data key, not only signed (default false).
     pub snapshot_encryption: bool,
@@ -220,6 +224,18 @@ impl Settings {
                 format!("`{bad}` is not an origin such as https://app.example.com"),
             ));
         }
+        let mut trusted_proxies = Vec::new();
+        for part in var("AUTH_TRUSTED_PROXIES")
+            .unwrap_or_default()
+            .split(',')
+            .map(str::trim)
+            .filter(|p| !p.is_empty())
+        {
+            let ip = part.parse().map_err(|_| {
+                invalid("AUTH_TRUSTED_PROXIES", format!("`{part}` is not an IP address such as 10.0.0.2"))
+            })?;
+            trusted_proxies.push(ip);
+        }
         let limit = |name: &'static str, default: i64| -> Result<u32, SettingsError> {
             number(name, default).and_then(|n| u32::try_from(n).map_err(|_| invalid(name, "too large")))
         };
@@ -235,6 +251,7 @@ impl Settings {
             login_max_attempts: number("AUTH_LOGIN_MAX_ATTEMPTS", 5)?,
             login_lockout_minutes: number("AUTH_LOGIN_LOCKOUT_MINUTES", 30)?,
             require_https: flag("AUTH_REQUIRE_HTTPS", false)?,
+            trusted_proxies,
             snapshot_encryption: flag("AUTH_SNAPSHOT_ENCRYPTION", false)?,
             allow_cors: flag("AUTH_ALLOW_CORS", false)?,
             cors_origins,

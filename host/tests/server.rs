@@ -792,3 +792,39 @@ fn served_snapshots_can_be_encrypted_with_the_data_key() {
     assert_eq!(output.status.code(), Some(2), "{}", String::from_utf8_lossy(&output.stderr));
     assert!(String::from_utf8_lossy(&output.stderr).contains("AUTH_SNAPSHOT_ENCRYPTION"));
 }
+
+#[test]
+fn forwarded_for_is_believed_only_from_trusted_proxies() {
+    let db = TestDb::sqlite();
+    let via = |server: &Server, client: &str, path: &str| {
+        server.request(
+            "POST",
+            path,
+            &[
+                ("Authorization", format!("Bearer {KEY}")),
+                ("X-Forwarded-For", format!("{client}, 127.0.0.1")),
+            ],
+            None,
+        )
+    };
+    // Not trusted: the header is ignored, the peer is the client.
+    let direct = Server::start(&db, &[]);
+    assert_eq!(via(&direct, "203.0.113.7", "/api/role/spoofed").status, 200);
+    let actor = data(&direct, "/api/audit?action=role.add")["entries"][0]["user"].clone();
+    assert_eq!(actor, "http:127.0.0.1");
+    drop(direct);
+
+    // Trusted: the forwarded client is named in the audit log and rate-limited alone.
+    let proxied =
+        Server::start(&db, &[("AUTH_TRUSTED_PROXIES", "127.0.0.1"), ("AUTH_RATE_LIMIT_PER_IP", "5")]);
+    assert_eq!(via(&proxied, "203.0.113.7", "/api/role/forwarded").status, 200);
+    let actor = data(&proxied, "/api/audit?action=role.add")["entries"][0]["user"].clone();
+    assert_eq!(actor, "http:203.0.113.7");
+    let statuses: Vec<u16> = (0..6).map(|_| via(&proxied, "203.0.113.7", "/api/role/again").status).collect();
+    assert_eq!(statuses.last(), Some(&429), "{statuses:?}");
+    assert_eq!(
+        via(&proxied, "203.0.113.8", "/api/role/other").status,
+        200,
+        "another client has its own bucket"
+    );
+}

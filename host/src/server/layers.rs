@@ -40,6 +40,7 @@ pub(crate) fn apply(router: Router, app: &Arc<App>, tls: bool) -> Router {
     router
         .layer(from_fn_with_state(Arc::clone(app), detect_suspicious))
         .layer(from_fn_with_state(limits, rate_limit))
+        .layer(from_fn_with_state(Arc::new(app.settings.trusted_proxies.clone()), client_address))
         .layer(from_fn_with_state(https, require_https))
         .layer(axum::extract::DefaultBodyLimit::max(MAX_BODY))
         .layer(tower_http::timeout::TimeoutLayer::with_status_code(StatusCode::REQUEST_TIMEOUT, TIMEOUT))
@@ -135,6 +136,39 @@ async fn json_errors(request: Request, next: Next) -> Response {
     error
 }
 
+/// The client's address: the peer's, or, when the peer is a trusted proxy, the last
+/// address in `X-Forwarded-For` that is not a trusted proxy.
+#[derive(Clone, Copy, Debug)]
+pub(crate) struct ClientAddress(pub(crate) IpAddr);
+
+async fn client_address(
+    State(trusted): State<Arc<Vec<IpAddr>>>,
+    mut request: Request,
+    next: Next,
+) -> Response {
+    let peer = request.extensions().get::<ConnectInfo<SocketAddr>>().map(|c| c.0.ip());
+    if let Some(peer) = peer {
+        let forwarded = request
+            .headers()
+            .get_all("x-forwarded-for")
+            .iter()
+            .filter_map(|v| v.to_str().ok())
+            .collect::<Vec<_>>()
+            .join(",");
+        let client = if trusted.contains(&peer) {
+            forwarded
+                .rsplit(',')
+                .filter_map(|part| part.trim().parse::<IpAddr>().ok())
+                .find(|ip| !trusted.contains(ip))
+                .unwrap_or(peer)
+        } else {
+            peer
+        };
+        request.extensions_mut().insert(ClientAddress(client));
+    }
+    next.run(request).await
+}
+
 /// Whether connections are TLS here, and whether the API insists on HTTPS.
 #[derive(Clone, Copy)]
 struct Https {
@@ -226,7 +260,7 @@ impl Limiter {
 /// 429 with `Retry-After` (whole seconds, rounded up) past either limit.
 async fn rate_limit(State(limiter): State<Arc<Limiter>>, request: Request, next: Next) -> Response {
     let now = Instant::now();
-    let ip = request.extensions().get::<ConnectInfo<SocketAddr>>().map(|c| c.0.ip());
+    let ip = request.extensions().get::<ClientAddress>().map(|c| c.0);
     let mut verdict = Ok(());
     if let (Some(buckets), Some(ip)) = (&limiter.per_ip, ip) {
         verdict = buckets.take(&ip, now);
@@ -265,7 +299,7 @@ async fn detect_suspicious(State(app): State<Arc<App>>, request: Request<Body>, 
         && let Ok(key) = client_key(request.headers().get(AUTHORIZATION).map(|v| v.as_bytes()))
     {
         let kinds: Vec<&str> = findings.iter().map(|f| f.kind.code()).collect();
-        let peer = request.extensions().get::<ConnectInfo<SocketAddr>>().map(|c| c.0.ip().to_string());
+        let peer = request.extensions().get::<ClientAddress>().map(|c| c.0.to_string());
         let shown: String = target.chars().take(256).collect();
         let entry = Entry {
             success: false,

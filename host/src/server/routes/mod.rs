@@ -8,11 +8,10 @@ mod snapshot;
 mod tenant;
 mod tokens;
 
-use std::net::SocketAddr;
 use std::sync::Arc;
 
 use axum::Router;
-use axum::extract::{ConnectInfo, FromRequestParts};
+use axum::extract::FromRequestParts;
 use axum::http::request::Parts;
 use axum::routing::{get, post};
 use tessera_core::{IdentifierKind, validate_identifier};
@@ -75,14 +74,15 @@ pub(crate) fn router(app: Arc<App>, tls: bool) -> Router {
     super::layers::apply(router.with_state(Arc::clone(&app)), &app, tls)
 }
 
-/// Who the audit log names for a change made over HTTP: the peer's address.
+/// Who the audit log names for a change made over HTTP: the client's address (the
+/// peer's, or the one a trusted proxy forwarded).
 pub(crate) struct Caller(pub(crate) String);
 
 impl<S: Send + Sync> FromRequestParts<S> for Caller {
     type Rejection = std::convert::Infallible;
 
     async fn from_request_parts(parts: &mut Parts, _state: &S) -> Result<Self, Self::Rejection> {
-        let peer = parts.extensions.get::<ConnectInfo<SocketAddr>>().map(|c| c.0.ip().to_string());
+        let peer = parts.extensions.get::<super::layers::ClientAddress>().map(|c| c.0.to_string());
         Ok(Self(format!("http:{}", peer.as_deref().unwrap_or("unknown"))))
     }
 }
