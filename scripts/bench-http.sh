@@ -37,6 +37,10 @@ run() {
   curl -sf -H "$h" "$base/api/has_permission/user42/app:perm3:r43" | grep -q '"has_permission":true'
   printf '\n== %s: GET /api/has_permission, 64 connections, 2 threads, %s\n' "$name" "$duration"
   wrk -t2 -c64 -d"$duration" --latency -H "$h" "$base/api/has_permission/user42/app:perm3:r43"
+  # A denied check: each one is also an audit event (queued, written in batches).
+  printf '\n== %s: a denied check (audited), 64 connections, 2 threads, %s\n' "$name" "$duration"
+  wrk -t2 -c64 -d"$duration" --latency -H "$h" "$base/api/has_permission/user42/app:perm9:r1"
+  curl -s "$base/metrics" | grep -E '^tessera_(audit_dropped_total|decisions_total)'
   kill "$pid"; wait "$pid" 2>/dev/null || true
   rm -rf "$dir"
 }
