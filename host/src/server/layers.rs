@@ -148,16 +148,13 @@ async fn client_address(
 ) -> Response {
     let peer = request.extensions().get::<ConnectInfo<SocketAddr>>().map(|c| c.0.ip());
     if let Some(peer) = peer {
-        let forwarded = request
-            .headers()
-            .get_all("x-forwarded-for")
-            .iter()
-            .filter_map(|v| v.to_str().ok())
-            .collect::<Vec<_>>()
-            .join(",");
         let client = if trusted.contains(&peer) {
+            let forwarded: Vec<&str> =
+                request.headers().get_all("x-forwarded-for").iter().filter_map(|v| v.to_str().ok()).collect();
             forwarded
-                .rsplit(',')
+                .iter()
+                .rev()
+                .flat_map(|value| value.rsplit(','))
                 .filter_map(|part| part.trim().parse::<IpAddr>().ok())
                 .find(|ip| !trusted.contains(ip))
                 .unwrap_or(peer)

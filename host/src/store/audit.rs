@@ -144,7 +144,10 @@ pub(crate) struct EntryText<'a> {
     pub(crate) details: &'a str,
 }
 
-/// Appends `entry` to the locked tenant's chain and moves its head.
+/// An entry to append and who acted.
+pub(crate) type Pending<'a> = (Option<&'a str>, &'a Entry);
+
+/// Appends one entry to the locked tenant's chain.
 pub(crate) fn append(
     tx: &mut dyn Tx,
     keys: &FieldKeys,
@@ -153,24 +156,50 @@ pub(crate) fn append(
     actor: Option<&str>,
     entry: &Entry,
 ) -> Result<(), StoreError> {
-    let seq = tenant.audit_seq + 1;
-    let details = entry.details.to_string();
-    let text = EntryText {
-        action: &entry.action,
-        entity_type: &entry.entity_type,
-        entity: &entry.entity,
-        success: entry.success,
-        details: &details,
-    };
-    let hash = chain_hash(&tenant.audit_head, tenant.id, seq, time, actor, &text);
-    let actor = keys.seal_opt(Field::Actor, tenant.id, actor)?;
-    let (actor, actor_index) = actor.map_or((None, None), |s| (Some(s.value), Some(s.index)));
-    let entity = keys.seal(Field::Entity, tenant.id, &entry.entity)?.value;
-    let details = keys.seal(Field::Details, tenant.id, &details)?.value;
-    tx.execute(
-        "INSERT INTO audit (tenant, seq, time, actor, actor_index, action, entity_type, entity, success, \
-         details, key_id, prev_hash, hash) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13)",
-        &params![
+    append_all(tx, keys, &mut tenant.clone(), time, &[(actor, entry)])
+}
+
+/// Appends entries, in order, to the locked tenant's chain: one bulk insert and one
+/// update of the tenant's head, however many there are. `tenant` ends at the new head.
+pub(crate) fn append_all(
+    tx: &mut dyn Tx,
+    keys: &FieldKeys,
+    tenant: &mut Locked,
+    time: i64,
+    entries: &[Pending<'_>],
+) -> Result<(), StoreError> {
+    const COLUMNS: [&str; 13] = [
+        "tenant",
+        "seq",
+        "time",
+        "actor",
+        "actor_index",
+        "action",
+        "entity_type",
+        "entity",
+        "success",
+        "details",
+        "key_id",
+        "prev_hash",
+        "hash",
+    ];
+    let mut rows = Vec::with_capacity(entries.len() * COLUMNS.len());
+    for (actor, entry) in entries {
+        let seq = tenant.audit_seq + 1;
+        let details = entry.details.to_string();
+        let text = EntryText {
+            action: &entry.action,
+            entity_type: &entry.entity_type,
+            entity: &entry.entity,
+            success: entry.success,
+            details: &details,
+        };
+        let hash = chain_hash(&tenant.audit_head, tenant.id, seq, time, *actor, &text);
+        let sealed_actor = keys.seal_opt(Field::Actor, tenant.id, *actor)?;
+        let (actor, actor_index) = sealed_actor.map_or((None, None), |s| (Some(s.value), Some(s.index)));
+        let entity = keys.seal(Field::Entity, tenant.id, &entry.entity)?.value;
+        let details = keys.seal(Field::Details, tenant.id, &details)?.value;
+        rows.extend(params![
             tenant.id,
             seq,
             time,
@@ -182,13 +211,18 @@ pub(crate) fn append(
             entry.success,
             details,
             keys.current_kid(),
-            tenant.audit_head.clone(),
+            std::mem::replace(&mut tenant.audit_head, hash.to_vec()),
             hash.to_vec()
-        ],
-    )?;
+        ]);
+        tenant.audit_seq = seq;
+    }
+    if rows.is_empty() {
+        return Ok(());
+    }
+    tx.insert_many("audit", &COLUMNS, &rows)?;
     tx.execute(
         "UPDATE tenants SET audit_seq = $1, audit_head = $2 WHERE id = $3",
-        &params![seq, hash.to_vec(), tenant.id],
+        &params![tenant.audit_seq, tenant.audit_head.clone(), tenant.id],
     )?;
     Ok(())
 }

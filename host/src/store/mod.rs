@@ -92,6 +92,7 @@ pub struct Scope {
 }
 
 /// The tenant row as a write transaction holds it locked.
+#[derive(Clone)]
 pub(crate) struct Locked {
     pub(crate) id: i64,
     pub(crate) revision: i64,
@@ -200,11 +201,19 @@ impl Store {
         if !self.audit || entries.is_empty() {
             return Ok(());
         }
+        // Each tenant's entries in their order; tenants in order of first appearance.
+        let mut tenants: Vec<(&str, Vec<audit::Pending<'_>>)> = Vec::new();
+        for (tenant, actor, entry) in entries {
+            let item = (actor.as_deref(), entry);
+            match tenants.iter_mut().find(|(t, _)| *t == tenant.as_str()) {
+                Some((_, items)) => items.push(item),
+                None => tenants.push((tenant, vec![item])),
+            }
+        }
         self.backend.write(&mut |tx| {
-            for (tenant, actor, entry) in entries {
-                // Locked again for each: the previous append moved the tenant's head.
-                let locked = lock(tx, tenant, false)?;
-                audit::append(tx, &self.keys, &locked, now(), actor.as_deref(), entry)?;
+            for (tenant, items) in &tenants {
+                let mut locked = lock(tx, tenant, false)?;
+                audit::append_all(tx, &self.keys, &mut locked, now(), items)?;
             }
             Ok(true)
         })
