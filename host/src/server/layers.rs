@@ -1,6 +1,7 @@
 //! What every request passes through, as tower layers around the routes (outermost
 //! first): metrics, security headers, CORS, JSON error bodies, header and body size
-//! limits, a timeout, rate limits, and the suspicious-input detector.
+//! limits, a timeout, HTTPS-required, the client's address (trusted proxies), rate
+//! limits, and the suspicious-input detector.
 
 use std::collections::HashMap;
 use std::net::{IpAddr, SocketAddr};
