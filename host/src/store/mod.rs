@@ -317,7 +317,8 @@ pub fn canonical_client_key(text: &str) -> Result<String, StoreError> {
     Ok(canonical)
 }
 
-fn new_client_key() -> Result<String, StoreError> {
+/// A fresh client key: a random UUID4.
+pub(crate) fn new_client_key() -> Result<String, StoreError> {
     let mut bytes = [0u8; 16];
     getrandom::fill(&mut bytes).map_err(|e| StoreError::Crypto(format!("no randomness: {e}")))?;
     Ok(uuid::Builder::from_random_bytes(bytes).into_uuid().hyphenated().to_string())

@@ -67,6 +67,17 @@ fn key_id(id: &str) -> Result<String, ApiError> {
     Ok(id.to_ascii_lowercase())
 }
 
+/// Auth's 404 for a key that is not this user's in this tenant (whichever it is).
+fn key_not_found(id: &str) -> impl FnOnce(ApiError) -> ApiError + '_ {
+    move |error| {
+        if error.status() == axum::http::StatusCode::NOT_FOUND {
+            ApiError::not_found(format!("API key with ID {id} not found"))
+        } else {
+            error
+        }
+    }
+}
+
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]
 pub(crate) struct CreateBody {
@@ -118,12 +129,7 @@ pub(crate) async fn list(
 ) -> Result<Response, ApiError> {
     valid(User, &user)?;
     let owner = user.clone();
-    let keys = app
-        .read(move |store| match store.api_keys(&key, Some(&owner)) {
-            Err(StoreError::UnknownTenant(_)) => Ok(Vec::new()),
-            other => other,
-        })
-        .await?;
+    let keys = app.read_tenant(move |store| store.api_keys(&key, Some(&owner))).await?;
     let keys: Vec<Value> = keys.iter().map(meta).collect();
     Ok(success(json!({"count": keys.len(), "keys": keys}), format!("API keys for user '{user}'")))
 }
@@ -139,12 +145,7 @@ pub(crate) async fn revoke(
     let (owner, which) = (user.clone(), id.clone());
     let outcome =
         app.change(&key, actor, move |store, scope| store.revoke_user_api_key(scope, &owner, &which)).await;
-    let outcome = match outcome {
-        Err(e) if e.status() == axum::http::StatusCode::NOT_FOUND => {
-            return Err(ApiError::not_found(format!("API key with ID {id} not found")));
-        }
-        other => other?,
-    };
+    let outcome = outcome.map_err(key_not_found(&id))?;
     Ok(success(
         json!({"revoked": true, "already_revoked": outcome == Revoked::Already}),
         format!("API key {id} revoked for user '{user}'"),
@@ -172,12 +173,7 @@ pub(crate) async fn set_expiry(
     let info = app
         .change(&key, actor, move |store, scope| store.set_api_key_expiry(scope, &owner, &which, at))
         .await;
-    let info = match info {
-        Err(e) if e.status() == axum::http::StatusCode::NOT_FOUND => {
-            return Err(ApiError::not_found(format!("API key with ID {id} not found")));
-        }
-        other => other?,
-    };
+    let info = info.map_err(key_not_found(&id))?;
     Ok(success(meta(&info), format!("API key {id} expiry set for user '{user}'")))
 }
 
@@ -218,7 +214,7 @@ fn status_json(status: &KeyStatus) -> (Value, Option<String>) {
 }
 
 async fn status_of(app: &Arc<App>, key: String, secret: Zeroizing<String>) -> Result<KeyStatus, ApiError> {
-    app.read(move |store| store.api_key_status(&key, &secret)).await
+    app.blocking(move |store| store.api_key_status(&key, &secret)).await
 }
 
 pub(crate) async fn validate(

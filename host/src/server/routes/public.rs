@@ -19,7 +19,7 @@ pub(crate) async fn ping() -> Response {
 
 /// Round-trips the database, as Auth's does: 503 when it cannot be reached.
 pub(crate) async fn health(State(app): State<Arc<App>>) -> Response {
-    match app.read(|store| store.schema_version()).await {
+    match app.blocking(|store| store.schema_version()).await {
         Ok(_) => Json(json!({"status": "healthy"})).into_response(),
         Err(_) => (StatusCode::SERVICE_UNAVAILABLE, Json(json!({"status": "unhealthy"}))).into_response(),
     }
@@ -27,7 +27,7 @@ pub(crate) async fn health(State(app): State<Arc<App>>) -> Response {
 
 /// Ready when the database answers (a load balancer's cue to send traffic).
 pub(crate) async fn ready(State(app): State<Arc<App>>) -> Response {
-    match app.read(|store| store.revisions()).await {
+    match app.blocking(|store| store.revisions()).await {
         Ok(tenants) => Json(json!({
             "status": "ready", "tenants": tenants.len(), "uptime_seconds": app.started.elapsed().as_secs(),
         }))

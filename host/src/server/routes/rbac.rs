@@ -12,6 +12,7 @@ use serde_json::{Value, json};
 use tessera_core::IdentifierKind::{Pattern, Permission, Role, User};
 
 use super::{Caller, valid};
+use crate::runtime::{Guest, GuestError};
 use crate::server::app::App;
 use crate::server::gate::ClientKey;
 use crate::server::reply::{ApiError, result, success};
@@ -74,10 +75,7 @@ pub(crate) async fn list_roles(
     State(app): AppState,
     ClientKey(key): ClientKey,
 ) -> Result<Response, ApiError> {
-    let roles = app.read(move |store| match store.roles(&key) {
-        Err(StoreError::UnknownTenant(_)) => Ok(Vec::new()),
-        other => other,
-    });
+    let roles = app.read_tenant(move |store| store.roles(&key));
     let rows: Vec<Value> = roles
         .await?
         .into_iter()
@@ -94,10 +92,7 @@ pub(crate) async fn check_permission(
 ) -> Result<Response, ApiError> {
     valid(Role, &role)?;
     valid(Permission, &name)?;
-    let allowed = match app.tenant(&key).await? {
-        Some(tenant) => tenant.authorizer.with(|g| g.which_roles_can(&name))?.contains(&role),
-        None => false,
-    };
+    let allowed = guest_list(&app, &key, |g| g.which_roles_can(&name)).await?.contains(&role);
     Ok(result(allowed))
 }
 
@@ -303,6 +298,19 @@ pub(crate) async fn workflow_can_run(
     ))
 }
 
+/// A list the guest answers from the tenant's snapshot; an unused client key has
+/// empty lists.
+async fn guest_list(
+    app: &Arc<App>,
+    key: &str,
+    query: impl FnOnce(&mut Guest) -> Result<Vec<String>, GuestError>,
+) -> Result<Vec<String>, ApiError> {
+    match app.tenant(key).await? {
+        Some(tenant) => Ok(tenant.authorizer.with(query)?),
+        None => Ok(Vec::new()),
+    }
+}
+
 /// `[{"name": ...}]` rows.
 fn names(list: Vec<String>) -> Vec<Value> {
     list.into_iter().map(|name| json!({ "name": name })).collect()
@@ -334,10 +342,7 @@ pub(crate) async fn role_permissions(
     Path(role): Path<String>,
 ) -> Result<Response, ApiError> {
     valid(Role, &role)?;
-    let grants = match app.tenant(&key).await? {
-        Some(tenant) => tenant.authorizer.with(|g| g.role_permissions(&role))?,
-        None => Vec::new(),
-    };
+    let grants = guest_list(&app, &key, |g| g.role_permissions(&role)).await?;
     Ok(success(names(grants), format!("Retrieved permissions for role '{role}'")))
 }
 
@@ -347,10 +352,7 @@ pub(crate) async fn user_roles(
     Path(user): Path<String>,
 ) -> Result<Response, ApiError> {
     valid(User, &user)?;
-    let roles = match app.tenant(&key).await? {
-        Some(tenant) => tenant.authorizer.with(|g| g.user_roles(&user))?,
-        None => Vec::new(),
-    };
+    let roles = guest_list(&app, &key, |g| g.user_roles(&user)).await?;
     Ok(result(roles.into_iter().map(|role| json!({"user": user, "role": role})).collect::<Vec<_>>()))
 }
 
@@ -360,10 +362,7 @@ pub(crate) async fn role_members(
     Path(role): Path<String>,
 ) -> Result<Response, ApiError> {
     valid(Role, &role)?;
-    let users = match app.tenant(&key).await? {
-        Some(tenant) => tenant.authorizer.with(|g| g.role_members(&role))?,
-        None => Vec::new(),
-    };
+    let users = guest_list(&app, &key, |g| g.role_members(&role)).await?;
     Ok(result(users.into_iter().map(|user| json!({"user": user, "role": role})).collect::<Vec<_>>()))
 }
 
@@ -373,10 +372,7 @@ pub(crate) async fn which_roles_can(
     Path(name): Path<String>,
 ) -> Result<Response, ApiError> {
     valid(Permission, &name)?;
-    let roles = match app.tenant(&key).await? {
-        Some(tenant) => tenant.authorizer.with(|g| g.which_roles_can(&name))?,
-        None => Vec::new(),
-    };
+    let roles = guest_list(&app, &key, |g| g.which_roles_can(&name)).await?;
     Ok(result(roles.into_iter().map(|role| json!({ "role": role })).collect::<Vec<_>>()))
 }
 

@@ -13,7 +13,7 @@ use super::{Caller, required_json};
 use crate::server::app::App;
 use crate::server::gate::ClientKey;
 use crate::server::reply::{ApiError, success};
-use crate::store::{Filter, StoreError};
+use crate::store::Filter;
 use crate::time::naive_iso;
 
 type AppState = State<Arc<App>>;
@@ -25,7 +25,7 @@ pub(crate) async fn rotate_key(
     ClientKey(key): ClientKey,
     Caller(actor): Caller,
 ) -> Result<Response, ApiError> {
-    let new_key = uuid::Builder::from_random_bytes(random16()?).into_uuid().hyphenated().to_string();
+    let new_key = crate::store::new_client_key()?;
     let target = new_key.clone();
     let migrated =
         app.change(&key, actor, move |store, scope| store.rotate_client_key(scope, &target)).await?;
@@ -33,14 +33,8 @@ pub(crate) async fn rotate_key(
     Ok(success(json!({"new_key": new_key, "migrated": migrated}), "Client key rotated"))
 }
 
-fn random16() -> Result<[u8; 16], ApiError> {
-    let mut bytes = [0u8; 16];
-    getrandom::fill(&mut bytes).map_err(|e| ApiError::internal("ERR_CRYPTO", &e))?;
-    Ok(bytes)
-}
-
 pub(crate) async fn settings(State(app): AppState, ClientKey(key): ClientKey) -> Result<Response, ApiError> {
-    let settings = app.read(move |store| store.settings(&key)).await?;
+    let settings = app.blocking(move |store| store.settings(&key)).await?;
     Ok(success(settings, "Tenant settings"))
 }
 
@@ -88,15 +82,7 @@ pub(crate) async fn audit(
     }
     let filter = Filter { action: query.get("action").cloned(), limit, offset, ..Filter::default() };
     let (total, records) = app
-        .read(move |store| {
-            let counted = store
-                .audit_count(&key, &filter)
-                .and_then(|total| Ok((total, store.audit_query(&key, &filter)?)));
-            match counted {
-                Err(StoreError::UnknownTenant(_)) => Ok((0, Vec::new())),
-                other => other,
-            }
-        })
+        .read_tenant(move |store| Ok((store.audit_count(&key, &filter)?, store.audit_query(&key, &filter)?)))
         .await?;
     let entries: Vec<Value> = records
         .into_iter()
