@@ -1,0 +1,85 @@
+// Builds the package into dist/: the wasm face (cargo), its JS bindings (the
+// wasm-bindgen CLI at exactly the crate's version, installed here if missing),
+// wasm-opt -Oz (npm binaryen), and one bundled entry point per runtime (esbuild).
+//
+//   node scripts/build.mjs            uses CARGO_TARGET_DIR, else ../target
+import { execFileSync } from 'node:child_process';
+import { copyFileSync, existsSync, mkdirSync, readFileSync, rmSync, statSync } from 'node:fs';
+import { dirname, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { gzipSync } from 'node:zlib';
+import * as esbuild from 'esbuild';
+
+const WASM_BINDGEN_VERSION = '0.2.130';
+const js = resolve(dirname(fileURLToPath(import.meta.url)), '..');
+const repo = resolve(js, '..');
+const target = resolve(repo, process.env.CARGO_TARGET_DIR ?? 'target');
+const run = (cmd, args, opts = {}) => execFileSync(cmd, args, { stdio: 'inherit', cwd: repo, ...opts });
+
+function step(name) {
+  console.log(`build: ${name}`);
+}
+
+step('cargo build -p tessera-js (wasm32-unknown-unknown, profile wasm-release)');
+run('cargo', ['build', '--locked', '-p', 'tessera-js', '--target', 'wasm32-unknown-unknown', '--profile', 'wasm-release']);
+const built = join(target, 'wasm32-unknown-unknown', 'wasm-release', 'tessera_js.wasm');
+
+// The CLI must match the crate exactly (the two share a schema). `--locked` fails
+// for this version (a yanked transitive dependency), so it is installed without it.
+const tools = join(target, 'tools');
+const bindgen = join(tools, 'bin', 'wasm-bindgen');
+const version = () => {
+  try {
+    return execFileSync(bindgen, ['--version'], { encoding: 'utf8' }).trim().split(' ')[1];
+  } catch {
+    return undefined;
+  }
+};
+if (version() !== WASM_BINDGEN_VERSION) {
+  step(`cargo install wasm-bindgen-cli ${WASM_BINDGEN_VERSION} into ${tools}`);
+  run('cargo', ['install', 'wasm-bindgen-cli', '--version', WASM_BINDGEN_VERSION, '--root', tools]);
+}
+
+const raw = join(js, 'build', 'raw');
+rmSync(raw, { recursive: true, force: true });
+step('wasm-bindgen --target web');
+run(bindgen, ['--target', 'web', '--out-dir', raw, '--out-name', 'tessera', '--no-typescript', built]);
+
+const dist = join(js, 'dist');
+rmSync(dist, { recursive: true, force: true });
+mkdirSync(dist, { recursive: true });
+step('wasm-opt -Oz');
+// The features the Rust toolchain emits by default; without them wasm-opt refuses
+// the module (bulk memory, saturating truncation) or changes its ABI.
+const features = [
+  '--enable-bulk-memory', '--enable-sign-ext', '--enable-mutable-globals',
+  '--enable-nontrapping-float-to-int', '--enable-reference-types', '--enable-multivalue',
+];
+run(join(js, 'node_modules', '.bin', 'wasm-opt'), [
+  '-Oz', ...features, '--strip-debug', '--strip-producers',
+  join(raw, 'tessera_bg.wasm'), '-o', join(dist, 'tessera.wasm'),
+]);
+
+step('esbuild: one entry point per runtime');
+const common = { bundle: true, platform: 'neutral', target: 'es2022', logLevel: 'warning', legalComments: 'none' };
+const entries = join(js, 'src', 'entries');
+await esbuild.build({ ...common, entryPoints: [join(entries, 'node.mjs')], outfile: join(dist, 'node.mjs'), format: 'esm', external: ['node:*'] });
+await esbuild.build({
+  ...common, entryPoints: [join(entries, 'node.cjs.mjs')], outfile: join(dist, 'node.cjs'), format: 'cjs',
+  platform: 'node', external: ['node:*'],
+  // The bindings' unused fetch path mentions import.meta; CJS never takes it.
+  logOverride: { 'empty-import-meta': 'silent' },
+});
+await esbuild.build({ ...common, entryPoints: [join(entries, 'browser.mjs')], outfile: join(dist, 'browser.mjs'), format: 'esm' });
+await esbuild.build({ ...common, entryPoints: [join(entries, 'workerd.mjs')], outfile: join(dist, 'workerd.mjs'), format: 'esm', external: ['./tessera.wasm'] });
+
+copyFileSync(join(js, 'src', 'index.d.ts'), join(dist, 'index.d.ts'));
+copyFileSync(join(js, 'src', 'index.d.ts'), join(dist, 'index.d.cts'));
+
+const wasm = readFileSync(join(dist, 'tessera.wasm'));
+const kb = (n) => `${(n / 1024).toFixed(1)} KiB`;
+console.log(
+  `build: dist/tessera.wasm ${kb(wasm.length)} (${kb(gzipSync(wasm, { level: 9 }).length)} gzipped); ` +
+    `before wasm-opt ${kb(statSync(join(raw, 'tessera_bg.wasm')).size)}`,
+);
+if (!existsSync(join(dist, 'node.cjs'))) throw new Error('build: dist/node.cjs is missing');

@@ -1,0 +1,228 @@
+// Authorizer: a verified snapshot in the wasm engine, behind a small typed API.
+import { Engine } from '../build/raw/tessera.js';
+import { bytesOf, invalidArgument, requireString, seconds, translate } from './errors.js';
+
+const REASONS = ['granted', 'denied', 'unknown_user', 'no_matching_grant'];
+const CONSTRUCTING = Symbol('constructing');
+
+/** A `\n`-joined list from the engine, split (identifiers never hold a `\n`). */
+const list = (joined) => (joined === '' ? [] : joined.split('\n'));
+
+/** Options in the engine's snake_case form; unknown options are refused. */
+function engineOptions(options) {
+  const known = new Set([
+    'snapshotKeys', 'tokenKeys', 'issuer', 'audience', 'leewaySeconds', 'maxTokenLength',
+    'maxAgeSeconds', 'requiredClaims', 'requireSubject', 'expectedType', 'decryptionKey',
+    'maxSnapshotBytes', 'onDecision', 'now',
+  ]);
+  for (const name of Object.keys(options)) {
+    if (!known.has(name)) throw invalidArgument(`unknown option \`${name}\``);
+  }
+  const many = (value) => (value === undefined ? undefined : [value].flat());
+  const token = {
+    issuers: many(options.issuer),
+    audiences: many(options.audience),
+    leeway_seconds: options.leewaySeconds,
+    max_token_length: options.maxTokenLength,
+    max_age_seconds: options.maxAgeSeconds,
+    required_claims: options.requiredClaims,
+    require_subject: options.requireSubject,
+    expected_type: options.expectedType,
+  };
+  const keys = options.snapshotKeys ?? [];
+  return JSON.stringify({
+    snapshot_keys: (Array.isArray(keys) ? keys : [keys]).map((k) => (typeof k === 'string' ? JSON.parse(k) : k)),
+    token_keys: typeof options.tokenKeys === 'string' ? JSON.parse(options.tokenKeys) : options.tokenKeys,
+    token,
+    decryption_key: options.decryptionKey,
+    max_snapshot_bytes: options.maxSnapshotBytes,
+  });
+}
+
+function call(fn) {
+  try {
+    return fn();
+  } catch (e) {
+    throw translate(e);
+  }
+}
+
+/** Reads the engine's encoded decision: a reason digit, then role `\n` pattern. */
+function decision(encoded) {
+  const reason = REASONS[encoded.charCodeAt(0) - 48];
+  const out = { allowed: reason === 'granted', reason };
+  if (reason === 'granted' || reason === 'denied') {
+    const nl = encoded.indexOf('\n');
+    out.role = encoded.slice(1, nl);
+    out.pattern = encoded.slice(nl + 1);
+  }
+  return out;
+}
+
+/**
+ * Answers permission questions from one tenant's verified policy snapshot, and
+ * validates tokens. Build one with `Authorizer.load`.
+ */
+export class Authorizer {
+  #engine;
+  #info;
+  #onDecision;
+
+  /** @private use Authorizer.load */
+  constructor(token, options) {
+    if (token !== CONSTRUCTING) throw invalidArgument('use Authorizer.load(snapshotBytes, options)');
+    if (options.onDecision !== undefined && typeof options.onDecision !== 'function') {
+      throw invalidArgument('`onDecision` must be a function');
+    }
+    this.#onDecision = options.onDecision;
+    this.#engine = call(() => new Engine(engineOptions(options)));
+  }
+
+  /**
+   * Verifies a signed snapshot against `options.snapshotKeys` (and decrypts it with
+   * `options.decryptionKey` when it is encrypted) and returns an authorizer for it.
+   */
+  static load(snapshotBytes, options = {}) {
+    const authz = new Authorizer(CONSTRUCTING, options);
+    authz.replace(snapshotBytes, options);
+    return authz;
+  }
+
+  /**
+   * Swaps in a newer snapshot atomically. A snapshot with an older revision, another
+   * tenant, a bad signature or any defect throws, and the current one stays in force.
+   */
+  replace(snapshotBytes, options) {
+    const bytes = bytesOf(snapshotBytes);
+    const now = seconds(options);
+    this.#info = JSON.parse(call(() => this.#engine.load(bytes, now)));
+    return this.info;
+  }
+
+  /** The snapshot's revision. */
+  get revision() {
+    return this.#info.revision;
+  }
+
+  /** The tenant's client key. */
+  get tenant() {
+    return this.#info.tenant;
+  }
+
+  /** What is in force: tenant, revision, issued_at, expires_at, signed_by, encrypted_with, users, roles. */
+  get info() {
+    return { ...this.#info };
+  }
+
+  #emit(user, permission, answer) {
+    this.#onDecision({
+      user,
+      permission,
+      allowed: answer.allowed,
+      reason: answer.reason,
+      role: answer.role,
+      revision: this.#info.revision,
+      time: Date.now(),
+    });
+  }
+
+  /** Whether `user` holds `permission`. */
+  can(user, permission) {
+    if (this.#onDecision !== undefined) return this.check(user, permission).allowed;
+    requireString(user, 'user');
+    requireString(permission, 'permission');
+    try {
+      return this.#engine.can(user, permission);
+    } catch (e) {
+      throw translate(e);
+    }
+  }
+
+  /** The decision with its reason: `{ allowed, reason, role?, pattern? }`. */
+  check(user, permission) {
+    requireString(user, 'user');
+    requireString(permission, 'permission');
+    const answer = decision(call(() => this.#engine.check(user, permission)));
+    if (this.#onDecision !== undefined) this.#emit(user, permission, answer);
+    return answer;
+  }
+
+  /** One boolean per permission, in order. */
+  checkMany(user, permissions) {
+    requireString(user, 'user');
+    if (!Array.isArray(permissions)) throw invalidArgument('permissions must be an array of strings');
+    for (const p of permissions) requireString(p, 'each permission');
+    if (this.#onDecision !== undefined) return permissions.map((p) => this.check(user, p).allowed);
+    const bytes = call(() => this.#engine.check_many(user, permissions.join('\n'), permissions.length));
+    return Array.from(bytes, (b) => b === 1);
+  }
+
+  /** Whether `role` is among `user`'s roles or their ancestors. */
+  hasRole(user, role) {
+    requireString(user, 'user');
+    requireString(role, 'role');
+    return call(() => this.#engine.has_role(user, role));
+  }
+
+  /** Direct roles of `user`, sorted (empty for an unknown user). */
+  userRoles(user) {
+    requireString(user, 'user');
+    return list(call(() => this.#engine.user_roles(user)));
+  }
+
+  /** Effective grant patterns of `user`, sorted. */
+  userPermissions(user) {
+    requireString(user, 'user');
+    return list(call(() => this.#engine.user_permissions(user)));
+  }
+
+  /** Effective grant patterns of `role` and its ancestors, sorted. */
+  rolePermissions(role) {
+    requireString(role, 'role');
+    return list(call(() => this.#engine.role_permissions(role)));
+  }
+
+  /** Direct members of `role`, sorted. */
+  roleMembers(role) {
+    requireString(role, 'role');
+    return list(call(() => this.#engine.role_members(role)));
+  }
+
+  /** Roles that allow `permission`, sorted. */
+  whichRolesCan(permission) {
+    requireString(permission, 'permission');
+    return list(call(() => this.#engine.which_roles_can(permission)));
+  }
+
+  /** Users allowed `permission`, sorted. */
+  whichUsersCan(permission) {
+    requireString(permission, 'permission');
+    return list(call(() => this.#engine.which_users_can(permission)));
+  }
+
+  /** Every role, sorted. */
+  roles() {
+    return list(call(() => this.#engine.roles()));
+  }
+
+  /** Validates a JWT against `tokenKeys` and the options; returns its claims or throws. */
+  verify(token, options) {
+    requireString(token, 'token');
+    const now = seconds(options);
+    return JSON.parse(call(() => this.#engine.verify(token, now)));
+  }
+
+  /**
+   * Validates a JWT and decides `permission` for its subject:
+   * `{ allowed, reason, subject?, role?, pattern? }`. A refused token is a deny whose
+   * reason is the token error's code, not an exception.
+   */
+  authorize(token, permission, options) {
+    requireString(token, 'token');
+    requireString(permission, 'permission');
+    const now = seconds(options);
+    const answer = JSON.parse(call(() => this.#engine.authorize(token, permission, now)));
+    if (this.#onDecision !== undefined) this.#emit(answer.subject, permission, answer);
+    return answer;
+  }
+}

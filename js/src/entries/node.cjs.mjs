@@ -1,0 +1,8 @@
+// Node, CommonJS (bundled to dist/node.cjs): the wasm bytes come from the file next to it.
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { initSync } from '../../build/raw/tessera.js';
+
+initSync({ module: readFileSync(join(__dirname, 'tessera.wasm')) });
+
+export * from '../api.js';

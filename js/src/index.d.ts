@@ -1,0 +1,187 @@
+// Types of tessera-authz. One API in every runtime (Node ESM and CJS, browsers,
+// Deno, Cloudflare workerd).
+
+/** A public JWK (an object or its JSON text). */
+export type Jwk = Record<string, unknown> | string;
+
+/** Options of `Authorizer.load`. */
+export interface AuthorizerOptions {
+  /** Ed25519 public JWKs allowed to sign snapshots (`tessera keys public`). */
+  snapshotKeys?: Jwk | Jwk[];
+  /** Token verification keys: a JWKS (`{ keys: [...] }`, e.g. `tessera serve`'s /.well-known/jwks.json). */
+  tokenKeys?: { keys: Record<string, unknown>[] } | string;
+  /** Accepted `iss` value(s); when set, `iss` is required. */
+  issuer?: string | string[];
+  /** Accepted `aud` value(s); when set, `aud` is required. */
+  audience?: string | string[];
+  /** Clock skew tolerated on exp/nbf/iat, in seconds (default 60). */
+  leewaySeconds?: number;
+  /** Longest accepted token in bytes (default 8192). */
+  maxTokenLength?: number;
+  /** Oldest accepted token by `iat`, in seconds (then `iat` is required). */
+  maxAgeSeconds?: number;
+  /** Claims that must be present beyond `exp` and `sub`. */
+  requiredClaims?: string[];
+  /** Whether `sub` is required (default true). */
+  requireSubject?: boolean;
+  /** The one accepted `typ` (default: absent, `JWT` or `at+jwt`). */
+  expectedType?: string;
+  /** For encrypted snapshots: the data key as standard base64 of 32 bytes (AUTH_ENCRYPTION_KEY's form). */
+  decryptionKey?: string;
+  /** Largest snapshot accepted, in bytes (default 64 MiB). */
+  maxSnapshotBytes?: number;
+  /** Called with every decision, for decision logs. If it throws, the call throws and no decision is returned. */
+  onDecision?: (event: DecisionEvent) => void;
+  /** Clock for the first load, in seconds since the Unix epoch (default now). */
+  now?: number;
+}
+
+/** Why a check came out the way it did. */
+export type Reason = 'granted' | 'denied' | 'unknown_user' | 'no_matching_grant';
+
+/** The answer of `check`. `role` and `pattern` name the grant or deny that decided. */
+export interface Decision {
+  allowed: boolean;
+  reason: Reason;
+  role?: string;
+  pattern?: string;
+}
+
+/**
+ * The answer of `authorize`. `reason` is a decision reason, `outside_token_scope`,
+ * or the code of the token error (`ERR_TOKEN_EXPIRED`, ...) when the token was refused.
+ */
+export interface Authorization {
+  allowed: boolean;
+  reason: Reason | 'outside_token_scope' | string;
+  subject?: string;
+  role?: string;
+  pattern?: string;
+}
+
+/** What `onDecision` receives. `time` is milliseconds since the Unix epoch. */
+export interface DecisionEvent {
+  user: string | undefined;
+  permission: string;
+  allowed: boolean;
+  reason: string;
+  role?: string;
+  revision: number;
+  time: number;
+}
+
+/** What is in force. */
+export interface SnapshotInfo {
+  tenant: string;
+  revision: number;
+  issued_at: number;
+  expires_at: number | null;
+  signed_by: string;
+  encrypted_with: string | null;
+  users: number;
+  roles: number;
+}
+
+/** `now`: seconds since the Unix epoch (default the current time). */
+export interface ClockOptions {
+  now?: number;
+}
+
+/** Snapshot bytes. Node's Buffer is a Uint8Array. */
+export type Bytes = Uint8Array | ArrayBuffer;
+
+export declare class Authorizer {
+  private constructor();
+  /** Verifies a signed (optionally encrypted) snapshot and returns an authorizer over it. */
+  static load(snapshotBytes: Bytes, options?: AuthorizerOptions): Authorizer;
+  /** Atomic hot swap; a rollback, other tenant, bad signature or malformed snapshot throws and changes nothing. */
+  replace(snapshotBytes: Bytes, options?: ClockOptions): SnapshotInfo;
+  readonly revision: number;
+  readonly tenant: string;
+  readonly info: SnapshotInfo;
+  can(user: string, permission: string): boolean;
+  check(user: string, permission: string): Decision;
+  checkMany(user: string, permissions: string[]): boolean[];
+  hasRole(user: string, role: string): boolean;
+  userRoles(user: string): string[];
+  userPermissions(user: string): string[];
+  rolePermissions(role: string): string[];
+  roleMembers(role: string): string[];
+  whichRolesCan(permission: string): string[];
+  whichUsersCan(permission: string): string[];
+  roles(): string[];
+  /** Validates a JWT and returns its claims; throws a TesseraError (ERR_TOKEN_*) when refused. */
+  verify(token: string, options?: ClockOptions): Record<string, unknown>;
+  /** Validates a JWT and decides `permission` for its subject. */
+  authorize(token: string, permission: string, options?: ClockOptions): Authorization;
+}
+
+export interface SnapshotLoaderOptions extends AuthorizerOptions {
+  /** Poll interval in milliseconds (default 30000; 0: only `refresh()`). */
+  intervalMs?: number;
+  /** The fetch to use (default globalThis.fetch). */
+  fetch?: typeof globalThis.fetch;
+  /** Request headers, e.g. `{ authorization: 'Bearer <client key>' }` for `tessera serve`. */
+  headers?: Record<string, string>;
+  /** Called after a new snapshot went into force. */
+  onUpdate?: (info: SnapshotInfo) => void;
+  /** Called when a download or a snapshot failed; the last good snapshot stays. */
+  onError?: (error: Error) => void;
+}
+
+export declare class SnapshotLoader {
+  constructor(url: string | URL, options?: SnapshotLoaderOptions);
+  /** Resolves with the Authorizer once the first snapshot is in force. */
+  readonly ready: Promise<Authorizer>;
+  /** The Authorizer (undefined until the first snapshot loads). */
+  readonly authorizer: Authorizer | undefined;
+  /** Downloads now; resolves true when a new snapshot went into force. Never rejects. */
+  refresh(): Promise<boolean>;
+  stop(): void;
+}
+
+export declare class TesseraError extends Error {
+  readonly name: 'TesseraError';
+  /** Stable code, e.g. ERR_INVALID_IDENTIFIER, ERR_SNAPSHOT_ROLLBACK, ERR_TOKEN_EXPIRED. */
+  readonly code: string;
+  /** For ERR_INVALID_IDENTIFIER: empty, forbidden_char, too_long, misplaced_wildcard or not_uuid4. */
+  readonly violation?: string;
+}
+
+export type IdentifierKind = 'role' | 'user' | 'permission' | 'pattern' | 'client_key';
+export type FindingKind =
+  | 'dangerous_tag' | 'event_handler' | 'script_url' | 'sql_injection' | 'path_traversal' | 'nul_byte' | 'sensitive_path';
+export interface Finding {
+  kind: FindingKind;
+  /** Byte offset in the UTF-8 text. */
+  offset: number;
+}
+export interface SanitizeOptions {
+  /** Truncate the output to this many UTF-8 bytes, on a character boundary. */
+  maxLength?: number;
+}
+
+export declare const sanitize: {
+  /** Throws a TesseraError (ERR_INVALID_IDENTIFIER with `violation`) unless `value` follows the rule. */
+  identifier(kind: IdentifierKind, value: string): void;
+  escape(text: string, options?: SanitizeOptions): string;
+  strip(text: string, options?: SanitizeOptions): string;
+  inspect(text: string): Finding[];
+};
+
+/** Where guards get the authorizer: itself, a SnapshotLoader, or a function returning one. */
+export type AuthorizerSource = Authorizer | SnapshotLoader | (() => Authorizer | undefined);
+
+/** Node `http` / Express middleware: 401 for a bad token, 403 for a denied permission. */
+export declare function requirePermission(
+  source: AuthorizerSource,
+  permission: string | ((req: any) => string),
+  options?: ClockOptions,
+): (req: any, res: any, next: () => unknown) => unknown;
+
+/** Fetch-style guard: a 401/403 Response to return, or undefined to go on. */
+export declare function guard(
+  source: AuthorizerSource,
+  permission: string | ((request: Request) => string),
+  options?: ClockOptions,
+): (request: Request) => Response | undefined;

@@ -1,0 +1,311 @@
+// The package's API beyond the vectors: loading, hot swap and its refusals, errors,
+// decision events, the snapshot loader against a local HTTP server, and middleware.
+import assert from 'node:assert/strict';
+import { createServer } from 'node:http';
+import { describe, test } from 'node:test';
+import { Authorizer, SnapshotLoader, TesseraError, guard, requirePermission, sanitize } from 'tessera-authz';
+import { NOW, fixtures, snapshot, snapshotKeys, token, tokenOptions } from './helpers.mjs';
+
+const load = (name = 'revision1', options = {}) => Authorizer.load(snapshot(name), { snapshotKeys, ...options });
+
+function throwsCode(fn, code) {
+  assert.throws(fn, (e) => {
+    assert.ok(e instanceof TesseraError, `expected a TesseraError, got ${e}`);
+    assert.equal(e.code, code);
+    return true;
+  });
+}
+
+describe('Authorizer.load', () => {
+  test('verifies a snapshot signed by the CLI and answers from it', () => {
+    const authz = load();
+    assert.equal(authz.tenant, fixtures.api.tenant);
+    assert.equal(authz.revision, 1);
+    assert.equal(authz.info.users, 3);
+    assert.equal(authz.can('alice', 'posts:edit'), true);
+    assert.equal(authz.can('alice', 'posts:delete'), false);
+    assert.deepEqual(authz.check('alice', 'posts:delete'), { allowed: false, reason: 'denied', role: 'editor', pattern: 'posts:delete' });
+    assert.deepEqual(authz.check('root', 'anything'), { allowed: true, reason: 'granted', role: 'admin', pattern: '*' });
+    assert.deepEqual(authz.check('nobody', 'posts:read'), { allowed: false, reason: 'unknown_user' });
+    assert.deepEqual(authz.check('bob', 'posts:edit'), { allowed: false, reason: 'no_matching_grant' });
+    assert.deepEqual(authz.checkMany('alice', ['posts:read', 'posts:delete', 'x']), [true, false, false]);
+    assert.deepEqual(authz.checkMany('alice', []), []);
+  });
+
+  test('queries, with empty lists for unknown users and roles', () => {
+    const authz = load();
+    assert.equal(authz.hasRole('alice', 'viewer'), true);
+    assert.equal(authz.hasRole('bob', 'editor'), false);
+    assert.deepEqual(authz.userRoles('alice'), ['editor']);
+    assert.deepEqual(authz.userPermissions('alice'), ['posts:*', 'posts:read']);
+    assert.deepEqual(authz.rolePermissions('viewer'), ['posts:read']);
+    assert.deepEqual(authz.roleMembers('viewer'), ['bob']);
+    assert.deepEqual(authz.whichRolesCan('posts:read'), ['admin', 'editor', 'viewer']);
+    assert.deepEqual(authz.whichUsersCan('posts:edit'), ['alice', 'root']);
+    assert.deepEqual(authz.roles(), ['admin', 'editor', 'viewer']);
+    assert.deepEqual(authz.userRoles('nobody'), []);
+    assert.deepEqual(authz.roleMembers('ghost'), []);
+    assert.deepEqual(authz.rolePermissions('ghost'), []);
+  });
+
+  test('refuses a snapshot from an untrusted key, with no key, or damaged', () => {
+    throwsCode(() => load('untrusted'), 'ERR_SNAPSHOT_UNTRUSTED_KEY');
+    throwsCode(() => Authorizer.load(snapshot('revision1')), 'ERR_SNAPSHOT_UNTRUSTED_KEY');
+    const damaged = Buffer.from(snapshot('revision1'));
+    damaged[damaged.length - 5] ^= 1;
+    assert.throws(() => Authorizer.load(damaged, { snapshotKeys }), (e) => e instanceof TesseraError && e.code.startsWith('ERR_SNAPSHOT_'));
+    throwsCode(() => Authorizer.load(new Uint8Array([1, 2, 3]), { snapshotKeys }), 'ERR_SNAPSHOT_MALFORMED');
+    throwsCode(() => Authorizer.load(snapshot('revision1'), { snapshotKeys, maxSnapshotBytes: 10 }), 'ERR_SNAPSHOT_TOO_LARGE');
+  });
+
+  test('decrypts an encrypted snapshot with decryptionKey, and refuses it without', () => {
+    const authz = load('encrypted', { decryptionKey: fixtures.api.dataKey });
+    assert.equal(authz.revision, 4);
+    assert.match(authz.info.encrypted_with, /^aes-/);
+    assert.equal(authz.can('carol', 'posts:read'), true);
+    assert.throws(() => load('encrypted'), (e) => e instanceof TesseraError && e.code.startsWith('ERR_SNAPSHOT_'));
+  });
+
+  test('refuses bad options and arguments with a clear code', () => {
+    throwsCode(() => load('revision1', { snapshotKey: snapshotKeys[0] }), 'ERR_INVALID_ARGUMENT');
+    throwsCode(() => load('revision1', { leewaySeconds: 'soon' }), 'ERR_OPTIONS');
+    throwsCode(() => load('revision1', { tokenKeys: { keys: [{ kty: 'oct' }] } }), 'ERR_KEY_INVALID');
+    throwsCode(() => Authorizer.load('not bytes', { snapshotKeys }), 'ERR_INVALID_ARGUMENT');
+    const authz = load();
+    throwsCode(() => authz.can(undefined, 'posts:read'), 'ERR_INVALID_ARGUMENT');
+    throwsCode(() => authz.checkMany('alice', 'posts:read'), 'ERR_INVALID_ARGUMENT');
+    throwsCode(() => authz.can('al ice', 'posts:read'), 'ERR_INVALID_IDENTIFIER');
+    throwsCode(() => authz.checkMany('alice', ['posts:read', 'a\nb']), 'ERR_INVALID_IDENTIFIER');
+    throwsCode(() => authz.verify('x.y.z', { now: Number.NaN }), 'ERR_INVALID_ARGUMENT');
+    assert.throws(() => new Authorizer(), TesseraError);
+  });
+});
+
+describe('replace', () => {
+  test('swaps a newer revision in atomically', () => {
+    const authz = load();
+    assert.equal(authz.can('bob', 'posts:edit'), false);
+    const info = authz.replace(snapshot('revision2'));
+    assert.equal(info.revision, 2);
+    assert.equal(authz.revision, 2);
+    assert.equal(authz.can('bob', 'posts:edit'), true);
+    assert.equal(authz.can('carol', 'posts:read'), true);
+    assert.equal(authz.replace(snapshot('revision2')).revision, 2, 'the same revision again is harmless');
+  });
+
+  test('a rollback, another tenant, an untrusted signer or garbage is refused and the old snapshot stays', () => {
+    const authz = load('revision2');
+    throwsCode(() => authz.replace(snapshot('revision1')), 'ERR_SNAPSHOT_ROLLBACK');
+    throwsCode(() => authz.replace(snapshot('otherTenant')), 'ERR_SNAPSHOT_TENANT_MISMATCH');
+    throwsCode(() => authz.replace(snapshot('untrusted')), 'ERR_SNAPSHOT_UNTRUSTED_KEY');
+    throwsCode(() => authz.replace(new Uint8Array(0)), 'ERR_SNAPSHOT_MALFORMED');
+    assert.equal(authz.revision, 2);
+    assert.equal(authz.can('bob', 'posts:edit'), true);
+    assert.equal(authz.tenant, fixtures.api.tenant);
+  });
+});
+
+describe('tokens', () => {
+  test('verify returns the claims; authorize decides for the subject', () => {
+    const authz = load('revision1', tokenOptions);
+    assert.equal(authz.verify(token('alice'), { now: NOW }).sub, 'alice');
+    assert.deepEqual(authz.authorize(token('alice'), 'posts:edit', { now: NOW }), {
+      allowed: true, reason: 'granted', subject: 'alice', role: 'editor', pattern: 'posts:*',
+    });
+    assert.deepEqual(authz.authorize(token('bob'), 'posts:edit', { now: NOW }), { allowed: false, reason: 'no_matching_grant', subject: 'bob' });
+    assert.deepEqual(authz.authorize(token('alice', { scope: 'posts:read' }), 'posts:edit', { now: NOW }), {
+      allowed: false, reason: 'outside_token_scope', subject: 'alice',
+    });
+  });
+
+  test('refused tokens: expired, wrong audience, bad signature, too long', () => {
+    const authz = load('revision1', { ...tokenOptions, maxTokenLength: 2048 });
+    throwsCode(() => authz.verify(token('alice'), { now: NOW + 3600 }), 'ERR_TOKEN_EXPIRED');
+    throwsCode(() => authz.verify(token('alice', { aud: 'other' }), { now: NOW }), 'ERR_TOKEN_AUDIENCE');
+    const forged = `${token('alice').slice(0, -3)}AAA`;
+    throwsCode(() => authz.verify(forged, { now: NOW }), 'ERR_TOKEN_BAD_SIGNATURE');
+    throwsCode(() => authz.verify(token('alice', { pad: 'x'.repeat(3000) }), { now: NOW }), 'ERR_TOKEN_TOO_LARGE');
+    assert.deepEqual(authz.authorize(forged, 'posts:read', { now: NOW }), { allowed: false, reason: 'ERR_TOKEN_BAD_SIGNATURE' });
+  });
+
+  test('now defaults to the clock', () => {
+    const authz = load('revision1', tokenOptions);
+    const fresh = token('alice', { iat: Math.floor(Date.now() / 1000), exp: Math.floor(Date.now() / 1000) + 60 });
+    assert.equal(authz.authorize(fresh, 'posts:read').allowed, true);
+    assert.equal(authz.authorize(token('alice'), 'posts:read').reason, 'ERR_TOKEN_NOT_YET_VALID');
+  });
+});
+
+describe('onDecision', () => {
+  test('receives every decision of can, check, checkMany and authorize', () => {
+    const events = [];
+    const authz = load('revision1', { ...tokenOptions, onDecision: (e) => events.push(e) });
+    authz.can('alice', 'posts:read');
+    authz.check('alice', 'posts:delete');
+    authz.checkMany('bob', ['posts:read', 'posts:edit']);
+    authz.authorize(token('alice'), 'posts:edit', { now: NOW });
+    assert.deepEqual(events.map(({ user, permission, allowed, reason, role, revision }) => ({ user, permission, allowed, reason, role, revision })), [
+      { user: 'alice', permission: 'posts:read', allowed: true, reason: 'granted', role: 'editor', revision: 1 },
+      { user: 'alice', permission: 'posts:delete', allowed: false, reason: 'denied', role: 'editor', revision: 1 },
+      { user: 'bob', permission: 'posts:read', allowed: true, reason: 'granted', role: 'viewer', revision: 1 },
+      { user: 'bob', permission: 'posts:edit', allowed: false, reason: 'no_matching_grant', role: undefined, revision: 1 },
+      { user: 'alice', permission: 'posts:edit', allowed: true, reason: 'granted', role: 'editor', revision: 1 },
+    ]);
+    assert.ok(events.every((e) => typeof e.time === 'number' && Math.abs(e.time - Date.now()) < 60_000));
+  });
+
+  test('a callback that throws fails the call: no decision without its record', () => {
+    const authz = load('revision1', { onDecision: () => { throw new Error('log sink down'); } });
+    assert.throws(() => authz.can('alice', 'posts:read'), /log sink down/);
+  });
+});
+
+describe('sanitize', () => {
+  test('identifier, escape, strip, inspect', () => {
+    sanitize.identifier('user', 'auth0|5f7c8ec7c33c6c004bbafe82');
+    assert.throws(() => sanitize.identifier('role', 'team leads'), (e) => e.code === 'ERR_INVALID_IDENTIFIER' && e.violation === 'forbidden_char');
+    throwsCode(() => sanitize.identifier('colour', 'x'), 'ERR_INVALID_ARGUMENT');
+    assert.equal(sanitize.escape('<b>"hi"</b>'), '&lt;b&gt;&quot;hi&quot;&lt;/b&gt;');
+    assert.equal(sanitize.strip('<b>bold</b> text'), 'bold text');
+    assert.equal(sanitize.escape('ééé', { maxLength: 3 }), 'é');
+    assert.deepEqual(sanitize.inspect('<script>alert(1)</script>').map((f) => f.kind), ['dangerous_tag']);
+    assert.deepEqual(sanitize.inspect('plain words'), []);
+  });
+});
+
+/** A snapshot server whose answers the test scripts, counting requests. */
+async function snapshotServer() {
+  const state = { body: snapshot('revision1'), etag: '"r1"', status: 200, requests: [] };
+  const server = createServer((req, res) => {
+    state.requests.push({ ifNoneMatch: req.headers['if-none-match'], authorization: req.headers.authorization });
+    if (state.status !== 200) return res.writeHead(state.status).end('failure');
+    if (req.headers['if-none-match'] === state.etag) return res.writeHead(304, { etag: state.etag }).end();
+    res.writeHead(200, { etag: state.etag, 'content-type': 'application/octet-stream' }).end(state.body);
+  });
+  await new Promise((resolve) => server.listen(0, '127.0.0.1', resolve));
+  return { state, url: `http://127.0.0.1:${server.address().port}/api/snapshot`, close: () => server.close() };
+}
+
+describe('SnapshotLoader', () => {
+  test('loads, revalidates with If-None-Match, swaps on change, keeps the last good snapshot', async () => {
+    const server = await snapshotServer();
+    const updates = [];
+    const errors = [];
+    const loader = new SnapshotLoader(server.url, {
+      snapshotKeys, intervalMs: 0, headers: { authorization: 'Bearer key' },
+      onUpdate: (info) => updates.push(info.revision), onError: (e) => errors.push(e.code),
+    });
+    try {
+      const authz = await loader.ready;
+      assert.equal(authz.revision, 1);
+      assert.equal(server.state.requests[0].authorization, 'Bearer key');
+      assert.equal(await loader.refresh(), false);
+      assert.equal(server.state.requests[1].ifNoneMatch, '"r1"', 'revalidates with the ETag');
+
+      Object.assign(server.state, { body: snapshot('revision2'), etag: '"r2"' });
+      assert.equal(await loader.refresh(), true);
+      assert.equal(loader.authorizer, authz, 'one Authorizer, swapped in place');
+      assert.equal(authz.can('bob', 'posts:edit'), true);
+
+      server.state.status = 500;
+      assert.equal(await loader.refresh(), false);
+      Object.assign(server.state, { status: 200, body: snapshot('revision1'), etag: '"r1"' });
+      assert.equal(await loader.refresh(), false);
+      Object.assign(server.state, { body: Buffer.from('garbage'), etag: '"g"' });
+      assert.equal(await loader.refresh(), false);
+      assert.equal(authz.revision, 2, 'the last good snapshot stays in force');
+      assert.deepEqual(updates, [1, 2]);
+      assert.deepEqual(errors, ['ERR_FETCH', 'ERR_SNAPSHOT_ROLLBACK', 'ERR_SNAPSHOT_MALFORMED']);
+    } finally {
+      loader.stop();
+      server.close();
+    }
+  });
+
+  test('polls on its own every intervalMs', async () => {
+    const server = await snapshotServer();
+    const loader = new SnapshotLoader(server.url, { snapshotKeys, intervalMs: 20 });
+    try {
+      await loader.ready;
+      Object.assign(server.state, { body: snapshot('revision2'), etag: '"r2"' });
+      for (let i = 0; i < 100 && loader.authorizer.revision !== 2; i++) await new Promise((r) => setTimeout(r, 20));
+      assert.equal(loader.authorizer.revision, 2);
+    } finally {
+      loader.stop();
+      server.close();
+    }
+  });
+
+  test('ready rejects when no first snapshot can be had; a fetch error is reported', async () => {
+    const errors = [];
+    const loader = new SnapshotLoader('http://127.0.0.1:9/none', {
+      snapshotKeys, intervalMs: 0, fetch: async () => { throw new Error('offline'); }, onError: (e) => errors.push(e.message),
+    });
+    await assert.rejects(loader.ready, (e) => e.code === 'ERR_FETCH');
+    assert.match(errors[0], /offline/);
+  });
+});
+
+/** Runs one request through a Node middleware and reports what it answered. */
+function throughMiddleware(middleware, authorization) {
+  return new Promise((resolve) => {
+    const req = { headers: authorization === undefined ? {} : { authorization } };
+    const res = {
+      writeHead(status, headers) { this.status = status; this.headers = headers; },
+      end(body) { resolve({ status: this.status, headers: this.headers, body: JSON.parse(body) }); },
+    };
+    middleware(req, res, () => resolve({ status: 'next', tessera: req.tessera }));
+  });
+}
+
+describe('middleware', () => {
+  const authz = load('revision1', tokenOptions);
+  const clock = { now: NOW };
+
+  test('Node (req, res, next): next for allowed, 401 for a bad or missing token, 403 for a denied permission', async () => {
+    const edit = requirePermission(authz, 'posts:edit', clock);
+    assert.deepEqual(await throughMiddleware(edit, `Bearer ${token('alice')}`), {
+      status: 'next', tessera: { subject: 'alice', permission: 'posts:edit', reason: 'granted', role: 'editor' },
+    });
+    const missing = await throughMiddleware(edit, undefined);
+    assert.equal(missing.status, 401);
+    assert.equal(missing.body.error, 'ERR_TOKEN_MISSING');
+    assert.match(missing.headers['www-authenticate'], /^Bearer/);
+    const bad = await throughMiddleware(edit, `Bearer ${token('alice', { exp: NOW - 3600 })}`);
+    assert.deepEqual([bad.status, bad.body.error], [401, 'ERR_TOKEN_EXPIRED']);
+    const denied = await throughMiddleware(edit, `Bearer ${token('bob')}`);
+    assert.deepEqual([denied.status, denied.body.error, denied.body.reason], [403, 'ERR_PERMISSION_DENIED', 'no_matching_grant']);
+    const byRequest = requirePermission(() => authz, (req) => (req.headers.authorization ? 'posts:read' : 'x'), clock);
+    assert.equal((await throughMiddleware(byRequest, `Bearer ${token('bob')}`)).status, 'next');
+  });
+
+  test('works as real http middleware', async () => {
+    const edit = requirePermission(authz, 'posts:edit', clock);
+    const server = createServer((req, res) => edit(req, res, () => res.end(`hello ${req.tessera.subject}`)));
+    await new Promise((resolve) => server.listen(0, '127.0.0.1', resolve));
+    const url = `http://127.0.0.1:${server.address().port}/`;
+    try {
+      const ok = await fetch(url, { headers: { authorization: `Bearer ${token('alice')}` } });
+      assert.equal(await ok.text(), 'hello alice');
+      const no = await fetch(url, { headers: { authorization: `Bearer ${token('bob')}` } });
+      assert.equal(no.status, 403);
+      assert.equal((await no.json()).error, 'ERR_PERMISSION_DENIED');
+    } finally {
+      server.close();
+    }
+  });
+
+  test('fetch-style guard: undefined to go on, a Response to refuse', async () => {
+    const check = guard(authz, 'posts:edit', clock);
+    const request = (auth) => new Request('https://app.test/posts/1', { method: 'PUT', headers: auth ? { authorization: auth } : {} });
+    assert.equal(check(request(`Bearer ${token('alice')}`)), undefined);
+    const unauthenticated = check(request());
+    assert.equal(unauthenticated.status, 401);
+    assert.equal((await unauthenticated.json()).error, 'ERR_TOKEN_MISSING');
+    const forbidden = check(request(`Bearer ${token('bob')}`));
+    assert.equal(forbidden.status, 403);
+    assert.equal(forbidden.headers.get('content-type'), 'application/json');
+    const noSnapshot = guard(new SnapshotLoader('http://127.0.0.1:9/', { intervalMs: 0, fetch: async () => { throw new Error('x'); } }), 'posts:edit');
+    assert.equal(noSnapshot(request(`Bearer ${token('alice')}`)).status, 503);
+  });
+});

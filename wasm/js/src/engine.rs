@@ -1,0 +1,189 @@
+//! One authorizer: a verified snapshot, the keys that may replace it, and the token
+//! rules.
+
+use serde_json::json;
+use tessera_core::{
+    Authorization, Authorizer, Decision, IdentifierError, IdentifierKind, LoadedSnapshot, validate_identifier,
+};
+use wasm_bindgen::prelude::*;
+
+use crate::failure::{Failure, thrown};
+use crate::options::Options;
+
+/// An authorizer as the wrapper drives it. Every method that can fail throws the
+/// JSON text of a failure (see the crate docs).
+#[wasm_bindgen]
+pub struct Engine {
+    options: Options,
+    loaded: Option<LoadedSnapshot>,
+}
+
+/// Seconds since the Unix epoch from a JS number (the wrapper checks it is finite).
+fn seconds(now: f64) -> i64 {
+    // `as` saturates and maps NaN to 0: the wrapper refuses both before calling.
+    now as i64
+}
+
+/// Joins a list for the wrapper to split: identifiers never contain `\n`.
+fn joined(list: Result<Vec<&str>, IdentifierError>) -> Result<String, JsValue> {
+    list.map(|items| items.join("\n")).map_err(thrown)
+}
+
+/// A decision as `reason digit` + role + `\n` + pattern (both empty unless the
+/// decision names a grant or a deny): one string, so one crossing.
+fn encoded(decision: &Decision<'_>) -> String {
+    let digit = match decision {
+        Decision::Granted { .. } => '0',
+        Decision::Denied { .. } => '1',
+        Decision::UnknownUser => '2',
+        Decision::NoMatchingGrant => '3',
+    };
+    let (role, pattern) = (decision.role().unwrap_or_default(), decision.pattern().unwrap_or_default());
+    let mut out = String::with_capacity(2 + role.len() + pattern.len());
+    out.push(digit);
+    out.push_str(role);
+    out.push('\n');
+    out.push_str(pattern);
+    out
+}
+
+#[wasm_bindgen]
+impl Engine {
+    /// An engine with the options JSON (see `options.rs`), and nothing loaded yet.
+    #[wasm_bindgen(constructor)]
+    pub fn new(options_json: &str) -> Result<Engine, JsValue> {
+        Ok(Self { options: Options::from_json(options_json).map_err(JsValue::from)?, loaded: None })
+    }
+
+    fn loaded(&self) -> Result<&LoadedSnapshot, JsValue> {
+        self.loaded.as_ref().ok_or_else(|| Failure::not_loaded().into())
+    }
+
+    fn authz(&self) -> Result<&Authorizer, JsValue> {
+        self.loaded().map(|loaded| &loaded.authorizer)
+    }
+
+    /// Verifies, decrypts and compiles a snapshot, then puts it in force and returns
+    /// its info JSON. A snapshot for another tenant, with an older revision, a bad
+    /// signature or any defect is refused and what was in force stays.
+    pub fn load(&mut self, bytes: &[u8], now: f64) -> Result<String, JsValue> {
+        let current = self.loaded.as_ref().map(|loaded| &loaded.info);
+        self.loaded = Some(self.options.loader.load(bytes, seconds(now), current).map_err(thrown)?);
+        self.info()
+    }
+
+    /// What is in force, as JSON: tenant, revision, issued/expiry times, key ids, counts.
+    pub fn info(&self) -> Result<String, JsValue> {
+        let LoadedSnapshot { info, authorizer } = self.loaded()?;
+        let value = json!({
+            "tenant": info.tenant,
+            "revision": info.revision,
+            "issued_at": info.issued_at,
+            "expires_at": info.expires_at,
+            "signed_by": info.signed_by,
+            "encrypted_with": info.encrypted_with,
+            "users": authorizer.user_count(),
+            "roles": authorizer.roles().len(),
+        });
+        Ok(value.to_string())
+    }
+
+    /// Whether `user` holds `permission`.
+    pub fn can(&self, user: &str, permission: &str) -> Result<bool, JsValue> {
+        self.authz()?.has_permission(user, permission).map_err(thrown)
+    }
+
+    /// The decision with its reason, encoded (see [`encoded`]).
+    pub fn check(&self, user: &str, permission: &str) -> Result<String, JsValue> {
+        self.authz()?.check(user, permission).map(|d| encoded(&d)).map_err(thrown)
+    }
+
+    /// One byte (0/1) per permission; `permissions` is `count` items joined by `\n`.
+    /// A count that does not match means an item held a `\n`, which no permission may.
+    pub fn check_many(&self, user: &str, permissions: &str, count: u32) -> Result<Vec<u8>, JsValue> {
+        let items: Vec<&str> =
+            if count == 0 && permissions.is_empty() { Vec::new() } else { permissions.split('\n').collect() };
+        if items.len() != count as usize {
+            // Only a `\n` inside an item changes the count, and no permission may hold
+            // one: report it as the identifier rule does.
+            validate_identifier(IdentifierKind::Permission, "\n").map_err(thrown)?;
+        }
+        let decisions = self.authz()?.check_many(user, &items).map_err(thrown)?;
+        Ok(decisions.iter().map(|d| u8::from(d.allowed())).collect())
+    }
+
+    /// Whether `role` is in the closure of `user`'s roles.
+    pub fn has_role(&self, user: &str, role: &str) -> Result<bool, JsValue> {
+        self.authz()?.has_role(user, role).map_err(thrown)
+    }
+
+    /// Direct roles of `user`, sorted.
+    pub fn user_roles(&self, user: &str) -> Result<String, JsValue> {
+        joined(self.authz()?.user_roles(user))
+    }
+
+    /// Effective grant patterns of `user`, sorted.
+    pub fn user_permissions(&self, user: &str) -> Result<String, JsValue> {
+        joined(self.authz()?.user_permissions(user))
+    }
+
+    /// Effective grant patterns of `role`'s closure, sorted.
+    pub fn role_permissions(&self, role: &str) -> Result<String, JsValue> {
+        joined(self.authz()?.role_permissions(role))
+    }
+
+    /// Direct members of `role`, sorted.
+    pub fn role_members(&self, role: &str) -> Result<String, JsValue> {
+        joined(self.authz()?.role_members(role))
+    }
+
+    /// Roles whose closure allows `permission`, sorted.
+    pub fn which_roles_can(&self, permission: &str) -> Result<String, JsValue> {
+        joined(self.authz()?.which_roles_can(permission))
+    }
+
+    /// Users for whom `check` allows `permission`, sorted.
+    pub fn which_users_can(&self, permission: &str) -> Result<String, JsValue> {
+        joined(self.authz()?.which_users_can(permission))
+    }
+
+    /// Every role, sorted.
+    pub fn roles(&self) -> Result<String, JsValue> {
+        Ok(self.authz()?.roles().join("\n"))
+    }
+
+    /// Validates a token at `now` and returns its claims as JSON.
+    pub fn verify(&self, token: &str, now: f64) -> Result<String, JsValue> {
+        let claims =
+            tessera_core::verify_token(token, &self.options.token_keys, &self.options.token, seconds(now))
+                .map_err(thrown)?;
+        Ok(serde_json::Value::Object(claims.all).to_string())
+    }
+
+    /// Validates a token and decides `permission` for its subject, as JSON
+    /// `{allowed, reason, subject?, role?, pattern?}`. A refused token is an answer
+    /// (`allowed: false` with the token error's code as reason), not a failure.
+    pub fn authorize(&self, token: &str, permission: &str, now: f64) -> Result<String, JsValue> {
+        let options = &self.options;
+        let answer = tessera_core::authorize(
+            self.authz()?,
+            &options.token_keys,
+            &options.token,
+            token,
+            permission,
+            seconds(now),
+        )
+        .map_err(thrown)?;
+        let mut value = json!({"allowed": answer.allowed(), "reason": answer.reason()});
+        if let Some(subject) = answer.subject() {
+            value["subject"] = subject.into();
+        }
+        if let Authorization::Decided { decision, .. } = &answer
+            && let (Some(role), Some(pattern)) = (decision.role(), decision.pattern())
+        {
+            value["role"] = role.into();
+            value["pattern"] = pattern.into();
+        }
+        Ok(value.to_string())
+    }
+}

@@ -1,0 +1,20 @@
+//! # tessera-js
+//!
+//! The Tessera core as a wasm-bindgen module: what the npm package `tessera-authz`
+//! (`js/`) wraps. One [`Engine`] per authorizer holds a verified snapshot, the token
+//! keys and the validation rules; the free functions are the sanitizer.
+//!
+//! The JS side is a thin wrapper, so this surface is shaped for speed, not for
+//! people: results that are lists come back as one string joined by `\n` (no
+//! identifier may contain one), decisions as a reason digit followed by role and
+//! pattern, and every failure is thrown as the JSON text `{"code", "message",
+//! "violation"?}` that the wrapper turns into a `TesseraError`. Clocks are the
+//! caller's: every time-dependent call takes `now` in seconds since the Unix epoch.
+
+mod engine;
+mod failure;
+mod options;
+mod sanitize;
+
+pub use engine::Engine;
+pub use sanitize::{escape, inspect, strip, validate_identifier};

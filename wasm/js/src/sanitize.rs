@@ -1,0 +1,47 @@
+//! The sanitizer: identifier rules, escaping, stripping and the detector.
+
+use serde_json::{Value, json};
+use tessera_core::{IdentifierKind, SanitizeOptions};
+use wasm_bindgen::prelude::*;
+
+use crate::failure::{Failure, thrown};
+
+fn options(max_len: Option<u32>) -> SanitizeOptions {
+    SanitizeOptions { max_len: max_len.map(|len| len as usize) }
+}
+
+/// `text` with HTML's special characters escaped (safe in element content and
+/// quoted attributes), truncated to `max_len` bytes on a character boundary.
+#[wasm_bindgen]
+pub fn escape(text: &str, max_len: Option<u32>) -> String {
+    tessera_core::escape(text, &options(max_len))
+}
+
+/// `text` with markup removed, truncated to `max_len` bytes.
+#[wasm_bindgen]
+pub fn strip(text: &str, max_len: Option<u32>) -> String {
+    tessera_core::strip(text, &options(max_len))
+}
+
+/// What the detector finds in `text`: JSON `[{kind, offset}]` (byte offsets).
+#[wasm_bindgen]
+pub fn inspect(text: &str) -> String {
+    let findings: Vec<Value> = tessera_core::inspect(text)
+        .iter()
+        .map(|f| json!({"kind": f.kind.code(), "offset": f.offset}))
+        .collect();
+    Value::Array(findings).to_string()
+}
+
+/// Checks `value` against the rule for `kind` (`role`, `user`, `permission`,
+/// `pattern`, `client_key`); throws the violation.
+#[wasm_bindgen]
+pub fn validate_identifier(kind: &str, value: &str) -> Result<(), JsValue> {
+    let kind = IdentifierKind::from_code(kind).ok_or_else(|| {
+        JsValue::from(Failure::new(
+            "ERR_INVALID_ARGUMENT",
+            format!("unknown identifier kind `{kind}` (role, user, permission, pattern or client_key)"),
+        ))
+    })?;
+    tessera_core::validate_identifier(kind, value).map_err(thrown)
+}
