@@ -41,6 +41,8 @@ step "format (cargo fmt --check)" cargo fmt --all -- --check
 step "lints (clippy, warnings are errors)" cargo clippy --locked --workspace --all-targets -- -D warnings
 step "lints of the guest as it ships (wasm32)" \
   cargo clippy --locked -p tessera-guest --target wasm32-unknown-unknown -- -D warnings
+step "lints of the JS face as it ships (wasm32)" \
+  cargo clippy --locked -p tessera-js --target wasm32-unknown-unknown -- -D warnings
 step "no_std: tessera-core for wasm32v1-none" \
   cargo build --locked -p tessera-core --no-default-features --target wasm32v1-none
 step "docs (rustdoc, warnings are errors)" env RUSTDOCFLAGS="-D warnings" cargo doc --locked --workspace --no-deps
@@ -61,6 +63,29 @@ auth_client() {
   fi
 }
 step "Auth's Python client (PyPI auth 3.7.1, unchanged) against tessera serve" auth_client
+
+# The npm package tessera-authz: its devDependencies pinned by js/package-lock.json
+# (esbuild, binaryen's wasm-opt, playwright-core, deno, workerd, benchmark peers; no
+# install scripts run), Debian's Chromium for the browser suites, then the build
+# (the wasm-bindgen CLI at the crate's exact version is installed into the target
+# dir on first use), the fixtures (snapshots signed by the CLI built above) and the
+# suites: Node ESM + CJS, Chromium, Deno, workerd, the packed tarball, the examples.
+need_chromium() {
+  command -v chromium >/dev/null && return
+  local sudo=""
+  [ "$(id -u)" -eq 0 ] || sudo="sudo"
+  echo "installing Debian's chromium for the browser suites"
+  $sudo env DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends chromium \
+    || { $sudo apt-get update && $sudo env DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends chromium; }
+}
+js_package() {
+  need_chromium
+  (cd js && npm ci --no-audit --no-fund)
+  node js/scripts/build.mjs
+  TESSERA_BIN="${CARGO_TARGET_DIR:-target}/debug/tessera" node js/test/fixtures.mjs
+  (cd js && node --test test/*.test.mjs test/*.test.cjs)
+}
+step "JS package (tessera-authz): build, then the vectors and API through Node ESM and CJS, headless Chromium, Deno and workerd, the npm-packed tarball, and the three examples" js_package
 
 if [ -z "${TEST_POSTGRES_URL:-}" ]; then
   printf '\n!!! reminder: the PostgreSQL suites were SKIPPED (no server answered) !!!\n'

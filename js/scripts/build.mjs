@@ -60,18 +60,18 @@ run(join(js, 'node_modules', '.bin', 'wasm-opt'), [
   join(raw, 'tessera_bg.wasm'), '-o', join(dist, 'tessera.wasm'),
 ]);
 
-step('esbuild: one entry point per runtime');
-const common = { bundle: true, platform: 'neutral', target: 'es2022', logLevel: 'warning', legalComments: 'none' };
-const entries = join(js, 'src', 'entries');
-await esbuild.build({ ...common, entryPoints: [join(entries, 'node.mjs')], outfile: join(dist, 'node.mjs'), format: 'esm', external: ['node:*'] });
+step('esbuild: dist/engine.mjs (ESM) and dist/node.cjs; the ESM entries are copied as written');
+const common = { bundle: true, target: 'es2022', logLevel: 'warning', legalComments: 'none' };
+await esbuild.build({ ...common, entryPoints: [join(js, 'src', 'engine.mjs')], outfile: join(dist, 'engine.mjs'), format: 'esm', platform: 'neutral' });
 await esbuild.build({
-  ...common, entryPoints: [join(entries, 'node.cjs.mjs')], outfile: join(dist, 'node.cjs'), format: 'cjs',
-  platform: 'node', external: ['node:*'],
+  ...common, entryPoints: [join(js, 'src', 'entries', 'node.cjs.mjs')], outfile: join(dist, 'node.cjs'), format: 'cjs',
+  platform: 'node',
   // The bindings' unused fetch path mentions import.meta; CJS never takes it.
   logOverride: { 'empty-import-meta': 'silent' },
 });
-await esbuild.build({ ...common, entryPoints: [join(entries, 'browser.mjs')], outfile: join(dist, 'browser.mjs'), format: 'esm' });
-await esbuild.build({ ...common, entryPoints: [join(entries, 'workerd.mjs')], outfile: join(dist, 'workerd.mjs'), format: 'esm', external: ['./tessera.wasm'] });
+for (const entry of ['node.mjs', 'browser.mjs', 'workerd.mjs', 'deno.mjs']) {
+  copyFileSync(join(js, 'src', 'entries', entry), join(dist, entry));
+}
 
 copyFileSync(join(js, 'src', 'index.d.ts'), join(dist, 'index.d.ts'));
 copyFileSync(join(js, 'src', 'index.d.ts'), join(dist, 'index.d.cts'));

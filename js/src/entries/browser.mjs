@@ -1,7 +1,7 @@
 // Browsers (and bundlers, which understand `new URL(..., import.meta.url)`): the
 // module is fetched and compiled while it streams in, once, at import.
-import init from '../../build/raw/tessera.js';
+import { initAsync } from './engine.mjs';
 
-await init({ module_or_path: new URL('./tessera.wasm', import.meta.url) });
+await initAsync({ module_or_path: new URL('./tessera.wasm', import.meta.url) });
 
-export * from '../api.js';
+export { Authorizer, SnapshotLoader, TesseraError, sanitize, requirePermission, guard } from './engine.mjs';

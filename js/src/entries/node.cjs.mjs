@@ -1,4 +1,5 @@
-// Node, CommonJS (bundled to dist/node.cjs): the wasm bytes come from the file next to it.
+// Node, CommonJS (bundled with the API to dist/node.cjs): the wasm bytes come from
+// the file next to it.
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { initSync } from '../../build/raw/tessera.js';

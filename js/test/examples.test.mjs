@@ -1,0 +1,111 @@
+// Each example under examples/ run as its README says, and exercised: the Node
+// service over HTTP, the browser page in Chromium, the worker under workerd.
+import assert from 'node:assert/strict';
+import { execFileSync, spawn } from 'node:child_process';
+import { createServer } from 'node:net';
+import { after, describe, test } from 'node:test';
+import { fileURLToPath } from 'node:url';
+import { withPage } from './chromium.mjs';
+import { serveStatic } from './static-server.mjs';
+
+const examples = fileURLToPath(new URL('../../examples/', import.meta.url));
+const repo = fileURLToPath(new URL('../../', import.meta.url));
+const children = [];
+after(() => children.forEach((child) => child.kill()));
+
+const install = (dir) => execFileSync('npm', ['install', '--no-audit', '--no-fund', '--silent', '--prefer-offline'], { cwd: `${examples}${dir}` });
+const tokenFor = (user) => execFileSync(process.execPath, [`${examples}demo-snapshot/token.mjs`, user], { encoding: 'utf8' }).trim();
+const bearer = (user) => ({ authorization: `Bearer ${tokenFor(user)}` });
+
+/** Starts a process and resolves once a line of its output matches `ready`. */
+function start(command, args, cwd, ready, env = {}) {
+  const child = spawn(command, args, { cwd, env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+  children.push(child);
+  let output = '';
+  return new Promise((resolve, reject) => {
+    const look = (chunk) => {
+      output += chunk;
+      const match = ready.exec(output);
+      if (match) resolve(match);
+    };
+    child.stdout.on('data', look);
+    child.stderr.on('data', look);
+    child.on('exit', (code) => reject(new Error(`${command} exited ${code}: ${output}`)));
+  });
+}
+
+function freePort() {
+  return new Promise((resolve) => {
+    const server = createServer().listen(0, '127.0.0.1', () => {
+      const { port } = server.address();
+      server.close(() => resolve(port));
+    });
+  });
+}
+
+describe('examples/node-service', () => {
+  test('guards its routes: 200, 401, 403 as the README shows', async () => {
+    install('node-service');
+    const [, url] = await start(process.execPath, ['server.mjs'], `${examples}node-service`, /listening on (http:\/\/\S+)/, { PORT: '0' });
+    const posts = await fetch(`${url}/posts`, { headers: bearer('bob') });
+    assert.equal(posts.status, 200);
+    assert.equal((await posts.json())[0].title, 'Hello');
+    const edit = (user) => fetch(`${url}/posts/1`, { method: 'PUT', headers: bearer(user) });
+    assert.equal((await edit('bob')).status, 403);
+    assert.deepEqual(await (await edit('alice')).json(), { id: '1', edited_by: 'alice' });
+    const del = await fetch(`${url}/posts/1`, { method: 'DELETE', headers: bearer('alice') });
+    assert.deepEqual([del.status, (await del.json()).reason], [403, 'denied']);
+    const anonymous = await fetch(`${url}/posts`);
+    assert.deepEqual([anonymous.status, (await anonymous.json()).error], [401, 'ERR_TOKEN_MISSING']);
+  });
+});
+
+describe('examples/browser-page', () => {
+  test('answers as you type, with the reason', async () => {
+    const server = await serveStatic(repo);
+    try {
+      await withPage(async (page, errors) => {
+        await page.goto(`${server.url}/examples/browser-page/`);
+        await page.waitForFunction(() => document.getElementById('loaded').textContent.includes('revision 1'));
+        const answerFor = async (user, permission) => {
+          await page.fill('#user', user);
+          await page.fill('#permission', permission);
+          return page.textContent('#answer');
+        };
+        assert.equal(await answerFor('alice', 'posts:edit'), 'allowed: role author grants posts:*');
+        assert.equal(await answerFor('alice', 'posts:delete'), 'denied: role author denies posts:delete');
+        assert.equal(await answerFor('bob', 'posts:edit'), 'denied: no role of theirs grants it');
+        assert.equal(await answerFor('zed', 'posts:read'), 'denied: no such user');
+        assert.match(await answerFor('al ice', 'posts:read'), /^ERR_INVALID_IDENTIFIER/);
+        assert.deepEqual(errors, []);
+      });
+    } finally {
+      server.close();
+    }
+  });
+});
+
+describe('examples/cloudflare-worker', () => {
+  test('runs under workerd and guards at the edge', async () => {
+    const dir = `${examples}cloudflare-worker`;
+    install('cloudflare-worker');
+    execFileSync(process.execPath, ['build.mjs'], { cwd: dir });
+    const port = await freePort();
+    // workerd prints nothing when it is up: poll until it answers.
+    const workerd = spawn(`${dir}/node_modules/.bin/workerd`, ['serve', 'workerd.capnp', '--socket-addr', `http=127.0.0.1:${port}`], { cwd: dir, stdio: 'inherit' });
+    children.push(workerd);
+    const url = `http://127.0.0.1:${port}`;
+    let posts;
+    for (let i = 0; i < 150 && posts === undefined; i++) {
+      posts = await fetch(`${url}/posts`, { headers: bearer('bob') }).catch(() => new Promise((r) => setTimeout(r, 100)));
+    }
+    assert.ok(posts, 'workerd did not answer within 15 s');
+    assert.equal(posts.status, 200);
+    assert.equal(posts.headers.get('x-tessera-revision'), '1');
+    const del = (user) => fetch(`${url}/posts/1`, { method: 'DELETE', headers: bearer(user) });
+    const refused = await del('bob');
+    assert.deepEqual([refused.status, (await refused.json()).error], [403, 'ERR_PERMISSION_DENIED']);
+    assert.equal((await del('carol')).status, 200);
+    assert.equal((await fetch(`${url}/posts`)).status, 401);
+  });
+});
