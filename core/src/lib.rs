@@ -64,8 +64,9 @@ pub use authz::{Authorizer, Decision};
 pub use error::{Error, KeyError, PolicyError, SnapshotError};
 pub use ident::{IdentifierError, IdentifierKind, Violation, validate as validate_identifier};
 pub use jwt::{
-    Authorization, Claims, IssuedToken, JwtAlgorithm, KeySet, TokenError, TokenKey, TokenRequest,
-    TokenSigner, ValidationOptions, authorize, verify as verify_token,
+    Authorization, Claims, ExternalSignature, IssuedToken, JwtAlgorithm, KeySet, TokenError, TokenKey,
+    TokenRequest, TokenSigner, ValidationOptions, authorize, authorize_external, prepare_external,
+    verify as verify_token, verify_external,
 };
 pub use keys::{EncryptionKey, SigningKey, VerifyingKey};
 pub use policy::{Entries, MAX_DESCRIPTION_LEN, Policy, PolicyDocument, Role, RoleDocument};

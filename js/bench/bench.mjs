@@ -30,7 +30,7 @@ function policy(users) {
     roles[`role${r}`] = { grants: Array.from({ length: 10 }, (_, g) => `svc${r}:action${g}`), parents: r > 0 && r % 10 ? [`role${r - 1}`] : [] };
   }
   const members = {};
-  for (let u = 0; u < users; u++) members[`user${u}`] = [`role${u % 100}`, `role${(u * 7) % 100}`];
+  for (let u = 0; u < users; u++) members[`user${u}`] = [...new Set([`role${u % 100}`, `role${(u * 7 + 3) % 100}`])];
   return { tenant: '6f1d3a2e-4b5c-4d7e-8f90-a1b2c3d4e5f6', roles, members };
 }
 cli('keys', 'generate', '--kind', 'snapshot', '--out', join(work, 'key.jwk'));

@@ -1,6 +1,8 @@
 // Authorizer: a verified snapshot in the wasm engine, behind a small typed API.
 import { Engine } from '../build/raw/tessera.js';
 import { bytesOf, invalidArgument, requireString, seconds, translate } from './errors.js';
+import { putTwo, readAscii, readByte } from './scratch.js';
+import { WebCryptoKeys } from './webcrypto.js';
 
 const REASONS = ['granted', 'denied', 'unknown_user', 'no_matching_grant'];
 const CONSTRUCTING = Symbol('constructing');
@@ -59,6 +61,18 @@ function decision(encoded) {
   return out;
 }
 
+/** Reads `check_scratch`'s answer: reason, then role and pattern left in the buffer. */
+function fromScratch(code) {
+  const reason = REASONS[code & 0xff];
+  const out = { allowed: reason === 'granted', reason };
+  if (reason === 'granted' || reason === 'denied') {
+    const roleLength = (code >>> 8) & 0xff;
+    out.role = readAscii(0, roleLength);
+    out.pattern = readAscii(roleLength, code >>> 16);
+  }
+  return out;
+}
+
 /**
  * Answers permission questions from one tenant's verified policy snapshot, and
  * validates tokens. Build one with `Authorizer.load`.
@@ -67,6 +81,7 @@ export class Authorizer {
   #engine;
   #info;
   #onDecision;
+  #webcrypto;
 
   /** @private use Authorizer.load */
   constructor(token, options) {
@@ -76,6 +91,7 @@ export class Authorizer {
     }
     this.#onDecision = options.onDecision;
     this.#engine = call(() => new Engine(engineOptions(options)));
+    this.#webcrypto = new WebCryptoKeys(options.tokenKeys);
   }
 
   /**
@@ -132,7 +148,9 @@ export class Authorizer {
     requireString(user, 'user');
     requireString(permission, 'permission');
     try {
-      return this.#engine.can(user, permission);
+      return putTwo(user, permission)
+        ? this.#engine.can_scratch(user.length, permission.length)
+        : this.#engine.can(user, permission);
     } catch (e) {
       throw translate(e);
     }
@@ -142,7 +160,9 @@ export class Authorizer {
   check(user, permission) {
     requireString(user, 'user');
     requireString(permission, 'permission');
-    const answer = decision(call(() => this.#engine.check(user, permission)));
+    const answer = putTwo(user, permission)
+      ? fromScratch(call(() => this.#engine.check_scratch(user.length, permission.length)))
+      : decision(call(() => this.#engine.check(user, permission)));
     if (this.#onDecision !== undefined) this.#emit(user, permission, answer);
     return answer;
   }
@@ -153,8 +173,13 @@ export class Authorizer {
     if (!Array.isArray(permissions)) throw invalidArgument('permissions must be an array of strings');
     for (const p of permissions) requireString(p, 'each permission');
     if (this.#onDecision !== undefined) return permissions.map((p) => this.check(user, p).allowed);
-    const bytes = call(() => this.#engine.check_many(user, permissions.join('\n'), permissions.length));
-    return Array.from(bytes, (b) => b === 1);
+    const list = permissions.join('\n');
+    const count = permissions.length;
+    if (!putTwo(user, list)) return Array.from(call(() => this.#engine.check_many(user, list, count)), (b) => b === 1);
+    call(() => this.#engine.check_many_scratch(user.length, list.length, count));
+    const out = new Array(count);
+    for (let i = 0; i < count; i++) out[i] = readByte(i) === 1;
+    return out;
   }
 
   /** Whether `role` is among `user`'s roles or their ancestors. */
@@ -222,6 +247,46 @@ export class Authorizer {
     requireString(permission, 'permission');
     const now = seconds(options);
     const answer = JSON.parse(call(() => this.#engine.authorize(token, permission, now)));
+    if (this.#onDecision !== undefined) this.#emit(answer.subject, permission, answer);
+    return answer;
+  }
+
+  /** The key to check `token`'s signature with in WebCrypto, or undefined for the wasm path. */
+  #external(token) {
+    let named;
+    try {
+      named = this.#engine.external_signature(token);
+    } catch {
+      return undefined; // the wasm path reports the refusal, with the same code
+    }
+    if (named === '') return undefined;
+    const nl = named.indexOf('\n');
+    return { alg: named.slice(0, nl), kid: named.slice(nl + 1) };
+  }
+
+  /**
+   * `verify` with the signature of a public-key token (ES256, EdDSA, RS256, PS256)
+   * checked by the runtime's WebCrypto: the same answers, faster where WebCrypto is
+   * native. HMAC tokens, and runtimes without the algorithm, take the wasm path.
+   */
+  async verifyAsync(token, options) {
+    requireString(token, 'token');
+    const now = seconds(options);
+    const external = this.#external(token);
+    const valid = external && (await this.#webcrypto.verify(external.alg, external.kid, token));
+    if (valid === undefined) return this.verify(token, { now });
+    return JSON.parse(call(() => this.#engine.verify_external(token, now, valid)));
+  }
+
+  /** `authorize` with the signature checked by WebCrypto, as `verifyAsync`. */
+  async authorizeAsync(token, permission, options) {
+    requireString(token, 'token');
+    requireString(permission, 'permission');
+    const now = seconds(options);
+    const external = this.#external(token);
+    const valid = external && (await this.#webcrypto.verify(external.alg, external.kid, token));
+    if (valid === undefined) return this.authorize(token, permission, { now });
+    const answer = JSON.parse(call(() => this.#engine.authorize_external(token, permission, now, valid)));
     if (this.#onDecision !== undefined) this.#emit(answer.subject, permission, answer);
     return answer;
   }

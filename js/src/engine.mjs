@@ -1,4 +1,16 @@
 // Bundled to dist/engine.mjs: the API and the wasm-bindgen bindings, without a
 // wasm module yet. Each runtime's entry (entries/) hands it one, its own way.
+import init, { initSync as instantiate } from '../build/raw/tessera.js';
+import { bind } from './scratch.js';
+
 export * from './api.js';
-export { default as initAsync, initSync } from '../build/raw/tessera.js';
+
+/** Instantiates from bytes or a compiled WebAssembly.Module, synchronously. */
+export function initSync(source) {
+  bind(instantiate(source));
+}
+
+/** Instantiates from a URL, a Response or bytes (streaming where it can). */
+export async function initAsync(source) {
+  bind(await init(source));
+}

@@ -309,3 +309,49 @@ describe('middleware', () => {
     assert.equal(noSnapshot(request(`Bearer ${token('alice')}`)).status, 503);
   });
 });
+
+describe('the WebCrypto path (verifyAsync, authorizeAsync)', () => {
+  const jwt = fixtures.jwt;
+  const camel = { issuers: 'issuer', audiences: 'audience', leeway_seconds: 'leewaySeconds', max_age_seconds: 'maxAgeSeconds', required_claims: 'requiredClaims', require_subject: 'requireSubject', expected_type: 'expectedType', max_token_length: 'maxTokenLength' };
+  const optionsOf = (o) => Object.fromEntries(Object.entries(o).map(([k, v]) => [camel[k], v]));
+  const outcome = async (fn) => {
+    try {
+      return { ok: await fn() };
+    } catch (e) {
+      assert.ok(e instanceof TesseraError, String(e));
+      return { code: e.code };
+    }
+  };
+
+  test('gives verify\'s answer for every JWT vector, and checks public-key signatures in WebCrypto', async () => {
+    const subtle = globalThis.crypto.subtle;
+    const original = subtle.verify;
+    let calls = 0;
+    subtle.verify = function (...args) {
+      calls++;
+      return original.apply(this, args);
+    };
+    try {
+      const bytes = Buffer.from(jwt.snapshot, 'base64');
+      for (const c of jwt.cases) {
+        const authz = Authorizer.load(bytes, { snapshotKeys, tokenKeys: jwt.jwks, ...optionsOf({ ...jwt.options, ...c.options }) });
+        const now = { now: c.now ?? jwt.now };
+        assert.deepEqual(await outcome(() => authz.verifyAsync(c.token, now)), await outcome(() => authz.verify(c.token, now)), c.name);
+      }
+      const authz = Authorizer.load(bytes, { snapshotKeys, tokenKeys: jwt.jwks, ...optionsOf(jwt.options) });
+      for (const c of jwt.authorize) {
+        const now = { now: jwt.now };
+        assert.deepEqual(await authz.authorizeAsync(c.token, c.permission, now), authz.authorize(c.token, c.permission, now), c.name);
+      }
+    } finally {
+      subtle.verify = original;
+    }
+    assert.ok(calls >= 10, `WebCrypto verified only ${calls} signatures`);
+  });
+
+  test('HMAC tokens take the wasm path and give the same answer', async () => {
+    const authz = load('revision1', tokenOptions);
+    assert.deepEqual(await authz.authorizeAsync(token('alice'), 'posts:edit', { now: NOW }), authz.authorize(token('alice'), 'posts:edit', { now: NOW }));
+    await assert.rejects(authz.verifyAsync(token('alice'), { now: NOW + 3600 }), (e) => e.code === 'ERR_TOKEN_EXPIRED');
+  });
+});

@@ -11,7 +11,7 @@ use super::claims::Claims;
 use super::error::TokenError;
 use super::keys::KeySet;
 use super::options::ValidationOptions;
-use super::verify::verify;
+use super::verify::{verify, verify_external};
 use crate::authz::{Authorizer, Decision};
 use crate::ident::{self, IdentifierError, IdentifierKind};
 use crate::pattern::Candidate;
@@ -76,8 +76,30 @@ pub fn authorize<'a>(
     permission: &str,
     now: i64,
 ) -> Result<Authorization<'a>, IdentifierError> {
+    decide(authz, permission, || verify(token, keys, options, now))
+}
+
+/// [`authorize`] for a token whose signature the caller checked itself (see
+/// [`prepare_external`](super::verify::prepare_external)); `signature_valid` is its verdict.
+pub fn authorize_external<'a>(
+    authz: &'a Authorizer,
+    keys: &KeySet,
+    options: &ValidationOptions,
+    token: &str,
+    permission: &str,
+    now: i64,
+    signature_valid: bool,
+) -> Result<Authorization<'a>, IdentifierError> {
+    decide(authz, permission, || verify_external(token, keys, options, now, signature_valid))
+}
+
+fn decide<'a>(
+    authz: &'a Authorizer,
+    permission: &str,
+    verified: impl FnOnce() -> Result<Claims, TokenError>,
+) -> Result<Authorization<'a>, IdentifierError> {
     ident::validate(IdentifierKind::Permission, permission)?;
-    let claims = match verify(token, keys, options, now) {
+    let claims = match verified() {
         Ok(claims) => claims,
         Err(error) => return Ok(Authorization::TokenRejected(error)),
     };

@@ -41,10 +41,10 @@ mod verify;
 #[cfg(test)]
 mod tests;
 
-pub use authorize::{Authorization, authorize};
+pub use authorize::{Authorization, authorize, authorize_external};
 pub use claims::Claims;
 pub use error::TokenError;
 pub use issue::{IssuedToken, TokenRequest, TokenSigner};
 pub use keys::{JwtAlgorithm, KeySet, TokenKey};
 pub use options::ValidationOptions;
-pub use verify::verify;
+pub use verify::{ExternalSignature, prepare_external, verify, verify_external};

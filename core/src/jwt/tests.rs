@@ -191,6 +191,44 @@ fn issued_tokens_verify_for_every_algorithm() {
     }
 }
 
+/// The two-step path for faces with native crypto gives exactly `verify`'s answers:
+/// the same key and signed bytes, the caller's verdict in place of the signature
+/// check, and every other rule still applied.
+#[test]
+fn external_signature_path_matches_verify() {
+    let signer = TokenSigner::ed25519("ed-1", &[7; 32]).expect("signer");
+    let set = keys(signer.public_jwk().expect("public JWK"));
+    let request = TokenRequest {
+        subject: "alice",
+        issuer: "https://tessera.example",
+        audience: &[],
+        now: 1_800_000_000,
+        ttl_seconds: 900,
+        token_type: "JWT",
+        extra: Map::new(),
+    };
+    let token = signer.issue(&request).expect("signed").token;
+    let options = ValidationOptions::default();
+
+    let external = prepare_external(&token, &set, &options).expect("prepared");
+    assert_eq!((external.algorithm, external.kid), (JwtAlgorithm::EdDsa, "ed-1"));
+    assert_eq!(Some(external.signing_input), token.rsplit_once('.').map(|(input, _)| input));
+    let key = set.select(Some("ed-1"), JwtAlgorithm::EdDsa).expect("key");
+    assert!(verify_signature(&key.verifier, external.signing_input.as_bytes(), &external.signature));
+
+    let claims = verify_external(&token, &set, &options, 1_800_000_100, true).expect("accepted");
+    assert_eq!(claims, verify(&token, &set, &options, 1_800_000_100).expect("verifies"));
+    let refused = verify_external(&token, &set, &options, 1_800_000_100, false);
+    assert_eq!(refused.expect_err("bad signature").code(), "ERR_TOKEN_BAD_SIGNATURE");
+    // The claims rules still run: an expired token is refused even with a valid signature.
+    let expired = verify_external(&token, &set, &options, 1_800_010_000, true);
+    assert_eq!(expired.expect_err("expired").code(), "ERR_TOKEN_EXPIRED");
+    // And so do the header rules, before any signature is asked for.
+    let empty = KeySet::new();
+    let unknown = prepare_external(&token, &empty, &options).map(|external| external.kid);
+    assert_eq!(unknown.expect_err("no key").code(), "ERR_TOKEN_UNKNOWN_KID");
+}
+
 #[test]
 fn debug_output_hides_secrets() {
     let signer = TokenSigner::hmac("k", JwtAlgorithm::Hs256, &[0x41; 32]).expect("signer");

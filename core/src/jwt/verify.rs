@@ -17,7 +17,7 @@ use sha2::{Digest, Sha256};
 use super::claims::Claims;
 use super::error::{TokenError, shown};
 use super::json::parse_object;
-use super::keys::{JwtAlgorithm, KeySet, Verifier};
+use super::keys::{JwtAlgorithm, KeySet, TokenKey, Verifier};
 use super::options::ValidationOptions;
 
 fn malformed(reason: &'static str) -> TokenError {
@@ -132,6 +132,30 @@ pub(crate) fn verify_signature(verifier: &Verifier, message: &[u8], signature: &
     }
 }
 
+/// Every rule up to the signature: size, encoding, header, and the key it selects.
+fn prepare<'t, 'k>(
+    token: &'t str,
+    keys: &'k KeySet,
+    options: &ValidationOptions,
+) -> Result<(Parts<'t>, &'k TokenKey), TokenError> {
+    if token.len() > options.max_token_length {
+        return Err(TokenError::TooLarge { len: token.len(), max: options.max_token_length });
+    }
+    let parts = split(token)?;
+    let rules = check_header(&parts.header, options)?;
+    let key = keys.select(rules.kid, rules.alg)?;
+    Ok((parts, key))
+}
+
+/// Every rule after the signature: the claims.
+fn claims_of(parts: &Parts<'_>, options: &ValidationOptions, now: i64) -> Result<Claims, TokenError> {
+    let claims = parse_object(&parts.payload).map_err(|reason| match reason {
+        "duplicate member name" => malformed("claims have a duplicate member name"),
+        _ => malformed("claims are not a JSON object"),
+    })?;
+    Claims::validate(claims, options, now)
+}
+
 /// Validates a compact JWT against `keys` and `options` at time `now` (seconds since
 /// the Unix epoch, supplied by the caller) and returns its claims.
 pub fn verify(
@@ -140,18 +164,58 @@ pub fn verify(
     options: &ValidationOptions,
     now: i64,
 ) -> Result<Claims, TokenError> {
-    if token.len() > options.max_token_length {
-        return Err(TokenError::TooLarge { len: token.len(), max: options.max_token_length });
-    }
-    let parts = split(token)?;
-    let rules = check_header(&parts.header, options)?;
-    let key = keys.select(rules.kid, rules.alg)?;
+    let (parts, key) = prepare(token, keys, options)?;
     if !verify_signature(&key.verifier, parts.signing_input.as_bytes(), &parts.signature) {
         return Err(TokenError::BadSignature);
     }
-    let claims = parse_object(&parts.payload).map_err(|reason| match reason {
-        "duplicate member name" => malformed("claims have a duplicate member name"),
-        _ => malformed("claims are not a JSON object"),
-    })?;
-    Claims::validate(claims, options, now)
+    claims_of(&parts, options, now)
+}
+
+/// What a face needs to check a token's signature with the platform's own crypto
+/// (WebCrypto, where it is faster than this code compiled to wasm): the algorithm
+/// and the id of the key the core selected, the signed bytes and the signature.
+#[derive(Debug)]
+pub struct ExternalSignature<'t, 'k> {
+    /// The algorithm the header names and the key is bound to.
+    pub algorithm: JwtAlgorithm,
+    /// The selected key's id.
+    pub kid: &'k str,
+    /// `header.payload`, the signed bytes.
+    pub signing_input: &'t str,
+    /// The decoded signature (for ES256 the 64-byte `r || s`).
+    pub signature: Vec<u8>,
+}
+
+/// The first half of [`verify`] for a face that checks signatures itself: every rule
+/// before the signature, and what to check it with. Nothing here is trusted yet.
+pub fn prepare_external<'t, 'k>(
+    token: &'t str,
+    keys: &'k KeySet,
+    options: &ValidationOptions,
+) -> Result<ExternalSignature<'t, 'k>, TokenError> {
+    let (parts, key) = prepare(token, keys, options)?;
+    Ok(ExternalSignature {
+        algorithm: key.algorithm(),
+        kid: key.kid(),
+        signing_input: parts.signing_input,
+        signature: parts.signature,
+    })
+}
+
+/// The second half: the claims of a token whose signature the caller checked with the
+/// algorithm and key [`prepare_external`] named. `signature_valid` is the caller's
+/// verdict on exactly this `token`, and the one thing trusted: `false` is
+/// [`TokenError::BadSignature`]. Every other rule is applied again.
+pub fn verify_external(
+    token: &str,
+    keys: &KeySet,
+    options: &ValidationOptions,
+    now: i64,
+    signature_valid: bool,
+) -> Result<Claims, TokenError> {
+    let (parts, _) = prepare(token, keys, options)?;
+    if !signature_valid {
+        return Err(TokenError::BadSignature);
+    }
+    claims_of(&parts, options, now)
 }

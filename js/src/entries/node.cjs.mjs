@@ -2,8 +2,8 @@
 // the file next to it.
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { initSync } from '../../build/raw/tessera.js';
+import { initSync } from '../engine.mjs';
 
 initSync({ module: readFileSync(join(__dirname, 'tessera.wasm')) });
 
-export * from '../api.js';
+export { Authorizer, SnapshotLoader, TesseraError, sanitize, requirePermission, guard } from '../engine.mjs';

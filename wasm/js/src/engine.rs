@@ -9,6 +9,7 @@ use wasm_bindgen::prelude::*;
 
 use crate::failure::{Failure, thrown};
 use crate::options::Options;
+use crate::scratch;
 
 /// An authorizer as the wrapper drives it. Every method that can fail throws the
 /// JSON text of a failure (see the crate docs).
@@ -32,12 +33,7 @@ fn joined(list: Result<Vec<&str>, IdentifierError>) -> Result<String, JsValue> {
 /// A decision as `reason digit` + role + `\n` + pattern (both empty unless the
 /// decision names a grant or a deny): one string, so one crossing.
 fn encoded(decision: &Decision<'_>) -> String {
-    let digit = match decision {
-        Decision::Granted { .. } => '0',
-        Decision::Denied { .. } => '1',
-        Decision::UnknownUser => '2',
-        Decision::NoMatchingGrant => '3',
-    };
+    let digit = char::from(b'0' + reason_code(decision) as u8);
     let (role, pattern) = (decision.role().unwrap_or_default(), decision.pattern().unwrap_or_default());
     let mut out = String::with_capacity(2 + role.len() + pattern.len());
     out.push(digit);
@@ -45,6 +41,27 @@ fn encoded(decision: &Decision<'_>) -> String {
     out.push('\n');
     out.push_str(pattern);
     out
+}
+
+/// The wrapper's index of a decision's reason.
+fn reason_code(decision: &Decision<'_>) -> u32 {
+    match decision {
+        Decision::Granted { .. } => 0,
+        Decision::Denied { .. } => 1,
+        Decision::UnknownUser => 2,
+        Decision::NoMatchingGrant => 3,
+    }
+}
+
+/// Splits `count` permissions joined by `\n`. A count that does not match means an
+/// item held a `\n`, which no permission may: reported as the identifier rule does.
+fn split_list(list: &str, count: u32) -> Result<Vec<&str>, JsValue> {
+    let items: Vec<&str> =
+        if count == 0 && list.is_empty() { Vec::new() } else { list.split('\n').collect() };
+    if items.len() != count as usize {
+        validate_identifier(IdentifierKind::Permission, "\n").map_err(thrown)?;
+    }
+    Ok(items)
 }
 
 #[wasm_bindgen]
@@ -99,17 +116,56 @@ impl Engine {
     }
 
     /// One byte (0/1) per permission; `permissions` is `count` items joined by `\n`.
-    /// A count that does not match means an item held a `\n`, which no permission may.
     pub fn check_many(&self, user: &str, permissions: &str, count: u32) -> Result<Vec<u8>, JsValue> {
-        let items: Vec<&str> =
-            if count == 0 && permissions.is_empty() { Vec::new() } else { permissions.split('\n').collect() };
-        if items.len() != count as usize {
-            // Only a `\n` inside an item changes the count, and no permission may hold
-            // one: report it as the identifier rule does.
-            validate_identifier(IdentifierKind::Permission, "\n").map_err(thrown)?;
-        }
+        let items = split_list(permissions, count)?;
         let decisions = self.authz()?.check_many(user, &items).map_err(thrown)?;
         Ok(decisions.iter().map(|d| u8::from(d.allowed())).collect())
+    }
+
+    /// [`Engine::can`] with `user` and `permission` in the scratch buffer.
+    pub fn can_scratch(&self, user_len: u32, permission_len: u32) -> Result<bool, JsValue> {
+        let authz = self.authz()?;
+        scratch::with(|buffer| {
+            let (user, permission) = scratch::two_strs(buffer, user_len, permission_len)?;
+            authz.has_permission(user, permission).map_err(thrown)
+        })
+    }
+
+    /// [`Engine::check`] through the scratch buffer: the answer is `reason | role length
+    /// << 8 | pattern length << 16`, with role and pattern written at the start of the
+    /// buffer (roles are at most 64 bytes, patterns 128: the wrapper's buffer fits both).
+    pub fn check_scratch(&self, user_len: u32, permission_len: u32) -> Result<u32, JsValue> {
+        let authz = self.authz()?;
+        scratch::with(|buffer| {
+            let (user, permission) = scratch::two_strs(buffer, user_len, permission_len)?;
+            let decision = authz.check(user, permission).map_err(thrown)?;
+            let (role, pattern) =
+                (decision.role().unwrap_or_default(), decision.pattern().unwrap_or_default());
+            let out = buffer
+                .get_mut(..role.len() + pattern.len())
+                .ok_or_else(|| Failure::new("ERR_INVALID_ARGUMENT", "the scratch buffer is too small"))?;
+            out[..role.len()].copy_from_slice(role.as_bytes());
+            out[role.len()..].copy_from_slice(pattern.as_bytes());
+            Ok(reason_code(&decision) | (role.len() as u32) << 8 | (pattern.len() as u32) << 16)
+        })
+    }
+
+    /// [`Engine::check_many`] through the scratch buffer: `user` then the `\n`-joined
+    /// permissions in, one byte (0/1) per permission out at the start of the buffer.
+    pub fn check_many_scratch(&self, user_len: u32, list_len: u32, count: u32) -> Result<(), JsValue> {
+        let authz = self.authz()?;
+        scratch::with(|buffer| {
+            let (user, list) = scratch::two_strs(buffer, user_len, list_len)?;
+            let items = split_list(list, count)?;
+            let decisions = authz.check_many(user, &items).map_err(thrown)?;
+            let out = buffer
+                .get_mut(..decisions.len())
+                .ok_or_else(|| Failure::new("ERR_INVALID_ARGUMENT", "the scratch buffer is too small"))?;
+            for (slot, decision) in out.iter_mut().zip(&decisions) {
+                *slot = u8::from(decision.allowed());
+            }
+            Ok(())
+        })
     }
 
     /// Whether `role` is in the closure of `user`'s roles.
@@ -164,26 +220,68 @@ impl Engine {
     /// `{allowed, reason, subject?, role?, pattern?}`. A refused token is an answer
     /// (`allowed: false` with the token error's code as reason), not a failure.
     pub fn authorize(&self, token: &str, permission: &str, now: f64) -> Result<String, JsValue> {
-        let options = &self.options;
-        let answer = tessera_core::authorize(
-            self.authz()?,
-            &options.token_keys,
-            &options.token,
+        let Options { token_keys, token: rules, .. } = &self.options;
+        let answer =
+            tessera_core::authorize(self.authz()?, token_keys, rules, token, permission, seconds(now));
+        answer.map(|answer| authorization_json(&answer)).map_err(thrown)
+    }
+
+    /// The first step of the WebCrypto path: every rule before the signature, then
+    /// `"ALG\nKID"` of the key to check it with when that key is public (ES256,
+    /// EdDSA, RS256, PS256), or `""` when the token is the synchronous path's (HMAC).
+    /// Throws the token's error.
+    pub fn external_signature(&self, token: &str) -> Result<String, JsValue> {
+        let external = tessera_core::prepare_external(token, &self.options.token_keys, &self.options.token)
+            .map_err(thrown)?;
+        if external.algorithm.min_secret_len().is_some() {
+            return Ok(String::new());
+        }
+        Ok(format!("{}\n{}", external.algorithm.name(), external.kid))
+    }
+
+    /// [`Engine::verify`] for a token whose signature the wrapper checked with
+    /// WebCrypto, using the key [`Engine::external_signature`] named.
+    pub fn verify_external(&self, token: &str, now: f64, signature_valid: bool) -> Result<String, JsValue> {
+        let Options { token_keys, token: rules, .. } = &self.options;
+        let claims = tessera_core::verify_external(token, token_keys, rules, seconds(now), signature_valid)
+            .map_err(thrown)?;
+        Ok(serde_json::Value::Object(claims.all).to_string())
+    }
+
+    /// [`Engine::authorize`] for a token whose signature the wrapper checked.
+    pub fn authorize_external(
+        &self,
+        token: &str,
+        permission: &str,
+        now: f64,
+        signature_valid: bool,
+    ) -> Result<String, JsValue> {
+        let Options { token_keys, token: rules, .. } = &self.options;
+        let authz = self.authz()?;
+        let answer = tessera_core::authorize_external(
+            authz,
+            token_keys,
+            rules,
             token,
             permission,
             seconds(now),
-        )
-        .map_err(thrown)?;
-        let mut value = json!({"allowed": answer.allowed(), "reason": answer.reason()});
-        if let Some(subject) = answer.subject() {
-            value["subject"] = subject.into();
-        }
-        if let Authorization::Decided { decision, .. } = &answer
-            && let (Some(role), Some(pattern)) = (decision.role(), decision.pattern())
-        {
-            value["role"] = role.into();
-            value["pattern"] = pattern.into();
-        }
-        Ok(value.to_string())
+            signature_valid,
+        );
+        answer.map(|answer| authorization_json(&answer)).map_err(thrown)
     }
+}
+
+/// `{allowed, reason, subject?, role?, pattern?}`.
+fn authorization_json(answer: &Authorization<'_>) -> String {
+    let mut value = json!({"allowed": answer.allowed(), "reason": answer.reason()});
+    if let Some(subject) = answer.subject() {
+        value["subject"] = subject.into();
+    }
+    if let Authorization::Decided { decision, .. } = answer
+        && let (Some(role), Some(pattern)) = (decision.role(), decision.pattern())
+    {
+        value["role"] = role.into();
+        value["pattern"] = pattern.into();
+    }
+    value.to_string()
 }

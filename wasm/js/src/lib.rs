@@ -15,6 +15,8 @@ mod engine;
 mod failure;
 mod options;
 mod sanitize;
+mod scratch;
 
 pub use engine::Engine;
 pub use sanitize::{escape, inspect, strip, validate_identifier};
+pub use scratch::scratch;

@@ -1,0 +1,66 @@
+// The WebCrypto path for public-key tokens (ES256, EdDSA, RS256, PS256): the core
+// applies every rule and picks the key, the runtime's native crypto checks the
+// signature (much faster than the same math compiled to wasm), then the core
+// validates the claims and decides. HMAC stays on the synchronous path.
+
+const ALGORITHMS = {
+  ES256: { key: { name: 'ECDSA', namedCurve: 'P-256' }, verify: { name: 'ECDSA', hash: 'SHA-256' }, fields: ['kty', 'crv', 'x', 'y'] },
+  EdDSA: { key: { name: 'Ed25519' }, verify: { name: 'Ed25519' }, fields: ['kty', 'crv', 'x'] },
+  RS256: { key: { name: 'RSASSA-PKCS1-v1_5', hash: 'SHA-256' }, verify: { name: 'RSASSA-PKCS1-v1_5' }, fields: ['kty', 'n', 'e'] },
+  PS256: { key: { name: 'RSA-PSS', hash: 'SHA-256' }, verify: { name: 'RSA-PSS', saltLength: 32 }, fields: ['kty', 'n', 'e'] },
+};
+
+function base64url(text) {
+  const binary = atob(text.replaceAll('-', '+').replaceAll('_', '/'));
+  const bytes = new Uint8Array(binary.length);
+  for (let i = 0; i < binary.length; i++) bytes[i] = binary.charCodeAt(i);
+  return bytes;
+}
+
+function ascii(text) {
+  const bytes = new Uint8Array(text.length);
+  for (let i = 0; i < text.length; i++) bytes[i] = text.charCodeAt(i);
+  return bytes;
+}
+
+/** CryptoKeys made from the `tokenKeys` JWKS, one per kid, imported on first use. */
+export class WebCryptoKeys {
+  #jwks = new Map();
+  #keys = new Map();
+
+  constructor(tokenKeys) {
+    const set = typeof tokenKeys === 'string' ? JSON.parse(tokenKeys) : tokenKeys;
+    for (const jwk of set?.keys ?? []) if (typeof jwk.kid === 'string') this.#jwks.set(jwk.kid, jwk);
+  }
+
+  /** The CryptoKey for `kid` under `alg`, or null when this runtime cannot make one. */
+  #key(alg, kid) {
+    const id = `${alg} ${kid}`;
+    let key = this.#keys.get(id);
+    if (key === undefined) {
+      const spec = ALGORITHMS[alg];
+      const jwk = this.#jwks.get(kid);
+      const subtle = globalThis.crypto?.subtle;
+      if (spec === undefined || jwk === undefined || subtle === undefined) return Promise.resolve(null);
+      // Only the key material: `alg`/`use` spellings differ between runtimes, and the
+      // core has already bound the key to its algorithm.
+      const material = Object.fromEntries(spec.fields.filter((f) => jwk[f] !== undefined).map((f) => [f, jwk[f]]));
+      key = subtle.importKey('jwk', material, spec.key, false, ['verify']).catch(() => null);
+      this.#keys.set(id, key);
+    }
+    return key;
+  }
+
+  /**
+   * Whether `token`'s signature verifies with `kid`'s key under `alg`, or undefined
+   * when the runtime cannot check it (the caller then takes the wasm path).
+   */
+  async verify(alg, kid, token) {
+    const key = await this.#key(alg, kid);
+    if (key === null) return undefined;
+    const dot = token.lastIndexOf('.');
+    const signature = base64url(token.slice(dot + 1));
+    // A signature WebCrypto cannot even parse is a bad signature, as on the wasm path.
+    return globalThis.crypto.subtle.verify(ALGORITHMS[alg].verify, key, signature, ascii(token.slice(0, dot))).catch(() => false);
+  }
+}
