@@ -114,6 +114,10 @@ export declare class Authorizer {
   verify(token: string, options?: ClockOptions): Record<string, unknown>;
   /** Validates a JWT and decides `permission` for its subject. */
   authorize(token: string, permission: string, options?: ClockOptions): Authorization;
+  /** `verify`, with a public-key signature (ES256, EdDSA, RS256, PS256) checked by WebCrypto; same answers. */
+  verifyAsync(token: string, options?: ClockOptions): Promise<Record<string, unknown>>;
+  /** `authorize`, with a public-key signature checked by WebCrypto; same answers. */
+  authorizeAsync(token: string, permission: string, options?: ClockOptions): Promise<Authorization>;
 }
 
 export interface SnapshotLoaderOptions extends AuthorizerOptions {

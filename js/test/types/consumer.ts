@@ -1,0 +1,44 @@
+// Compiled by test/types.test.mjs with `tsc --noEmit --strict`: the declarations
+// describe the API as the tests use it, and reject misuse.
+import { Authorizer, SnapshotLoader, TesseraError, guard, requirePermission, sanitize } from 'tessera-authz';
+import type { Authorization, Decision, DecisionEvent, SnapshotInfo } from 'tessera-authz';
+
+declare const bytes: Uint8Array;
+const events: DecisionEvent[] = [];
+const authz: Authorizer = Authorizer.load(bytes, {
+  snapshotKeys: [{ kty: 'OKP', crv: 'Ed25519', x: '...' }],
+  tokenKeys: { keys: [] },
+  issuer: 'https://issuer',
+  audience: ['api'],
+  leewaySeconds: 30,
+  onDecision: (event) => events.push(event),
+});
+const allowed: boolean = authz.can('alice', 'posts:read');
+const decision: Decision = authz.check('alice', 'posts:read');
+const reason: 'granted' | 'denied' | 'unknown_user' | 'no_matching_grant' = decision.reason;
+const many: boolean[] = authz.checkMany('alice', ['a', 'b']);
+const roles: string[] = authz.userRoles('alice').concat(authz.roles(), authz.whichUsersCan('x'));
+const info: SnapshotInfo = authz.replace(bytes);
+const revision: number = authz.revision + info.revision;
+const answer: Authorization = authz.authorize('token', 'posts:read', { now: 1 });
+const later: Promise<Authorization> = authz.authorizeAsync('token', 'posts:read');
+const claims: Record<string, unknown> = authz.verify('token');
+sanitize.identifier('role', 'admin');
+const escaped: string = sanitize.escape('<b>', { maxLength: 10 }) + sanitize.strip('x');
+const findings = sanitize.inspect('x').map((f) => `${f.kind}@${f.offset}`);
+const loader = new SnapshotLoader('https://x/api/snapshot', { snapshotKeys: [], intervalMs: 1000, onError: (e) => e.message });
+const ready: Promise<Authorizer> = loader.ready;
+const edge: (request: Request) => Response | undefined = guard(loader, 'posts:read');
+const node = requirePermission(() => authz, 'posts:read');
+try {
+  authz.can('al ice', 'x');
+} catch (e) {
+  if (e instanceof TesseraError) console.log(e.code, e.violation);
+}
+// @ts-expect-error: the constructor is private; use Authorizer.load
+new Authorizer();
+// @ts-expect-error: permissions are a list
+authz.checkMany('alice', 'posts:read');
+// @ts-expect-error: unknown option names are refused at compile time too
+Authorizer.load(bytes, { snapshotKey: {} });
+export { allowed, reason, many, roles, revision, answer, later, claims, escaped, findings, ready, edge, node };
