@@ -110,7 +110,7 @@ impl Engine {
         self.authz()?.has_permission(user, permission).map_err(thrown)
     }
 
-    /// The decision with its reason, encoded (see [`encoded`]).
+    /// The decision with its reason, as a reason digit followed by role, `\n`, pattern.
     pub fn check(&self, user: &str, permission: &str) -> Result<String, JsValue> {
         self.authz()?.check(user, permission).map(|d| encoded(&d)).map_err(thrown)
     }
