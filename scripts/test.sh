@@ -82,10 +82,13 @@ js_package() {
   need_chromium
   (cd js && npm ci --no-audit --no-fund)
   node js/scripts/build.mjs
-  TESSERA_BIN="${CARGO_TARGET_DIR:-target}/debug/tessera" node js/test/fixtures.mjs
+  local target="${CARGO_TARGET_DIR:-target}"
+  case "$target" in /*) ;; *) target="$PWD/$target" ;; esac
+  export TESSERA_BIN="$target/debug/tessera"
+  node js/test/fixtures.mjs
   (cd js && node --test test/*.test.mjs test/*.test.cjs)
 }
-step "JS package (tessera-authz): build, then the vectors and API through Node ESM and CJS, headless Chromium, Deno and workerd, the npm-packed tarball, and the three examples" js_package
+step "JS package (tessera-authz): build, then the vectors and API through Node ESM and CJS, headless Chromium, Deno and workerd, the npm-packed tarball, the TypeScript types, against a running tessera serve, and the three examples" js_package
 
 if [ -z "${TEST_POSTGRES_URL:-}" ]; then
   printf '\n!!! reminder: the PostgreSQL suites were SKIPPED (no server answered) !!!\n'

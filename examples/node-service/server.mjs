@@ -7,8 +7,16 @@ import { Authorizer, SnapshotLoader, requirePermission } from 'tessera-authz';
 import { AUDIENCE, DEMO_SECRET, ISSUER } from '../demo-snapshot/demo-secret.mjs';
 
 const demo = new URL('../demo-snapshot/', import.meta.url);
+const live = process.env.TESSERA_SNAPSHOT_URL;
+// The keys snapshots must be signed with: the demo's, or those the server publishes,
+// fetched once at start (pin them in a file for production: TESSERA_SNAPSHOT_KEY).
+const snapshotKeys = process.env.TESSERA_SNAPSHOT_KEY
+  ? [JSON.parse(readFileSync(process.env.TESSERA_SNAPSHOT_KEY, 'utf8'))]
+  : live
+    ? (await (await fetch(new URL('/.well-known/tessera-snapshot-keys.json', live))).json()).keys
+    : [JSON.parse(readFileSync(new URL('demo-key.pub.json', demo), 'utf8'))];
 const options = {
-  snapshotKeys: [JSON.parse(readFileSync(process.env.TESSERA_SNAPSHOT_KEY ?? new URL('demo-key.pub.json', demo), 'utf8'))],
+  snapshotKeys,
   tokenKeys: { keys: [{ kty: 'oct', kid: 'demo', alg: 'HS256', k: Buffer.from(DEMO_SECRET).toString('base64url') }] },
   issuer: ISSUER,
   audience: AUDIENCE,
@@ -16,8 +24,8 @@ const options = {
   onDecision: (d) => d.allowed || console.error(`denied ${d.user ?? '-'} ${d.permission}: ${d.reason}`),
 };
 
-const source = process.env.TESSERA_SNAPSHOT_URL
-  ? new SnapshotLoader(process.env.TESSERA_SNAPSHOT_URL, {
+const source = live
+  ? new SnapshotLoader(live, {
       ...options,
       intervalMs: 5_000,
       headers: { authorization: `Bearer ${process.env.TESSERA_CLIENT_KEY}` },

@@ -330,6 +330,16 @@ fn snapshots_carry_etags_and_follow_every_write() {
         let (snapshot, info) = loader.open(&first.bytes, now()).unwrap();
         assert_eq!(info.revision, revision);
         assert_eq!(snapshot.policy.tenant(), KEY);
+        // ...and with the keys the server publishes, without a client key.
+        let published = server.request("GET", "/.well-known/tessera-snapshot-keys.json", &[], None);
+        assert_eq!(published.status, 200);
+        let published: Value = serde_json::from_slice(&published.bytes).unwrap();
+        let keys = published["keys"].as_array().unwrap();
+        assert!(keys.iter().all(|k| k.get("d").is_none() && k["kty"] == "OKP"), "public halves only");
+        let loader = keys.iter().fold(tessera_core::SnapshotLoader::new(), |l, k| {
+            l.trust(tessera_core::VerifyingKey::from_jwk(&k.to_string()).unwrap())
+        });
+        assert_eq!(loader.open(&first.bytes, now()).unwrap().1.signed_by, info.signed_by);
 
         let headers =
             |tag: &str| vec![("Authorization", format!("Bearer {KEY}")), ("If-None-Match", tag.to_owned())];

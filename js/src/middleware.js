@@ -5,8 +5,7 @@ const JSON_HEADERS = { 'content-type': 'application/json', 'cache-control': 'no-
 
 /** The authorizer now: an Authorizer, a SnapshotLoader, or a function returning one. */
 function current(source) {
-  const authz = typeof source === 'function' ? source() : (source.authorizer ?? source);
-  return authz;
+  return typeof source === 'function' ? source() : (source.authorizer ?? source);
 }
 
 function bearer(header) {
@@ -15,20 +14,23 @@ function bearer(header) {
 }
 
 /**
- * Decides one request: `{ status: 200, answer }` or a refusal `{ status, body, headers }`.
- * A missing or refused token is 401 (with WWW-Authenticate), a denied permission 403,
- * no snapshot yet 503.
+ * What a request lacks before any token is looked at: a snapshot (503) or a bearer
+ * token (401). Otherwise `{ authz, token }`.
  */
-function decide(source, permission, header, options) {
+function admit(source, header) {
   const authz = current(source);
   if (authz === undefined || typeof authz.authorize !== 'function') {
-    return refusal(503, { error: 'ERR_NOT_LOADED', message: 'no snapshot is loaded yet' });
+    return { refused: refusal(503, { error: 'ERR_NOT_LOADED', message: 'no snapshot is loaded yet' }) };
   }
   const token = bearer(header);
   if (token === undefined) {
-    return refusal(401, { error: 'ERR_TOKEN_MISSING', message: 'a bearer token is required' }, 'invalid_request');
+    return { refused: refusal(401, { error: 'ERR_TOKEN_MISSING', message: 'a bearer token is required' }, 'invalid_request') };
   }
-  const answer = authz.authorize(token, permission, options);
+  return { authz, token };
+}
+
+/** `{ status: 200, answer }`, or a refusal: 401 for a refused token, 403 for a denied permission. */
+function verdict(answer, permission) {
   if (answer.allowed) return { status: 200, answer };
   if (answer.reason.startsWith('ERR_')) {
     return refusal(401, { error: answer.reason, message: 'the token was refused' }, 'invalid_token');
@@ -50,29 +52,38 @@ function permissionOf(permission, request) {
  * Node `http` / Express middleware `(req, res, next)`: calls `next()` when the bearer
  * token's subject holds `permission` (a string, or a function of the request), with
  * `req.tessera = { subject, permission, reason, role }`; otherwise answers 401/403.
+ * Public-key tokens are checked through WebCrypto (`authorizeAsync`); a failure that
+ * is not a decision (an invalid permission name) goes to `next(error)`.
  */
 export function requirePermission(source, permission, options) {
   return function tesseraGuard(req, res, next) {
+    const send = ({ status, headers, body }) => {
+      res.writeHead(status, headers);
+      res.end(body);
+    };
     const wanted = permissionOf(permission, req);
-    const result = decide(source, wanted, req.headers?.authorization, options);
-    if (result.status === 200) {
+    const { refused, authz, token } = admit(source, req.headers?.authorization);
+    if (refused) return send(refused);
+    authz.authorizeAsync(token, wanted, options).then((answer) => {
+      const result = verdict(answer, wanted);
+      if (result.status !== 200) return send(result);
       const { subject, reason, role } = result.answer;
       req.tessera = { subject, permission: wanted, reason, role };
       return next();
-    }
-    res.writeHead(result.status, result.headers);
-    res.end(result.body);
+    }, next);
   };
 }
 
 /**
  * Fetch-style guard for edge runtimes: `(request) => Response | undefined`. Returns a
- * 401/403 Response to send back, or undefined when the request may go on.
+ * 401/403 Response to send back, or undefined when the request may go on. It decides
+ * synchronously, in wasm; for public-key tokens at volume, `authorizeAsync` is faster.
  */
 export function guard(source, permission, options) {
   return function tesseraGuard(request) {
     const wanted = permissionOf(permission, request);
-    const result = decide(source, wanted, request.headers.get('authorization'), options);
+    const { refused, authz, token } = admit(source, request.headers.get('authorization'));
+    const result = refused ?? verdict(authz.authorize(token, wanted, options), wanted);
     if (result.status === 200) return undefined;
     return new Response(result.body, { status: result.status, headers: result.headers });
   };

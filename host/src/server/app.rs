@@ -63,6 +63,17 @@ pub(crate) fn tenant_audience(key: &str) -> String {
     format!("urn:tessera:tenant:{key}")
 }
 
+/// `{"keys": [...]}` of public JWKs, one per key id.
+fn public_jwks(keys: &[VerifyingKey]) -> serde_json::Value {
+    let mut seen = std::collections::BTreeSet::new();
+    let jwks: Vec<serde_json::Value> = keys
+        .iter()
+        .filter(|key| seen.insert(key.kid().to_owned()))
+        .filter_map(|key| serde_json::from_str(&key.to_jwk()).ok())
+        .collect();
+    serde_json::json!({ "keys": jwks })
+}
+
 /// The keys the guest uses: the server's snapshot keys and its token keys.
 struct ServerKeys {
     trusted: Vec<VerifyingKey>,
@@ -86,6 +97,8 @@ pub(crate) struct App {
     pub(crate) settings: Settings,
     pub(crate) metrics: Metrics,
     pub(crate) tokens: TokenKeys,
+    /// `/.well-known/tessera-snapshot-keys.json`: every key a served snapshot may be signed with.
+    pub(crate) snapshot_jwks: serde_json::Value,
     /// The database, for logs (without a password).
     pub(crate) database: String,
     pub(crate) started: Instant,
@@ -103,6 +116,7 @@ impl App {
             ..
         } = options;
         trusted_snapshot_keys.push(snapshot_key.verifying_key());
+        let snapshot_jwks = public_jwks(&trusted_snapshot_keys);
         let sealed = Sealed::default();
         let keys = ServerKeys { trusted: trusted_snapshot_keys, token_jwks: tokens.guest_jwks.clone() };
         let metrics = Metrics::default();
@@ -125,6 +139,7 @@ impl App {
             settings,
             metrics,
             tokens,
+            snapshot_jwks,
             database,
             started: Instant::now(),
         })

@@ -51,6 +51,7 @@ pub(crate) const ROUTES: &[(&str, &str, &str)] = &[
     ("put", "/api/users/{user}/password", "Set a user's password {password} (argon2id)"),
     ("delete", "/api/users/{user}/password", "Remove a user's password"),
     ("get", "/.well-known/jwks.json", "The public token keys"),
+    ("get", "/.well-known/tessera-snapshot-keys.json", "The public keys snapshots are signed with"),
     ("get", "/ping", "Liveness: {\"message\": \"PONG\"}"),
     ("get", "/health", "Health: round-trips the database"),
     ("get", "/ready", "Readiness"),

@@ -68,7 +68,8 @@ pub(crate) fn router(app: Arc<App>, tls: bool) -> Router {
         .route("/readyz", get(public::ready))
         .route("/metrics", get(public::metrics))
         .route("/openapi.json", get(public::openapi))
-        .route("/.well-known/jwks.json", get(tokens::jwks));
+        .route("/.well-known/jwks.json", get(tokens::jwks))
+        .route("/.well-known/tessera-snapshot-keys.json", get(snapshot::keys));
     let router =
         api.merge(public).fallback(public::not_found).method_not_allowed_fallback(public::method_not_allowed);
     super::layers::apply(router.with_state(Arc::clone(&app)), &app, tls)

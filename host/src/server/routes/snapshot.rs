@@ -1,6 +1,8 @@
 //! `GET /api/snapshot`: the tenant's signed snapshot, for clients that decide
 //! locally (browsers, edge functions, Node). The entity tag names the revision, so a
 //! poll with `If-None-Match` costs a 304 until something changes.
+//! `GET /.well-known/tessera-snapshot-keys.json`: the public keys those snapshots
+//! verify with (`snapshotKeys` of the npm package).
 
 use std::sync::Arc;
 
@@ -43,4 +45,11 @@ pub(crate) async fn snapshot(
         (axum::http::HeaderName::from_static("x-tessera-revision"), revision),
     ];
     Ok((headers, view.snapshot.to_vec()).into_response())
+}
+
+/// The Ed25519 public keys the server's snapshots are signed with (`{"keys": [...]}`).
+/// Public, like a JWKS: clients should pin what they fetch once, not trust a key
+/// from the same channel as every snapshot.
+pub(crate) async fn keys(State(app): State<Arc<App>>) -> Response {
+    ([(CACHE_CONTROL, "public, max-age=300")], axum::Json(app.snapshot_jwks.clone())).into_response()
 }

@@ -1,0 +1,116 @@
+// One engine, one decision: a running `tessera serve` (the CLI the test command
+// built) is the source of truth; the package loads its snapshots with the keys it
+// publishes, follows its writes through a SnapshotLoader, and validates its tokens
+// with its JWKS. Every question gets the server's answer.
+import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
+import { randomUUID } from 'node:crypto';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { after, before, test } from 'node:test';
+import { fileURLToPath } from 'node:url';
+import { SnapshotLoader } from 'tessera-authz';
+
+const js = fileURLToPath(new URL('..', import.meta.url));
+const bin = resolve(js, process.env.TESSERA_BIN ?? resolve(js, '..', process.env.CARGO_TARGET_DIR ?? 'target', 'debug', 'tessera'));
+const key = randomUUID();
+const dir = mkdtempSync(join(tmpdir(), 'tessera-serve-'));
+let server;
+let url;
+
+before(async () => {
+  server = spawn(bin, ['serve', '--bind', '127.0.0.1:0', '--log-format', 'text'], {
+    env: { ...process.env, AUTH_DATA_DIR: dir, AUTH_DATABASE_URL: '', AUTH_RATE_LIMIT_ENABLED: 'false' },
+    stdio: ['ignore', 'ignore', 'pipe'],
+  });
+  url = await new Promise((ok, fail) => {
+    let seen = '';
+    server.stderr.on('data', (chunk) => {
+      seen += chunk;
+      const match = /listening on (http:\/\/\S+)/.exec(seen);
+      if (match) ok(match[1]);
+    });
+    server.on('exit', (code) => fail(new Error(`tessera serve exited ${code}: ${seen}`)));
+  });
+});
+
+after(() => {
+  server?.kill('SIGTERM');
+  rmSync(dir, { recursive: true, force: true });
+});
+
+async function call(method, path, body) {
+  const response = await fetch(`${url}${path}`, {
+    method,
+    headers: { authorization: `Bearer ${key}`, 'content-type': 'application/json' },
+    body: body === undefined ? undefined : JSON.stringify(body),
+  });
+  const json = await response.json();
+  assert.ok(response.ok, `${method} ${path}: ${response.status} ${JSON.stringify(json)}`);
+  return json;
+}
+
+const users = ['alice', 'bob', 'carol', 'nobody'];
+const permissions = ['posts:read', 'posts:edit', 'posts:delete', 'comments:write', 'admin:panel'];
+
+/** Asks the server and the package every question; they must agree. */
+async function agree(authz) {
+  for (const user of users) {
+    for (const permission of permissions) {
+      const server = (await call('GET', `/api/has_permission/${user}/${permission}`)).data.has_permission;
+      assert.equal(authz.can(user, permission), server, `${user} ${permission}`);
+    }
+  }
+}
+
+test('the package decides exactly as the server that signed its snapshot, and follows its writes', async () => {
+  await call('POST', '/api/role/viewer');
+  await call('POST', '/api/role/editor', { parents: ['viewer'], description: 'Edits' });
+  await call('POST', '/api/permission/viewer/posts:read');
+  await call('POST', '/api/permission/editor/posts:*');
+  await call('POST', '/api/deny/editor/posts:delete');
+  await call('POST', '/api/membership/alice/editor');
+  await call('POST', '/api/membership/bob/viewer');
+
+  const snapshotKeys = (await (await fetch(`${url}/.well-known/tessera-snapshot-keys.json`)).json()).keys;
+  const tokenKeys = await (await fetch(`${url}/.well-known/jwks.json`)).json();
+  const updates = [];
+  const loader = new SnapshotLoader(`${url}/api/snapshot`, {
+    snapshotKeys,
+    tokenKeys,
+    audience: `urn:tessera:tenant:${key}`,
+    headers: { authorization: `Bearer ${key}` },
+    intervalMs: 0,
+    onUpdate: (info) => updates.push(info.revision),
+  });
+  try {
+    const authz = await loader.ready;
+    assert.equal(authz.tenant, key);
+    await agree(authz);
+    assert.deepEqual(authz.check('alice', 'posts:delete'), { allowed: false, reason: 'denied', role: 'editor', pattern: 'posts:delete' });
+
+    // A write on the server; the next poll brings it, and the answers still agree.
+    await call('POST', '/api/membership/carol/editor');
+    await call('DELETE', '/api/membership/bob/viewer');
+    assert.equal(await loader.refresh(), true);
+    assert.equal(await loader.refresh(), false, 'unchanged: a 304');
+    assert.equal(authz.can('carol', 'posts:edit'), true);
+    await agree(authz);
+    assert.equal(updates.length, 2);
+    assert.ok(updates[1] > updates[0]);
+
+    // A token the server issues is validated by the package (EdDSA, the server's key),
+    // on the wasm path and through WebCrypto, with the server's own answer.
+    await call('PUT', '/api/users/alice/password', { password: 'Correct1horse' });
+    const { access_token: token } = await call('POST', '/api/token', { grant_type: 'password', username: 'alice', password: 'Correct1horse' });
+    const served = await call('POST', '/api/authorize', { token, permission: 'posts:edit' });
+    const local = authz.authorize(token, 'posts:edit');
+    assert.deepEqual([local.allowed, local.subject], [true, 'alice']);
+    assert.deepEqual([served.allowed, served.subject], [local.allowed, local.subject]);
+    assert.deepEqual(await authz.authorizeAsync(token, 'posts:edit'), local);
+    assert.equal(authz.authorize(token, 'posts:delete').reason, 'denied');
+  } finally {
+    loader.stop();
+  }
+});
