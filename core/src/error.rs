@@ -369,3 +369,53 @@ impl fmt::Display for KeyError {
 }
 
 impl core::error::Error for KeyError {}
+
+/// Any refusal as the faces report it (the guest's failed calls, the npm package's
+/// `TesseraError`): the stable code, the message, and for identifiers the violated
+/// part of the rule. Serializes as `{"code", "message", "violation"?}`.
+#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize)]
+pub struct ErrorReport {
+    /// The stable code (`ERR_...`).
+    pub code: &'static str,
+    /// What was wrong, for people.
+    pub message: String,
+    /// For `ERR_INVALID_IDENTIFIER`: `empty`, `forbidden_char`, `too_long`, ...
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub violation: Option<&'static str>,
+}
+
+impl ErrorReport {
+    /// A report with a face's own code.
+    pub fn new(code: &'static str, message: impl Into<String>) -> Self {
+        Self { code, message: message.into(), violation: None }
+    }
+
+    /// The report as JSON text.
+    pub fn to_json(&self) -> String {
+        serde_json::to_string(self).unwrap_or_else(|_| {
+            String::from(r#"{"code":"ERR_INTERNAL","message":"an error could not be reported"}"#)
+        })
+    }
+}
+
+macro_rules! report_of {
+    ($($error:ty),*) => {$(
+        impl From<$error> for ErrorReport {
+            fn from(error: $error) -> Self {
+                Self::new(error.code(), alloc::string::ToString::to_string(&error))
+            }
+        }
+    )*};
+}
+
+report_of!(Error, PolicyError, SnapshotError, KeyError, crate::jwt::TokenError);
+
+impl From<IdentifierError> for ErrorReport {
+    fn from(error: IdentifierError) -> Self {
+        Self {
+            code: error.code(),
+            message: alloc::string::ToString::to_string(&error),
+            violation: Some(error.violation().code()),
+        }
+    }
+}

@@ -61,7 +61,7 @@ mod snapshot;
 
 // The public interface is:
 pub use authz::{Authorizer, Decision};
-pub use error::{Error, KeyError, PolicyError, SnapshotError};
+pub use error::{Error, ErrorReport, KeyError, PolicyError, SnapshotError};
 pub use ident::{IdentifierError, IdentifierKind, Violation, validate as validate_identifier};
 pub use jwt::{
     Authorization, Claims, ExternalSignature, IssuedToken, JwtAlgorithm, KeySet, TokenError, TokenKey,

@@ -189,40 +189,40 @@ export class Authorizer {
     return call(() => this.#engine.has_role(user, role));
   }
 
+  /** A list query: `value` checked to be a string, the engine's `\n`-joined answer split. */
+  #list(what, value, ask) {
+    requireString(value, what);
+    return list(call(() => ask(this.#engine)));
+  }
+
   /** Direct roles of `user`, sorted (empty for an unknown user). */
   userRoles(user) {
-    requireString(user, 'user');
-    return list(call(() => this.#engine.user_roles(user)));
+    return this.#list('user', user, (engine) => engine.user_roles(user));
   }
 
   /** Effective grant patterns of `user`, sorted. */
   userPermissions(user) {
-    requireString(user, 'user');
-    return list(call(() => this.#engine.user_permissions(user)));
+    return this.#list('user', user, (engine) => engine.user_permissions(user));
   }
 
   /** Effective grant patterns of `role` and its ancestors, sorted. */
   rolePermissions(role) {
-    requireString(role, 'role');
-    return list(call(() => this.#engine.role_permissions(role)));
+    return this.#list('role', role, (engine) => engine.role_permissions(role));
   }
 
   /** Direct members of `role`, sorted. */
   roleMembers(role) {
-    requireString(role, 'role');
-    return list(call(() => this.#engine.role_members(role)));
+    return this.#list('role', role, (engine) => engine.role_members(role));
   }
 
   /** Roles that allow `permission`, sorted. */
   whichRolesCan(permission) {
-    requireString(permission, 'permission');
-    return list(call(() => this.#engine.which_roles_can(permission)));
+    return this.#list('permission', permission, (engine) => engine.which_roles_can(permission));
   }
 
   /** Users allowed `permission`, sorted. */
   whichUsersCan(permission) {
-    requireString(permission, 'permission');
-    return list(call(() => this.#engine.which_users_can(permission)));
+    return this.#list('permission', permission, (engine) => engine.which_users_can(permission));
   }
 
   /** Every role, sorted. */
@@ -251,17 +251,21 @@ export class Authorizer {
     return answer;
   }
 
-  /** The key to check `token`'s signature with in WebCrypto, or undefined for the wasm path. */
-  #external(token) {
+  /**
+   * WebCrypto's verdict on `token`'s signature, with the key the core selected; or
+   * undefined when the wasm path should decide (HMAC, a refused header, a runtime
+   * without the algorithm), which then reports the same refusal with the same code.
+   */
+  async #webcryptoVerdict(token) {
     let named;
     try {
       named = this.#engine.external_signature(token);
     } catch {
-      return undefined; // the wasm path reports the refusal, with the same code
+      return undefined;
     }
     if (named === '') return undefined;
     const nl = named.indexOf('\n');
-    return { alg: named.slice(0, nl), kid: named.slice(nl + 1) };
+    return this.#webcrypto.verify(named.slice(0, nl), named.slice(nl + 1), token);
   }
 
   /**
@@ -272,8 +276,7 @@ export class Authorizer {
   async verifyAsync(token, options) {
     requireString(token, 'token');
     const now = seconds(options);
-    const external = this.#external(token);
-    const valid = external && (await this.#webcrypto.verify(external.alg, external.kid, token));
+    const valid = await this.#webcryptoVerdict(token);
     if (valid === undefined) return this.verify(token, { now });
     return JSON.parse(call(() => this.#engine.verify_external(token, now, valid)));
   }
@@ -283,8 +286,7 @@ export class Authorizer {
     requireString(token, 'token');
     requireString(permission, 'permission');
     const now = seconds(options);
-    const external = this.#external(token);
-    const valid = external && (await this.#webcrypto.verify(external.alg, external.kid, token));
+    const valid = await this.#webcryptoVerdict(token);
     if (valid === undefined) return this.authorize(token, permission, { now });
     const answer = JSON.parse(call(() => this.#engine.authorize_external(token, permission, now, valid)));
     if (this.#onDecision !== undefined) this.#emit(answer.subject, permission, answer);

@@ -13,7 +13,7 @@ use tessera_core::{
 
 use crate::abi::{self, Level, Stored};
 use crate::config::GuestConfig;
-use crate::failure::Failure;
+use crate::failure::{self, Failure};
 use crate::wire::{KeyPurpose, NOW_FROM_HOST, QueryKind, Reason, frame, pack, unframe};
 
 thread_local! {
@@ -38,7 +38,7 @@ pub(crate) fn call(f: impl FnOnce(&mut Engine) -> Result<(), Failure>) -> i64 {
             Ok(()) => false,
             Err(failure) => {
                 engine.output.clear();
-                engine.output.extend_from_slice(&failure.to_json());
+                engine.output.extend_from_slice(failure.to_json().as_bytes());
                 true
             }
         };
@@ -87,8 +87,8 @@ struct Event<'a> {
 
 impl Event<'_> {
     fn record(&self) -> Result<(), Failure> {
-        let bytes = serde_json::to_vec(self).map_err(|_| Failure::audit_unavailable())?;
-        if abi::audit(&bytes) { Ok(()) } else { Err(Failure::audit_unavailable()) }
+        let bytes = serde_json::to_vec(self).map_err(|_| failure::audit_unavailable())?;
+        if abi::audit(&bytes) { Ok(()) } else { Err(failure::audit_unavailable()) }
     }
 }
 
@@ -127,11 +127,11 @@ fn strs<const N: usize>(input: &[u8], lens: [u32; N]) -> Result<[&str; N], Failu
     let mut out = [""; N];
     let mut rest = input;
     for (slot, len) in out.iter_mut().zip(lens) {
-        let len = usize::try_from(len).map_err(|_| Failure::input("argument length"))?;
+        let len = usize::try_from(len).map_err(|_| failure::input("argument length"))?;
         let (head, tail) = rest
             .split_at_checked(len)
-            .ok_or_else(|| Failure::input("arguments are longer than the input buffer"))?;
-        *slot = core::str::from_utf8(head).map_err(|_| Failure::input("an argument is not UTF-8"))?;
+            .ok_or_else(|| failure::input("arguments are longer than the input buffer"))?;
+        *slot = core::str::from_utf8(head).map_err(|_| failure::input("an argument is not UTF-8"))?;
         rest = tail;
     }
     Ok(out)
@@ -140,7 +140,7 @@ fn strs<const N: usize>(input: &[u8], lens: [u32; N]) -> Result<[&str; N], Failu
 /// Reads a key the host handed over in place (no copy: it may hold secrets, and the
 /// buffer it sits in is zeroized).
 fn utf8<'a>(bytes: &'a [u8], what: &str) -> Result<&'a str, Failure> {
-    core::str::from_utf8(bytes).map_err(|_| Failure::input(format!("the host's {what} is not UTF-8")))
+    core::str::from_utf8(bytes).map_err(|_| failure::input(format!("the host's {what} is not UTF-8")))
 }
 
 fn now_or_host(now: i64) -> i64 {
@@ -182,7 +182,7 @@ impl Engine {
     }
 
     fn loaded(&self) -> Result<&Loaded, Failure> {
-        self.loaded.as_ref().ok_or_else(Failure::not_loaded)
+        self.loaded.as_ref().ok_or_else(failure::not_loaded)
     }
 
     pub(crate) fn configure(&mut self, len: u32) -> Result<(), Failure> {
@@ -228,7 +228,7 @@ impl Engine {
         let input = core::mem::take(&mut self.input);
         let result = match input.get(..usize::try_from(len).unwrap_or(usize::MAX)) {
             Some(bytes) => self.install(bytes, None, record),
-            None => Err(Failure::input("snapshot length is longer than the input buffer")),
+            None => Err(failure::input("snapshot length is longer than the input buffer")),
         };
         self.input = input;
         result
@@ -291,7 +291,7 @@ impl Engine {
             let bytes: [u8; 32] = key
                 .as_slice()
                 .try_into()
-                .map_err(|_| Failure::input("the host's decryption key is not 32 bytes"))?;
+                .map_err(|_| failure::input("the host's decryption key is not 32 bytes"))?;
             let bytes = zeroize::Zeroizing::new(bytes);
             loader = loader.decrypt_with(EncryptionKey::new(&kid, *bytes)?);
         }
@@ -322,7 +322,7 @@ impl Engine {
 
     pub(crate) fn check(&mut self, user_len: u32, permission_len: u32) -> Result<(), Failure> {
         let [user, permission] = strs(&self.input, [user_len, permission_len])?;
-        let loaded = self.loaded.as_ref().ok_or_else(Failure::not_loaded)?;
+        let loaded = self.loaded.as_ref().ok_or_else(failure::not_loaded)?;
         let decision = loaded.authz.check(user, permission)?;
         if self.config.audit_checks.records(decision.allowed()) {
             record_check(loaded, user, permission, &decision)?;
@@ -335,13 +335,13 @@ impl Engine {
         let (user_bytes, rest) = self
             .input
             .split_at_checked(usize::try_from(user_len).unwrap_or(usize::MAX))
-            .ok_or_else(|| Failure::input("user length is longer than the input buffer"))?;
+            .ok_or_else(|| failure::input("user length is longer than the input buffer"))?;
         let [user] = strs(user_bytes, [user_len])?;
         let list = rest
             .get(..usize::try_from(list_len).unwrap_or(usize::MAX))
             .and_then(unframe)
-            .ok_or_else(|| Failure::input("the permission list is not framed UTF-8"))?;
-        let loaded = self.loaded.as_ref().ok_or_else(Failure::not_loaded)?;
+            .ok_or_else(|| failure::input("the permission list is not framed UTF-8"))?;
+        let loaded = self.loaded.as_ref().ok_or_else(failure::not_loaded)?;
         let decisions = loaded.authz.check_many(user, &list)?;
         for (decision, permission) in decisions.iter().zip(&list) {
             if self.config.audit_checks.records(decision.allowed()) {
@@ -353,9 +353,9 @@ impl Engine {
     }
 
     pub(crate) fn query(&mut self, kind: u32, a_len: u32, b_len: u32) -> Result<(), Failure> {
-        let kind = QueryKind::from_code(kind).ok_or_else(|| Failure::input("unknown query kind"))?;
+        let kind = QueryKind::from_code(kind).ok_or_else(|| failure::input("unknown query kind"))?;
         let [a, b] = strs(&self.input, [a_len, b_len])?;
-        let authz = &self.loaded.as_ref().ok_or_else(Failure::not_loaded)?.authz;
+        let authz = &self.loaded.as_ref().ok_or_else(failure::not_loaded)?.authz;
         let list = match kind {
             QueryKind::HasRole => {
                 self.output.push(u8::from(authz.has_role(a, b)?));
@@ -397,7 +397,7 @@ impl Engine {
     pub(crate) fn authorize(&mut self, token_len: u32, permission_len: u32, now: i64) -> Result<(), Failure> {
         let Self { input, output, config, loaded, token_keys } = self;
         let [token, permission] = strs(input, [token_len, permission_len])?;
-        let loaded = loaded.as_ref().ok_or_else(Failure::not_loaded)?;
+        let loaded = loaded.as_ref().ok_or_else(failure::not_loaded)?;
         let now = now_or_host(now);
         let answer = with_token_keys(
             token_keys,
@@ -446,7 +446,7 @@ impl Engine {
         let clean = match mode {
             0 => tessera_core::escape(text, &options),
             1 => tessera_core::strip(text, &options),
-            _ => return Err(Failure::input("sanitize mode is 0 (escape) or 1 (strip)")),
+            _ => return Err(failure::input("sanitize mode is 0 (escape) or 1 (strip)")),
         };
         self.output = clean.into_bytes();
         Ok(())
@@ -477,7 +477,7 @@ impl Engine {
     pub(crate) fn validate_identifier(&mut self, kind_len: u32, value_len: u32) -> Result<(), Failure> {
         let [kind, value] = strs(&self.input, [kind_len, value_len])?;
         let kind = IdentifierKind::from_code(kind)
-            .ok_or_else(|| Failure::input(format!("unknown identifier kind `{kind}`")))?;
+            .ok_or_else(|| failure::input(format!("unknown identifier kind `{kind}`")))?;
         validate_identifier(kind, value)?;
         Ok(())
     }

@@ -7,7 +7,7 @@ use tessera_core::{
 };
 use wasm_bindgen::prelude::*;
 
-use crate::failure::{Failure, thrown};
+use crate::failure::{self, thrown};
 use crate::options::Options;
 use crate::scratch;
 
@@ -69,11 +69,11 @@ impl Engine {
     /// An engine with the options JSON (see `options.rs`), and nothing loaded yet.
     #[wasm_bindgen(constructor)]
     pub fn new(options_json: &str) -> Result<Engine, JsValue> {
-        Ok(Self { options: Options::from_json(options_json).map_err(JsValue::from)?, loaded: None })
+        Ok(Self { options: Options::from_json(options_json).map_err(thrown)?, loaded: None })
     }
 
     fn loaded(&self) -> Result<&LoadedSnapshot, JsValue> {
-        self.loaded.as_ref().ok_or_else(|| Failure::not_loaded().into())
+        self.loaded.as_ref().ok_or_else(|| thrown(failure::not_loaded()))
     }
 
     fn authz(&self) -> Result<&Authorizer, JsValue> {
@@ -126,7 +126,7 @@ impl Engine {
     pub fn can_scratch(&self, user_len: u32, permission_len: u32) -> Result<bool, JsValue> {
         let authz = self.authz()?;
         scratch::with(|buffer| {
-            let (user, permission) = scratch::two_strs(buffer, user_len, permission_len)?;
+            let (user, permission) = scratch::two_strs(buffer, user_len, permission_len).map_err(thrown)?;
             authz.has_permission(user, permission).map_err(thrown)
         })
     }
@@ -137,13 +137,13 @@ impl Engine {
     pub fn check_scratch(&self, user_len: u32, permission_len: u32) -> Result<u32, JsValue> {
         let authz = self.authz()?;
         scratch::with(|buffer| {
-            let (user, permission) = scratch::two_strs(buffer, user_len, permission_len)?;
+            let (user, permission) = scratch::two_strs(buffer, user_len, permission_len).map_err(thrown)?;
             let decision = authz.check(user, permission).map_err(thrown)?;
             let (role, pattern) =
                 (decision.role().unwrap_or_default(), decision.pattern().unwrap_or_default());
             let out = buffer
                 .get_mut(..role.len() + pattern.len())
-                .ok_or_else(|| Failure::new("ERR_INVALID_ARGUMENT", "the scratch buffer is too small"))?;
+                .ok_or_else(|| thrown(failure::argument("the scratch buffer is too small")))?;
             out[..role.len()].copy_from_slice(role.as_bytes());
             out[role.len()..].copy_from_slice(pattern.as_bytes());
             Ok(reason_code(&decision) | (role.len() as u32) << 8 | (pattern.len() as u32) << 16)
@@ -155,12 +155,12 @@ impl Engine {
     pub fn check_many_scratch(&self, user_len: u32, list_len: u32, count: u32) -> Result<(), JsValue> {
         let authz = self.authz()?;
         scratch::with(|buffer| {
-            let (user, list) = scratch::two_strs(buffer, user_len, list_len)?;
+            let (user, list) = scratch::two_strs(buffer, user_len, list_len).map_err(thrown)?;
             let items = split_list(list, count)?;
             let decisions = authz.check_many(user, &items).map_err(thrown)?;
             let out = buffer
                 .get_mut(..decisions.len())
-                .ok_or_else(|| Failure::new("ERR_INVALID_ARGUMENT", "the scratch buffer is too small"))?;
+                .ok_or_else(|| thrown(failure::argument("the scratch buffer is too small")))?;
             for (slot, decision) in out.iter_mut().zip(&decisions) {
                 *slot = u8::from(decision.allowed());
             }

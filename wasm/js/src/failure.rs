@@ -1,64 +1,27 @@
-//! Why a call failed, as the JSON text the wrapper turns into a `TesseraError`.
+//! Why a call failed: the core's [`ErrorReport`], thrown as its JSON text, which the
+//! wrapper turns into a `TesseraError`; plus this face's own refusals.
 
-use serde::Serialize;
-use tessera_core::{Error, IdentifierError, KeyError, PolicyError, SnapshotError, TokenError};
+pub(crate) use tessera_core::ErrorReport as Failure;
 use wasm_bindgen::JsValue;
 
-/// A refusal: a stable code (the core's), a message, and for identifiers the violated
-/// part of the rule.
-#[derive(Debug, Serialize)]
-pub(crate) struct Failure {
-    code: &'static str,
-    message: String,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    violation: Option<&'static str>,
+/// The options object broke its schema.
+pub(crate) fn options(message: impl core::fmt::Display) -> Failure {
+    Failure::new("ERR_OPTIONS", format!("options: {message}"))
 }
 
-impl Failure {
-    pub(crate) fn new(code: &'static str, message: impl Into<String>) -> Self {
-        Self { code, message: message.into(), violation: None }
-    }
-
-    /// The options object broke its schema.
-    pub(crate) fn options(message: impl core::fmt::Display) -> Self {
-        Self::new("ERR_OPTIONS", format!("options: {message}"))
-    }
-
-    /// A query came before any policy was loaded (only reachable through misuse of
-    /// the raw module; the wrapper never builds an empty authorizer).
-    pub(crate) fn not_loaded() -> Self {
-        Self::new("ERR_NOT_LOADED", "no snapshot or policy is loaded")
-    }
+/// A JS argument of the wrong kind (an unknown identifier kind, a length beyond the
+/// scratch buffer).
+pub(crate) fn argument(message: impl Into<String>) -> Failure {
+    Failure::new("ERR_INVALID_ARGUMENT", message)
 }
 
-impl From<Failure> for JsValue {
-    fn from(failure: Failure) -> Self {
-        let text = serde_json::to_string(&failure).unwrap_or_else(|_| {
-            String::from(r#"{"code":"ERR_INTERNAL","message":"an error could not be reported"}"#)
-        });
-        JsValue::from_str(&text)
-    }
+/// A query came before any snapshot was loaded (only reachable through misuse of the
+/// raw module; the wrapper never builds an empty authorizer).
+pub(crate) fn not_loaded() -> Failure {
+    Failure::new("ERR_NOT_LOADED", "no snapshot is loaded")
 }
 
-macro_rules! from_core_error {
-    ($($error:ty),*) => {$(
-        impl From<$error> for Failure {
-            fn from(error: $error) -> Self {
-                Self::new(error.code(), error.to_string())
-            }
-        }
-    )*};
-}
-
-from_core_error!(Error, KeyError, PolicyError, SnapshotError, TokenError);
-
-impl From<IdentifierError> for Failure {
-    fn from(error: IdentifierError) -> Self {
-        Self { code: error.code(), message: error.to_string(), violation: Some(error.violation().code()) }
-    }
-}
-
-/// Turns any core error into the thrown value in one step.
+/// Any core error or failure, as the value thrown to JS.
 pub(crate) fn thrown(error: impl Into<Failure>) -> JsValue {
-    error.into().into()
+    JsValue::from_str(&error.into().to_json())
 }

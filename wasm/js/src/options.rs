@@ -8,7 +8,7 @@ use tessera_core::{
 };
 use zeroize::Zeroizing;
 
-use crate::failure::Failure;
+use crate::failure::{self, Failure};
 
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -38,7 +38,7 @@ pub(crate) struct Options {
 
 impl Options {
     pub(crate) fn from_json(json: &str) -> Result<Self, Failure> {
-        let raw: Raw = serde_json::from_str(json).map_err(Failure::options)?;
+        let raw: Raw = serde_json::from_str(json).map_err(failure::options)?;
         let mut loader =
             SnapshotLoader::new().max_bytes(raw.max_snapshot_bytes.unwrap_or(DEFAULT_MAX_SNAPSHOT_BYTES));
         for jwk in &raw.snapshot_keys {

@@ -4,7 +4,7 @@ use serde_json::{Value, json};
 use tessera_core::{IdentifierKind, SanitizeOptions};
 use wasm_bindgen::prelude::*;
 
-use crate::failure::{Failure, thrown};
+use crate::failure::{self, thrown};
 
 fn options(max_len: Option<u32>) -> SanitizeOptions {
     SanitizeOptions { max_len: max_len.map(|len| len as usize) }
@@ -38,10 +38,9 @@ pub fn inspect(text: &str) -> String {
 #[wasm_bindgen]
 pub fn validate_identifier(kind: &str, value: &str) -> Result<(), JsValue> {
     let kind = IdentifierKind::from_code(kind).ok_or_else(|| {
-        JsValue::from(Failure::new(
-            "ERR_INVALID_ARGUMENT",
-            format!("unknown identifier kind `{kind}` (role, user, permission, pattern or client_key)"),
-        ))
+        thrown(failure::argument(format!(
+            "unknown identifier kind `{kind}` (role, user, permission, pattern or client_key)"
+        )))
     })?;
     tessera_core::validate_identifier(kind, value).map_err(thrown)
 }

@@ -7,7 +7,7 @@ use core::cell::RefCell;
 
 use wasm_bindgen::prelude::*;
 
-use crate::failure::Failure;
+use crate::failure::{self, Failure};
 
 thread_local! {
     static SCRATCH: RefCell<Vec<u8>> = const { RefCell::new(Vec::new()) };
@@ -35,13 +35,8 @@ pub(crate) fn with<R>(f: impl FnOnce(&mut [u8]) -> R) -> R {
 /// The first `a + b` bytes of the buffer as two strings.
 pub(crate) fn two_strs(buffer: &[u8], a: u32, b: u32) -> Result<(&str, &str), Failure> {
     let (a, b) = (a as usize, b as usize);
-    let bytes = buffer
-        .get(..a + b)
-        .ok_or_else(|| Failure::new("ERR_INVALID_ARGUMENT", "lengths exceed the scratch buffer"))?;
+    let bytes = buffer.get(..a + b).ok_or_else(|| failure::argument("lengths exceed the scratch buffer"))?;
     let (first, second) = bytes.split_at(a);
-    let utf8 = |bytes| {
-        core::str::from_utf8(bytes)
-            .map_err(|_| Failure::new("ERR_INVALID_ARGUMENT", "an argument is not UTF-8"))
-    };
+    let utf8 = |bytes| core::str::from_utf8(bytes).map_err(|_| failure::argument("an argument is not UTF-8"));
     Ok((utf8(first)?, utf8(second)?))
 }
