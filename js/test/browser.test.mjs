@@ -19,6 +19,8 @@ test('every conformance vector in headless Chromium', async () => {
     assert.equal(result.error, undefined, result.error);
     assert.deepEqual(result.failures, []);
     assert.ok(result.total >= MIN_CASES, `only ${result.total} cases ran`);
+    assert.deepEqual(result.asyncFailures, [], 'the JWT vectors through WebCrypto');
+    assert.ok(result.asyncTotal > 50);
   } finally {
     server.close();
   }

@@ -126,5 +126,44 @@ export function runVectors(api, fixtures) {
   return { total, failures };
 }
 
+/**
+ * The JWT vectors again through `verifyAsync` and `authorizeAsync`, where the
+ * runtime's WebCrypto checks public-key signatures: they must give the vectors'
+ * answers too. Returns `{ total, failures }`.
+ */
+export async function runTokenVectorsAsync(api, fixtures) {
+  const { Authorizer } = api;
+  const failures = [];
+  let total = 0;
+  const jwt = fixtures.jwt;
+  const snapshot = fromBase64(jwt.snapshot);
+  const snapshotKeys = [fixtures.snapshotKey];
+  const settle = async (fn) => {
+    try {
+      return { ok: await fn() };
+    } catch (error) {
+      if (error?.name !== 'TesseraError') throw error;
+      return { error };
+    }
+  };
+  for (const c of jwt.cases) {
+    total++;
+    const authz = Authorizer.load(snapshot, { snapshotKeys, tokenKeys: jwt.jwks, ...tokenOptions({ ...jwt.options, ...c.options }) });
+    const got = await settle(() => authz.verifyAsync(c.token, { now: c.now ?? jwt.now }));
+    const ok = c.expect_error !== undefined
+      ? got.error?.code === c.expect_error
+      : got.ok !== undefined && Object.entries(c.expect).every(([k, v]) => canonical(got.ok[k]) === canonical(v));
+    if (!ok) failures.push({ where: `jwt async ${c.name}`, expected: c.expect_error ?? canonical(c.expect), got: got.error?.code ?? canonical(got.ok) });
+  }
+  const authz = Authorizer.load(snapshot, { snapshotKeys, tokenKeys: jwt.jwks, ...tokenOptions(jwt.options) });
+  for (const c of jwt.authorize) {
+    total++;
+    const { allowed, reason, subject } = await authz.authorizeAsync(c.token, c.permission, { now: jwt.now });
+    const got = canonical(subject === undefined ? { allowed, reason } : { allowed, reason, subject });
+    if (got !== canonical(c.expect)) failures.push({ where: `jwt authorizeAsync ${c.name}`, expected: canonical(c.expect), got });
+  }
+  return { total, failures };
+}
+
 /** The fewest cases a run may count, so the suite cannot shrink silently (native: 200). */
 export const MIN_CASES = 400;

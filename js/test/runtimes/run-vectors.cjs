@@ -2,6 +2,9 @@
 const api = require('tessera-authz');
 
 import('./fixtures.mjs').then(async ({ default: fixtures }) => {
-  const { runVectors } = await import('./vectors.mjs');
-  console.log(JSON.stringify({ entry: require.resolve('tessera-authz'), ...runVectors(api, fixtures) }));
+  const { runTokenVectorsAsync, runVectors } = await import('./vectors.mjs');
+  const sync = runVectors(api, fixtures);
+  const viaWebCrypto = await runTokenVectorsAsync(api, fixtures);
+  const failures = [...sync.failures, ...viaWebCrypto.failures];
+  console.log(JSON.stringify({ entry: require.resolve('tessera-authz'), total: sync.total + viaWebCrypto.total, failures }));
 });
