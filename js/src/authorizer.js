@@ -1,7 +1,7 @@
 // Authorizer: a verified snapshot in the wasm engine, behind a small typed API.
 import { Engine } from '../build/raw/tessera.js';
 import { bytesOf, invalidArgument, requireString, seconds, translate } from './errors.js';
-import { putTwo, readAscii, readByte } from './scratch.js';
+import { putTwo, readAscii, readByte, secondLength } from './scratch.js';
 import { WebCryptoKeys } from './webcrypto.js';
 
 const REASONS = ['granted', 'denied', 'unknown_user', 'no_matching_grant'];
@@ -10,16 +10,22 @@ const CONSTRUCTING = Symbol('constructing');
 /** A `\n`-joined list from the engine, split (identifiers never hold a `\n`). */
 const list = (joined) => (joined === '' ? [] : joined.split('\n'));
 
-/** Options in the engine's snake_case form; unknown options are refused. */
-function engineOptions(options) {
-  const known = new Set([
-    'snapshotKeys', 'tokenKeys', 'issuer', 'audience', 'leewaySeconds', 'maxTokenLength',
-    'maxAgeSeconds', 'requiredClaims', 'requireSubject', 'expectedType', 'decryptionKey',
-    'maxSnapshotBytes', 'onDecision', 'now',
-  ]);
+const OPTION_NAMES = new Set([
+  'snapshotKeys', 'tokenKeys', 'issuer', 'audience', 'leewaySeconds', 'maxTokenLength',
+  'maxAgeSeconds', 'requiredClaims', 'requireSubject', 'expectedType', 'decryptionKey',
+  'maxSnapshotBytes', 'onDecision', 'now',
+]);
+
+/** Refuses an option name `Authorizer.load` does not know (a typo must not weaken a check). */
+export function checkOptionNames(options) {
   for (const name of Object.keys(options)) {
-    if (!known.has(name)) throw invalidArgument(`unknown option \`${name}\``);
+    if (!OPTION_NAMES.has(name)) throw invalidArgument(`unknown option \`${name}\``);
   }
+}
+
+/** Options in the engine's snake_case form. */
+function engineOptions(options) {
+  checkOptionNames(options);
   const many = (value) => (value === undefined ? undefined : [value].flat());
   const token = {
     issuers: many(options.issuer),
@@ -49,20 +55,8 @@ function call(fn) {
   }
 }
 
-/** Reads the engine's encoded decision: a reason digit, then role `\n` pattern. */
-function decision(encoded) {
-  const reason = REASONS[encoded.charCodeAt(0) - 48];
-  const out = { allowed: reason === 'granted', reason };
-  if (reason === 'granted' || reason === 'denied') {
-    const nl = encoded.indexOf('\n');
-    out.role = encoded.slice(1, nl);
-    out.pattern = encoded.slice(nl + 1);
-  }
-  return out;
-}
-
-/** Reads `check_scratch`'s answer: reason, then role and pattern left in the buffer. */
-function fromScratch(code) {
+/** Reads `check`'s answer: the reason, then role and pattern left in the scratch buffer. */
+function decisionFrom(code) {
   const reason = REASONS[code & 0xff];
   const out = { allowed: reason === 'granted', reason };
   if (reason === 'granted' || reason === 'denied') {
@@ -147,10 +141,10 @@ export class Authorizer {
     if (this.#onDecision !== undefined) return this.check(user, permission).allowed;
     requireString(user, 'user');
     requireString(permission, 'permission');
+    // The hottest call: `call(() => ...)` inlined by hand.
     try {
-      return putTwo(user, permission)
-        ? this.#engine.can_scratch(user.length, permission.length)
-        : this.#engine.can(user, permission);
+      const userLength = putTwo(user, permission);
+      return this.#engine.can(userLength, secondLength);
     } catch (e) {
       throw translate(e);
     }
@@ -160,9 +154,8 @@ export class Authorizer {
   check(user, permission) {
     requireString(user, 'user');
     requireString(permission, 'permission');
-    const answer = putTwo(user, permission)
-      ? fromScratch(call(() => this.#engine.check_scratch(user.length, permission.length)))
-      : decision(call(() => this.#engine.check(user, permission)));
+    const userLength = putTwo(user, permission);
+    const answer = decisionFrom(call(() => this.#engine.check(userLength, secondLength)));
     if (this.#onDecision !== undefined) this.#emit(user, permission, answer);
     return answer;
   }
@@ -173,10 +166,9 @@ export class Authorizer {
     if (!Array.isArray(permissions)) throw invalidArgument('permissions must be an array of strings');
     for (const p of permissions) requireString(p, 'each permission');
     if (this.#onDecision !== undefined) return permissions.map((p) => this.check(user, p).allowed);
-    const list = permissions.join('\n');
     const count = permissions.length;
-    if (!putTwo(user, list)) return Array.from(call(() => this.#engine.check_many(user, list, count)), (b) => b === 1);
-    call(() => this.#engine.check_many_scratch(user.length, list.length, count));
+    const userLength = putTwo(user, permissions.join('\n'));
+    call(() => this.#engine.check_many(userLength, secondLength, count));
     const out = new Array(count);
     for (let i = 0; i < count; i++) out[i] = readByte(i) === 1;
     return out;

@@ -1,6 +1,6 @@
 // SnapshotLoader: keeps an Authorizer current from a URL (`tessera serve`'s
 // GET /api/snapshot, a CDN, any HTTP server), polling with ETag / If-None-Match.
-import { Authorizer } from './authorizer.js';
+import { Authorizer, checkOptionNames } from './authorizer.js';
 import { TesseraError, invalidArgument } from './errors.js';
 
 /**
@@ -27,6 +27,7 @@ export class SnapshotLoader {
     const { intervalMs = 30_000, fetch = globalThis.fetch, headers = {}, onUpdate, onError, ...authz } = options;
     if (!Number.isFinite(intervalMs) || intervalMs < 0) throw invalidArgument('`intervalMs` must be >= 0');
     if (typeof fetch !== 'function') throw invalidArgument('no `fetch`: pass one in the options');
+    checkOptionNames(authz);
     this.#url = String(url);
     this.#fetch = fetch;
     this.#options = { intervalMs, headers, onUpdate, onError, authz };
@@ -69,6 +70,8 @@ export class SnapshotLoader {
   }
 
   #schedule() {
+    // A refresh() called while another is in flight must not leave two timers.
+    clearTimeout(this.#timer);
     if (this.#stopped || this.#options.intervalMs === 0) return;
     this.#timer = setTimeout(() => this.refresh(), this.#options.intervalMs);
     // In Node, polling alone must not keep a process alive.

@@ -64,7 +64,8 @@ export function requirePermission(source, permission, options) {
     const wanted = permissionOf(permission, req);
     const { refused, authz, token } = admit(source, req.headers?.authorization);
     if (refused) return send(refused);
-    authz.authorizeAsync(token, wanted, options).then((answer) => {
+    // Returned, so a framework that awaits middleware (Express 5) sees it settle.
+    return authz.authorizeAsync(token, wanted, options).then((answer) => {
       const result = verdict(answer, wanted);
       if (result.status !== 200) return send(result);
       const { subject, reason, role } = result.answer;

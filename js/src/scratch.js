@@ -1,7 +1,8 @@
-// The JS half of wasm/js/src/scratch.rs: hot calls write their ASCII arguments
-// straight into one reused buffer in wasm memory and read short answers back.
-// Identifiers are ASCII by rule, so anything else takes the ordinary path (and
-// gets the same answer, an ERR_INVALID_IDENTIFIER).
+// The JS half of wasm/js/src/scratch.rs: hot calls write their arguments straight
+// into one reused buffer in wasm memory and read short answers back. Identifiers
+// are ASCII by rule, so a plain loop writes them; anything else goes through
+// TextEncoder and reaches the core as the same UTF-8 (which it refuses with the same
+// ERR_INVALID_IDENTIFIER as every other face).
 import { scratch as reserve } from '../build/raw/tessera.js';
 
 const MIN_BYTES = 4096;
@@ -21,27 +22,47 @@ function bytes() {
   return view;
 }
 
-/** Writes `a` then `b` at the buffer's start; false when either is not ASCII. */
-export function putTwo(a, b) {
-  const need = a.length + b.length;
+function reserveAtLeast(need) {
   if (need > size) {
     size = Math.max(MIN_BYTES, need * 2);
     base = reserve(size);
     view = new Uint8Array(0);
   }
+}
+
+/** Byte length of the second string of the last `putTwo`. */
+export let secondLength = 0;
+
+/**
+ * Writes `a` then `b` as UTF-8 at the buffer's start; returns the byte length of `a`
+ * (that of `b` is then in `secondLength`).
+ */
+export function putTwo(a, b) {
+  reserveAtLeast(a.length + b.length);
   const m = bytes();
   let p = base;
   for (let i = 0; i < a.length; i++) {
     const c = a.charCodeAt(i);
-    if (c > 0x7f) return false;
+    if (c > 0x7f) return putTwoUtf8(a, b);
     m[p++] = c;
   }
   for (let i = 0; i < b.length; i++) {
     const c = b.charCodeAt(i);
-    if (c > 0x7f) return false;
+    if (c > 0x7f) return putTwoUtf8(a, b);
     m[p++] = c;
   }
-  return true;
+  secondLength = b.length;
+  return a.length;
+}
+
+const encoder = new TextEncoder();
+
+/** `putTwo` for text beyond ASCII: at most 3 bytes per UTF-16 unit. */
+function putTwoUtf8(a, b) {
+  reserveAtLeast(3 * (a.length + b.length));
+  const first = encoder.encodeInto(a, bytes().subarray(base)).written;
+  secondLength = encoder.encodeInto(b, bytes().subarray(base + first)).written;
+  return first;
 }
 
 /** The ASCII text the last call left at `offset`. */

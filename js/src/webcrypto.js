@@ -33,10 +33,12 @@ export class WebCryptoKeys {
     for (const jwk of set?.keys ?? []) if (typeof jwk.kid === 'string') this.#jwks.set(jwk.kid, jwk);
   }
 
-  /** The CryptoKey for `kid` under `alg`, or null when this runtime cannot make one. */
+  /**
+   * The CryptoKey for `kid` under `alg`, or null when this runtime cannot make one.
+   * Cached by kid alone: the core binds each kid to exactly one algorithm.
+   */
   #key(alg, kid) {
-    const id = `${alg} ${kid}`;
-    let key = this.#keys.get(id);
+    let key = this.#keys.get(kid);
     if (key === undefined) {
       const spec = ALGORITHMS[alg];
       const jwk = this.#jwks.get(kid);
@@ -46,7 +48,7 @@ export class WebCryptoKeys {
       // core has already bound the key to its algorithm.
       const material = Object.fromEntries(spec.fields.filter((f) => jwk[f] !== undefined).map((f) => [f, jwk[f]]));
       key = subtle.importKey('jwk', material, spec.key, false, ['verify']).catch(() => null);
-      this.#keys.set(id, key);
+      this.#keys.set(kid, key);
     }
     return key;
   }

@@ -244,6 +244,13 @@ describe('SnapshotLoader', () => {
     await assert.rejects(loader.ready, (e) => e.code === 'ERR_FETCH');
     assert.match(errors[0], /offline/);
   });
+
+  test('an unknown option is refused at once, before any download', () => {
+    let fetched = 0;
+    const fetch = async () => { fetched++; throw new Error('unreachable'); };
+    throwsCode(() => new SnapshotLoader('http://127.0.0.1:9/', { snapshotKey: snapshotKeys[0], fetch }), 'ERR_INVALID_ARGUMENT');
+    assert.equal(fetched, 0);
+  });
 });
 
 /** Runs one request through a Node middleware and reports what it answered. */

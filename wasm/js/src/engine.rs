@@ -30,19 +30,6 @@ fn joined(list: Result<Vec<&str>, IdentifierError>) -> Result<String, JsValue> {
     list.map(|items| items.join("\n")).map_err(thrown)
 }
 
-/// A decision as `reason digit` + role + `\n` + pattern (both empty unless the
-/// decision names a grant or a deny): one string, so one crossing.
-fn encoded(decision: &Decision<'_>) -> String {
-    let digit = char::from(b'0' + reason_code(decision) as u8);
-    let (role, pattern) = (decision.role().unwrap_or_default(), decision.pattern().unwrap_or_default());
-    let mut out = String::with_capacity(2 + role.len() + pattern.len());
-    out.push(digit);
-    out.push_str(role);
-    out.push('\n');
-    out.push_str(pattern);
-    out
-}
-
 /// The wrapper's index of a decision's reason.
 fn reason_code(decision: &Decision<'_>) -> u32 {
     match decision {
@@ -105,25 +92,9 @@ impl Engine {
         Ok(value.to_string())
     }
 
-    /// Whether `user` holds `permission`.
-    pub fn can(&self, user: &str, permission: &str) -> Result<bool, JsValue> {
-        self.authz()?.has_permission(user, permission).map_err(thrown)
-    }
-
-    /// The decision with its reason, as a reason digit followed by role, `\n`, pattern.
-    pub fn check(&self, user: &str, permission: &str) -> Result<String, JsValue> {
-        self.authz()?.check(user, permission).map(|d| encoded(&d)).map_err(thrown)
-    }
-
-    /// One byte (0/1) per permission; `permissions` is `count` items joined by `\n`.
-    pub fn check_many(&self, user: &str, permissions: &str, count: u32) -> Result<Vec<u8>, JsValue> {
-        let items = split_list(permissions, count)?;
-        let decisions = self.authz()?.check_many(user, &items).map_err(thrown)?;
-        Ok(decisions.iter().map(|d| u8::from(d.allowed())).collect())
-    }
-
-    /// [`Engine::can`] with `user` and `permission` in the scratch buffer.
-    pub fn can_scratch(&self, user_len: u32, permission_len: u32) -> Result<bool, JsValue> {
+    /// Whether `user` holds `permission`, both in the scratch buffer (their lengths
+    /// in bytes given).
+    pub fn can(&self, user_len: u32, permission_len: u32) -> Result<bool, JsValue> {
         let authz = self.authz()?;
         scratch::with(|buffer| {
             let (user, permission) = scratch::two_strs(buffer, user_len, permission_len).map_err(thrown)?;
@@ -131,10 +102,11 @@ impl Engine {
         })
     }
 
-    /// [`Engine::check`] through the scratch buffer: the answer is `reason | role length
-    /// << 8 | pattern length << 16`, with role and pattern written at the start of the
-    /// buffer (roles are at most 64 bytes, patterns 128: the wrapper's buffer fits both).
-    pub fn check_scratch(&self, user_len: u32, permission_len: u32) -> Result<u32, JsValue> {
+    /// The decision with its reason, through the scratch buffer: the answer is `reason
+    /// | role length << 8 | pattern length << 16`, with role and pattern written at the
+    /// start of the buffer (roles are at most 64 bytes, patterns 128: the wrapper's
+    /// buffer fits both).
+    pub fn check(&self, user_len: u32, permission_len: u32) -> Result<u32, JsValue> {
         let authz = self.authz()?;
         scratch::with(|buffer| {
             let (user, permission) = scratch::two_strs(buffer, user_len, permission_len).map_err(thrown)?;
@@ -150,9 +122,9 @@ impl Engine {
         })
     }
 
-    /// [`Engine::check_many`] through the scratch buffer: `user` then the `\n`-joined
-    /// permissions in, one byte (0/1) per permission out at the start of the buffer.
-    pub fn check_many_scratch(&self, user_len: u32, list_len: u32, count: u32) -> Result<(), JsValue> {
+    /// One decision per permission, through the scratch buffer: `user` then `count`
+    /// permissions joined by `\n` in, one byte (0/1) per permission out at the start.
+    pub fn check_many(&self, user_len: u32, list_len: u32, count: u32) -> Result<(), JsValue> {
         let authz = self.authz()?;
         scratch::with(|buffer| {
             let (user, list) = scratch::two_strs(buffer, user_len, list_len).map_err(thrown)?;

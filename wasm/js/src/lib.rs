@@ -5,10 +5,11 @@
 //! keys and the validation rules; the free functions are the sanitizer.
 //!
 //! The JS side is a thin wrapper, so this surface is shaped for speed, not for
-//! people: results that are lists come back as one string joined by `\n` (no
-//! identifier may contain one), decisions as a reason digit followed by role and
-//! pattern, and every failure is thrown as the JSON text `{"code", "message",
-//! "violation"?}` that the wrapper turns into a `TesseraError`. Clocks are the
+//! people: the hot calls (`can`, `check`, `check_many`) take their arguments from a
+//! scratch buffer in wasm memory and leave short answers there, results that are
+//! lists come back as one string joined by `\n` (no identifier may contain one), and
+//! every failure is thrown as the JSON text `{"code", "message", "violation"?}` that
+//! the wrapper turns into a `TesseraError`. Clocks are the
 //! caller's: every time-dependent call takes `now` in seconds since the Unix epoch.
 
 mod engine;
