@@ -28,7 +28,8 @@ before(async () => {
     let seen = '';
     server.stderr.on('data', (chunk) => {
       seen += chunk;
-      const match = /listening on (http:\/\/\S+)/.exec(seen);
+      // A whole line: stderr arrives in chunks, and a URL cut short is another port.
+      const match = /listening on (http:\/\/\S+)\n/.exec(seen);
       if (match) ok(match[1]);
     });
     server.on('exit', (code) => fail(new Error(`tessera serve exited ${code}: ${seen}`)));
@@ -46,7 +47,13 @@ async function call(method, path, body) {
     headers: { authorization: `Bearer ${key}`, 'content-type': 'application/json' },
     body: body === undefined ? undefined : JSON.stringify(body),
   });
-  const json = await response.json();
+  const text = await response.text();
+  let json;
+  try {
+    json = JSON.parse(text);
+  } catch {
+    assert.fail(`${method} ${path}: ${response.status} ${text.slice(0, 300)}`);
+  }
   assert.ok(response.ok, `${method} ${path}: ${response.status} ${JSON.stringify(json)}`);
   return json;
 }
