@@ -55,6 +55,18 @@ function call(fn) {
   }
 }
 
+/** Reads `authorize`'s answer: `reason\nsubject\nrole\npattern` in the scratch buffer. */
+function authorizationFrom(length) {
+  const [reason, subject, role, pattern] = readAscii(0, length).split('\n');
+  const out = { allowed: reason === 'granted', reason };
+  if (subject !== '') out.subject = subject;
+  if (role !== '') {
+    out.role = role;
+    out.pattern = pattern;
+  }
+  return out;
+}
+
 /** Reads `check`'s answer: the reason, then role and pattern left in the scratch buffer. */
 function decisionFrom(code) {
   const reason = REASONS[code & 0xff];
@@ -238,7 +250,8 @@ export class Authorizer {
     requireString(token, 'token');
     requireString(permission, 'permission');
     const now = seconds(options);
-    const answer = JSON.parse(call(() => this.#engine.authorize(token, permission, now)));
+    const tokenLength = putTwo(token, permission);
+    const answer = authorizationFrom(call(() => this.#engine.authorize(tokenLength, secondLength, now)));
     if (this.#onDecision !== undefined) this.#emit(answer.subject, permission, answer);
     return answer;
   }
@@ -249,13 +262,14 @@ export class Authorizer {
    * without the algorithm), which then reports the same refusal with the same code.
    */
   async #webcryptoVerdict(token) {
-    let named;
+    let length;
     try {
-      named = this.#engine.external_signature(token);
+      length = this.#engine.external_signature(putTwo(token, ''));
     } catch {
       return undefined;
     }
-    if (named === '') return undefined;
+    if (length === 0) return undefined;
+    const named = readAscii(0, length);
     const nl = named.indexOf('\n');
     return this.#webcrypto.verify(named.slice(0, nl), named.slice(nl + 1), token);
   }
@@ -280,7 +294,8 @@ export class Authorizer {
     const now = seconds(options);
     const valid = await this.#webcryptoVerdict(token);
     if (valid === undefined) return this.authorize(token, permission, { now });
-    const answer = JSON.parse(call(() => this.#engine.authorize_external(token, permission, now, valid)));
+    const tokenLength = putTwo(token, permission);
+    const answer = authorizationFrom(call(() => this.#engine.authorize_external(tokenLength, secondLength, now, valid)));
     if (this.#onDecision !== undefined) this.#emit(answer.subject, permission, answer);
     return answer;
   }

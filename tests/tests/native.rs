@@ -55,7 +55,7 @@ impl Engine for Native {
         let (keys, options) = token_setup(jwks, options);
         let claims = tessera_core::verify_token(token, &keys, &options, now)
             .map_err(|e| Refusal { code: e.code().into(), violation: None })?;
-        Ok(Value::Object(claims.all))
+        Ok(Value::Object(claims.all()))
     }
 
     fn authorize(

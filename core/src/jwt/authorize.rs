@@ -99,11 +99,11 @@ fn decide<'a>(
     verified: impl FnOnce() -> Result<Claims, TokenError>,
 ) -> Result<Authorization<'a>, IdentifierError> {
     ident::validate(IdentifierKind::Permission, permission)?;
-    let claims = match verified() {
+    let mut claims = match verified() {
         Ok(claims) => claims,
         Err(error) => return Ok(Authorization::TokenRejected(error)),
     };
-    let Some(subject) = claims.subject.clone() else {
+    let Some(subject) = claims.subject.take() else {
         return Ok(Authorization::TokenRejected(TokenError::MissingClaim { claim: "sub".into() }));
     };
     if let Err(error) = ident::validate(IdentifierKind::User, &subject) {

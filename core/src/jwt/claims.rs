@@ -6,6 +6,7 @@ use alloc::vec::Vec;
 use serde_json::{Map, Value};
 
 use super::error::{TokenError, shown};
+use super::json::{Item, Members};
 use super::options::ValidationOptions;
 
 /// The claims of a token that passed every check.
@@ -31,8 +32,9 @@ pub struct Claims {
     pub roles: Vec<String>,
     /// `permissions`; with `scope`, what the token may be used for.
     pub permissions: Option<Vec<String>>,
-    /// Every claim, as sent.
-    pub all: Map<String, Value>,
+    /// Every claim, as sent: the token's claims object, as JSON text (checked: one
+    /// object, no name twice). Handed on as it is; [`Claims::all`] parses it.
+    pub json: String,
 }
 
 fn wrong_type(reason: &'static str) -> TokenError {
@@ -40,15 +42,12 @@ fn wrong_type(reason: &'static str) -> TokenError {
 }
 
 /// A NumericDate: a JSON number of seconds that fits an i64 (fractions dropped).
-fn numeric_date(value: &Value, reason: &'static str) -> Result<i64, TokenError> {
-    let Value::Number(number) = value else { return Err(wrong_type(reason)) };
-    if let Some(seconds) = number.as_i64() {
-        return Ok(seconds);
-    }
+fn numeric_date(value: &Item<'_>, reason: &'static str) -> Result<i64, TokenError> {
     // i64::MIN is -2^63, exact as an f64; seconds in [-2^63, 2^63) fit an i64.
     let limit = -(i64::MIN as f64);
-    match number.as_f64() {
-        Some(seconds) if (-limit..limit).contains(&seconds) => Ok(floor(seconds) as i64),
+    match *value {
+        Item::Integer(seconds) => Ok(seconds),
+        Item::Number(seconds) if (-limit..limit).contains(&seconds) => Ok(floor(seconds) as i64),
         _ => Err(wrong_type(reason)),
     }
 }
@@ -59,23 +58,30 @@ fn floor(x: f64) -> f64 {
     if truncated > x { truncated - 1.0 } else { truncated }
 }
 
-fn string(value: &Value, reason: &'static str) -> Result<String, TokenError> {
-    value.as_str().map(ToString::to_string).ok_or_else(|| wrong_type(reason))
+fn string(value: &Item<'_>, reason: &'static str) -> Result<String, TokenError> {
+    match value {
+        Item::Text(text) => Ok(text.to_string()),
+        _ => Err(wrong_type(reason)),
+    }
 }
 
-fn strings(value: &Value, reason: &'static str) -> Result<Vec<String>, TokenError> {
-    let items = value.as_array().ok_or_else(|| wrong_type(reason))?;
-    items.iter().map(|item| string(item, reason)).collect()
+fn strings(value: &Item<'_>, reason: &'static str) -> Result<Vec<String>, TokenError> {
+    match value {
+        Item::Texts(texts) => Ok(texts.iter().map(|text| text.to_string()).collect()),
+        _ => Err(wrong_type(reason)),
+    }
 }
 
 impl Claims {
     /// Types the registered claims and applies time, issuer, audience and presence rules.
+    /// `json` is the text `members` were read from.
     pub(crate) fn validate(
-        all: Map<String, Value>,
+        members: &Members<'_>,
+        json: &str,
         options: &ValidationOptions,
         now: i64,
     ) -> Result<Self, TokenError> {
-        let get = |name: &str| all.get(name);
+        let get = |name: &str| members.iter().find(|(member, _)| member == name).map(|(_, value)| value);
         let missing = |claim: &str| TokenError::MissingClaim { claim: shown(claim) };
 
         let expires_at =
@@ -87,7 +93,7 @@ impl Claims {
         let token_id = get("jti").map(|v| string(v, "`jti` must be a string")).transpose()?;
         let audience = match get("aud") {
             None => Vec::new(),
-            Some(Value::String(aud)) => alloc::vec![aud.clone()],
+            Some(Item::Text(aud)) => alloc::vec![aud.to_string()],
             Some(value) => strings(value, "`aud` must be a string or an array of strings")?,
         };
         let scope = get("scope")
@@ -137,7 +143,7 @@ impl Claims {
         if options.require_subject && subject.is_none() {
             return Err(missing("sub"));
         }
-        if let Some(absent) = options.required_claims.iter().find(|claim| !all.contains_key(claim.as_str())) {
+        if let Some(absent) = options.required_claims.iter().find(|claim| get(claim).is_none()) {
             return Err(missing(absent));
         }
         Ok(Self {
@@ -151,7 +157,13 @@ impl Claims {
             scope,
             roles: roles.unwrap_or_default(),
             permissions,
-            all,
+            json: json.into(),
         })
+    }
+
+    /// Every claim, parsed from [`Claims::json`].
+    pub fn all(&self) -> Map<String, Value> {
+        // The text was checked to be one JSON object when the token was verified.
+        serde_json::from_str(&self.json).unwrap_or_default()
     }
 }

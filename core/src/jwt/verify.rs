@@ -11,12 +11,11 @@ use ed25519_dalek::Signature as Ed25519Signature;
 use jwt_compact::alg::{Hs256, Hs384, Hs512};
 use jwt_compact::{Algorithm, AlgorithmSignature};
 use rsa::{Pkcs1v15Sign, Pss};
-use serde_json::{Map, Value};
 use sha2::{Digest, Sha256};
 
 use super::claims::Claims;
 use super::error::{TokenError, shown};
-use super::json::parse_object;
+use super::json::{Item, Members, Refusal, read_object};
 use super::keys::{JwtAlgorithm, KeySet, TokenKey, Verifier};
 use super::options::ValidationOptions;
 
@@ -28,13 +27,31 @@ fn malformed(reason: &'static str) -> TokenError {
 pub(crate) struct Parts<'t> {
     /// `header.payload`, the signed bytes.
     pub(crate) signing_input: &'t str,
-    pub(crate) header: Map<String, Value>,
+    pub(crate) header: Vec<u8>,
     pub(crate) payload: Vec<u8>,
     pub(crate) signature: Vec<u8>,
 }
 
+/// Reads a decoded header or claims segment, `what` naming it in refusals.
+fn members<'b>(bytes: &'b [u8], what: Segment) -> Result<Members<'b>, TokenError> {
+    read_object(bytes).map_err(|refusal| {
+        malformed(match (what, refusal) {
+            (Segment::Header, Refusal::DuplicateName) => "header has a duplicate member name",
+            (Segment::Header, Refusal::NotAnObject) => "header is not a JSON object",
+            (Segment::Claims, Refusal::DuplicateName) => "claims have a duplicate member name",
+            (Segment::Claims, Refusal::NotAnObject) => "claims are not a JSON object",
+        })
+    })
+}
+
+#[derive(Clone, Copy)]
+enum Segment {
+    Header,
+    Claims,
+}
+
 /// Splits a compact JWS: exactly three segments of unpadded base64url (no `=`,
-/// whitespace or other characters), and a header that is a JSON object.
+/// whitespace or other characters). The header is read by [`header_members`].
 pub(crate) fn split(token: &str) -> Result<Parts<'_>, TokenError> {
     let mut segments = token.split('.');
     let (Some(header), Some(payload), Some(signature), None) =
@@ -48,16 +65,17 @@ pub(crate) fn split(token: &str) -> Result<Parts<'_>, TokenError> {
     let decode = |segment: &str| {
         URL_SAFE_NO_PAD.decode(segment).map_err(|_| malformed("segment is not unpadded base64url"))
     };
-    let header_bytes = decode(header)?;
+    let header = decode(header)?;
     let payload = decode(payload)?;
     let signature = decode(signature)?;
-    let header = parse_object(&header_bytes).map_err(|reason| match reason {
-        "duplicate member name" => malformed("header has a duplicate member name"),
-        _ => malformed("header is not a JSON object"),
-    })?;
     // Three segments were found, so the last dot ends the signing input.
     let signing_input = token.rfind('.').and_then(|dot| token.get(..dot)).unwrap_or_default();
     Ok(Parts { signing_input, header, payload, signature })
+}
+
+/// The header's members: it must be a JSON object without a name twice.
+pub(crate) fn header_members<'p>(parts: &'p Parts<'_>) -> Result<Members<'p>, TokenError> {
+    members(&parts.header, Segment::Header)
 }
 
 /// Reads `alg`, `crit`, `typ` and `kid` from a header.
@@ -67,39 +85,42 @@ pub(crate) struct HeaderRules<'h> {
 }
 
 pub(crate) fn check_header<'h>(
-    header: &'h Map<String, Value>,
+    header: &'h Members<'_>,
     options: &ValidationOptions,
 ) -> Result<HeaderRules<'h>, TokenError> {
-    let alg = match header.get("alg") {
-        Some(Value::String(name)) => JwtAlgorithm::from_name(name)
+    let get = |name: &str| header.iter().find(|(member, _)| member == name).map(|(_, value)| value);
+    let alg = match get("alg") {
+        Some(Item::Text(name)) => JwtAlgorithm::from_name(name)
             .ok_or_else(|| TokenError::AlgorithmNotAllowed { alg: shown(name) })?,
         Some(_) => return Err(malformed("`alg` must be a string")),
         None => return Err(malformed("header lacks `alg`")),
     };
-    if let Some(crit) = header.get("crit") {
+    if let Some(crit) = get("crit") {
         // We implement no extension, so any listed one is unknown (RFC 7515 §4.1.11).
-        let names = crit.as_array().filter(|names| !names.is_empty());
-        let names = names.ok_or_else(|| malformed("`crit` must be a non-empty array"))?;
-        let first =
-            names.first().and_then(Value::as_str).ok_or_else(|| malformed("`crit` must list names"))?;
-        return Err(TokenError::UnknownCrit { name: shown(first) });
+        return Err(match crit {
+            Item::Texts(names) => match names.first() {
+                Some(first) => TokenError::UnknownCrit { name: shown(first) },
+                None => malformed("`crit` must be a non-empty array"),
+            },
+            _ => malformed("`crit` must be a non-empty array of names"),
+        });
     }
-    match header.get("typ") {
+    match get("typ") {
         None => {
             if options.expected_type.is_some() {
                 return Err(TokenError::WrongType { typ: String::new() });
             }
         }
-        Some(Value::String(typ)) => {
+        Some(Item::Text(typ)) => {
             if !options.accepts_type(typ) {
                 return Err(TokenError::WrongType { typ: shown(typ) });
             }
         }
         Some(_) => return Err(malformed("`typ` must be a string")),
     }
-    let kid = match header.get("kid") {
+    let kid = match get("kid") {
         None => None,
-        Some(Value::String(kid)) => Some(kid.as_str()),
+        Some(Item::Text(kid)) => Some(&**kid),
         Some(_) => return Err(malformed("`kid` must be a string")),
     };
     // `jwk`, `jku`, `x5u`, `x5c` are never read: keys come only from the key set.
@@ -142,18 +163,18 @@ fn prepare<'t, 'k>(
         return Err(TokenError::TooLarge { len: token.len(), max: options.max_token_length });
     }
     let parts = split(token)?;
-    let rules = check_header(&parts.header, options)?;
+    let header = header_members(&parts)?;
+    let rules = check_header(&header, options)?;
     let key = keys.select(rules.kid, rules.alg)?;
     Ok((parts, key))
 }
 
 /// Every rule after the signature: the claims.
 fn claims_of(parts: &Parts<'_>, options: &ValidationOptions, now: i64) -> Result<Claims, TokenError> {
-    let claims = parse_object(&parts.payload).map_err(|reason| match reason {
-        "duplicate member name" => malformed("claims have a duplicate member name"),
-        _ => malformed("claims are not a JSON object"),
-    })?;
-    Claims::validate(claims, options, now)
+    let claims = members(&parts.payload, Segment::Claims)?;
+    // A JSON object read from the bytes: they are UTF-8.
+    let json = core::str::from_utf8(&parts.payload).map_err(|_| malformed("claims are not a JSON object"))?;
+    Claims::validate(&claims, json, options, now)
 }
 
 /// Validates a compact JWT against `keys` and `options` at time `now` (seconds since

@@ -390,7 +390,7 @@ impl Engine {
             |keys| tessera_core::verify_token(token, keys, &config.token, now),
             |result| matches!(result, Err(TokenError::UnknownKid { .. })),
         )?;
-        *output = serde_json::to_vec(&verified?.all).unwrap_or_default();
+        *output = verified?.json.into_bytes();
         Ok(())
     }
 

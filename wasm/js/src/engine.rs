@@ -185,30 +185,41 @@ impl Engine {
         let claims =
             tessera_core::verify_token(token, &self.options.token_keys, &self.options.token, seconds(now))
                 .map_err(thrown)?;
-        Ok(serde_json::Value::Object(claims.all).to_string())
+        Ok(claims.json)
     }
 
-    /// Validates a token and decides `permission` for its subject, as JSON
-    /// `{allowed, reason, subject?, role?, pattern?}`. A refused token is an answer
-    /// (`allowed: false` with the token error's code as reason), not a failure.
-    pub fn authorize(&self, token: &str, permission: &str, now: f64) -> Result<String, JsValue> {
+    /// Validates a token and decides `permission` for its subject, both in the
+    /// scratch buffer; the answer is left there as [`answer_text`] writes it. A
+    /// refused token is an answer (the token error's code as reason), not a failure.
+    pub fn authorize(&self, token_len: u32, permission_len: u32, now: f64) -> Result<u32, JsValue> {
         let Options { token_keys, token: rules, .. } = &self.options;
-        let answer =
-            tessera_core::authorize(self.authz()?, token_keys, rules, token, permission, seconds(now));
-        answer.map(|answer| authorization_json(&answer)).map_err(thrown)
+        let authz = self.authz()?;
+        scratch::with(|buffer| {
+            let (token, permission) = scratch::two_strs(buffer, token_len, permission_len).map_err(thrown)?;
+            let answer = tessera_core::authorize(authz, token_keys, rules, token, permission, seconds(now));
+            answer_text(buffer, &answer.map_err(thrown)?)
+        })
     }
 
-    /// The first step of the WebCrypto path: every rule before the signature, then
-    /// `"ALG\nKID"` of the key to check it with when that key is public (ES256,
-    /// EdDSA, RS256, PS256), or `""` when the token is the synchronous path's (HMAC).
-    /// Throws the token's error.
-    pub fn external_signature(&self, token: &str) -> Result<String, JsValue> {
-        let external = tessera_core::prepare_external(token, &self.options.token_keys, &self.options.token)
-            .map_err(thrown)?;
-        if external.algorithm.min_secret_len().is_some() {
-            return Ok(String::new());
-        }
-        Ok(format!("{}\n{}", external.algorithm.name(), external.kid))
+    /// The first step of the WebCrypto path, for the token in the scratch buffer:
+    /// every rule before the signature, then `ALG\nKID` of the key to check it with
+    /// left in the buffer when that key is public (ES256, EdDSA, RS256, PS256), its
+    /// length returned; 0 when the token is the synchronous path's (HMAC). Throws
+    /// the token's error.
+    pub fn external_signature(&self, token_len: u32) -> Result<u32, JsValue> {
+        let Options { token_keys, token: rules, .. } = &self.options;
+        scratch::with(|buffer| {
+            let (token, _) = scratch::two_strs(buffer, token_len, 0).map_err(thrown)?;
+            // Only the names outlive this block, not the token they were read from.
+            let (algorithm, kid) = {
+                let external = tessera_core::prepare_external(token, token_keys, rules).map_err(thrown)?;
+                (external.algorithm, external.kid)
+            };
+            if algorithm.min_secret_len().is_some() {
+                return Ok(0);
+            }
+            scratch::put_lines(buffer, &[algorithm.name(), kid]).map_err(thrown)
+        })
     }
 
     /// [`Engine::verify`] for a token whose signature the wrapper checked with
@@ -217,43 +228,45 @@ impl Engine {
         let Options { token_keys, token: rules, .. } = &self.options;
         let claims = tessera_core::verify_external(token, token_keys, rules, seconds(now), signature_valid)
             .map_err(thrown)?;
-        Ok(serde_json::Value::Object(claims.all).to_string())
+        Ok(claims.json)
     }
 
     /// [`Engine::authorize`] for a token whose signature the wrapper checked.
     pub fn authorize_external(
         &self,
-        token: &str,
-        permission: &str,
+        token_len: u32,
+        permission_len: u32,
         now: f64,
         signature_valid: bool,
-    ) -> Result<String, JsValue> {
+    ) -> Result<u32, JsValue> {
         let Options { token_keys, token: rules, .. } = &self.options;
         let authz = self.authz()?;
-        let answer = tessera_core::authorize_external(
-            authz,
-            token_keys,
-            rules,
-            token,
-            permission,
-            seconds(now),
-            signature_valid,
-        );
-        answer.map(|answer| authorization_json(&answer)).map_err(thrown)
+        scratch::with(|buffer| {
+            let (token, permission) = scratch::two_strs(buffer, token_len, permission_len).map_err(thrown)?;
+            let now = seconds(now);
+            let answer = tessera_core::authorize_external(
+                authz,
+                token_keys,
+                rules,
+                token,
+                permission,
+                now,
+                signature_valid,
+            );
+            answer_text(buffer, &answer.map_err(thrown)?)
+        })
     }
 }
 
-/// `{allowed, reason, subject?, role?, pattern?}`.
-fn authorization_json(answer: &Authorization<'_>) -> String {
-    let mut value = json!({"allowed": answer.allowed(), "reason": answer.reason()});
-    if let Some(subject) = answer.subject() {
-        value["subject"] = subject.into();
-    }
-    if let Authorization::Decided { decision, .. } = answer
-        && let (Some(role), Some(pattern)) = (decision.role(), decision.pattern())
-    {
-        value["role"] = role.into();
-        value["pattern"] = pattern.into();
-    }
-    value.to_string()
+/// Writes `reason\nsubject\nrole\npattern` (absent parts empty; all ASCII, as
+/// reasons and identifiers are) at the start of the buffer; returns its length.
+fn answer_text(buffer: &mut [u8], answer: &Authorization<'_>) -> Result<u32, JsValue> {
+    let decision = match answer {
+        Authorization::Decided { decision, .. } => Some(decision),
+        _ => None,
+    };
+    let role = decision.and_then(|d| d.role()).unwrap_or_default();
+    let pattern = decision.and_then(|d| d.pattern()).unwrap_or_default();
+    let parts = [answer.reason(), answer.subject().unwrap_or_default(), role, pattern];
+    scratch::put_lines(buffer, &parts).map_err(thrown)
 }

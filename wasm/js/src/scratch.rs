@@ -40,3 +40,21 @@ pub(crate) fn two_strs(buffer: &[u8], a: u32, b: u32) -> Result<(&str, &str), Fa
     let utf8 = |bytes| core::str::from_utf8(bytes).map_err(|_| failure::argument("an argument is not UTF-8"));
     Ok((utf8(first)?, utf8(second)?))
 }
+
+/// Writes `lines` joined by `\n` at the start of the buffer (the inputs there are
+/// read by then); returns the length written.
+pub(crate) fn put_lines(buffer: &mut [u8], lines: &[&str]) -> Result<u32, Failure> {
+    let mut at = 0;
+    for (i, line) in lines.iter().enumerate() {
+        let bytes = line.as_bytes();
+        let separator = usize::from(i > 0);
+        let out = buffer
+            .get_mut(at..at + separator + bytes.len())
+            .ok_or_else(|| failure::argument("the scratch buffer is too small"))?;
+        let (nl, text) = out.split_at_mut(separator);
+        nl.fill(b'\n');
+        text.copy_from_slice(bytes);
+        at += separator + bytes.len();
+    }
+    Ok(at as u32)
+}

@@ -235,7 +235,8 @@ fn verify_refresh(app: &App, key: &str, token: &str) -> Result<(String, String, 
         app.metrics.token_failure(e.code());
         invalid_grant(&format!("The refresh token is not valid ({}).", e.code()))
     })?;
-    let text = |name: &str| claims.all.get(name).and_then(Value::as_str).map(str::to_owned);
+    let all = claims.all();
+    let text = |name: &str| all.get(name).and_then(Value::as_str).map(str::to_owned);
     match (claims.subject.clone(), claims.token_id.clone(), text("fam")) {
         (Some(subject), Some(jti), Some(family)) => Ok((subject, jti, family)),
         _ => Err(invalid_grant("The refresh token lacks sub, jti or fam.")),
