@@ -1,7 +1,7 @@
 // Authorizer: a verified snapshot in the wasm engine, behind a small typed API.
-import { Engine } from '../build/raw/tessera.js';
+import { Engine, take_failure as takeFailure } from '../build/raw/tessera.js';
 import { bytesOf, invalidArgument, requireString, seconds, translate } from './errors.js';
-import { putTwo, readAscii, readByte, secondLength } from './scratch.js';
+import { putTwo, readAscii, readByte, readLines, secondLength } from './scratch.js';
 import { WebCryptoKeys } from './webcrypto.js';
 
 const REASONS = ['granted', 'denied', 'unknown_user', 'no_matching_grant'];
@@ -47,6 +47,15 @@ function engineOptions(options) {
   });
 }
 
+/** What a hot call returns when it failed (wasm/js/src/failure.rs); its failure waits in `takeFailure`. */
+const FAILED = 0xffffffff;
+
+/** A hot call's number, or its failure thrown. */
+function hot(answer) {
+  if (answer === FAILED) throw translate(takeFailure());
+  return answer;
+}
+
 function call(fn) {
   try {
     return fn();
@@ -57,7 +66,7 @@ function call(fn) {
 
 /** Reads `authorize`'s answer: `reason\nsubject\nrole\npattern` in the scratch buffer. */
 function authorizationFrom(length) {
-  const [reason, subject, role, pattern] = readAscii(0, length).split('\n');
+  const [reason, subject, role, pattern] = readLines(length);
   const out = { allowed: reason === 'granted', reason };
   if (subject !== '') out.subject = subject;
   if (role !== '') {
@@ -153,13 +162,8 @@ export class Authorizer {
     if (this.#onDecision !== undefined) return this.check(user, permission).allowed;
     requireString(user, 'user');
     requireString(permission, 'permission');
-    // The hottest call: `call(() => ...)` inlined by hand.
-    try {
-      const userLength = putTwo(user, permission);
-      return this.#engine.can(userLength, secondLength);
-    } catch (e) {
-      throw translate(e);
-    }
+    const userLength = putTwo(user, permission);
+    return hot(this.#engine.can(userLength, secondLength)) === 1;
   }
 
   /** The decision with its reason: `{ allowed, reason, role?, pattern? }`. */
@@ -167,7 +171,7 @@ export class Authorizer {
     requireString(user, 'user');
     requireString(permission, 'permission');
     const userLength = putTwo(user, permission);
-    const answer = decisionFrom(call(() => this.#engine.check(userLength, secondLength)));
+    const answer = decisionFrom(hot(this.#engine.check(userLength, secondLength)));
     if (this.#onDecision !== undefined) this.#emit(user, permission, answer);
     return answer;
   }
@@ -180,7 +184,7 @@ export class Authorizer {
     if (this.#onDecision !== undefined) return permissions.map((p) => this.check(user, p).allowed);
     const count = permissions.length;
     const userLength = putTwo(user, permissions.join('\n'));
-    call(() => this.#engine.check_many(userLength, secondLength, count));
+    hot(this.#engine.check_many(userLength, secondLength, count));
     const out = new Array(count);
     for (let i = 0; i < count; i++) out[i] = readByte(i) === 1;
     return out;
@@ -251,7 +255,7 @@ export class Authorizer {
     requireString(permission, 'permission');
     const now = seconds(options);
     const tokenLength = putTwo(token, permission);
-    const answer = authorizationFrom(call(() => this.#engine.authorize(tokenLength, secondLength, now)));
+    const answer = authorizationFrom(hot(this.#engine.authorize(tokenLength, secondLength, now)));
     if (this.#onDecision !== undefined) this.#emit(answer.subject, permission, answer);
     return answer;
   }
@@ -262,16 +266,11 @@ export class Authorizer {
    * without the algorithm), which then reports the same refusal with the same code.
    */
   async #webcryptoVerdict(token) {
-    let length;
-    try {
-      length = this.#engine.external_signature(putTwo(token, ''));
-    } catch {
-      return undefined;
-    }
-    if (length === 0) return undefined;
-    const named = readAscii(0, length);
-    const nl = named.indexOf('\n');
-    return this.#webcrypto.verify(named.slice(0, nl), named.slice(nl + 1), token);
+    const length = this.#engine.external_signature(putTwo(token, ''));
+    if (length === FAILED) takeFailure();
+    if (length === 0 || length === FAILED) return undefined;
+    const [alg, kid] = readLines(length);
+    return this.#webcrypto.verify(alg, kid, token);
   }
 
   /**
@@ -295,7 +294,7 @@ export class Authorizer {
     const valid = await this.#webcryptoVerdict(token);
     if (valid === undefined) return this.authorize(token, permission, { now });
     const tokenLength = putTwo(token, permission);
-    const answer = authorizationFrom(call(() => this.#engine.authorize_external(tokenLength, secondLength, now, valid)));
+    const answer = authorizationFrom(hot(this.#engine.authorize_external(tokenLength, secondLength, now, valid)));
     if (this.#onDecision !== undefined) this.#emit(answer.subject, permission, answer);
     return answer;
   }

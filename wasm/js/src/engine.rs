@@ -7,7 +7,7 @@ use tessera_core::{
 };
 use wasm_bindgen::prelude::*;
 
-use crate::failure::{self, thrown};
+use crate::failure::{self, Failure, thrown};
 use crate::options::Options;
 use crate::scratch;
 
@@ -42,11 +42,11 @@ fn reason_code(decision: &Decision<'_>) -> u32 {
 
 /// Splits `count` permissions joined by `\n`. A count that does not match means an
 /// item held a `\n`, which no permission may: reported as the identifier rule does.
-fn split_list(list: &str, count: u32) -> Result<Vec<&str>, JsValue> {
+fn split_list(list: &str, count: u32) -> Result<Vec<&str>, Failure> {
     let items: Vec<&str> =
         if count == 0 && list.is_empty() { Vec::new() } else { list.split('\n').collect() };
     if items.len() != count as usize {
-        validate_identifier(IdentifierKind::Permission, "\n").map_err(thrown)?;
+        validate_identifier(IdentifierKind::Permission, "\n")?;
     }
     Ok(items)
 }
@@ -65,6 +65,11 @@ impl Engine {
 
     fn authz(&self) -> Result<&Authorizer, JsValue> {
         self.loaded().map(|loaded| &loaded.authorizer)
+    }
+
+    /// [`Engine::authz`] for the hot calls, which report failures by [`failure::answer`].
+    fn loaded_authz(&self) -> Result<&Authorizer, Failure> {
+        self.loaded.as_ref().map(|loaded| &loaded.authorizer).ok_or_else(failure::not_loaded)
     }
 
     /// Verifies, decrypts and compiles a snapshot, then puts it in force and returns
@@ -93,51 +98,49 @@ impl Engine {
     }
 
     /// Whether `user` holds `permission`, both in the scratch buffer (their lengths
-    /// in bytes given).
-    pub fn can(&self, user_len: u32, permission_len: u32) -> Result<bool, JsValue> {
-        let authz = self.authz()?;
-        scratch::with(|buffer| {
-            let (user, permission) = scratch::two_strs(buffer, user_len, permission_len).map_err(thrown)?;
-            authz.has_permission(user, permission).map_err(thrown)
-        })
+    /// in bytes given): 1 or 0, or [`FAILED`](failure::FAILED).
+    pub fn can(&self, user_len: u32, permission_len: u32) -> u32 {
+        failure::answer(scratch::with(|buffer| {
+            let (user, permission) = scratch::two_strs(buffer, user_len, permission_len)?;
+            Ok(u32::from(self.loaded_authz()?.has_permission(user, permission)?))
+        }))
     }
 
     /// The decision with its reason, through the scratch buffer: the answer is `reason
     /// | role length << 8 | pattern length << 16`, with role and pattern written at the
     /// start of the buffer (roles are at most 64 bytes, patterns 128: the wrapper's
-    /// buffer fits both).
-    pub fn check(&self, user_len: u32, permission_len: u32) -> Result<u32, JsValue> {
-        let authz = self.authz()?;
-        scratch::with(|buffer| {
-            let (user, permission) = scratch::two_strs(buffer, user_len, permission_len).map_err(thrown)?;
-            let decision = authz.check(user, permission).map_err(thrown)?;
+    /// buffer fits both), or [`FAILED`](failure::FAILED).
+    pub fn check(&self, user_len: u32, permission_len: u32) -> u32 {
+        failure::answer(scratch::with(|buffer| {
+            let (user, permission) = scratch::two_strs(buffer, user_len, permission_len)?;
+            let decision = self.loaded_authz()?.check(user, permission)?;
             let (role, pattern) =
                 (decision.role().unwrap_or_default(), decision.pattern().unwrap_or_default());
             let out = buffer
                 .get_mut(..role.len() + pattern.len())
-                .ok_or_else(|| thrown(failure::argument("the scratch buffer is too small")))?;
+                .ok_or_else(|| failure::argument("the scratch buffer is too small"))?;
             out[..role.len()].copy_from_slice(role.as_bytes());
             out[role.len()..].copy_from_slice(pattern.as_bytes());
             Ok(reason_code(&decision) | (role.len() as u32) << 8 | (pattern.len() as u32) << 16)
-        })
+        }))
     }
 
     /// One decision per permission, through the scratch buffer: `user` then `count`
-    /// permissions joined by `\n` in, one byte (0/1) per permission out at the start.
-    pub fn check_many(&self, user_len: u32, list_len: u32, count: u32) -> Result<(), JsValue> {
-        let authz = self.authz()?;
-        scratch::with(|buffer| {
-            let (user, list) = scratch::two_strs(buffer, user_len, list_len).map_err(thrown)?;
+    /// permissions joined by `\n` in, one byte (0/1) per permission out at the start;
+    /// returns 0, or [`FAILED`](failure::FAILED).
+    pub fn check_many(&self, user_len: u32, list_len: u32, count: u32) -> u32 {
+        failure::answer(scratch::with(|buffer| {
+            let (user, list) = scratch::two_strs(buffer, user_len, list_len)?;
             let items = split_list(list, count)?;
-            let decisions = authz.check_many(user, &items).map_err(thrown)?;
+            let decisions = self.loaded_authz()?.check_many(user, &items)?;
             let out = buffer
                 .get_mut(..decisions.len())
-                .ok_or_else(|| thrown(failure::argument("the scratch buffer is too small")))?;
+                .ok_or_else(|| failure::argument("the scratch buffer is too small"))?;
             for (slot, decision) in out.iter_mut().zip(&decisions) {
                 *slot = u8::from(decision.allowed());
             }
-            Ok(())
-        })
+            Ok(0)
+        }))
     }
 
     /// Whether `role` is in the closure of `user`'s roles.
@@ -189,37 +192,38 @@ impl Engine {
     }
 
     /// Validates a token and decides `permission` for its subject, both in the
-    /// scratch buffer; the answer is left there as [`answer_text`] writes it. A
-    /// refused token is an answer (the token error's code as reason), not a failure.
-    pub fn authorize(&self, token_len: u32, permission_len: u32, now: f64) -> Result<u32, JsValue> {
+    /// scratch buffer; the answer is left there as [`answer_text`] writes it, and its
+    /// length returned (or [`FAILED`](failure::FAILED)). A refused token is an answer
+    /// (the token error's code as reason), not a failure.
+    pub fn authorize(&self, token_len: u32, permission_len: u32, now: f64) -> u32 {
         let Options { token_keys, token: rules, .. } = &self.options;
-        let authz = self.authz()?;
-        scratch::with(|buffer| {
-            let (token, permission) = scratch::two_strs(buffer, token_len, permission_len).map_err(thrown)?;
-            let answer = tessera_core::authorize(authz, token_keys, rules, token, permission, seconds(now));
-            answer_text(buffer, &answer.map_err(thrown)?)
-        })
+        failure::answer(scratch::with(|buffer| {
+            let (token, permission) = scratch::two_strs(buffer, token_len, permission_len)?;
+            let authz = self.loaded_authz()?;
+            let answer = tessera_core::authorize(authz, token_keys, rules, token, permission, seconds(now))?;
+            answer_text(buffer, &answer)
+        }))
     }
 
     /// The first step of the WebCrypto path, for the token in the scratch buffer:
     /// every rule before the signature, then `ALG\nKID` of the key to check it with
     /// left in the buffer when that key is public (ES256, EdDSA, RS256, PS256), its
-    /// length returned; 0 when the token is the synchronous path's (HMAC). Throws
-    /// the token's error.
-    pub fn external_signature(&self, token_len: u32) -> Result<u32, JsValue> {
+    /// length returned; 0 when the token is the synchronous path's (HMAC), and
+    /// [`FAILED`](failure::FAILED) with the token's error.
+    pub fn external_signature(&self, token_len: u32) -> u32 {
         let Options { token_keys, token: rules, .. } = &self.options;
-        scratch::with(|buffer| {
-            let (token, _) = scratch::two_strs(buffer, token_len, 0).map_err(thrown)?;
+        failure::answer(scratch::with(|buffer| {
+            let (token, _) = scratch::two_strs(buffer, token_len, 0)?;
             // Only the names outlive this block, not the token they were read from.
             let (algorithm, kid) = {
-                let external = tessera_core::prepare_external(token, token_keys, rules).map_err(thrown)?;
+                let external = tessera_core::prepare_external(token, token_keys, rules)?;
                 (external.algorithm, external.kid)
             };
             if algorithm.min_secret_len().is_some() {
                 return Ok(0);
             }
-            scratch::put_lines(buffer, &[algorithm.name(), kid]).map_err(thrown)
-        })
+            scratch::put_lines(buffer, &[algorithm.name(), kid])
+        }))
     }
 
     /// [`Engine::verify`] for a token whose signature the wrapper checked with
@@ -238,11 +242,11 @@ impl Engine {
         permission_len: u32,
         now: f64,
         signature_valid: bool,
-    ) -> Result<u32, JsValue> {
+    ) -> u32 {
         let Options { token_keys, token: rules, .. } = &self.options;
-        let authz = self.authz()?;
-        scratch::with(|buffer| {
-            let (token, permission) = scratch::two_strs(buffer, token_len, permission_len).map_err(thrown)?;
+        failure::answer(scratch::with(|buffer| {
+            let (token, permission) = scratch::two_strs(buffer, token_len, permission_len)?;
+            let authz = self.loaded_authz()?;
             let now = seconds(now);
             let answer = tessera_core::authorize_external(
                 authz,
@@ -252,15 +256,15 @@ impl Engine {
                 permission,
                 now,
                 signature_valid,
-            );
-            answer_text(buffer, &answer.map_err(thrown)?)
-        })
+            )?;
+            answer_text(buffer, &answer)
+        }))
     }
 }
 
 /// Writes `reason\nsubject\nrole\npattern` (absent parts empty; all ASCII, as
 /// reasons and identifiers are) at the start of the buffer; returns its length.
-fn answer_text(buffer: &mut [u8], answer: &Authorization<'_>) -> Result<u32, JsValue> {
+fn answer_text(buffer: &mut [u8], answer: &Authorization<'_>) -> Result<u32, Failure> {
     let decision = match answer {
         Authorization::Decided { decision, .. } => Some(decision),
         _ => None,
@@ -268,5 +272,5 @@ fn answer_text(buffer: &mut [u8], answer: &Authorization<'_>) -> Result<u32, JsV
     let role = decision.and_then(|d| d.role()).unwrap_or_default();
     let pattern = decision.and_then(|d| d.pattern()).unwrap_or_default();
     let parts = [answer.reason(), answer.subject().unwrap_or_default(), role, pattern];
-    scratch::put_lines(buffer, &parts).map_err(thrown)
+    scratch::put_lines(buffer, &parts)
 }
