@@ -65,8 +65,8 @@ pub use error::{Error, ErrorReport, KeyError, PolicyError, SnapshotError};
 pub use ident::{IdentifierError, IdentifierKind, Violation, validate as validate_identifier};
 pub use jwt::{
     Authorization, Claims, ExternalSignature, IssuedToken, JwtAlgorithm, KeySet, TokenError, TokenKey,
-    TokenRequest, TokenSigner, ValidationOptions, authorize, authorize_external, prepare_external,
-    verify as verify_token, verify_external,
+    TokenRequest, TokenSigner, ValidationOptions, authorize, authorize_external, authorize_prepared,
+    prepare_external, verify as verify_token, verify_external,
 };
 pub use keys::{EncryptionKey, SigningKey, VerifyingKey};
 pub use policy::{Entries, MAX_DESCRIPTION_LEN, Policy, PolicyDocument, Role, RoleDocument};

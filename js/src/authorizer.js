@@ -1,7 +1,7 @@
 // Authorizer: a verified snapshot in the wasm engine, behind a small typed API.
 import { Engine, take_failure as takeFailure } from '../build/raw/tessera.js';
 import { bytesOf, invalidArgument, requireString, seconds, translate } from './errors.js';
-import { putTwo, readAscii, readByte, readLines, secondLength } from './scratch.js';
+import { putTwo, readAscii, readByte, readBytes, readLines, secondLength } from './scratch.js';
 import { WebCryptoKeys } from './webcrypto.js';
 
 const REASONS = ['granted', 'denied', 'unknown_user', 'no_matching_grant'];
@@ -64,9 +64,8 @@ function call(fn) {
   }
 }
 
-/** Reads `authorize`'s answer: `reason\nsubject\nrole\npattern` in the scratch buffer. */
-function authorizationFrom(length) {
-  const [reason, subject, role, pattern] = readLines(length);
+/** `authorize`'s answer from its lines `reason`, `subject`, `role`, `pattern`. */
+function authorizationOf([reason, subject, role, pattern]) {
   const out = { allowed: reason === 'granted', reason };
   if (subject !== '') out.subject = subject;
   if (role !== '') {
@@ -74,6 +73,27 @@ function authorizationFrom(length) {
     out.pattern = pattern;
   }
   return out;
+}
+
+/** Reads `authorize`'s answer: its lines at the start of the scratch buffer. */
+const authorizationFrom = (length) => authorizationOf(readLines(0, length));
+
+/**
+ * What the WebCrypto steps left after their `inputLength` bytes of input: lines
+ * (`ALG`, `KID`, then any answer lines), then the signature; the signed bytes are
+ * the token's, up to its last dot, at the buffer's start.
+ */
+function signedParts(token, inputLength, packed) {
+  const linesLength = packed & 0xffff;
+  const [alg, kid, ...answer] = readLines(inputLength, linesLength);
+  return {
+    alg,
+    kid,
+    answer,
+    // A token that passed the core's checks is ASCII: characters are bytes.
+    signingInput: readBytes(0, token.lastIndexOf('.')),
+    signature: readBytes(inputLength + linesLength, packed >>> 16),
+  };
 }
 
 /** Reads `check`'s answer: the reason, then role and pattern left in the scratch buffer. */
@@ -266,11 +286,12 @@ export class Authorizer {
    * without the algorithm), which then reports the same refusal with the same code.
    */
   async #webcryptoVerdict(token) {
-    const length = this.#engine.external_signature(putTwo(token, ''));
-    if (length === FAILED) takeFailure();
-    if (length === 0 || length === FAILED) return undefined;
-    const [alg, kid] = readLines(length);
-    return this.#webcrypto.verify(alg, kid, token);
+    const tokenLength = putTwo(token, '');
+    const packed = this.#engine.external_signature(tokenLength);
+    if (packed === FAILED) takeFailure();
+    if (packed === 0 || packed === FAILED) return undefined;
+    const { alg, kid, signingInput, signature } = signedParts(token, tokenLength, packed);
+    return this.#webcrypto.verify(alg, kid, signingInput, signature);
   }
 
   /**
@@ -286,15 +307,30 @@ export class Authorizer {
     return JSON.parse(call(() => this.#engine.verify_external(token, now, valid)));
   }
 
-  /** `authorize` with the signature checked by WebCrypto, as `verifyAsync`. */
+  /**
+   * `authorize` with the signature checked by WebCrypto, as `verifyAsync`. The core
+   * decides before the verdict (one call into wasm); the answer is released only if
+   * the signature verifies, and otherwise is the core's bad-signature refusal.
+   */
   async authorizeAsync(token, permission, options) {
     requireString(token, 'token');
     requireString(permission, 'permission');
     const now = seconds(options);
-    const valid = await this.#webcryptoVerdict(token);
-    if (valid === undefined) return this.authorize(token, permission, { now });
     const tokenLength = putTwo(token, permission);
-    const answer = authorizationFrom(hot(this.#engine.authorize_external(tokenLength, secondLength, now, valid)));
+    const inputLength = tokenLength + secondLength;
+    const packed = this.#engine.authorize_webcrypto(tokenLength, secondLength, now);
+    if (packed === FAILED) takeFailure();
+    if (packed === 0 || packed === FAILED) return this.authorize(token, permission, { now });
+    const { alg, kid, answer: lines, signingInput, signature } = signedParts(token, inputLength, packed);
+    const valid = await this.#webcrypto.verify(alg, kid, signingInput, signature);
+    if (valid === undefined) return this.authorize(token, permission, { now });
+    let answer;
+    if (valid) {
+      answer = authorizationOf(lines);
+    } else {
+      const length = putTwo(token, permission);
+      answer = authorizationFrom(hot(this.#engine.authorize_external(length, secondLength, now, false)));
+    }
     if (this.#onDecision !== undefined) this.#emit(answer.subject, permission, answer);
     return answer;
   }

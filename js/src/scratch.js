@@ -78,15 +78,15 @@ export function readAscii(offset, length) {
 }
 
 /**
- * The `\n`-separated ASCII lines the last call left at the start, `length` bytes in
+ * The `\n`-separated ASCII lines the last call left at `offset`, `length` bytes in
  * all (read byte by byte: a few short fields, where `split` on a decoded string
  * costs twice as much).
  */
-export function readLines(length) {
+export function readLines(offset, length) {
   const m = bytes();
   const lines = [];
   let line = '';
-  for (let p = base, end = base + length; p < end; p++) {
+  for (let p = base + offset, end = p + length; p < end; p++) {
     const c = m[p];
     if (c === 10) {
       lines.push(line);
@@ -97,6 +97,11 @@ export function readLines(length) {
   }
   lines.push(line);
   return lines;
+}
+
+/** A copy of `length` bytes at `offset`. */
+export function readBytes(offset, length) {
+  return bytes().slice(base + offset, base + offset + length);
 }
 
 /** The byte the last call left at `offset`. */

@@ -10,23 +10,13 @@ const ALGORITHMS = {
   PS256: { key: { name: 'RSA-PSS', hash: 'SHA-256' }, verify: { name: 'RSA-PSS', saltLength: 32 }, fields: ['kty', 'n', 'e'] },
 };
 
-function base64url(text) {
-  const binary = atob(text.replaceAll('-', '+').replaceAll('_', '/'));
-  const bytes = new Uint8Array(binary.length);
-  for (let i = 0; i < binary.length; i++) bytes[i] = binary.charCodeAt(i);
-  return bytes;
-}
-
-function ascii(text) {
-  const bytes = new Uint8Array(text.length);
-  for (let i = 0; i < text.length; i++) bytes[i] = text.charCodeAt(i);
-  return bytes;
-}
-
 /** CryptoKeys made from the `tokenKeys` JWKS, one per kid, imported on first use. */
 export class WebCryptoKeys {
   #jwks = new Map();
+  /** kid → Promise of a CryptoKey or null, while importing. */
   #keys = new Map();
+  /** kid → CryptoKey once imported: no await per call. */
+  #ready = new Map();
 
   constructor(tokenKeys) {
     const set = typeof tokenKeys === 'string' ? JSON.parse(tokenKeys) : tokenKeys;
@@ -47,22 +37,27 @@ export class WebCryptoKeys {
       // Only the key material: `alg`/`use` spellings differ between runtimes, and the
       // core has already bound the key to its algorithm.
       const material = Object.fromEntries(spec.fields.filter((f) => jwk[f] !== undefined).map((f) => [f, jwk[f]]));
-      key = subtle.importKey('jwk', material, spec.key, false, ['verify']).catch(() => null);
+      key = subtle.importKey('jwk', material, spec.key, false, ['verify']).then(
+        (imported) => {
+          this.#ready.set(kid, imported);
+          return imported;
+        },
+        () => null,
+      );
       this.#keys.set(kid, key);
     }
     return key;
   }
 
   /**
-   * Whether `token`'s signature verifies with `kid`'s key under `alg`, or undefined
-   * when the runtime cannot check it (the caller then takes the wasm path).
+   * Whether `signature` over `signingInput` (both bytes) verifies with `kid`'s key
+   * under `alg`, or undefined when the runtime cannot check it (the caller then takes
+   * the wasm path).
    */
-  async verify(alg, kid, token) {
-    const key = await this.#key(alg, kid);
+  async verify(alg, kid, signingInput, signature) {
+    const key = this.#ready.get(kid) ?? (await this.#key(alg, kid));
     if (key === null) return undefined;
-    const dot = token.lastIndexOf('.');
-    const signature = base64url(token.slice(dot + 1));
     // A signature WebCrypto cannot even parse is a bad signature, as on the wasm path.
-    return globalThis.crypto.subtle.verify(ALGORITHMS[alg].verify, key, signature, ascii(token.slice(0, dot))).catch(() => false);
+    return globalThis.crypto.subtle.verify(ALGORITHMS[alg].verify, key, signature, signingInput).catch(() => false);
   }
 }

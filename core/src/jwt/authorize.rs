@@ -11,7 +11,9 @@ use super::claims::Claims;
 use super::error::TokenError;
 use super::keys::KeySet;
 use super::options::ValidationOptions;
-use super::verify::{verify, verify_external};
+#[cfg(doc)]
+use super::verify::prepare_external;
+use super::verify::{ExternalSignature, verify, verify_external};
 use crate::authz::{Authorizer, Decision};
 use crate::ident::{self, IdentifierError, IdentifierKind};
 use crate::pattern::Candidate;
@@ -80,7 +82,7 @@ pub fn authorize<'a>(
 }
 
 /// [`authorize`] for a token whose signature the caller checked itself (see
-/// [`prepare_external`](super::verify::prepare_external)); `signature_valid` is its verdict.
+/// [`prepare_external`]); `signature_valid` is its verdict.
 pub fn authorize_external<'a>(
     authz: &'a Authorizer,
     keys: &KeySet,
@@ -91,6 +93,21 @@ pub fn authorize_external<'a>(
     signature_valid: bool,
 ) -> Result<Authorization<'a>, IdentifierError> {
     decide(authz, permission, || verify_external(token, keys, options, now, signature_valid))
+}
+
+/// [`authorize`] for a token already through [`prepare_external`], given the caller's
+/// verdict on its signature: a face that must wait for its crypto can decide before
+/// the verdict arrives (for `true`) and release the answer only once it has it (with
+/// `false`, the answer is the token's refusal for a bad signature).
+pub fn authorize_prepared<'a>(
+    authz: &'a Authorizer,
+    prepared: &ExternalSignature<'_, '_>,
+    options: &ValidationOptions,
+    permission: &str,
+    now: i64,
+    signature_valid: bool,
+) -> Result<Authorization<'a>, IdentifierError> {
+    decide(authz, permission, || prepared.claims(options, now, signature_valid))
 }
 
 fn decide<'a>(

@@ -41,7 +41,7 @@ mod verify;
 #[cfg(test)]
 mod tests;
 
-pub use authorize::{Authorization, authorize, authorize_external};
+pub use authorize::{Authorization, authorize, authorize_external, authorize_prepared};
 pub use claims::Claims;
 pub use error::TokenError;
 pub use issue::{IssuedToken, TokenRequest, TokenSigner};

@@ -230,6 +230,44 @@ fn external_signature_path_matches_verify() {
     assert_eq!(unknown.expect_err("no key").code(), "ERR_TOKEN_UNKNOWN_KID");
 }
 
+/// Deciding before the verdict (`authorize_prepared`) gives `authorize`'s answers:
+/// the decision for `true`, the bad-signature refusal for `false` whatever the claims.
+#[test]
+fn prepared_authorization_matches_authorize() {
+    let signer = TokenSigner::ed25519("ed-1", &[7; 32]).expect("signer");
+    let set = keys(signer.public_jwk().expect("public JWK"));
+    let request = TokenRequest {
+        subject: "alice",
+        issuer: "https://tessera.example",
+        audience: &[],
+        now: 1_800_000_000,
+        ttl_seconds: 900,
+        token_type: "JWT",
+        extra: Map::new(),
+    };
+    let token = signer.issue(&request).expect("signed").token;
+    let options = ValidationOptions::default();
+    let policy = crate::PolicyDocument::from_json(
+        r#"{"tenant": "0b5e7f2a-8c1d-4e3f-9a6b-2c4d6e8f0a1b",
+            "roles": {"viewer": {"grants": ["posts:read"]}}, "members": {"alice": ["viewer"]}}"#,
+    )
+    .and_then(crate::PolicyDocument::into_policy)
+    .expect("policy");
+    let authz = crate::Authorizer::new(policy);
+    let prepared = prepare_external(&token, &set, &options).expect("prepared");
+    for (now, permission) in
+        [(1_800_000_100, "posts:read"), (1_800_000_100, "posts:edit"), (1_800_010_000, "posts:read")]
+    {
+        let expected = authorize(&authz, &set, &options, &token, permission, now).expect("decided");
+        let got = authorize_prepared(&authz, &prepared, &options, permission, now, true).expect("decided");
+        assert_eq!(got, expected, "{permission} at {now}");
+        let forged =
+            authorize_prepared(&authz, &prepared, &options, permission, now, false).expect("decided");
+        assert_eq!(forged, Authorization::TokenRejected(TokenError::BadSignature));
+    }
+    assert!(authorize_prepared(&authz, &prepared, &options, "bad permission", 1_800_000_100, true).is_err());
+}
+
 #[test]
 fn debug_output_hides_secrets() {
     let signer = TokenSigner::hmac("k", JwtAlgorithm::Hs256, &[0x41; 32]).expect("signer");

@@ -170,10 +170,10 @@ fn prepare<'t, 'k>(
 }
 
 /// Every rule after the signature: the claims.
-fn claims_of(parts: &Parts<'_>, options: &ValidationOptions, now: i64) -> Result<Claims, TokenError> {
-    let claims = members(&parts.payload, Segment::Claims)?;
+fn claims_of(payload: &[u8], options: &ValidationOptions, now: i64) -> Result<Claims, TokenError> {
+    let claims = members(payload, Segment::Claims)?;
     // A JSON object read from the bytes: they are UTF-8.
-    let json = core::str::from_utf8(&parts.payload).map_err(|_| malformed("claims are not a JSON object"))?;
+    let json = core::str::from_utf8(payload).map_err(|_| malformed("claims are not a JSON object"))?;
     Claims::validate(&claims, json, options, now)
 }
 
@@ -189,12 +189,14 @@ pub fn verify(
     if !verify_signature(&key.verifier, parts.signing_input.as_bytes(), &parts.signature) {
         return Err(TokenError::BadSignature);
     }
-    claims_of(&parts, options, now)
+    claims_of(&parts.payload, options, now)
 }
 
 /// What a face needs to check a token's signature with the platform's own crypto
 /// (WebCrypto, where it is faster than this code compiled to wasm): the algorithm
-/// and the id of the key the core selected, the signed bytes and the signature.
+/// and the id of the key the core selected, the signed bytes and the signature; and
+/// the rest of the token, for [`ExternalSignature::claims`] once the face has its
+/// verdict.
 #[derive(Debug)]
 pub struct ExternalSignature<'t, 'k> {
     /// The algorithm the header names and the key is bound to.
@@ -205,6 +207,27 @@ pub struct ExternalSignature<'t, 'k> {
     pub signing_input: &'t str,
     /// The decoded signature (for ES256 the 64-byte `r || s`).
     pub signature: Vec<u8>,
+    /// The decoded claims segment, not yet trusted.
+    payload: Vec<u8>,
+}
+
+impl ExternalSignature<'_, '_> {
+    /// The second half of [`verify`]: the claims of this token, given the caller's
+    /// verdict on its signature (checked with [`algorithm`](Self::algorithm) and
+    /// the key [`kid`](Self::kid) names). `signature_valid` is the one thing trusted:
+    /// `false` is [`TokenError::BadSignature`], before any claim is read, as in
+    /// [`verify`].
+    pub fn claims(
+        &self,
+        options: &ValidationOptions,
+        now: i64,
+        signature_valid: bool,
+    ) -> Result<Claims, TokenError> {
+        if !signature_valid {
+            return Err(TokenError::BadSignature);
+        }
+        claims_of(&self.payload, options, now)
+    }
 }
 
 /// The first half of [`verify`] for a face that checks signatures itself: every rule
@@ -220,13 +243,13 @@ pub fn prepare_external<'t, 'k>(
         kid: key.kid(),
         signing_input: parts.signing_input,
         signature: parts.signature,
+        payload: parts.payload,
     })
 }
 
-/// The second half: the claims of a token whose signature the caller checked with the
-/// algorithm and key [`prepare_external`] named. `signature_valid` is the caller's
-/// verdict on exactly this `token`, and the one thing trusted: `false` is
-/// [`TokenError::BadSignature`]. Every other rule is applied again.
+/// Both halves in one call, for a face that checked the signature of `token` (with the
+/// algorithm and key [`prepare_external`] named) before asking: every rule is applied
+/// again, and `signature_valid` is the caller's verdict on exactly this `token`.
 pub fn verify_external(
     token: &str,
     keys: &KeySet,
@@ -234,9 +257,5 @@ pub fn verify_external(
     now: i64,
     signature_valid: bool,
 ) -> Result<Claims, TokenError> {
-    let (parts, _) = prepare(token, keys, options)?;
-    if !signature_valid {
-        return Err(TokenError::BadSignature);
-    }
-    claims_of(&parts, options, now)
+    prepare_external(token, keys, options)?.claims(options, now, signature_valid)
 }

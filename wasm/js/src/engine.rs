@@ -3,7 +3,8 @@
 
 use serde_json::json;
 use tessera_core::{
-    Authorization, Authorizer, Decision, IdentifierError, IdentifierKind, LoadedSnapshot, validate_identifier,
+    Authorization, Authorizer, Decision, ExternalSignature, IdentifierError, IdentifierKind, LoadedSnapshot,
+    validate_identifier,
 };
 use wasm_bindgen::prelude::*;
 
@@ -192,8 +193,8 @@ impl Engine {
     }
 
     /// Validates a token and decides `permission` for its subject, both in the
-    /// scratch buffer; the answer is left there as [`answer_text`] writes it, and its
-    /// length returned (or [`FAILED`](failure::FAILED)). A refused token is an answer
+    /// scratch buffer; the answer is left at its start as the lines of
+    /// [`answer_lines`], and their length returned (or [`FAILED`](failure::FAILED)). A refused token is an answer
     /// (the token error's code as reason), not a failure.
     pub fn authorize(&self, token_len: u32, permission_len: u32, now: f64) -> u32 {
         let Options { token_keys, token: rules, .. } = &self.options;
@@ -201,28 +202,52 @@ impl Engine {
             let (token, permission) = scratch::two_strs(buffer, token_len, permission_len)?;
             let authz = self.loaded_authz()?;
             let answer = tessera_core::authorize(authz, token_keys, rules, token, permission, seconds(now))?;
-            answer_text(buffer, &answer)
+            scratch::put_answer(buffer, 0, &answer_lines(&answer), &[])
         }))
     }
 
-    /// The first step of the WebCrypto path, for the token in the scratch buffer:
-    /// every rule before the signature, then `ALG\nKID` of the key to check it with
-    /// left in the buffer when that key is public (ES256, EdDSA, RS256, PS256), its
-    /// length returned; 0 when the token is the synchronous path's (HMAC), and
+    /// The first step of `verifyAsync`, for the token in the scratch buffer: every
+    /// rule before the signature; then, when the key is public (ES256, EdDSA, RS256,
+    /// PS256), what WebCrypto needs (see [`webcrypto_parts`]): the lines `ALG`, `KID`
+    /// then the signature after the token, the lines' length | the signature's
+    /// length << 16 returned. 0 when the token is the synchronous path's (HMAC), and
     /// [`FAILED`](failure::FAILED) with the token's error.
     pub fn external_signature(&self, token_len: u32) -> u32 {
         let Options { token_keys, token: rules, .. } = &self.options;
         failure::answer(scratch::with(|buffer| {
             let (token, _) = scratch::two_strs(buffer, token_len, 0)?;
-            // Only the names outlive this block, not the token they were read from.
-            let (algorithm, kid) = {
-                let external = tessera_core::prepare_external(token, token_keys, rules)?;
-                (external.algorithm, external.kid)
-            };
-            if algorithm.min_secret_len().is_some() {
+            let prepared = tessera_core::prepare_external(token, token_keys, rules)?;
+            if is_hmac(&prepared) {
                 return Ok(0);
             }
-            scratch::put_lines(buffer, &[algorithm.name(), kid])
+            let (algorithm, kid, signature) = webcrypto_parts(prepared);
+            scratch::put_answer(buffer, token_len as usize, &[algorithm, kid], &signature)
+        }))
+    }
+
+    /// `authorizeAsync`'s one call into wasm, token and permission in the scratch
+    /// buffer: every rule before the signature and, when the key is public, the
+    /// answer as it stands if the signature verifies, left after the inputs as the
+    /// lines `ALG`, `KID`, then [`answer_lines`], then the signature, as
+    /// [`Engine::external_signature`] does (the wrapper releases the answer only once
+    /// WebCrypto agrees; otherwise it asks `authorize_external` with `false`). 0 when the token
+    /// is the synchronous path's (HMAC), [`FAILED`](failure::FAILED) with the token's
+    /// or the permission's error.
+    pub fn authorize_webcrypto(&self, token_len: u32, permission_len: u32, now: f64) -> u32 {
+        let Options { token_keys, token: rules, .. } = &self.options;
+        failure::answer(scratch::with(|buffer| {
+            let (token, permission) = scratch::two_strs(buffer, token_len, permission_len)?;
+            let authz = self.loaded_authz()?;
+            let prepared = tessera_core::prepare_external(token, token_keys, rules)?;
+            if is_hmac(&prepared) {
+                return Ok(0);
+            }
+            let answer =
+                tessera_core::authorize_prepared(authz, &prepared, rules, permission, seconds(now), true)?;
+            let (algorithm, kid, signature) = webcrypto_parts(prepared);
+            let [reason, subject, role, pattern] = answer_lines(&answer);
+            let at = (token_len + permission_len) as usize;
+            scratch::put_answer(buffer, at, &[algorithm, kid, reason, subject, role, pattern], &signature)
         }))
     }
 
@@ -235,7 +260,8 @@ impl Engine {
         Ok(claims.json)
     }
 
-    /// [`Engine::authorize`] for a token whose signature the wrapper checked.
+    /// [`Engine::authorize`] for a token whose signature the wrapper checked (the
+    /// WebCrypto path's answer when the signature did not verify).
     pub fn authorize_external(
         &self,
         token_len: u32,
@@ -257,20 +283,33 @@ impl Engine {
                 now,
                 signature_valid,
             )?;
-            answer_text(buffer, &answer)
+            scratch::put_answer(buffer, 0, &answer_lines(&answer), &[])
         }))
     }
 }
 
-/// Writes `reason\nsubject\nrole\npattern` (absent parts empty; all ASCII, as
-/// reasons and identifiers are) at the start of the buffer; returns its length.
-fn answer_text(buffer: &mut [u8], answer: &Authorization<'_>) -> Result<u32, Failure> {
+/// Whether the token is the synchronous path's: HMAC keys are secrets WebCrypto
+/// is not given.
+fn is_hmac(prepared: &ExternalSignature<'_, '_>) -> bool {
+    prepared.algorithm.min_secret_len().is_some()
+}
+
+/// What WebCrypto needs of a prepared token: the algorithm, the key id and the
+/// signature, taken out so the token (in the scratch buffer) is no longer borrowed.
+/// The wrapper finds them after its inputs, as lines then bytes, and the signed
+/// bytes at the buffer's start, where the token still is.
+fn webcrypto_parts<'k>(prepared: ExternalSignature<'_, 'k>) -> (&'static str, &'k str, Vec<u8>) {
+    (prepared.algorithm.name(), prepared.kid, prepared.signature)
+}
+
+/// An answer as the lines `reason`, `subject`, `role`, `pattern` (absent ones
+/// empty; all ASCII, as reasons and identifiers are).
+fn answer_lines<'a>(answer: &'a Authorization<'_>) -> [&'a str; 4] {
     let decision = match answer {
         Authorization::Decided { decision, .. } => Some(decision),
         _ => None,
     };
     let role = decision.and_then(|d| d.role()).unwrap_or_default();
     let pattern = decision.and_then(|d| d.pattern()).unwrap_or_default();
-    let parts = [answer.reason(), answer.subject().unwrap_or_default(), role, pattern];
-    scratch::put_lines(buffer, &parts)
+    [answer.reason(), answer.subject().unwrap_or_default(), role, pattern]
 }

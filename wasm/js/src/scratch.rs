@@ -41,20 +41,26 @@ pub(crate) fn two_strs(buffer: &[u8], a: u32, b: u32) -> Result<(&str, &str), Fa
     Ok((utf8(first)?, utf8(second)?))
 }
 
-/// Writes `lines` joined by `\n` at the start of the buffer (the inputs there are
-/// read by then); returns the length written.
-pub(crate) fn put_lines(buffer: &mut [u8], lines: &[&str]) -> Result<u32, Failure> {
-    let mut at = 0;
+/// Writes `lines` joined by `\n` into the buffer from `at` (past any input still
+/// needed there), then the bytes of `tail`; returns the lines' length | the tail's
+/// length << 16, or 0-based lengths alone when `tail` is empty.
+pub(crate) fn put_answer(buffer: &mut [u8], at: usize, lines: &[&str], tail: &[u8]) -> Result<u32, Failure> {
+    let too_small = || failure::argument("the scratch buffer is too small");
+    let mut end = at;
     for (i, line) in lines.iter().enumerate() {
-        let bytes = line.as_bytes();
         let separator = usize::from(i > 0);
-        let out = buffer
-            .get_mut(at..at + separator + bytes.len())
-            .ok_or_else(|| failure::argument("the scratch buffer is too small"))?;
+        let out = buffer.get_mut(end..end + separator + line.len()).ok_or_else(too_small)?;
         let (nl, text) = out.split_at_mut(separator);
         nl.fill(b'\n');
-        text.copy_from_slice(bytes);
-        at += separator + bytes.len();
+        text.copy_from_slice(line.as_bytes());
+        end += separator + line.len();
     }
-    Ok(at as u32)
+    let lines_len = end - at;
+    buffer.get_mut(end..end + tail.len()).ok_or_else(too_small)?.copy_from_slice(tail);
+    // Both fit their fields (a kid is at most 256 bytes, a signature 512), so the
+    // answer can never be FAILED.
+    if lines_len > 0xffff || tail.len() > 0x7fff {
+        return Err(too_small());
+    }
+    Ok(lines_len as u32 | (tail.len() as u32) << 16)
 }
