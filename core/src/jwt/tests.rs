@@ -192,13 +192,9 @@ fn issued_tokens_verify_for_every_algorithm() {
     }
 }
 
-/// The two-step path for faces with native crypto gives exactly `verify`'s answers:
-/// the same key and signed bytes, the caller's verdict in place of the signature
-/// check, and every other rule still applied.
-#[test]
-fn external_signature_path_matches_verify() {
+/// An EdDSA token for `alice` issued at 1,800,000,000 for 900 s, and its key set.
+fn alice_ed25519_token() -> (String, KeySet) {
     let signer = TokenSigner::ed25519("ed-1", &[7; 32]).expect("signer");
-    let set = keys(signer.public_jwk().expect("public JWK"));
     let request = TokenRequest {
         subject: "alice",
         issuer: "https://tessera.example",
@@ -209,6 +205,15 @@ fn external_signature_path_matches_verify() {
         extra: Map::new(),
     };
     let token = signer.issue(&request).expect("signed").token;
+    (token, keys(signer.public_jwk().expect("public JWK")))
+}
+
+/// The two-step path for faces with native crypto gives exactly `verify`'s answers:
+/// the same key and signed bytes, the caller's verdict in place of the signature
+/// check, and every other rule still applied.
+#[test]
+fn external_signature_path_matches_verify() {
+    let (token, set) = alice_ed25519_token();
     let options = ValidationOptions::default();
 
     let external = prepare_external(&token, &set, &options).expect("prepared");
@@ -234,18 +239,7 @@ fn external_signature_path_matches_verify() {
 /// the decision for `true`, the bad-signature refusal for `false` whatever the claims.
 #[test]
 fn prepared_authorization_matches_authorize() {
-    let signer = TokenSigner::ed25519("ed-1", &[7; 32]).expect("signer");
-    let set = keys(signer.public_jwk().expect("public JWK"));
-    let request = TokenRequest {
-        subject: "alice",
-        issuer: "https://tessera.example",
-        audience: &[],
-        now: 1_800_000_000,
-        ttl_seconds: 900,
-        token_type: "JWT",
-        extra: Map::new(),
-    };
-    let token = signer.issue(&request).expect("signed").token;
+    let (token, set) = alice_ed25519_token();
     let options = ValidationOptions::default();
     let policy = crate::PolicyDocument::from_json(
         r#"{"tenant": "0b5e7f2a-8c1d-4e3f-9a6b-2c4d6e8f0a1b",
