@@ -1,6 +1,7 @@
 // The package's API beyond the vectors: loading, hot swap and its refusals, errors,
 // decision events, the snapshot loader against a local HTTP server, and middleware.
 import assert from 'node:assert/strict';
+import { generateKeyPairSync, sign } from 'node:crypto';
 import { createServer } from 'node:http';
 import { describe, test } from 'node:test';
 import { Authorizer, SnapshotLoader, TesseraError, guard, requirePermission, sanitize } from 'tessera-authz';
@@ -360,5 +361,39 @@ describe('the WebCrypto path (verifyAsync, authorizeAsync)', () => {
     const authz = load('revision1', tokenOptions);
     assert.deepEqual(await authz.authorizeAsync(token('alice'), 'posts:edit', { now: NOW }), authz.authorize(token('alice'), 'posts:edit', { now: NOW }));
     await assert.rejects(authz.verifyAsync(token('alice'), { now: NOW + 3600 }), (e) => e.code === 'ERR_TOKEN_EXPIRED');
+  });
+
+  // authorizeAsync decides before WebCrypto answers and keeps the bytes it hands
+  // WebCrypto out of the shared scratch buffer: many calls in flight must not mix.
+  const ed = generateKeyPairSync('ed25519');
+  const edKeys = { keys: [{ ...ed.publicKey.export({ format: 'jwk' }), kid: 'ed', alg: 'EdDSA' }] };
+  const edToken = (sub, claims = {}) => {
+    const part = (v) => Buffer.from(JSON.stringify(v)).toString('base64url');
+    const input = `${part({ alg: 'EdDSA', kid: 'ed' })}.${part({ sub, iss: 'https://issuer.test', aud: 'api', exp: NOW + 600, ...claims })}`;
+    return `${input}.${sign(null, Buffer.from(input), ed.privateKey).toString('base64url')}`;
+  };
+  const forged = (t) => `${t.slice(0, -4)}${t.slice(-4) === 'AAAA' ? 'BBBB' : 'AAAA'}`;
+
+  test('answers many EdDSA calls in flight each with its own token\'s answer', async () => {
+    const authz = load('revision1', { ...tokenOptions, tokenKeys: edKeys });
+    const calls = [];
+    for (let i = 0; i < 60; i++) {
+      const sub = ['alice', 'bob', 'mallory'][i % 3];
+      const permission = ['posts:read', 'posts:edit', 'posts:delete', 'x:y'][i % 4];
+      const t = i % 5 === 4 ? forged(edToken(sub)) : edToken(sub, { jti: `t${i}` });
+      calls.push({ t, permission, pending: authz.authorizeAsync(t, permission, { now: NOW }) });
+    }
+    for (const c of calls) assert.deepEqual(await c.pending, authz.authorize(c.t, c.permission, { now: NOW }));
+  });
+
+  test('a forged signature is ERR_TOKEN_BAD_SIGNATURE before any claim rule, as on the sync path', async () => {
+    const authz = load('revision1', { ...tokenOptions, tokenKeys: edKeys });
+    const expiredAndForged = forged(edToken('alice', { exp: NOW - 3600 }));
+    const answer = await authz.authorizeAsync(expiredAndForged, 'posts:read', { now: NOW });
+    assert.deepEqual(answer, { allowed: false, reason: 'ERR_TOKEN_BAD_SIGNATURE' });
+    assert.deepEqual(answer, authz.authorize(expiredAndForged, 'posts:read', { now: NOW }));
+    const allowed = await authz.authorizeAsync(edToken('alice'), 'posts:read', { now: NOW });
+    assert.equal(allowed.allowed, true);
+    assert.equal(allowed.subject, 'alice');
   });
 });
