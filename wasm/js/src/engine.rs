@@ -99,7 +99,7 @@ impl Engine {
     }
 
     /// Whether `user` holds `permission`, both in the scratch buffer (their lengths
-    /// in bytes given): 1 or 0, or [`FAILED`](failure::FAILED).
+    /// in bytes given): 1 or 0, or `FAILED` (`u32::MAX`).
     pub fn can(&self, user_len: u32, permission_len: u32) -> u32 {
         failure::answer(scratch::with(|buffer| {
             let (user, permission) = scratch::two_strs(buffer, user_len, permission_len)?;
@@ -110,7 +110,7 @@ impl Engine {
     /// The decision with its reason, through the scratch buffer: the answer is `reason
     /// | role length << 8 | pattern length << 16`, with role and pattern written at the
     /// start of the buffer (roles are at most 64 bytes, patterns 128: the wrapper's
-    /// buffer fits both), or [`FAILED`](failure::FAILED).
+    /// buffer fits both), or `FAILED` (`u32::MAX`).
     pub fn check(&self, user_len: u32, permission_len: u32) -> u32 {
         failure::answer(scratch::with(|buffer| {
             let (user, permission) = scratch::two_strs(buffer, user_len, permission_len)?;
@@ -128,7 +128,7 @@ impl Engine {
 
     /// One decision per permission, through the scratch buffer: `user` then `count`
     /// permissions joined by `\n` in, one byte (0/1) per permission out at the start;
-    /// returns 0, or [`FAILED`](failure::FAILED).
+    /// returns 0, or `FAILED` (`u32::MAX`).
     pub fn check_many(&self, user_len: u32, list_len: u32, count: u32) -> u32 {
         failure::answer(scratch::with(|buffer| {
             let (user, list) = scratch::two_strs(buffer, user_len, list_len)?;
@@ -194,8 +194,8 @@ impl Engine {
 
     /// Validates a token and decides `permission` for its subject, both in the
     /// scratch buffer; the answer is left at its start as the lines of
-    /// [`answer_lines`], and their length returned (or [`FAILED`](failure::FAILED)). A refused token is an answer
-    /// (the token error's code as reason), not a failure.
+    /// `answer_lines`, and their length returned (or `FAILED`, `u32::MAX`). A
+    /// refused token is an answer (the token error's code as reason), not a failure.
     pub fn authorize(&self, token_len: u32, permission_len: u32, now: f64) -> u32 {
         let Options { token_keys, token: rules, .. } = &self.options;
         failure::answer(scratch::with(|buffer| {
@@ -208,10 +208,10 @@ impl Engine {
 
     /// The first step of `verifyAsync`, for the token in the scratch buffer: every
     /// rule before the signature; then, when the key is public (ES256, EdDSA, RS256,
-    /// PS256), what WebCrypto needs (see [`webcrypto_parts`]): the lines `ALG`, `KID`
+    /// PS256), what WebCrypto needs (see `webcrypto_parts`): the lines `ALG`, `KID`
     /// then the signature after the token, the lines' length | the signature's
     /// length << 16 returned. 0 when the token is the synchronous path's (HMAC), and
-    /// [`FAILED`](failure::FAILED) with the token's error.
+    /// `FAILED` (`u32::MAX`) with the token's error.
     pub fn external_signature(&self, token_len: u32) -> u32 {
         let Options { token_keys, token: rules, .. } = &self.options;
         failure::answer(scratch::with(|buffer| {
@@ -228,10 +228,10 @@ impl Engine {
     /// `authorizeAsync`'s one call into wasm, token and permission in the scratch
     /// buffer: every rule before the signature and, when the key is public, the
     /// answer as it stands if the signature verifies, left after the inputs as the
-    /// lines `ALG`, `KID`, then [`answer_lines`], then the signature, as
+    /// lines `ALG`, `KID`, then `answer_lines`, then the signature, as
     /// [`Engine::external_signature`] does (the wrapper releases the answer only once
     /// WebCrypto agrees; otherwise it asks `authorize_external` with `false`). 0 when the token
-    /// is the synchronous path's (HMAC), [`FAILED`](failure::FAILED) with the token's
+    /// is the synchronous path's (HMAC), `FAILED` (`u32::MAX`) with the token's
     /// or the permission's error.
     pub fn authorize_webcrypto(&self, token_len: u32, permission_len: u32, now: f64) -> u32 {
         let Options { token_keys, token: rules, .. } = &self.options;

@@ -46,7 +46,7 @@ pub(crate) fn answer(result: Result<u32, Failure>) -> u32 {
     })
 }
 
-/// The JSON text of the failure behind the last [`FAILED`] answer (empty after it
+/// The JSON text of the failure behind the last `FAILED` (`u32::MAX`) answer (empty after it
 /// was taken once).
 #[wasm_bindgen]
 pub fn take_failure() -> String {
