@@ -10,6 +10,11 @@ const ALGORITHMS = {
   PS256: { key: { name: 'RSA-PSS', hash: 'SHA-256' }, verify: { name: 'RSA-PSS', saltLength: 32 }, fields: ['kty', 'n', 'e'] },
 };
 
+/** WebCrypto's verdict; a signature it cannot even parse is a bad signature, as on the wasm path. */
+function check(alg, key, signingInput, signature) {
+  return globalThis.crypto.subtle.verify(ALGORITHMS[alg].verify, key, signature, signingInput).catch(() => false);
+}
+
 /** CryptoKeys made from the `tokenKeys` JWKS, one per kid, imported on first use. */
 export class WebCryptoKeys {
   #jwks = new Map();
@@ -51,13 +56,13 @@ export class WebCryptoKeys {
 
   /**
    * Whether `signature` over `signingInput` (both bytes) verifies with `kid`'s key
-   * under `alg`, or undefined when the runtime cannot check it (the caller then takes
-   * the wasm path).
+   * under `alg` (a promise), or undefined when the runtime cannot check it (the caller
+   * then takes the wasm path). Not an async function: with the key at hand, the
+   * promise is WebCrypto's own, without another one around it.
    */
-  async verify(alg, kid, signingInput, signature) {
-    const key = this.#ready.get(kid) ?? (await this.#key(alg, kid));
-    if (key === null) return undefined;
-    // A signature WebCrypto cannot even parse is a bad signature, as on the wasm path.
-    return globalThis.crypto.subtle.verify(ALGORITHMS[alg].verify, key, signature, signingInput).catch(() => false);
+  verify(alg, kid, signingInput, signature) {
+    const key = this.#ready.get(kid);
+    if (key !== undefined) return check(alg, key, signingInput, signature);
+    return this.#key(alg, kid).then((imported) => (imported === null ? undefined : check(alg, imported, signingInput, signature)));
   }
 }
