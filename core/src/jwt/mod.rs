@@ -26,7 +26,7 @@
 //! | `ERR_TOKEN_WRONG_ISSUER` | `iss` not among the accepted issuers |
 //! | `ERR_TOKEN_WRONG_AUDIENCE` | no `aud` value among the accepted audiences |
 //! | `ERR_TOKEN_MISSING_CLAIM` | `exp` (always), `sub` (by default), `iss`/`aud` (when configured), `iat` (with a max age) or a configured claim is absent |
-//! | `ERR_TOKEN_UNKNOWN_CRIT` | the header has `crit` |
+//! | `ERR_TOKEN_UNKNOWN_CRIT` | the header has `crit` (a non-empty array of names; any other `crit` is malformed) |
 //! | `ERR_TOKEN_WRONG_TYP` | `typ` is not absent, `JWT` or `at+jwt` (or not the configured type) |
 
 mod authorize;
