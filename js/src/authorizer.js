@@ -1,7 +1,7 @@
 // Authorizer: a verified snapshot in the wasm engine, behind a small typed API.
 import { Engine, take_failure as takeFailure } from '../build/raw/tessera.js';
 import { bytesOf, invalidArgument, requireString, seconds, translate } from './errors.js';
-import { putTwo, readAscii, readByte, readBytes, readLines, secondLength } from './scratch.js';
+import { putTwo, readByte, readBytes, readLines, secondLength } from './scratch.js';
 import { WebCryptoKeys } from './webcrypto.js';
 
 const REASONS = ['granted', 'denied', 'unknown_user', 'no_matching_grant'];
@@ -81,9 +81,13 @@ const authorizationFrom = (length) => authorizationOf(readLines(0, length));
 /**
  * What the WebCrypto steps left after their `inputLength` bytes of input: lines
  * (`ALG`, `KID`, then any answer lines), then the signature; the signed bytes are
- * the token's, up to its last dot, at the buffer's start.
+ * the token's, up to its last dot, at the buffer's start. Undefined when the step
+ * answered 0 (an HMAC token) or failed (a refused token or permission): the
+ * synchronous path then gives the answer or throws, with the same code.
  */
 function signedParts(token, inputLength, packed) {
+  if (packed === FAILED) takeFailure();
+  if (packed === 0 || packed === FAILED) return undefined;
   const linesLength = packed & 0xffff;
   const [alg, kid, ...answer] = readLines(inputLength, linesLength);
   return {
@@ -96,15 +100,11 @@ function signedParts(token, inputLength, packed) {
   };
 }
 
-/** Reads `check`'s answer: the reason, then role and pattern left in the scratch buffer. */
+/** Reads `check`'s answer: the reason, then the lines role and pattern in the scratch buffer. */
 function decisionFrom(code) {
   const reason = REASONS[code & 0xff];
   const out = { allowed: reason === 'granted', reason };
-  if (reason === 'granted' || reason === 'denied') {
-    const roleLength = (code >>> 8) & 0xff;
-    out.role = readAscii(0, roleLength);
-    out.pattern = readAscii(roleLength, code >>> 16);
-  }
+  if (reason === 'granted' || reason === 'denied') [out.role, out.pattern] = readLines(0, code >>> 8);
   return out;
 }
 
@@ -287,11 +287,9 @@ export class Authorizer {
    */
   async #webcryptoVerdict(token) {
     const tokenLength = putTwo(token, '');
-    const packed = this.#engine.external_signature(tokenLength);
-    if (packed === FAILED) takeFailure();
-    if (packed === 0 || packed === FAILED) return undefined;
-    const { alg, kid, signingInput, signature } = signedParts(token, tokenLength, packed);
-    return this.#webcrypto.verify(alg, kid, signingInput, signature);
+    const signed = signedParts(token, tokenLength, this.#engine.external_signature(tokenLength));
+    if (signed === undefined) return undefined;
+    return this.#webcrypto.verify(signed.alg, signed.kid, signed.signingInput, signed.signature);
   }
 
   /**
@@ -317,16 +315,14 @@ export class Authorizer {
     requireString(permission, 'permission');
     const now = seconds(options);
     const tokenLength = putTwo(token, permission);
-    const inputLength = tokenLength + secondLength;
     const packed = this.#engine.authorize_webcrypto(tokenLength, secondLength, now);
-    if (packed === FAILED) takeFailure();
-    if (packed === 0 || packed === FAILED) return this.authorize(token, permission, { now });
-    const { alg, kid, answer: lines, signingInput, signature } = signedParts(token, inputLength, packed);
-    const valid = await this.#webcrypto.verify(alg, kid, signingInput, signature);
+    const signed = signedParts(token, tokenLength + secondLength, packed);
+    if (signed === undefined) return this.authorize(token, permission, { now });
+    const valid = await this.#webcrypto.verify(signed.alg, signed.kid, signed.signingInput, signed.signature);
     if (valid === undefined) return this.authorize(token, permission, { now });
     let answer;
     if (valid) {
-      answer = authorizationOf(lines);
+      answer = authorizationOf(signed.answer);
     } else {
       const length = putTwo(token, permission);
       answer = authorizationFrom(hot(this.#engine.authorize_external(length, secondLength, now, false)));

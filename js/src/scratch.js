@@ -69,14 +69,6 @@ function putTwoUtf8(a, b) {
   return first;
 }
 
-/** The ASCII text the last call left at `offset`. */
-export function readAscii(offset, length) {
-  const m = bytes();
-  let s = '';
-  for (let p = base + offset, end = p + length; p < end; p++) s += String.fromCharCode(m[p]);
-  return s;
-}
-
 /**
  * The `\n`-separated ASCII lines the last call left at `offset`, `length` bytes in
  * all (read byte by byte: a few short fields, where `split` on a decoded string

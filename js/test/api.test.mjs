@@ -372,7 +372,12 @@ describe('the WebCrypto path (verifyAsync, authorizeAsync)', () => {
     const input = `${part({ alg: 'EdDSA', kid: 'ed' })}.${part({ sub, iss: 'https://issuer.test', aud: 'api', exp: NOW + 600, ...claims })}`;
     return `${input}.${sign(null, Buffer.from(input), ed.privateKey).toString('base64url')}`;
   };
-  const forged = (t) => `${t.slice(0, -4)}${t.slice(-4) === 'AAAA' ? 'BBBB' : 'AAAA'}`;
+  // One character inside the signature changed: still valid base64url (a middle
+  // character carries six whole bits), so the refusal is the signature's.
+  const forged = (t) => {
+    const at = t.lastIndexOf('.') + 10;
+    return `${t.slice(0, at)}${t[at] === 'A' ? 'B' : 'A'}${t.slice(at + 1)}`;
+  };
 
   test('answers many EdDSA calls in flight each with its own token\'s answer', async () => {
     const authz = load('revision1', { ...tokenOptions, tokenKeys: edKeys });

@@ -6,7 +6,7 @@ use alloc::vec::Vec;
 use serde_json::{Map, Value};
 
 use super::error::{TokenError, shown};
-use super::json::{Item, Members};
+use super::json::{Item, Members, member};
 use super::options::ValidationOptions;
 
 /// The claims of a token that passed every check.
@@ -81,7 +81,7 @@ impl Claims {
         options: &ValidationOptions,
         now: i64,
     ) -> Result<Self, TokenError> {
-        let get = |name: &str| members.iter().find(|(member, _)| member == name).map(|(_, value)| value);
+        let get = |name: &str| member(members, name);
         let missing = |claim: &str| TokenError::MissingClaim { claim: shown(claim) };
 
         let expires_at =

@@ -35,6 +35,11 @@ pub(crate) enum Item<'a> {
 /// The members of a JSON object, in document order.
 pub(crate) type Members<'a> = Vec<(Cow<'a, str>, Item<'a>)>;
 
+/// The value of the member `name`, if the object has one (names are distinct).
+pub(crate) fn member<'m>(members: &'m Members<'_>, name: &str) -> Option<&'m Item<'m>> {
+    members.iter().find(|(member, _)| member == name).map(|(_, value)| value)
+}
+
 /// Why `read_object` refused its input.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub(crate) enum Refusal {

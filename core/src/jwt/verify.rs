@@ -15,7 +15,7 @@ use sha2::{Digest, Sha256};
 
 use super::claims::Claims;
 use super::error::{TokenError, shown};
-use super::json::{Item, Members, Refusal, read_object};
+use super::json::{Item, Members, Refusal, member, read_object};
 use super::keys::{JwtAlgorithm, KeySet, TokenKey, Verifier};
 use super::options::ValidationOptions;
 
@@ -88,7 +88,7 @@ pub(crate) fn check_header<'h>(
     header: &'h Members<'_>,
     options: &ValidationOptions,
 ) -> Result<HeaderRules<'h>, TokenError> {
-    let get = |name: &str| header.iter().find(|(member, _)| member == name).map(|(_, value)| value);
+    let get = |name: &str| member(header, name);
     let alg = match get("alg") {
         Some(Item::Text(name)) => JwtAlgorithm::from_name(name)
             .ok_or_else(|| TokenError::AlgorithmNotAllowed { alg: shown(name) })?,

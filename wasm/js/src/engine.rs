@@ -108,21 +108,15 @@ impl Engine {
     }
 
     /// The decision with its reason, through the scratch buffer: the answer is `reason
-    /// | role length << 8 | pattern length << 16`, with role and pattern written at the
-    /// start of the buffer (roles are at most 64 bytes, patterns 128: the wrapper's
-    /// buffer fits both), or `FAILED` (`u32::MAX`).
+    /// | lines' length << 8`, with the lines `role`, `pattern` (empty for a decision
+    /// that names neither; at most 64 + 1 + 128 bytes) at the start of the buffer, or
+    /// `FAILED` (`u32::MAX`).
     pub fn check(&self, user_len: u32, permission_len: u32) -> u32 {
         failure::answer(scratch::with(|buffer| {
             let (user, permission) = scratch::two_strs(buffer, user_len, permission_len)?;
             let decision = self.loaded_authz()?.check(user, permission)?;
-            let (role, pattern) =
-                (decision.role().unwrap_or_default(), decision.pattern().unwrap_or_default());
-            let out = buffer
-                .get_mut(..role.len() + pattern.len())
-                .ok_or_else(|| failure::argument("the scratch buffer is too small"))?;
-            out[..role.len()].copy_from_slice(role.as_bytes());
-            out[role.len()..].copy_from_slice(pattern.as_bytes());
-            Ok(reason_code(&decision) | (role.len() as u32) << 8 | (pattern.len() as u32) << 16)
+            let lines = [decision.role().unwrap_or_default(), decision.pattern().unwrap_or_default()];
+            Ok(reason_code(&decision) | scratch::put_answer(buffer, 0, &lines, &[])? << 8)
         }))
     }
 

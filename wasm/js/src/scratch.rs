@@ -43,8 +43,14 @@ pub(crate) fn two_strs(buffer: &[u8], a: u32, b: u32) -> Result<(&str, &str), Fa
 
 /// Writes `lines` joined by `\n` into the buffer from `at` (past any input still
 /// needed there), then the bytes of `tail`; returns the lines' length | the tail's
-/// length << 16, or 0-based lengths alone when `tail` is empty.
+/// length << 16 (the lines' length alone when there is no tail).
 pub(crate) fn put_answer(buffer: &mut [u8], at: usize, lines: &[&str], tail: &[u8]) -> Result<u32, Failure> {
+    let lines_len = lines.iter().map(|line| line.len()).sum::<usize>() + lines.len().saturating_sub(1);
+    // Identifiers, reasons and kids are short and signatures at most 512 bytes, so the
+    // fields always fit and the answer can never be FAILED; refused all the same.
+    if lines_len > 0xffff || tail.len() > 0x7fff {
+        return Err(failure::argument("an answer is too long for the scratch buffer's fields"));
+    }
     let too_small = || failure::argument("the scratch buffer is too small");
     let mut end = at;
     for (i, line) in lines.iter().enumerate() {
@@ -55,12 +61,6 @@ pub(crate) fn put_answer(buffer: &mut [u8], at: usize, lines: &[&str], tail: &[u
         text.copy_from_slice(line.as_bytes());
         end += separator + line.len();
     }
-    let lines_len = end - at;
     buffer.get_mut(end..end + tail.len()).ok_or_else(too_small)?.copy_from_slice(tail);
-    // Both fit their fields (a kid is at most 256 bytes, a signature 512), so the
-    // answer can never be FAILED.
-    if lines_len > 0xffff || tail.len() > 0x7fff {
-        return Err(too_small());
-    }
     Ok(lines_len as u32 | (tail.len() as u32) << 16)
 }
