@@ -8,10 +8,11 @@
 //! - Both neutralize a value that would be a script URL (`javascript:`, `vbscript:`,
 //!   `data:` with an executable type) by prefixing `unsafe:`, as browsers read a URL
 //!   scheme only at the start of an attribute value.
-//! - [`inspect`]: findings (kind + byte offset) for markup and script URLs, SQL
-//!   injection shapes, path traversal, NUL bytes and sensitive paths, in plain,
-//!   percent-encoded (once or twice) and entity-encoded forms. For logging security
-//!   events; it decides nothing.
+//! - [`inspect`]: findings (kind + byte offset) for markup, script URLs and CSS that
+//!   runs script, SQL injection shapes, path traversal, NUL bytes and sensitive paths,
+//!   as given and through layers of encoding (percent, `%uXXXX`, character references,
+//!   JavaScript and CSS escapes, overlong UTF-8, fullwidth forms). For logging
+//!   security events; it decides nothing.
 
 mod detect;
 mod markup;
