@@ -107,7 +107,7 @@ pub enum PolicyError {
         /// The repeated value.
         value: String,
     },
-    /// A role description is too long or holds control characters.
+    /// A role description is too long or holds a control character other than tab and newline.
     InvalidDescription {
         /// The role.
         role: String,
@@ -171,7 +171,7 @@ impl fmt::Display for PolicyError {
             Self::Duplicate { field, value } => write!(f, "`{value}` appears twice in `{field}`"),
             Self::InvalidDescription { role } => write!(
                 f,
-                "description of role `{role}` is longer than {} bytes or holds control characters",
+                "description of role `{role}` is longer than {} bytes or holds a control character other than tab and newline",
                 crate::policy::MAX_DESCRIPTION_LEN
             ),
             Self::NotCanonical { field } => write!(f, "`{field}` is not in canonical form"),
@@ -236,13 +236,9 @@ pub enum SnapshotError {
         /// The time it was checked at.
         now: i64,
     },
-    /// The snapshot is for another tenant than the one loaded.
-    TenantMismatch {
-        /// Tenant currently in force.
-        loaded: String,
-        /// Tenant offered.
-        offered: String,
-    },
+    /// The snapshot is for another tenant than the one loaded. Neither is named: a
+    /// tenant is its client key, a credential that no error message may carry.
+    TenantMismatch,
     /// The snapshot is well signed but its policy breaks an authoring rule.
     InvalidPolicy(PolicyError),
 }
@@ -261,7 +257,7 @@ impl SnapshotError {
             Self::UnsupportedVersion { .. } => "ERR_SNAPSHOT_UNSUPPORTED_VERSION",
             Self::Rollback { .. } => "ERR_SNAPSHOT_ROLLBACK",
             Self::Expired { .. } => "ERR_SNAPSHOT_EXPIRED",
-            Self::TenantMismatch { .. } => "ERR_SNAPSHOT_TENANT_MISMATCH",
+            Self::TenantMismatch => "ERR_SNAPSHOT_TENANT_MISMATCH",
             Self::InvalidPolicy(_) => "ERR_SNAPSHOT_INVALID_POLICY",
         }
     }
@@ -292,9 +288,7 @@ impl fmt::Display for SnapshotError {
             Self::Expired { expires_at, now } => {
                 write!(f, "snapshot expired at {expires_at} (now {now})")
             }
-            Self::TenantMismatch { loaded, offered } => {
-                write!(f, "snapshot is for tenant `{offered}`, not the loaded tenant `{loaded}`")
-            }
+            Self::TenantMismatch => f.write_str("the snapshot is for another tenant than the one loaded"),
             Self::InvalidPolicy(e) => write!(f, "snapshot policy is invalid: {e}"),
         }
     }

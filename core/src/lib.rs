@@ -69,7 +69,9 @@ pub use jwt::{
     prepare_external, verify as verify_token, verify_external,
 };
 pub use keys::{EncryptionKey, SigningKey, VerifyingKey};
-pub use policy::{Entries, MAX_DESCRIPTION_LEN, Policy, PolicyDocument, Role, RoleDocument};
+pub use policy::{
+    Entries, MAX_DESCRIPTION_LEN, Policy, PolicyDocument, Role, RoleDocument, check_description,
+};
 pub use sanitize::{Finding, FindingKind, SanitizeOptions, escape, inspect, strip};
 pub use snapshot::{
     DEFAULT_MAX_SNAPSHOT_BYTES, FORMAT_VERSION, LoadedSnapshot, Snapshot, SnapshotInfo, SnapshotLoader,

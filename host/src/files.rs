@@ -5,7 +5,7 @@ use std::fs;
 use std::io::Write;
 use std::path::Path;
 
-use tessera_core::{PolicyDocument, PolicyError, SigningKey, VerifyingKey};
+use tessera_core::{PolicyDocument, SigningKey, VerifyingKey};
 use zeroize::Zeroizing;
 
 use crate::CliError;
@@ -31,7 +31,7 @@ pub fn parse_policy(text: &str) -> Result<PolicyDocument, CliError> {
     if text.trim_start().starts_with('{') {
         return Ok(PolicyDocument::from_json(text)?);
     }
-    serde_yaml_ng::from_str(text).map_err(|e| PolicyError::Document { message: e.to_string() }.into())
+    Ok(PolicyDocument::read(serde_yaml_ng::Deserializer::from_str(text))?)
 }
 
 /// A key file: a private signing key, or only the public half.

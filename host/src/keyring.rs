@@ -80,6 +80,11 @@ struct StoredKey {
 struct KeyringFile {
     version: u32,
     keys: Vec<StoredKey>,
+    /// Client keys of the tenants `tessera init` made, so the CLI can act in its only
+    /// tenant without `--tenant`: the database keeps only their digests, and a client
+    /// key is a credential, which belongs with the other secrets.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    client_keys: Vec<Secret>,
 }
 
 /// A key as `keys list` shows it: never its secret.
@@ -109,7 +114,8 @@ impl Keyring {
     /// can read is refused, as for key files.
     pub fn load(path: &Path) -> Result<Self, CliError> {
         if !path.exists() {
-            return Ok(Self { path: path.to_owned(), file: KeyringFile { version: 1, keys: Vec::new() } });
+            let file = KeyringFile { version: 1, keys: Vec::new(), client_keys: Vec::new() };
+            return Ok(Self { path: path.to_owned(), file });
         }
         files::check_private_mode(path)?;
         let text = Zeroizing::new(String::from_utf8(files::read(path)?).unwrap_or_default());
@@ -162,6 +168,18 @@ impl Keyring {
         }
         key.retired = Some(now);
         Ok(key.kind)
+    }
+
+    /// Remembers the client key of a tenant this installation made.
+    pub fn remember_client_key(&mut self, client_key: &str) {
+        if !self.client_keys().any(|known| known == client_key) {
+            self.file.client_keys.push(Secret(client_key.to_owned()));
+        }
+    }
+
+    /// The client keys remembered, oldest first.
+    pub fn client_keys(&self) -> impl Iterator<Item = &str> {
+        self.file.client_keys.iter().map(|key| key.0.as_str())
     }
 
     /// The kind of `kid`, if the keyring has it.

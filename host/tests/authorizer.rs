@@ -151,6 +151,8 @@ fn loads_and_suspicious_input_are_audited() {
     let loads: Vec<_> = events.iter().filter(|e| e.action == "snapshot.load").collect();
     assert!(loads[0].success);
     assert_eq!(loads[0].details["revision"], 1);
+    assert_eq!(loads[0].entity, "1", "the revision, never the tenant's client key");
+    assert!(events.iter().all(|e| !e.entity.contains(TENANT) && !e.details.to_string().contains(TENANT)));
     let refused = loads.iter().find(|e| !e.success).unwrap();
     assert_eq!(refused.details["error"]["code"], "ERR_SNAPSHOT_ROLLBACK");
     let security = events.iter().find(|e| e.action == "security.suspicious_input").unwrap();

@@ -237,12 +237,20 @@ fn weak_secrets_are_refused_at_start_with_a_way_out() {
     assert!(!weak.path("tessera.db").exists(), "nothing is created with a refused setting");
     let debugging = Machine::new(&db).with("AUTH_JWT_SECRET_KEY", "changeme").with("AUTH_DEBUG_MODE", "true");
     assert!(debugging.stderr(0, &["init"]).contains("warning: AUTH_JWT_SECRET_KEY is weak"));
+    let tenant = debugging.json(0, &["init"])["tenant"].as_str().unwrap().to_owned();
 
     // A generated secret is accepted, and signs tokens (HS256) without appearing anywhere.
     let m = Machine::new(&db);
     m.ok(0, &["keys", "generate", "--kind", "jwt-secret", "--out", m.path("jwt.secret").to_str().unwrap()]);
     let secret = std::fs::read_to_string(m.path("jwt.secret")).unwrap().trim().to_owned();
     let m = m.with("AUTH_JWT_SECRET_KEY", &secret);
+    // Another machine on the same database: the store holds no client key, so this
+    // keyring cannot name the tenant until it is given.
+    let unnamed = m.json(0, &["init"]);
+    assert_eq!(unnamed["tenant"], Value::Null, "{unnamed}");
+    let refused = m.stderr(2, &["token", "issue", "--sub", "alice"]);
+    assert!(refused.contains("--tenant"), "{refused}");
+    let m = m.with("AUTH_CLIENT_KEY", &tenant);
     m.ok(0, &["init"]);
     let issued = m.ok(0, &["token", "issue", "--sub", "alice"]);
     assert!(!issued.contains(&secret));

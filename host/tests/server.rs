@@ -156,7 +156,19 @@ fn auth_routes_answer_with_auths_shapes() {
         assert_eq!(deletes["total"], 1);
         assert_eq!(deletes["entries"][0]["resource"], "viewer");
         assert_eq!(deletes["entries"][0]["user"], "http:127.0.0.1");
-        for bad in ["limit=0", "limit=501", "limit=x", "offset=-1"] {
+        // Auth's action names find the same events, in either case, as do `hours`.
+        for auth in ["DELETE_ROLE", "delete_role"] {
+            assert_eq!(data(&server, &format!("/api/audit?action={auth}"))["total"], 1, "{auth}");
+        }
+        let adds = data(&server, "/api/audit?action=add_membership&hours=24");
+        assert_eq!(adds["total"], data(&server, "/api/audit?action=member.add")["total"]);
+        assert!(adds["total"].as_i64().unwrap() >= 3, "{adds}");
+        assert_eq!(
+            data(&server, "/api/audit?action=CREATE_ROLE&hours=1")["entries"][0]["action"],
+            "role.add"
+        );
+        assert_eq!(data(&server, "/api/audit?action=LIST_ROLES")["total"], 0, "reads are not audited");
+        for bad in ["limit=0", "limit=501", "limit=x", "offset=-1", "hours=0", "hours=x", "hours=-3"] {
             assert_eq!(server.get(&format!("/api/audit?{bad}"), KEY).status, 400, "{bad}");
         }
     });
@@ -365,6 +377,29 @@ fn errors_are_json_and_limits_hold() {
     let method = server.call("PUT", "/api/roles", Some(KEY), None);
     assert_eq!(method.status, 405);
     assert_eq!(method.json["success"], false);
+    // Without credentials every /api path answers as the gate does: an anonymous
+    // caller cannot tell a route from no route.
+    for (verb, path) in [("GET", "/api/nope"), ("GET", "/api"), ("PUT", "/api/roles"), ("GET", "/api/roles")]
+    {
+        let anonymous = server.call(verb, path, None, None);
+        assert_eq!(
+            (anonymous.status, anonymous.json["error"].as_str()),
+            (401, Some("ERR_UNAUTHORIZED")),
+            "{verb} {path}"
+        );
+    }
+    assert_eq!(server.get("/api/nope", KEY).status, 404);
+    // A settings body must be a JSON object: an array of the fields is refused too.
+    let before = server.get("/api/settings", KEY).json["data"]["strict_users"].clone();
+    for body in [json!([!before.as_bool().unwrap()]), json!(true), json!("strict"), json!(null)] {
+        let refused = server.call("PUT", "/api/settings", Some(KEY), Some(&body));
+        assert_eq!(
+            (refused.status, refused.json["error"].as_str()),
+            (400, Some("ERR_INVALID_BODY")),
+            "{body}"
+        );
+    }
+    assert_eq!(server.get("/api/settings", KEY).json["data"]["strict_users"], before, "nothing changed");
     let huge = server.request(
         "POST",
         "/api/apikeys/user/alice",
@@ -837,4 +872,95 @@ fn forwarded_for_is_believed_only_from_trusted_proxies() {
         200,
         "another client has its own bucket"
     );
+}
+
+/// No secret reaches the audit log, the process log or the database: the client keys
+/// (old and rotated), an API key, a password (right and wrong) and the tokens are
+/// used in every way the API offers, then searched for in the audit API's answers,
+/// everything the server logged at debug level, and the SQLite files.
+#[test]
+fn no_secret_reaches_the_audit_log_the_process_log_or_the_database() {
+    each_backend(|db| {
+        let server = Server::start(db, &[("RUST_LOG", "debug"), ("AUTH_AUDIT_CHECKS", "true")]);
+        blog(&server);
+        let created =
+            server.call("POST", "/api/apikeys/user/alice", Some(KEY), Some(&json!({"label": "scan"})));
+        let api_key = created.json["data"]["api_key"].as_str().unwrap().to_owned();
+        for body in [json!({"api_key": api_key}), json!({"api_key": api_key, "permission": "posts:edit"})] {
+            assert_eq!(server.call("POST", "/api/apikeys/validate", Some(KEY), Some(&body)).status, 200);
+        }
+        let check = json!({"api_key": api_key, "permission": "posts:edit"});
+        assert_eq!(server.call("POST", "/api/apikeys/check_permission", Some(KEY), Some(&check)).status, 200);
+        let (password, wrong) = ("Correct1horse", "Wrong1horse99");
+        let set = json!({"password": password});
+        assert_eq!(server.call("PUT", "/api/users/alice/password", Some(KEY), Some(&set)).status, 200);
+        let login = |password: &str| {
+            post_json(
+                &server,
+                "/api/token",
+                json!({"grant_type": "password", "username": "alice", "password": password}),
+            )
+        };
+        assert_eq!(login(wrong).status, 401);
+        let tokens = login(password).json;
+        let access = tokens["access_token"].as_str().unwrap().to_owned();
+        let refresh = tokens["refresh_token"].as_str().unwrap().to_owned();
+        assert_eq!(
+            post_json(&server, "/api/authorize", json!({"token": access, "permission": "posts:edit"})).status,
+            200
+        );
+        let forged = format!("{access}x");
+        post_json(&server, "/api/authorize", json!({"token": forged, "permission": "posts:edit"}));
+        let refreshed = post_json(&server, "/api/token/refresh", json!({"refresh_token": refresh})).json;
+        let refresh2 = refreshed["refresh_token"].as_str().unwrap_or_default().to_owned();
+        post_json(&server, "/api/token/refresh", json!({"refresh_token": refresh}));
+        let rotated = server.call("POST", "/api/keys/rotate", Some(KEY), None);
+        let new_key = rotated.json["data"]["new_key"].as_str().unwrap().to_owned();
+        assert_eq!(server.call("POST", "/api/role/auditor", Some(&new_key), None).status, 200);
+        assert_eq!(
+            server.call("POST", "/api/role/again", Some(KEY), None).status,
+            200,
+            "the old key is a new namespace"
+        );
+
+        let mut seen = String::new();
+        for key in [KEY, new_key.as_str()] {
+            let audit = server.get("/api/audit?limit=500", key);
+            assert_eq!(audit.status, 200);
+            assert!(audit.json["data"]["total"].as_i64().unwrap() > 1, "{}", audit.json);
+            seen.push_str(&audit.json.to_string());
+        }
+        let snapshot = server.get("/api/snapshot", &new_key);
+        seen.push_str(snapshot.header("etag").unwrap_or_default());
+        seen.push_str(&server.stop_with_log());
+        assert!(seen.contains("role.add"), "the log and the audit were read");
+        let mut files = Vec::new();
+        if let Some(path) = db.sqlite_path() {
+            for suffix in ["", "-wal", "-shm", "-journal"] {
+                let mut name = path.clone().into_os_string();
+                name.push(suffix);
+                files.extend(std::fs::read(&name).unwrap_or_default());
+            }
+            assert!(files.len() > 4096, "the database was read");
+        }
+        let secrets = [
+            KEY,
+            new_key.as_str(),
+            api_key.as_str(),
+            password,
+            wrong,
+            access.as_str(),
+            refresh.as_str(),
+            refresh2.as_str(),
+        ];
+        for secret in secrets.iter().filter(|s| !s.is_empty()) {
+            assert!(
+                !seen.contains(secret),
+                "{}: `{secret}` is in the audit API's answers, the ETag or the log",
+                db.name
+            );
+            let found = files.windows(secret.len()).any(|w| w == secret.as_bytes());
+            assert!(!found, "{}: `{secret}` is in the database files", db.name);
+        }
+    });
 }

@@ -226,8 +226,10 @@ fn audit_tampering_is_detected_and_located() {
             let fresh = db.same_kind();
             let store = blog(&fresh, FieldKeys::plain());
             assert!(store.audit_verify(TENANT).unwrap().broken.is_none());
-            let tenant_clause =
-                format!("tenant = (SELECT id FROM tenants WHERE client_key = '{TENANT}') AND ");
+            let tenant_clause = format!(
+                "tenant = (SELECT id FROM tenants WHERE key_digest = '{}') AND ",
+                tessera_host::store::key_digest(TENANT)
+            );
             let scoped = tamper.replace("WHERE seq", &format!("WHERE {tenant_clause}seq"));
             fresh.sql(&scoped);
             let verification = store.audit_verify(TENANT).unwrap();
@@ -386,7 +388,7 @@ fn import_replaces_the_policy_and_export_gives_it_back() {
 fn schema_is_migrated_once_and_a_newer_schema_is_refused() {
     for_each_backend(|db| {
         let store = blog(db, FieldKeys::plain());
-        assert_eq!(store.schema_version().unwrap(), 4);
+        assert_eq!(store.schema_version().unwrap(), 5);
         drop(store);
         // Reopening migrates nothing and keeps everything.
         assert_eq!(db.open(FieldKeys::plain()).revision(TENANT).unwrap(), 7);
@@ -425,8 +427,8 @@ fn api_keys_validate_until_revoked_or_expired() {
         assert_eq!(uuid::Uuid::parse_str(&alice.id).unwrap().get_version_num(), 4);
         let owner = store.validate_api_key(&alice_secret).unwrap().unwrap();
         assert_eq!(
-            (owner.tenant.as_str(), owner.user.as_str(), owner.id.as_str()),
-            (TENANT, "alice", alice.id.as_str())
+            (owner.tenant_digest, owner.user.as_str(), owner.id.as_str()),
+            (tessera_host::store::key_digest(TENANT), "alice", alice.id.as_str())
         );
         assert_eq!(store.validate_api_key(&bob_secret).unwrap().unwrap().user, "bob");
         assert_eq!(store.validate_api_key(&expired).unwrap(), None, "{}: expired", db.name);

@@ -7,6 +7,7 @@ use alloc::vec::Vec;
 use core::fmt;
 use core::marker::PhantomData;
 
+use serde::de::value::MapAccessDeserializer;
 use serde::de::{MapAccess, Visitor};
 use serde::ser::SerializeMap;
 use serde::{Deserialize, Deserializer, Serialize, Serializer};
@@ -26,7 +27,7 @@ use crate::error::PolicyError;
 ///   alice: [editor]
 /// ```
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(deny_unknown_fields)]
+#[serde(remote = "Self", deny_unknown_fields)]
 pub struct PolicyDocument {
     /// The tenant's client key (UUID4).
     pub tenant: String,
@@ -40,7 +41,7 @@ pub struct PolicyDocument {
 
 /// One role of a [`PolicyDocument`].
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(deny_unknown_fields)]
+#[serde(remote = "Self", deny_unknown_fields)]
 pub struct RoleDocument {
     /// Free text shown to administrators.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -55,6 +56,42 @@ pub struct RoleDocument {
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub denies: Vec<String>,
 }
+
+/// Serde's derive reads a struct from a sequence of its fields too, so
+/// `viewer: [posts:read]` would pass as a role described `posts:read` that grants
+/// nothing. The derives above are `remote = "Self"` (inherent functions); these impls
+/// put them behind a reader that takes a mapping and nothing else.
+macro_rules! mapping_only {
+    ($($document:ident),*) => {$(
+        impl Serialize for $document {
+            fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+                $document::serialize(self, serializer)
+            }
+        }
+
+        impl<'de> Deserialize<'de> for $document {
+            fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+                struct Mapping;
+
+                impl<'de> Visitor<'de> for Mapping {
+                    type Value = $document;
+
+                    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                        f.write_str("a mapping")
+                    }
+
+                    fn visit_map<A: MapAccess<'de>>(self, access: A) -> Result<Self::Value, A::Error> {
+                        $document::deserialize(MapAccessDeserializer::new(access))
+                    }
+                }
+
+                deserializer.deserialize_map(Mapping)
+            }
+        }
+    )*};
+}
+
+mapping_only!(PolicyDocument, RoleDocument);
 
 /// A map kept as a list of entries in document order, so that a key written twice
 /// is reported as a duplicate instead of silently overwriting the first.
@@ -106,9 +143,26 @@ impl<'de, V: Deserialize<'de>> Deserialize<'de> for Entries<V> {
 }
 
 impl PolicyDocument {
-    /// Parses a JSON policy document.
+    /// Parses a JSON policy document. An error names where in the document it is
+    /// (`roles.viewer: invalid type: sequence, expected a mapping at line 1 column 40`).
     pub fn from_json(text: &str) -> Result<Self, PolicyError> {
-        serde_json::from_str(text).map_err(|e| PolicyError::Document { message: format!("{e}") })
+        let mut json = serde_json::Deserializer::from_str(text);
+        let document = Self::read(&mut json)?;
+        json.end().map_err(|e| PolicyError::Document { message: format!("{e}") })?;
+        Ok(document)
+    }
+
+    /// Reads a policy document from any serde format (the CLI reads YAML with it). An
+    /// error names where in the document it is, as a dotted path.
+    pub fn read<'de, D: Deserializer<'de>>(deserializer: D) -> Result<Self, PolicyError> {
+        serde_path_to_error::deserialize(deserializer).map_err(|error| {
+            let path = format!("{}", error.path());
+            let message = match path.as_str() {
+                "." => format!("{}", error.inner()),
+                _ => format!("{path}: {}", error.inner()),
+            };
+            PolicyError::Document { message }
+        })
     }
 
     /// Validates the document and turns it into a canonical [`Policy`].
@@ -168,5 +222,49 @@ impl PolicyDocument {
             members.push(user, ids);
         }
         Policy::new(self.tenant, roles, members)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used, reason = "test code: a failed unwrap is a failed test")]
+
+    use alloc::string::ToString;
+
+    use super::PolicyDocument;
+
+    const TENANT: &str = "0b5e7f2a-8c1d-4e3f-9a6b-2c4d6e8f0a1b";
+
+    fn refusal(body: &str) -> alloc::string::String {
+        let text = alloc::format!(r#"{{"tenant": "{TENANT}", {body}}}"#);
+        let error = PolicyDocument::from_json(&text).unwrap_err();
+        assert_eq!(error.code(), "ERR_POLICY_DOCUMENT");
+        error.to_string()
+    }
+
+    #[test]
+    fn a_wrong_shape_is_named_by_its_path() {
+        let message = refusal(r#""roles": {"viewer": ["posts:read"]}"#);
+        assert!(
+            message.starts_with("policy document: roles.viewer: invalid type: sequence, expected a mapping"),
+            "{message}"
+        );
+        let message = refusal(r#""roles": {"viewer": {"grants": "posts:read"}}"#);
+        assert!(
+            message.starts_with("policy document: roles.viewer.grants: invalid type: string"),
+            "{message}"
+        );
+        let message = refusal(r#""members": {"alice": "viewer"}"#);
+        assert!(message.starts_with("policy document: members.alice: invalid type: string"), "{message}");
+    }
+
+    #[test]
+    fn a_mapping_still_reads() {
+        let text = alloc::format!(
+            r#"{{"tenant": "{TENANT}", "roles": {{"viewer": {{"description": "a\n\tb", "grants": ["x"]}}}}}}"#
+        );
+        let document = PolicyDocument::from_json(&text).unwrap();
+        assert_eq!(document.roles.0[0].1.grants, ["x"]);
+        document.into_policy().unwrap();
     }
 }

@@ -16,3 +16,14 @@ pub(crate) use wire::RawPolicy;
 
 /// Longest role description accepted, in bytes.
 pub const MAX_DESCRIPTION_LEN: usize = 1024;
+
+/// Checks a role description: free text of at most [`MAX_DESCRIPTION_LEN`] bytes, where
+/// tab and newline are allowed (YAML block scalars carry them) and every other control
+/// character is refused.
+pub fn check_description(role: &str, text: &str) -> Result<(), crate::PolicyError> {
+    let control = text.chars().any(|c| c.is_control() && !matches!(c, '\t' | '\n'));
+    if text.len() > MAX_DESCRIPTION_LEN || control {
+        return Err(crate::PolicyError::InvalidDescription { role: role.into() });
+    }
+    Ok(())
+}

@@ -8,7 +8,7 @@ use core::cmp::Ordering;
 
 use hashbrown::HashSet;
 
-use super::MAX_DESCRIPTION_LEN;
+use super::check_description;
 use super::model::{Members, Role};
 use crate::error::PolicyError;
 use crate::ident::{self, IdentifierKind};
@@ -38,10 +38,8 @@ fn check_roles(roles: &[Role]) -> Result<(), PolicyError> {
                 Ordering::Greater => return Err(PolicyError::NotCanonical { field: "roles" }),
             }
         }
-        if let Some(text) = &role.description
-            && (text.len() > MAX_DESCRIPTION_LEN || text.chars().any(char::is_control))
-        {
-            return Err(PolicyError::InvalidDescription { role: role.name.clone() });
+        if let Some(text) = &role.description {
+            check_description(&role.name, text)?;
         }
         let mut parents = HashSet::with_capacity(role.parents.len());
         for &parent in &role.parents {

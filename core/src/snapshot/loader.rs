@@ -113,10 +113,7 @@ impl SnapshotLoader {
         let (snapshot, info) = self.open(bytes, now)?;
         if let Some(current) = current {
             if current.tenant != info.tenant {
-                return Err(SnapshotError::TenantMismatch {
-                    loaded: current.tenant.clone(),
-                    offered: info.tenant,
-                });
+                return Err(SnapshotError::TenantMismatch);
             }
             if info.revision < current.revision {
                 return Err(SnapshotError::Rollback { loaded: current.revision, offered: info.revision });

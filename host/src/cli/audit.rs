@@ -4,7 +4,7 @@ use serde_json::json;
 
 use super::{AuditQueryArgs, Context, now};
 use crate::CliError;
-use crate::store::{Filter, SYSTEM_TENANT};
+use crate::store::{Filter, SYSTEM_TENANT, key_digest};
 use crate::time::utc;
 
 pub(super) fn query(ctx: &Context, args: &AuditQueryArgs) -> Result<u8, CliError> {
@@ -40,17 +40,18 @@ pub(super) fn query(ctx: &Context, args: &AuditQueryArgs) -> Result<u8, CliError
 
 pub(super) fn verify(ctx: &Context, all: bool) -> Result<u8, CliError> {
     let store = ctx.store()?;
-    let tenants = if all {
-        let mut tenants = store.tenants()?;
-        tenants.push(SYSTEM_TENANT.to_owned());
-        tenants
+    let digests = if all {
+        let mut digests = store.tenant_digests()?;
+        digests.push(key_digest(SYSTEM_TENANT));
+        digests
     } else {
-        vec![ctx.tenant()?]
+        vec![key_digest(&ctx.tenant()?)]
     };
-    let mut results = Vec::with_capacity(tenants.len());
-    let mut lines = Vec::with_capacity(tenants.len());
-    for tenant in &tenants {
-        let verification = store.audit_verify(tenant)?;
+    let mut results = Vec::with_capacity(digests.len());
+    let mut lines = Vec::with_capacity(digests.len());
+    for digest in &digests {
+        let verification = store.audit_verify_digest(digest)?;
+        let tenant = &verification.tenant;
         lines.push(match &verification.broken {
             None => format!("{tenant}: intact, {} rows, head {}", verification.rows, verification.head),
             Some(bad) => format!("{tenant}: BROKEN at row {}: {}", bad.seq, bad.problem),

@@ -95,20 +95,32 @@ impl Context {
         Ok(self.tenant.as_deref().map(canonical_client_key).transpose()?)
     }
 
-    /// The tenant: the one given, or the store's only one.
+    /// The tenant: the one given, or the store's only one when the keyring knows its
+    /// client key (`tessera init` made it; the store keeps only digests).
     pub(crate) fn tenant(&self) -> Result<String, CliError> {
         if let Some(tenant) = self.given_tenant()? {
             return Ok(tenant);
         }
-        let tenants = self.store()?.tenants()?;
-        match tenants.as_slice() {
-            [only] => Ok(only.clone()),
-            [] => Err(CliError::Usage("the store has no tenant yet: run `tessera init`".into())),
-            many => Err(CliError::Usage(format!(
-                "the store has {} tenants; pick one with --tenant or AUTH_CLIENT_KEY ({})",
-                many.len(),
-                many.join(", ")
-            ))),
+        let store = self.store()?;
+        let digests = store.tenant_digests()?;
+        let keyring = self.keyring()?;
+        let known: Vec<&str> =
+            keyring.client_keys().filter(|key| digests.contains(&crate::store::key_digest(key))).collect();
+        match (digests.len(), known.as_slice()) {
+            (0, _) => Err(CliError::Usage("the store has no tenant yet: run `tessera init`".into())),
+            (1, [only]) => Ok((*only).to_owned()),
+            (1, _) => Err(CliError::Usage(
+                "the store's tenant was not made by `tessera init` here: name it with --tenant or AUTH_CLIENT_KEY"
+                    .into(),
+            )),
+            (many, _) => {
+                let fingerprints: Vec<String> =
+                    digests.iter().map(|digest| crate::store::fingerprint_of_digest(digest)).collect();
+                Err(CliError::Usage(format!(
+                    "the store has {many} tenants ({}); pick one with --tenant or AUTH_CLIENT_KEY",
+                    fingerprints.join(", ")
+                )))
+            }
         }
     }
 

@@ -50,14 +50,20 @@ pub(super) fn init(ctx: &Context) -> Result<u8, CliError> {
     let settings = ctx.settings()?;
     let (keyring, created_keys) = ensure_keys(ctx)?;
     let store = ctx.store()?;
-    let existing = store.tenants()?;
-    let tenant = match ctx.given_tenant()? {
-        Some(tenant) if existing.contains(&tenant) => (tenant, false),
-        Some(tenant) => (store.create_tenant(Some(&tenant), &ctx.actor())?, true),
-        None if existing.is_empty() => (store.create_tenant(None, &ctx.actor())?, true),
-        None => (existing.first().cloned().unwrap_or_default(), false),
+    let existing = store.tenant_digests()?;
+    // The store keeps only digests of client keys: an existing tenant is named here
+    // only when it was given, or when this keyring remembers its key.
+    let (tenant, created) = match ctx.given_tenant()? {
+        Some(tenant) if store.has_tenant(&tenant)? => (Some(tenant), false),
+        Some(tenant) => (Some(store.create_tenant(Some(&tenant), &ctx.actor())?), true),
+        None if existing.is_empty() => (Some(store.create_tenant(None, &ctx.actor())?), true),
+        None => (ctx.tenant().ok(), false),
     };
-    let (tenant, created) = tenant;
+    let mut keyring = keyring;
+    if let Some(tenant) = &tenant {
+        keyring.remember_client_key(tenant);
+        keyring.save()?;
+    }
     let mut text = vec![
         format!("database  {} (schema v{})", settings.database, store.schema_version()?),
         format!(
@@ -66,12 +72,21 @@ pub(super) fn init(ctx: &Context) -> Result<u8, CliError> {
             keyring.list().len(),
             created_keys.len()
         ),
-        format!("tenant    {tenant}{}", if created { " (new)" } else { "" }),
     ];
-    if existing.len() > 1 {
-        text.push(format!("          the store has {} tenants; pick one with --tenant", existing.len()));
+    match &tenant {
+        Some(tenant) => {
+            text.push(format!("tenant    {tenant}{}", if created { " (new)" } else { "" }));
+            if existing.len() > 1 {
+                text.push(format!("          the store has {} tenants; pick one with --tenant", existing.len()));
+            }
+            text.push(format!("\nexport AUTH_CLIENT_KEY={tenant}"));
+        }
+        None => text.push(format!(
+            "tenant    the store has {} tenant(s) whose client key this keyring does not hold (the store keeps \
+             only digests): give it with --tenant or AUTH_CLIENT_KEY",
+            existing.len()
+        )),
     }
-    text.push(format!("\nexport AUTH_CLIENT_KEY={tenant}"));
     ctx.out.print(
         &json!({
             "database": settings.database.to_string(), "keyring": keyring.path(), "tenant": tenant,

@@ -82,11 +82,18 @@ fn home_shard(shards: usize) -> usize {
 }
 
 impl Authorizer {
-    pub(crate) fn new(runtime: Runtime, tenant: &str, mut config: GuestConfig) -> Result<Self, GuestError> {
+    /// An authorizer over the snapshot `first` loads into its first instance: the
+    /// tenant's from the storage import, or bytes the embedder pushes.
+    pub(crate) fn new(
+        runtime: Runtime,
+        tenant: &str,
+        mut config: GuestConfig,
+        first: impl FnOnce(&mut Guest) -> Result<(LoadedInfo, Arc<[u8]>), GuestError>,
+    ) -> Result<Self, GuestError> {
         config.tenant = Some(tenant.to_owned());
         let mut guest = runtime.guest()?;
         guest.configure(&config)?;
-        let (info, bytes) = guest.load_from_store(tenant)?;
+        let (info, bytes) = first(&mut guest)?;
         let shards = std::thread::available_parallelism().map_or(2, |n| n.get());
         let per_shard = runtime.config().pool_size.div_ceil(shards).max(1);
         let idle: Box<[Mutex<Vec<Pooled>>]> = (0..shards).map(|_| Mutex::new(Vec::new())).collect();

@@ -176,7 +176,21 @@ impl Runtime {
     /// One tenant's authorizer: loads the tenant's snapshot from the store and keeps
     /// a pool of instances over it.
     pub fn authorizer(&self, tenant: &str, config: GuestConfig) -> Result<Authorizer, GuestError> {
-        Authorizer::new(self.clone(), tenant, config)
+        Authorizer::new(self.clone(), tenant, config, |guest| guest.load_from_store(tenant))
+    }
+
+    /// One tenant's authorizer over snapshot bytes the embedder holds, verified as
+    /// [`Authorizer::replace`] verifies them; the storage import is not read. An
+    /// embedder that pushes every snapshot this way never races its own store.
+    pub fn authorizer_with_snapshot(
+        &self,
+        tenant: &str,
+        config: GuestConfig,
+        snapshot: &[u8],
+    ) -> Result<Authorizer, GuestError> {
+        Authorizer::new(self.clone(), tenant, config, |guest| {
+            Ok((guest.load_bytes(snapshot)?, Arc::from(snapshot)))
+        })
     }
 }
 

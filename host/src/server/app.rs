@@ -10,7 +10,7 @@ use zeroize::Zeroizing;
 
 use super::metrics::Metrics;
 use super::reply::ApiError;
-use super::tenants::{LoadError, Sealed, Tenant, Tenants};
+use super::tenants::{LoadError, Pushed, Tenant, Tenants};
 use crate::CliError;
 use crate::runtime::{AuditChecks, GuestConfig, KeyProvider, Runtime, RuntimeConfig, Services};
 use crate::settings::Settings;
@@ -117,24 +117,17 @@ impl App {
         } = options;
         trusted_snapshot_keys.push(snapshot_key.verifying_key());
         let snapshot_jwks = public_jwks(&trusted_snapshot_keys);
-        let sealed = Sealed::default();
         let keys = ServerKeys { trusted: trusted_snapshot_keys, token_jwks: tokens.guest_jwks.clone() };
         let metrics = Metrics::default();
         let queue = super::watch::AuditQueue::start(Arc::clone(&store), Arc::clone(&metrics.audit_dropped));
-        let services = Services::new(sealed.clone(), keys).audit(queue);
+        let services = Services::new(Pushed, keys).audit(queue);
         let runtime = Runtime::new(RuntimeConfig::default(), services)?;
         let audit_checks = if settings.audit_checks { AuditChecks::All } else { AuditChecks::Denied };
         let mut config = GuestConfig { audit_checks, ..GuestConfig::default() };
         config.token.issuers = vec![settings.issuer.clone()];
         let database = settings.database.to_string();
         Ok(Self {
-            tenants: Tenants::new(
-                Arc::clone(&store),
-                runtime,
-                sealed,
-                (snapshot_key, snapshot_encryption),
-                config,
-            ),
+            tenants: Tenants::new(Arc::clone(&store), runtime, (snapshot_key, snapshot_encryption), config),
             store,
             settings,
             metrics,

@@ -7,6 +7,10 @@
 //! poll of the revisions catches anything else (the CLI writing to SQLite). A mark
 //! bumps a counter; a rebuild records the counter it started from, so a change that
 //! lands during a rebuild is never lost.
+//!
+//! Every snapshot is pushed to its authorizer as bytes (never read back through the
+//! guest's storage import): a tenant forgotten by one thread cannot take the bytes
+//! from under another thread's load.
 
 use std::collections::HashMap;
 use std::sync::atomic::{AtomicU64, Ordering};
@@ -27,6 +31,8 @@ pub(crate) struct View {
     pub(crate) snapshot: Arc<[u8]>,
     /// Its entity tag.
     pub(crate) etag: String,
+    /// The signed snapshot in the clear: what the tenant's authorizer loads.
+    sealed: Arc<[u8]>,
     /// The tenant's `strict_users` setting.
     pub(crate) strict_users: bool,
     /// Users with a live API key, with when their last key expires.
@@ -43,6 +49,8 @@ impl View {
 /// One tenant, loaded.
 pub(crate) struct Tenant {
     pub(crate) authorizer: Authorizer,
+    /// The digest of its client key: how the store and its change notices name it.
+    digest: String,
     view: RwLock<Arc<View>>,
     /// Marks (changes noticed) so far, and the mark the current view was built at.
     wanted: AtomicU64,
@@ -62,14 +70,14 @@ impl Tenant {
     }
 }
 
-/// The sealed bytes of every tenant's current view, which is where each tenant's
-/// authorizer loads its snapshot from.
-#[derive(Clone, Default)]
-pub(crate) struct Sealed(Arc<RwLock<HashMap<String, Arc<[u8]>>>>);
+/// The guest's storage import in the server: empty, because the server pushes every
+/// snapshot to its authorizers (`Tenants::build` seals it, the authorizer verifies it).
+#[derive(Clone, Copy, Default)]
+pub(crate) struct Pushed;
 
-impl SnapshotStore for Sealed {
-    fn snapshot(&self, tenant: &str) -> Result<Option<Vec<u8>>, ServiceError> {
-        Ok(self.0.read().unwrap_or_else(PoisonError::into_inner).get(tenant).map(|b| b.to_vec()))
+impl SnapshotStore for Pushed {
+    fn snapshot(&self, _tenant: &str) -> Result<Option<Vec<u8>>, ServiceError> {
+        Ok(None)
     }
 }
 
@@ -96,7 +104,6 @@ impl From<GuestError> for LoadError {
 pub(crate) struct Tenants {
     store: Arc<Store>,
     runtime: Runtime,
-    sealed: Sealed,
     signer: SigningKey,
     /// The data key served snapshots are encrypted with, if any.
     encryption: Option<EncryptionKey>,
@@ -110,14 +117,12 @@ impl Tenants {
     pub(crate) fn new(
         store: Arc<Store>,
         runtime: Runtime,
-        sealed: Sealed,
         (signer, encryption): (SigningKey, Option<EncryptionKey>),
         config: GuestConfig,
     ) -> Self {
         Self {
             store,
             runtime,
-            sealed,
             signer,
             encryption,
             config,
@@ -152,9 +157,10 @@ impl Tenants {
         let Some(view) = self.build(key)? else { return Ok(None) };
         let mut config = self.config.clone();
         config.token.audiences = vec![super::app::tenant_audience(key)];
-        let authorizer = self.runtime.authorizer(key, config)?;
+        let authorizer = self.runtime.authorizer_with_snapshot(key, config, &view.sealed)?;
         let tenant = Arc::new(Tenant {
             authorizer,
+            digest: crate::store::key_digest(key),
             view: RwLock::new(Arc::new(view)),
             wanted: AtomicU64::new(0),
             built: AtomicU64::new(0),
@@ -178,15 +184,15 @@ impl Tenants {
             return Ok(());
         };
         if view.revision > tenant.view().revision {
-            tenant.authorizer.reload()?;
+            tenant.authorizer.replace(&view.sealed)?;
             *tenant.view.write().unwrap_or_else(PoisonError::into_inner) = Arc::new(view);
         }
         tenant.built.store(wanted, Ordering::Release);
         Ok(())
     }
 
-    /// Reads the tenant from the store and seals its snapshot, which becomes what
-    /// its authorizer loads. `None`: the tenant does not exist.
+    /// Reads the tenant from the store and seals its snapshot. `None`: the tenant
+    /// does not exist.
     fn build(&self, key: &str) -> Result<Option<View>, LoadError> {
         let (document, revision) = match self.store.policy(key) {
             Ok(found) => found,
@@ -209,9 +215,17 @@ impl Tenants {
                 .into(),
             None => Arc::clone(&bytes),
         };
-        let etag = format!("\"{}-{revision}\"", &key[..8]);
-        self.sealed.0.write().unwrap_or_else(PoisonError::into_inner).insert(key.to_owned(), bytes);
-        Ok(Some(View { revision, snapshot: served, etag, strict_users: settings.strict_users, key_backed }))
+        // Named by the key's digest: an ETag reaches caches and logs, a key must not.
+        let digest = crate::store::key_digest(key);
+        let etag = format!("\"{}-{revision}\"", digest.get(..16).unwrap_or_default());
+        Ok(Some(View {
+            revision,
+            snapshot: served,
+            etag,
+            sealed: bytes,
+            strict_users: settings.strict_users,
+            key_backed,
+        }))
     }
 
     /// Notes that `key` changed: its next use rebuilds it.
@@ -221,16 +235,25 @@ impl Tenants {
         }
     }
 
+    /// Notes that the tenant whose client key has this digest changed (a change
+    /// notice names tenants by digest, never by key).
+    pub(crate) fn mark_digest(&self, digest: &str) {
+        let loaded = self.loaded.read().unwrap_or_else(PoisonError::into_inner);
+        if let Some(tenant) = loaded.values().find(|tenant| tenant.digest == digest) {
+            tenant.wanted.fetch_add(1, Ordering::AcqRel);
+        }
+    }
+
     /// Drops `key` (its client key was rotated away, or the tenant is gone).
     pub(crate) fn forget(&self, key: &str) {
         self.loaded.write().unwrap_or_else(PoisonError::into_inner).remove(key);
-        self.sealed.0.write().unwrap_or_else(PoisonError::into_inner).remove(key);
     }
 
     /// Compares the loaded tenants with the store's revisions: marks the changed ones
     /// and forgets those whose client key no longer exists.
     pub(crate) fn poll(&self) -> Result<(), StoreError> {
-        let revisions: HashMap<String, u64> = self.store.revisions()?.into_iter().collect();
+        // The loaded tenants first, the revisions after: a tenant created and loaded
+        // between the two reads would otherwise look deleted and be forgotten.
         let loaded: Vec<(String, Arc<Tenant>)> = self
             .loaded
             .read()
@@ -238,13 +261,90 @@ impl Tenants {
             .iter()
             .map(|(k, t)| (k.clone(), Arc::clone(t)))
             .collect();
+        let revisions: HashMap<String, u64> = self.store.revisions()?.into_iter().collect();
         for (key, tenant) in loaded {
-            match revisions.get(&key) {
+            match revisions.get(&tenant.digest) {
                 None => self.forget(&key),
                 Some(&revision) if revision > tenant.view().revision && tenant.fresh() => self.mark(&key),
                 Some(_) => {}
             }
         }
         Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #![allow(
+        clippy::unwrap_used,
+        clippy::expect_used,
+        reason = "test code: a failed unwrap is a failed test"
+    )]
+
+    use std::sync::atomic::AtomicBool;
+
+    use tessera_core::VerifyingKey;
+
+    use super::*;
+    use crate::runtime::{KeyProvider, RuntimeConfig, Services};
+    use crate::store::{FieldKeys, Location, Scope};
+
+    struct Trusted(VerifyingKey);
+
+    impl KeyProvider for Trusted {
+        fn snapshot_key(&self, kid: &str) -> Option<VerifyingKey> {
+            (self.0.kid() == kid).then(|| self.0.clone())
+        }
+    }
+
+    /// New tenants are created, loaded, changed and rebuilt while another thread polls
+    /// the revisions as fast as it can: no load may fail. A poll that read the
+    /// revisions before a tenant existed and the loaded list after it was loaded used
+    /// to forget the tenant, and with it the bytes a concurrent load was reading
+    /// (`ERR_SNAPSHOT_NOT_FOUND`, a 500 on the first writes of a new client key).
+    #[test]
+    fn polling_never_breaks_a_concurrent_load() {
+        let dir = tempfile::tempdir().unwrap();
+        let location = Location::Sqlite(dir.path().join("tessera.db"));
+        let store = Arc::new(Store::open(&location, FieldKeys::plain(), true).unwrap());
+        let signer = SigningKey::generate().unwrap();
+        let services = Services::new(Pushed, Trusted(signer.verifying_key()));
+        let runtime = Runtime::new(RuntimeConfig::default(), services).unwrap();
+        let tenants =
+            Arc::new(Tenants::new(Arc::clone(&store), runtime, (signer, None), GuestConfig::default()));
+        let done = Arc::new(AtomicBool::new(false));
+        let poller = {
+            let (tenants, done) = (Arc::clone(&tenants), Arc::clone(&done));
+            std::thread::spawn(move || {
+                let mut polls = 0_u64;
+                while !done.load(Ordering::Relaxed) {
+                    tenants.poll().unwrap();
+                    polls += 1;
+                }
+                polls
+            })
+        };
+        let workers: Vec<_> = (0..2)
+            .map(|_| {
+                let (tenants, store) = (Arc::clone(&tenants), Arc::clone(&store));
+                std::thread::spawn(move || {
+                    for _ in 0..40 {
+                        let key = store.create_tenant(None, "test").unwrap();
+                        let scope = Scope { tenant: key.clone(), actor: "test".into() };
+                        let tenant = tenants.get(&key).expect("first load").expect("the tenant exists");
+                        assert!(!tenant.authorizer.can("alice", "posts:read").unwrap());
+                        store.add_role(&scope, "viewer", None, &[]).unwrap();
+                        store.add_member(&scope, "alice", "viewer").unwrap();
+                        tenants.mark(&key);
+                        tenants.get(&key).expect("rebuild").expect("the tenant exists");
+                    }
+                })
+            })
+            .collect();
+        for worker in workers {
+            worker.join().unwrap();
+        }
+        done.store(true, Ordering::Relaxed);
+        assert!(poller.join().unwrap() > 0);
     }
 }

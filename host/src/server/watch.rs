@@ -59,7 +59,7 @@ fn listen(url: &str, app: &std::sync::Weak<App>) -> Result<(), r2d2_postgres::po
         // A timeout now and then, to notice that the server has stopped.
         match notifications.timeout_iter(Duration::from_secs(5)).next()? {
             Some(note) => match app.upgrade() {
-                Some(app) => app.tenants.mark(note.payload()),
+                Some(app) => app.tenants.mark_digest(note.payload()),
                 None => return Ok(()),
             },
             None if app.strong_count() == 0 => return Ok(()),

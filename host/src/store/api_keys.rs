@@ -47,8 +47,9 @@ pub struct ApiKeyInfo {
 /// A key that validated: whose it is.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct ApiKeyOwner {
-    /// The tenant's client key.
-    pub tenant: String,
+    /// The tenant, as the digest of its client key ([`key_digest`](super::key_digest)):
+    /// the store keeps no client key to return.
+    pub tenant_digest: String,
     /// The user.
     pub user: String,
     /// The key's public id.
@@ -300,8 +301,8 @@ impl Store {
             let Some(row) = tx.query_opt(
                 "SELECT k.public_id, k.user_name, k.label, k.created_at, k.expires_at, k.revoked_at, k.key_prefix, \
                  k.tenant, k.secret_hash FROM api_keys k JOIN tenants t ON t.id = k.tenant \
-                 WHERE k.secret_hash = $1 AND t.client_key = $2",
-                &params![digest.clone(), tenant],
+                 WHERE k.secret_hash = $1 AND t.key_digest = $2",
+                &params![digest.clone(), super::key_digest(tenant)],
             )?
             else {
                 return Ok(KeyStatus::Unknown);
@@ -346,7 +347,7 @@ impl Store {
         let digest = hash(secret);
         self.read(|tx| {
             let Some(row) = tx.query_opt(
-                "SELECT t.client_key, k.tenant, k.secret_hash, k.user_name, k.expires_at, k.revoked_at, k.public_id \
+                "SELECT t.key_digest, k.tenant, k.secret_hash, k.user_name, k.expires_at, k.revoked_at, k.public_id \
                  FROM api_keys k JOIN tenants t ON t.id = k.tenant WHERE k.secret_hash = $1",
                 &params![digest.clone()],
             )?
@@ -363,7 +364,7 @@ impl Store {
             }
             let tenant = row.int(1)?;
             Ok(Some(ApiKeyOwner {
-                tenant: row.text(0)?,
+                tenant_digest: row.text(0)?,
                 user: self.keys.open(Field::User, tenant, &row.bytes(3)?)?,
                 id: row.text(6)?,
             }))

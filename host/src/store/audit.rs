@@ -83,7 +83,7 @@ pub struct Filter {
 /// What `verify` found for one tenant.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]
 pub struct Verification {
-    /// The tenant's client key.
+    /// The tenant's fingerprint ([`fingerprint`](super::fingerprint)).
     pub tenant: String,
     /// Rows checked.
     pub rows: i64,
@@ -232,7 +232,11 @@ fn matching(keys: &FieldKeys, tenant: i64, filter: &Filter) -> (String, Vec<Valu
     let mut sql = String::from(" WHERE tenant = $1");
     let mut values = vec![Value::Int(tenant)];
     if let Some(action) = &filter.action {
-        bind(&mut sql, &mut values, " AND action = ?", action.as_str().into());
+        let actions = actions_named(action);
+        let first = values.len() + 1;
+        let slots: Vec<String> = (first..first + actions.len()).map(|n| format!("${n}")).collect();
+        sql.push_str(&format!(" AND action IN ({})", slots.join(", ")));
+        values.extend(actions.into_iter().map(Value::from));
     }
     if let Some(entity_type) = &filter.entity_type {
         bind(&mut sql, &mut values, " AND entity_type = ?", entity_type.as_str().into());
@@ -247,6 +251,33 @@ fn matching(keys: &FieldKeys, tenant: i64, filter: &Filter) -> (String, Vec<Valu
         values.extend(candidates);
     }
     (sql, values)
+}
+
+/// Auth 3.7.1's audit action names (`AuditAction`, matched case-insensitively as Auth
+/// matches them) and the Tessera actions that record the same events. Auth's reads
+/// (`LIST_ROLES`, `GET_SETTINGS`, ...) are not audited here and match nothing.
+const AUTH_ACTIONS: &[(&str, &[&str])] = &[
+    ("CREATE_ROLE", &["role.add"]),
+    ("DELETE_ROLE", &["role.delete"]),
+    ("ADD_PERMISSION", &["permission.grant", "permission.deny"]),
+    ("REMOVE_PERMISSION", &["permission.revoke", "permission.undeny"]),
+    ("ADD_MEMBERSHIP", &["member.add"]),
+    ("REMOVE_MEMBERSHIP", &["member.remove"]),
+    ("CHECK_PERMISSION", &["check", "authorize"]),
+    ("ROTATE_KEY", &["tenant.rotate_key"]),
+    ("CREATE_API_KEY", &["apikey.create"]),
+    ("REVOKE_API_KEY", &["apikey.revoke"]),
+    ("UPDATE_API_KEY", &["apikey.expiry"]),
+    ("UPDATE_SETTINGS", &["settings.update"]),
+];
+
+/// The stored actions an `action` filter names: a Tessera action as it is, or an
+/// Auth action name (`create_role`, `CREATE_API_KEY`) as the actions recording it.
+pub(crate) fn actions_named(action: &str) -> Vec<&str> {
+    AUTH_ACTIONS
+        .iter()
+        .find(|(auth, _)| auth.eq_ignore_ascii_case(action))
+        .map_or_else(|| vec![action], |(_, ours)| ours.to_vec())
 }
 
 /// Appends `clause` with its `?` as the next `$n`.
@@ -302,11 +333,11 @@ pub(crate) fn verify(
     tx: &mut dyn Tx,
     keys: &FieldKeys,
     tenant: i64,
-    client_key: &str,
+    fingerprint: &str,
 ) -> Result<Verification, StoreError> {
     let head = tx
         .query_opt("SELECT audit_seq, audit_head FROM tenants WHERE id = $1", &params![tenant])?
-        .ok_or_else(|| StoreError::UnknownTenant(client_key.to_owned()))?;
+        .ok_or_else(|| StoreError::UnknownTenant(fingerprint.to_owned()))?;
     let (head_seq, head_hash) = (head.int(0)?, head.bytes(1)?);
     let mut expected_seq = 1;
     let mut prev = GENESIS.to_vec();
@@ -374,9 +405,82 @@ pub(crate) fn verify(
             ),
         });
     }
-    Ok(Verification { tenant: client_key.to_owned(), rows, head: hex(&head_hash), broken })
+    Ok(Verification {
+        tenant: fingerprint.to_owned(),
+        rows,
+        head: super::client_key::hex(&head_hash),
+        broken,
+    })
 }
 
-fn hex(bytes: &[u8]) -> String {
-    bytes.iter().map(|b| format!("{b:02x}")).collect()
+/// Replaces the entity `from` with `to` in one tenant's chain and hashes the chain
+/// again from its first row: a schema migration's way to take a value out of the
+/// log (a client key, named by older versions). Only an intact chain is rewritten,
+/// so a rewrite can never heal tampering; `false` when the chain was broken and is
+/// left as it was.
+pub(crate) fn rewrite_entity(
+    tx: &mut dyn Tx,
+    keys: &FieldKeys,
+    tenant: i64,
+    fingerprint: &str,
+    (from, to): (&str, &str),
+) -> Result<bool, StoreError> {
+    if verify(tx, keys, tenant, fingerprint)?.broken.is_some() {
+        return Ok(false);
+    }
+    struct Stored {
+        seq: i64,
+        time: i64,
+        actor: Option<String>,
+        action: String,
+        entity_type: String,
+        entity: String,
+        success: bool,
+        details: String,
+    }
+    let mut rows = Vec::new();
+    tx.query_each(
+        "SELECT seq, time, actor, action, entity_type, entity, success, details FROM audit \
+         WHERE tenant = $1 ORDER BY seq",
+        &params![tenant],
+        &mut |row| {
+            rows.push(Stored {
+                seq: row.int(0)?,
+                time: row.int(1)?,
+                actor: keys.open_opt(Field::Actor, tenant, row.opt_bytes(2)?.as_deref())?,
+                action: row.text(3)?,
+                entity_type: row.text(4)?,
+                entity: keys.open(Field::Entity, tenant, &row.bytes(5)?)?,
+                success: row.int(6)? != 0,
+                details: keys.open(Field::Details, tenant, &row.bytes(7)?)?,
+            });
+            Ok(())
+        },
+    )?;
+    let mut prev = GENESIS.to_vec();
+    for row in &rows {
+        let entity = if row.entity == from { to } else { row.entity.as_str() };
+        let text = EntryText {
+            action: &row.action,
+            entity_type: &row.entity_type,
+            entity,
+            success: row.success,
+            details: &row.details,
+        };
+        let hash = chain_hash(&prev, tenant, row.seq, row.time, row.actor.as_deref(), &text);
+        let sealed = (entity != row.entity).then(|| keys.seal(Field::Entity, tenant, entity)).transpose()?;
+        match sealed {
+            Some(sealed) => tx.execute(
+                "UPDATE audit SET entity = $1, prev_hash = $2, hash = $3 WHERE tenant = $4 AND seq = $5",
+                &params![sealed.value, prev.clone(), hash.to_vec(), tenant, row.seq],
+            )?,
+            None => tx.execute(
+                "UPDATE audit SET prev_hash = $1, hash = $2 WHERE tenant = $3 AND seq = $4",
+                &params![prev.clone(), hash.to_vec(), tenant, row.seq],
+            )?,
+        };
+        prev = hash.to_vec();
+    }
+    tx.execute("UPDATE tenants SET audit_head = $1 WHERE id = $2", &params![prev, tenant])?;
+    Ok(true)
 }

@@ -24,12 +24,12 @@ pub enum StoreError {
         /// The newest this program knows.
         known: i64,
     },
-    /// A client key that is not a UUID4.
+    /// A client key that is not a UUID4; says why, never repeating the key.
     InvalidClientKey(String),
     /// The request contradicts the current state (a revoked key's expiry, an expiry
     /// in the past, ...).
     Invalid(String),
-    /// No tenant with this client key.
+    /// No tenant with this client key; carries the key's fingerprint, not the key.
     UnknownTenant(String),
     /// No such role, grant, membership, ...
     NotFound {
@@ -105,9 +105,11 @@ impl fmt::Display for StoreError {
                 f,
                 "the database schema is at version {found}, newer than this tessera knows ({known}); upgrade tessera"
             ),
-            Self::InvalidClientKey(k) => write!(f, "`{k}` is not a client key (a UUID4 such as 0b5e7f2a-8c1d-4e3f-9a6b-2c4d6e8f0a1b)"),
+            Self::InvalidClientKey(why) => write!(f, "invalid client key ({why}): a client key is a UUID4 such as 0b5e7f2a-8c1d-4e3f-9a6b-2c4d6e8f0a1b"),
             Self::Invalid(m) => f.write_str(m),
-            Self::UnknownTenant(k) => write!(f, "no tenant with client key {k}; `tessera init` creates one"),
+            Self::UnknownTenant(fingerprint) => {
+                write!(f, "no tenant with this client key ({fingerprint}); `tessera init` creates one")
+            }
             Self::NotFound { kind, name } => write!(f, "no {kind} `{name}`"),
             Self::Exists { kind, name } => write!(f, "{kind} `{name}` exists already"),
             Self::Policy(e) => e.fmt(f),

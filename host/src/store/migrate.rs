@@ -1,14 +1,18 @@
 //! Versioned schema migrations, applied in order at open, each once, under a lock
 //! that makes a second process wait rather than race.
 
-use super::StoreError;
 use super::sql::{Backend, Dialect, Tx, params};
+use super::{FieldKeys, StoreError, audit, client_key};
+
+/// A data step of a migration, run after its SQL in the same transaction.
+type Step = fn(&mut dyn Tx, &FieldKeys) -> Result<(), StoreError>;
 
 struct Migration {
     version: i64,
     name: &'static str,
     sqlite: &'static str,
     postgres: &'static str,
+    then: Option<Step>,
 }
 
 const MIGRATIONS: &[Migration] = &[
@@ -17,24 +21,35 @@ const MIGRATIONS: &[Migration] = &[
         name: "tenants, roles, rules, members, audit",
         sqlite: include_str!("migrations/0001_init.sqlite.sql"),
         postgres: include_str!("migrations/0001_init.postgres.sql"),
+        then: None,
     },
     Migration {
         version: 2,
         name: "api keys",
         sqlite: include_str!("migrations/0002_api_keys.sqlite.sql"),
         postgres: include_str!("migrations/0002_api_keys.postgres.sql"),
+        then: None,
     },
     Migration {
         version: 3,
         name: "tenant settings",
         sqlite: include_str!("migrations/0003_tenant_settings.sqlite.sql"),
         postgres: include_str!("migrations/0003_tenant_settings.postgres.sql"),
+        then: None,
     },
     Migration {
         version: 4,
         name: "credentials and refresh tokens",
         sqlite: include_str!("migrations/0004_credentials.sqlite.sql"),
         postgres: include_str!("migrations/0004_credentials.postgres.sql"),
+        then: None,
+    },
+    Migration {
+        version: 5,
+        name: "tenants by client-key digest",
+        sqlite: include_str!("migrations/0005_key_digests.sqlite.sql"),
+        postgres: include_str!("migrations/0005_key_digests.postgres.sql"),
+        then: Some(digest_client_keys),
     },
 ];
 
@@ -42,7 +57,7 @@ const LEDGER: &str = "CREATE TABLE IF NOT EXISTS tessera_migrations \
      (version BIGINT PRIMARY KEY, name TEXT NOT NULL, applied_at BIGINT NOT NULL)";
 
 /// Brings the schema to the newest version.
-pub(super) fn run(backend: &dyn Backend) -> Result<(), StoreError> {
+pub(super) fn run(backend: &dyn Backend, keys: &FieldKeys) -> Result<(), StoreError> {
     let dialect = backend.dialect();
     backend.migrate(&mut |tx| {
         tx.batch(LEDGER)?;
@@ -56,6 +71,9 @@ pub(super) fn run(backend: &dyn Backend) -> Result<(), StoreError> {
                 Dialect::Sqlite => migration.sqlite,
                 Dialect::Postgres => migration.postgres,
             })?;
+            if let Some(step) = migration.then {
+                step(tx, keys)?;
+            }
             tx.execute(
                 "INSERT INTO tessera_migrations (version, name, applied_at) VALUES ($1, $2, $3)",
                 &params![migration.version, migration.name, super::now()],
@@ -69,4 +87,101 @@ pub(super) fn run(backend: &dyn Backend) -> Result<(), StoreError> {
 pub(super) fn version(tx: &mut dyn Tx) -> Result<i64, StoreError> {
     let row = tx.query_opt("SELECT MAX(version) FROM tessera_migrations", &[])?;
     Ok(row.map(|r| r.opt_int(0)).transpose()?.flatten().unwrap_or(0))
+}
+
+/// Version 5: each stored client key becomes its digest, and the audit entries that
+/// named a key (`tenant.create`, `policy.import`) name its fingerprint instead, the
+/// chain hashed again. A tenant whose chain was already broken keeps its rows as
+/// they are, so the break stays visible (`tessera audit verify`).
+fn digest_client_keys(tx: &mut dyn Tx, keys: &FieldKeys) -> Result<(), StoreError> {
+    let tenants: Vec<(i64, String)> = tx
+        .query("SELECT id, key_digest FROM tenants", &[])?
+        .iter()
+        .map(|row| Ok((row.int(0)?, row.text(1)?)))
+        .collect::<Result<_, StoreError>>()?;
+    for (id, client_key) in tenants {
+        let (digest, fingerprint) =
+            (client_key::key_digest(&client_key), client_key::fingerprint(&client_key));
+        tx.execute("UPDATE tenants SET key_digest = $1 WHERE id = $2", &params![digest, id])?;
+        let named = tx.count(
+            "SELECT COUNT(*) FROM audit WHERE tenant = $1 AND action IN ('tenant.create', 'policy.import')",
+            &params![id],
+        )?;
+        if named > 0 && !audit::rewrite_entity(tx, keys, id, &fingerprint, (&client_key, &fingerprint))? {
+            tracing::warn!(
+                tenant = %fingerprint,
+                "the audit chain is broken; its rows are left as they are and may still name the client key"
+            );
+        }
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used, reason = "test code: a failed unwrap is a failed test")]
+
+    use super::*;
+    use crate::store::{Entry, Location, Store, fingerprint, key_digest};
+
+    const KEY: &str = "0b5e7f2a-8c1d-4e3f-9a6b-2c4d6e8f0a1b";
+
+    /// A version-4 database names tenants by client key and its audit chain names
+    /// the key in `tenant.create` and `policy.import`: version 5 keeps digests only,
+    /// names fingerprints in the log, and the chain still verifies.
+    #[test]
+    fn version_5_takes_client_keys_out_of_tenants_and_the_audit_log() {
+        let dir = tempfile::tempdir().unwrap();
+        let store =
+            Store::open(&Location::Sqlite(dir.path().join("t.db")), FieldKeys::plain(), true).unwrap();
+        store.create_tenant(Some(KEY), "test").unwrap();
+        // Back to what version 4 wrote: the key in the tenant row, and log entries
+        // naming it, chained correctly.
+        store
+            .backend
+            .write(&mut |tx| {
+                for key in [KEY, crate::store::SYSTEM_TENANT] {
+                    tx.execute(
+                        "UPDATE tenants SET key_digest = $1 WHERE key_digest = $2",
+                        &params![key, key_digest(key)],
+                    )?;
+                }
+                let locked = super::super::lock(tx, KEY, false);
+                assert!(locked.is_err(), "found by digest only");
+                tx.execute("DELETE FROM tessera_migrations WHERE version = 5", &[])?;
+                tx.batch("ALTER TABLE tenants RENAME COLUMN key_digest TO client_key")?;
+                let row = tx
+                    .query_opt(
+                        "SELECT id, revision, audit_seq, audit_head FROM tenants WHERE client_key = $1",
+                        &params![KEY],
+                    )?
+                    .unwrap();
+                let locked = super::super::Locked {
+                    id: row.int(0)?,
+                    revision: row.int(1)?,
+                    audit_seq: row.int(2)?,
+                    audit_head: row.bytes(3)?,
+                };
+                let entry = Entry::new("policy.import", "tenant", KEY, serde_json::json!({"roles": 0}));
+                audit::append(tx, &FieldKeys::plain(), &locked, 1, Some("cli:old"), &entry)?;
+                Ok(true)
+            })
+            .unwrap();
+        run(store.backend.as_ref(), &FieldKeys::plain()).unwrap();
+        let verification = store.audit_verify(KEY).unwrap();
+        assert_eq!(verification.broken, None);
+        assert_eq!((verification.rows, verification.tenant.as_str()), (2, fingerprint(KEY).as_str()));
+        let records =
+            store.audit_query(KEY, &crate::store::Filter { limit: 10, ..Default::default() }).unwrap();
+        assert_eq!(records.len(), 2);
+        assert!(records.iter().all(|r| r.entity == fingerprint(KEY)), "{records:?}");
+        assert!(store.has_tenant(KEY).unwrap());
+        assert_eq!(store.tenant_digests().unwrap(), [key_digest(KEY)]);
+        drop(store);
+        let bytes = std::fs::read(dir.path().join("t.db")).unwrap();
+        let wal = std::fs::read(dir.path().join("t.db-wal")).unwrap_or_default();
+        for file in [bytes, wal] {
+            assert!(!file.windows(KEY.len()).any(|w| w == KEY.as_bytes()), "the key is gone from the files");
+        }
+    }
 }

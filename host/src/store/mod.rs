@@ -9,6 +9,7 @@
 
 mod api_keys;
 mod audit;
+mod client_key;
 mod credentials;
 mod error;
 mod fields;
@@ -25,6 +26,8 @@ use std::time::{SystemTime, UNIX_EPOCH};
 
 pub use api_keys::{API_KEY_PREFIX, ApiKeyInfo, ApiKeyOwner, KeyStatus, Revoked};
 pub use audit::{Broken, Entry, Filter, Record, Verification};
+pub(crate) use client_key::new_client_key;
+pub use client_key::{canonical_client_key, fingerprint, fingerprint_of_digest, key_digest};
 pub use credentials::{Login, RefreshOutcome};
 pub use error::StoreError;
 pub use fields::FieldKeys;
@@ -36,8 +39,9 @@ pub use tenant::{Rotated, TenantSettings};
 /// The client key of the installation's own audit chain (key rotation, re-encryption).
 pub const SYSTEM_TENANT: &str = "00000000-0000-0000-0000-000000000000";
 
-/// The PostgreSQL channel every committed change is announced on, with the tenant's
-/// client key (before the change, for a client-key rotation) as the payload.
+/// The PostgreSQL channel every committed change is announced on, with the digest of
+/// the tenant's client key (before the change, for a client-key rotation) as the
+/// payload ([`key_digest`]; never the key itself, which any listener would read).
 pub const CHANGES_CHANNEL: &str = "tessera_changes";
 
 /// Which database to open.
@@ -121,7 +125,7 @@ impl Store {
             Location::Sqlite(path) => Box::new(sqlite::Sqlite::open(path)?),
             Location::Postgres(url) => Box::new(postgres::Postgres::open(url)?),
         };
-        migrate::run(backend.as_ref())?;
+        migrate::run(backend.as_ref(), &keys)?;
         Ok(Self { backend, keys, audit })
     }
 
@@ -174,7 +178,7 @@ impl Store {
             }
             if bump && self.backend.dialect() == sql::Dialect::Postgres {
                 // Delivered to listeners at commit, and only if it commits.
-                tx.execute("SELECT pg_notify($1, $2)", &params![CHANGES_CHANNEL, scope.tenant.as_str()])?;
+                tx.execute("SELECT pg_notify($1, $2)", &params![CHANGES_CHANNEL, key_digest(&scope.tenant)])?;
             }
             out = Some(Change { revision: locked.revision, changed: true });
             Ok(true)
@@ -225,19 +229,21 @@ impl Store {
             Some(key) => canonical_client_key(key)?,
             None => new_client_key()?,
         };
+        let digest = key_digest(&client_key);
         self.backend.write(&mut |tx| {
             let exists =
-                tx.query_opt("SELECT id FROM tenants WHERE client_key = $1", &params![client_key.as_str()])?;
+                tx.query_opt("SELECT id FROM tenants WHERE key_digest = $1", &params![digest.as_str()])?;
             if exists.is_some() {
-                return Err(StoreError::Exists { kind: "tenant", name: client_key.clone() });
+                return Err(StoreError::Exists { kind: "tenant", name: fingerprint(&client_key) });
             }
             tx.execute(
-                "INSERT INTO tenants (client_key, audit_head, created_at) VALUES ($1, $2, $3)",
-                &params![client_key.as_str(), audit::GENESIS.to_vec(), now()],
+                "INSERT INTO tenants (key_digest, audit_head, created_at) VALUES ($1, $2, $3)",
+                &params![digest.as_str(), audit::GENESIS.to_vec(), now()],
             )?;
             if self.audit {
                 let locked = lock(tx, &client_key, false)?;
-                let entry = Entry::new("tenant.create", "tenant", client_key.as_str(), serde_json::json!({}));
+                let entry =
+                    Entry::new("tenant.create", "tenant", fingerprint(&client_key), serde_json::json!({}));
                 audit::append(tx, &self.keys, &locked, now(), Some(actor), &entry)?;
             }
             Ok(true)
@@ -245,12 +251,23 @@ impl Store {
         Ok(client_key)
     }
 
-    /// Every tenant's client key, sorted (the installation's own chain left out).
-    pub fn tenants(&self) -> Result<Vec<String>, StoreError> {
+    /// Whether a tenant with this client key exists.
+    pub fn has_tenant(&self, client_key: &str) -> Result<bool, StoreError> {
+        let digest = key_digest(client_key);
+        self.read(|tx| {
+            Ok(tx
+                .query_opt("SELECT id FROM tenants WHERE key_digest = $1", &params![digest.as_str()])?
+                .is_some())
+        })
+    }
+
+    /// Every tenant's key digest, sorted (the installation's own chain left out): the
+    /// store holds no client key to list.
+    pub fn tenant_digests(&self) -> Result<Vec<String>, StoreError> {
         self.read(|tx| {
             let rows = tx.query(
-                "SELECT client_key FROM tenants WHERE client_key <> $1 ORDER BY client_key",
-                &params![SYSTEM_TENANT],
+                "SELECT key_digest FROM tenants WHERE key_digest <> $1 ORDER BY key_digest",
+                &params![key_digest(SYSTEM_TENANT)],
             )?;
             rows.iter().map(|r| r.text(0)).collect()
         })
@@ -279,9 +296,17 @@ impl Store {
 
     /// Checks `tenant`'s audit chain.
     pub fn audit_verify(&self, tenant: &str) -> Result<Verification, StoreError> {
+        self.audit_verify_digest(&key_digest(tenant))
+    }
+
+    /// Checks the audit chain of the tenant with this key digest (what
+    /// [`tenant_digests`](Self::tenant_digests) lists).
+    pub fn audit_verify_digest(&self, digest: &str) -> Result<Verification, StoreError> {
         self.read(|tx| {
-            let (id, _) = tenant_row(tx, tenant)?;
-            audit::verify(tx, &self.keys, id, tenant)
+            let row = tx
+                .query_opt("SELECT id FROM tenants WHERE key_digest = $1", &params![digest])?
+                .ok_or_else(|| StoreError::UnknownTenant(fingerprint_of_digest(digest)))?;
+            audit::verify(tx, &self.keys, row.int(0)?, &fingerprint_of_digest(digest))
         })
     }
 }
@@ -290,38 +315,22 @@ impl Store {
 /// lock in PostgreSQL; SQLite's IMMEDIATE transaction already holds the database).
 fn lock(tx: &mut dyn Tx, tenant: &str, bump: bool) -> Result<Locked, StoreError> {
     let sql = if bump {
-        "UPDATE tenants SET revision = revision + 1 WHERE client_key = $1 RETURNING id, revision, audit_seq, audit_head"
+        "UPDATE tenants SET revision = revision + 1 WHERE key_digest = $1 RETURNING id, revision, audit_seq, audit_head"
     } else {
-        "UPDATE tenants SET revision = revision WHERE client_key = $1 RETURNING id, revision, audit_seq, audit_head"
+        "UPDATE tenants SET revision = revision WHERE key_digest = $1 RETURNING id, revision, audit_seq, audit_head"
     };
-    let row =
-        tx.query_opt(sql, &params![tenant])?.ok_or_else(|| StoreError::UnknownTenant(tenant.to_owned()))?;
+    let row = tx
+        .query_opt(sql, &params![key_digest(tenant)])?
+        .ok_or_else(|| StoreError::UnknownTenant(fingerprint(tenant)))?;
     Ok(Locked { id: row.int(0)?, revision: row.int(1)?, audit_seq: row.int(2)?, audit_head: row.bytes(3)? })
 }
 
 /// The tenant's internal id and revision.
 fn tenant_row(tx: &mut dyn Tx, tenant: &str) -> Result<(i64, u64), StoreError> {
     let row = tx
-        .query_opt("SELECT id, revision FROM tenants WHERE client_key = $1", &params![tenant])?
-        .ok_or_else(|| StoreError::UnknownTenant(tenant.to_owned()))?;
+        .query_opt("SELECT id, revision FROM tenants WHERE key_digest = $1", &params![key_digest(tenant)])?
+        .ok_or_else(|| StoreError::UnknownTenant(fingerprint(tenant)))?;
     Ok((row.int(0)?, u64::try_from(row.int(1)?).unwrap_or(0)))
-}
-
-/// A client key in canonical form (lowercase, hyphenated), which must be a UUID4.
-pub fn canonical_client_key(text: &str) -> Result<String, StoreError> {
-    let canonical = uuid::Uuid::try_parse(text.trim())
-        .ok()
-        .filter(|u| u.get_version_num() == 4)
-        .map(|u| u.hyphenated().to_string())
-        .ok_or_else(|| StoreError::InvalidClientKey(text.chars().take(64).collect()))?;
-    Ok(canonical)
-}
-
-/// A fresh client key: a random UUID4.
-pub(crate) fn new_client_key() -> Result<String, StoreError> {
-    let mut bytes = [0u8; 16];
-    getrandom::fill(&mut bytes).map_err(|e| StoreError::Crypto(format!("no randomness: {e}")))?;
-    Ok(uuid::Builder::from_random_bytes(bytes).into_uuid().hyphenated().to_string())
 }
 
 /// Seconds since the Unix epoch.

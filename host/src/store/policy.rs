@@ -5,10 +5,7 @@ use std::collections::HashMap;
 
 use serde::Serialize;
 use serde_json::json;
-use tessera_core::{
-    Entries, IdentifierKind, MAX_DESCRIPTION_LEN, PolicyDocument, PolicyError, RoleDocument,
-    validate_identifier,
-};
+use tessera_core::{Entries, IdentifierKind, PolicyDocument, PolicyError, RoleDocument, validate_identifier};
 
 use super::audit::Entry;
 use super::fields::{Field, FieldKeys};
@@ -78,10 +75,8 @@ impl Store {
         parents: &[String],
     ) -> Result<Change, StoreError> {
         check(IdentifierKind::Role, "role", name)?;
-        if let Some(text) = description
-            && (text.len() > MAX_DESCRIPTION_LEN || text.chars().any(char::is_control))
-        {
-            return Err(PolicyError::InvalidDescription { role: name.into() }.into());
+        if let Some(text) = description {
+            tessera_core::check_description(name, text)?;
         }
         self.change(scope, |tx, tenant| {
             if tx.query_opt("SELECT id FROM roles WHERE tenant = $1 AND name = $2", &params![tenant.id, name])?.is_some() {
@@ -259,7 +254,8 @@ impl Store {
             return Err(StoreError::Policy(PolicyError::Document {
                 message: format!(
                     "the document is for tenant {}, the import is into {}",
-                    document.tenant, scope.tenant
+                    super::fingerprint(&document.tenant),
+                    super::fingerprint(&scope.tenant)
                 ),
             }));
         }
@@ -269,7 +265,7 @@ impl Store {
             summary = write_document(tx, &self.keys, tenant.id, document, progress)?;
             let details =
                 json!({"roles": summary.roles, "rules": summary.rules, "memberships": summary.memberships});
-            Ok(Some(Entry::new("policy.import", "tenant", scope.tenant.as_str(), details)))
+            Ok(Some(Entry::new("policy.import", "tenant", super::fingerprint(&scope.tenant), details)))
         })?;
         summary.revision = change.revision;
         Ok(summary)

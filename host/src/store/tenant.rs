@@ -8,7 +8,10 @@ use serde_json::json;
 
 use super::fields::Field;
 use super::sql::params;
-use super::{Entry, SYSTEM_TENANT, Scope, Store, StoreError, canonical_client_key, now, tenant_row};
+use super::{
+    Entry, SYSTEM_TENANT, Scope, Store, StoreError, canonical_client_key, fingerprint, key_digest, now,
+    tenant_row,
+};
 
 /// A tenant's settings (Auth's `GET /api/settings`).
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize)]
@@ -36,8 +39,10 @@ impl Store {
     /// The tenant's settings; defaults for a tenant that does not exist yet.
     pub fn settings(&self, tenant: &str) -> Result<TenantSettings, StoreError> {
         self.read(|tx| {
-            let row =
-                tx.query_opt("SELECT strict_users FROM tenants WHERE client_key = $1", &params![tenant])?;
+            let row = tx.query_opt(
+                "SELECT strict_users FROM tenants WHERE key_digest = $1",
+                &params![key_digest(tenant)],
+            )?;
             Ok(TenantSettings { strict_users: row.map(|r| r.int(0)).transpose()?.unwrap_or(0) != 0 })
         })
     }
@@ -67,10 +72,10 @@ impl Store {
         let mut counts = Rotated::default();
         self.change(scope, |tx, tenant| {
             if tx
-                .query_opt("SELECT id FROM tenants WHERE client_key = $1", &params![new_key.as_str()])?
+                .query_opt("SELECT id FROM tenants WHERE key_digest = $1", &params![key_digest(&new_key)])?
                 .is_some()
             {
-                return Err(StoreError::Exists { kind: "tenant", name: new_key.clone() });
+                return Err(StoreError::Exists { kind: "tenant", name: fingerprint(&new_key) });
             }
             let id = tenant.id;
             counts = Rotated {
@@ -80,19 +85,23 @@ impl Store {
                 api_keys: tx.count("SELECT COUNT(*) FROM api_keys WHERE tenant = $1", &params![id])?,
                 settings: 1,
             };
-            tx.execute("UPDATE tenants SET client_key = $1 WHERE id = $2", &params![new_key.as_str(), id])?;
+            tx.execute(
+                "UPDATE tenants SET key_digest = $1 WHERE id = $2",
+                &params![key_digest(&new_key), id],
+            )?;
             // The entry names neither key: the chain is the tenant's, whatever its key.
             Ok(Some(Entry::new("tenant.rotate_key", "tenant", "client_key", json!({"migrated": counts}))))
         })?;
         Ok(counts)
     }
 
-    /// Every tenant's client key and revision, to notice changes made elsewhere.
+    /// Every tenant's key digest ([`key_digest`]) and revision, to notice changes
+    /// made elsewhere.
     pub fn revisions(&self) -> Result<Vec<(String, u64)>, StoreError> {
         self.read(|tx| {
             let rows = tx.query(
-                "SELECT client_key, revision FROM tenants WHERE client_key <> $1",
-                &params![SYSTEM_TENANT],
+                "SELECT key_digest, revision FROM tenants WHERE key_digest <> $1",
+                &params![key_digest(SYSTEM_TENANT)],
             )?;
             rows.iter().map(|r| Ok((r.text(0)?, u64::try_from(r.int(1)?).unwrap_or(0)))).collect()
         })

@@ -3,7 +3,7 @@
 use std::io::{BufRead, BufReader};
 use std::path::Path;
 use std::process::{Child, Command, Stdio};
-use std::sync::mpsc;
+use std::sync::{Arc, Mutex, mpsc};
 use std::time::Duration;
 
 use serde_json::Value;
@@ -13,6 +13,9 @@ use super::db::TestDb;
 /// A running server; killed when dropped.
 pub struct Server {
     child: Child,
+    /// Everything the server wrote to standard error.
+    log: Arc<Mutex<String>>,
+    reader: Option<std::thread::JoinHandle<()>>,
     pub base: String,
     pub dir: tempfile::TempDir,
     agent: ureq::Agent,
@@ -87,8 +90,11 @@ impl Server {
         let mut child = command.spawn().expect("tessera serve starts");
         let stderr = child.stderr.take().unwrap();
         let (found, address) = mpsc::channel();
-        std::thread::spawn(move || {
+        let log = Arc::new(Mutex::new(String::new()));
+        let kept = Arc::clone(&log);
+        let reader = std::thread::spawn(move || {
             for line in BufReader::new(stderr).lines().map_while(Result::ok) {
+                kept.lock().unwrap().push_str(&format!("{line}\n"));
                 if let Some(address) = line.strip_prefix("tessera serve: listening on ") {
                     let _ = found.send(address.to_owned());
                 } else {
@@ -112,7 +118,7 @@ impl Server {
             );
             base = base.replace("127.0.0.1", "localhost");
         }
-        Self { child, base, dir, agent: config.build().into() }
+        Self { child, log, reader: Some(reader), base, dir, agent: config.build().into() }
     }
 
     /// A request with `key` as the bearer client key (`None`: no header).
@@ -166,6 +172,16 @@ impl Server {
     pub fn stop(mut self) -> std::process::ExitStatus {
         let _ = Command::new("kill").args(["-TERM", &self.child.id().to_string()]).status();
         self.child.wait().unwrap()
+    }
+
+    /// Stops the server as [`stop`](Self::stop) does and returns all it logged.
+    pub fn stop_with_log(mut self) -> String {
+        let _ = Command::new("kill").args(["-TERM", &self.child.id().to_string()]).status();
+        self.child.wait().unwrap();
+        if let Some(reader) = self.reader.take() {
+            reader.join().unwrap();
+        }
+        self.log.lock().unwrap().clone()
     }
 }
 

@@ -196,7 +196,7 @@ impl Engine {
             {
                 return Err(Failure::new(
                     "ERR_GUEST_CONFIG",
-                    format!("tenant `{tenant}` is not the loaded tenant `{}`", loaded.authz.tenant()),
+                    "the configured tenant is not the loaded tenant",
                 ));
             }
         }
@@ -214,7 +214,7 @@ impl Engine {
             Stored::Missing => {
                 return Err(Failure::new(
                     "ERR_SNAPSHOT_NOT_FOUND",
-                    format!("the store has no snapshot for tenant `{tenant}`"),
+                    "the store has no snapshot for the tenant",
                 ));
             }
             Stored::Failed => {
@@ -251,22 +251,23 @@ impl Engine {
             Ok(loaded) => (true, json!({"revision": loaded.revision()})),
             Err(failure) => (false, json!({"error": failure})),
         };
+        // The entity is the revision offered, never the tenant: a tenant is its client
+        // key, which no audit entry may carry.
+        let revision =
+            outcome.as_ref().map_or_else(|_| String::from("refused"), |l| l.revision().to_string());
         let event = Event {
             action: "snapshot.load",
             tenant: event_tenant,
             actor: None,
             entity_type: "snapshot",
-            entity: event_tenant,
+            entity: &revision,
             success,
             details,
         };
         let recorded = if success && !record { Ok(()) } else { event.record() };
         let loaded = outcome?;
         recorded?;
-        abi::log(
-            Level::Info,
-            &format!("loaded revision {} of tenant {}", loaded.revision(), loaded.authz.tenant()),
-        );
+        abi::log(Level::Info, &format!("loaded snapshot revision {}", loaded.revision()));
         self.output = serde_json::to_vec(&loaded.info_json()).unwrap_or_default();
         self.loaded = Some(loaded);
         self.token_keys = None;
@@ -504,9 +505,7 @@ fn record_check(
 /// Refuses a policy for another tenant than the one expected, if one is.
 fn require_tenant(expected: Option<&str>, offered: &str) -> Result<(), Failure> {
     match expected {
-        Some(expected) if expected != offered => {
-            Err(SnapshotError::TenantMismatch { loaded: expected.into(), offered: offered.into() }.into())
-        }
+        Some(expected) if expected != offered => Err(SnapshotError::TenantMismatch.into()),
         _ => Ok(()),
     }
 }

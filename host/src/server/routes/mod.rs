@@ -108,8 +108,15 @@ pub(crate) fn valid(kind: IdentifierKind, value: &str) -> Result<(), ApiError> {
 /// application/json` with an empty body): `None` when empty, 400 when not JSON of
 /// the expected shape.
 pub(crate) fn optional_json<T: serde::de::DeserializeOwned>(body: &[u8]) -> Result<Option<T>, ApiError> {
-    if body.iter().all(u8::is_ascii_whitespace) {
+    let Some(&first) = body.iter().find(|b| !b.is_ascii_whitespace()) else {
         return Ok(None);
+    };
+    // Serde's derive would also read a struct from an array of its fields in order.
+    if first != b'{' {
+        return Err(ApiError::bad_request(
+            "ERR_INVALID_BODY",
+            "Request body, when present, must be a JSON object of the documented fields",
+        ));
     }
     serde_json::from_slice(body).map(Some).map_err(|e| {
         ApiError::bad_request(

@@ -4,13 +4,14 @@
 use std::sync::Arc;
 
 use axum::Json;
-use axum::extract::State;
+use axum::extract::{Request, State};
 use axum::http::StatusCode;
-use axum::http::header::CONTENT_TYPE;
+use axum::http::header::{AUTHORIZATION, CONTENT_TYPE};
 use axum::response::{IntoResponse, Response};
 use serde_json::json;
 
 use crate::server::app::App;
+use crate::server::gate::client_key;
 use crate::server::reply::ApiError;
 
 pub(crate) async fn ping() -> Response {
@@ -46,14 +47,28 @@ pub(crate) async fn openapi() -> Response {
     Json(crate::server::openapi::document()).into_response()
 }
 
-pub(crate) async fn not_found() -> ApiError {
-    ApiError::not_found("No such route; GET /openapi.json lists them.")
+/// Under `/api` the gate answers first, as on every `/api` route: an anonymous
+/// caller learns nothing about which routes exist.
+fn gate(request: &Request) -> Result<(), ApiError> {
+    let path = request.uri().path();
+    if path == "/api" || path.starts_with("/api/") {
+        client_key(request.headers().get(AUTHORIZATION).map(|v| v.as_bytes()))?;
+    }
+    Ok(())
 }
 
-pub(crate) async fn method_not_allowed() -> ApiError {
-    ApiError::new(
-        StatusCode::METHOD_NOT_ALLOWED,
-        "ERR_METHOD_NOT_ALLOWED",
-        "This route does not take that method.",
-    )
+pub(crate) async fn not_found(request: Request) -> ApiError {
+    gate(&request)
+        .err()
+        .unwrap_or_else(|| ApiError::not_found("No such route; GET /openapi.json lists them."))
+}
+
+pub(crate) async fn method_not_allowed(request: Request) -> ApiError {
+    gate(&request).err().unwrap_or_else(|| {
+        ApiError::new(
+            StatusCode::METHOD_NOT_ALLOWED,
+            "ERR_METHOD_NOT_ALLOWED",
+            "This route does not take that method.",
+        )
+    })
 }

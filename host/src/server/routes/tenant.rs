@@ -60,7 +60,9 @@ pub(crate) async fn update_settings(
 }
 
 /// The tenant's own audit trail, newest first (`limit` 1–500, default 50; `offset`;
-/// `action`, matched exactly).
+/// `action`: a Tessera action, or an Auth action name such as `create_role` or
+/// `CREATE_API_KEY`; `hours`: only the last so many hours, as Auth's
+/// `query_audit_logs(hours=...)`).
 pub(crate) async fn audit(
     State(app): AppState,
     ClientKey(key): ClientKey,
@@ -80,7 +82,14 @@ pub(crate) async fn audit(
     if offset < 0 {
         return Err(ApiError::bad_request("ERR_INVALID_QUERY", "offset must be >= 0"));
     }
-    let filter = Filter { action: query.get("action").cloned(), limit, offset, ..Filter::default() };
+    let since = match query.get("hours") {
+        None => None,
+        Some(text) => match text.trim().parse::<i64>() {
+            Ok(hours) if (1..=24 * 366 * 100).contains(&hours) => Some(crate::store::now() - hours * 3600),
+            _ => return Err(ApiError::bad_request("ERR_INVALID_QUERY", "hours must be a positive integer")),
+        },
+    };
+    let filter = Filter { action: query.get("action").cloned(), since, limit, offset, ..Filter::default() };
     let (total, records) = app
         .read_tenant(move |store| Ok((store.audit_count(&key, &filter)?, store.audit_query(&key, &filter)?)))
         .await?;
