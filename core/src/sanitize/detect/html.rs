@@ -1,7 +1,7 @@
 //! Markup and script rules: dangerous tags, event handlers, script URLs, CSS that runs
 //! script, and quotes or templates that break into a script call.
 
-use super::{FindingKind, at, before, is_space, skip_space, within, word_at};
+use super::{FindingKind, at, before, is_space, skip_space, within, word_at, words};
 
 pub(super) fn scan(t: &[u8], add: &mut impl FnMut(FindingKind, usize)) {
     // Inside an open tag (`<name` seen, no `>` yet): any `on…=` there is a handler.
@@ -28,22 +28,8 @@ pub(super) fn scan(t: &[u8], add: &mut impl FnMut(FindingKind, usize)) {
     }
 }
 
-const DANGEROUS_TAGS: &[&[u8]] = &[
-    b"script",
-    b"style",
-    b"iframe",
-    b"object",
-    b"embed",
-    b"applet",
-    b"frame",
-    b"frameset",
-    b"base",
-    b"link",
-    b"meta",
-    b"noscript",
-    b"template",
-    b"xml",
-];
+const DANGEROUS_TAGS: &str =
+    "script style iframe object embed applet frame frameset base link meta noscript template xml";
 
 /// `<name` or `</name` for a tag in [`DANGEROUS_TAGS`] (namespace prefix allowed),
 /// `<?import` (which loads an HTML component in old Internet Explorer) and `<?php`.
@@ -61,116 +47,24 @@ fn dangerous_tag(t: &[u8], i: usize) -> bool {
     if prefix > 0 && t.get(j + prefix) == Some(&b':') {
         j += prefix + 1;
     }
-    DANGEROUS_TAGS.iter().any(|tag| {
+    words(DANGEROUS_TAGS).any(|tag| {
         at(t, j, tag)
             && !t.get(j + tag.len()).copied().is_some_and(|c| c.is_ascii_alphanumeric() || c == b'-')
     })
 }
 
 /// DOM event names (without `on`) an attribute can carry.
-const EVENTS: &[&[u8]] = &[
-    b"afterscriptexecute",
-    b"beforematch",
-    b"beforescriptexecute",
-    b"abort",
-    b"activate",
-    b"afterprint",
-    b"animationcancel",
-    b"animationend",
-    b"animationiteration",
-    b"animationstart",
-    b"auxclick",
-    b"beforeactivate",
-    b"beforecopy",
-    b"beforecut",
-    b"beforedeactivate",
-    b"beforeinput",
-    b"beforepaste",
-    b"beforeprint",
-    b"beforetoggle",
-    b"beforeunload",
-    b"begin",
-    b"blur",
-    b"canplay",
-    b"canplaythrough",
-    b"change",
-    b"click",
-    b"close",
-    b"contextmenu",
-    b"copy",
-    b"cuechange",
-    b"cut",
-    b"dblclick",
-    b"deactivate",
-    b"drag",
-    b"dragend",
-    b"dragenter",
-    b"dragleave",
-    b"dragover",
-    b"dragstart",
-    b"drop",
-    b"durationchange",
-    b"end",
-    b"ended",
-    b"error",
-    b"finish",
-    b"focus",
-    b"focusin",
-    b"focusout",
-    b"formdata",
-    b"fullscreenchange",
-    b"hashchange",
-    b"input",
-    b"invalid",
-    b"keydown",
-    b"keypress",
-    b"keyup",
-    b"load",
-    b"loadeddata",
-    b"loadedmetadata",
-    b"loadend",
-    b"loadstart",
-    b"message",
-    b"mousedown",
-    b"mouseenter",
-    b"mouseleave",
-    b"mousemove",
-    b"mouseout",
-    b"mouseover",
-    b"mouseup",
-    b"mousewheel",
-    b"pagehide",
-    b"pagereveal",
-    b"pageshow",
-    b"paste",
-    b"pause",
-    b"play",
-    b"playing",
-    b"pointerdown",
-    b"pointerenter",
-    b"pointerleave",
-    b"pointermove",
-    b"pointerout",
-    b"pointerover",
-    b"pointerup",
-    b"popstate",
-    b"progress",
-    b"readystatechange",
-    b"repeat",
-    b"reset",
-    b"resize",
-    b"scroll",
-    b"scrollend",
-    b"search",
-    b"select",
-    b"show",
-    b"start",
-    b"submit",
-    b"toggle",
-    b"transitionend",
-    b"unload",
-    b"wheel",
-];
+const EVENTS: &str = "abort activate afterprint afterscriptexecute animationcancel animationend \
+    animationiteration animationstart auxclick beforeactivate beforecopy beforecut beforedeactivate \
+    beforeinput beforematch beforepaste beforeprint beforescriptexecute beforetoggle beforeunload \
+    begin blur canplay canplaythrough change click close contextmenu copy cuechange cut dblclick \
+    deactivate drag dragend dragenter dragleave dragover dragstart drop durationchange end ended error \
+    finish focus focusin focusout formdata fullscreenchange hashchange input invalid keydown keypress \
+    keyup load loadeddata loadedmetadata loadend loadstart message mousedown mouseenter mouseleave \
+    mousemove mouseout mouseover mouseup mousewheel pagehide pagereveal pageshow paste pause play \
+    playing pointerdown pointerenter pointerleave pointermove pointerout pointerover pointerup \
+    popstate progress readystatechange repeat reset resize scroll scrollend search select show start \
+    submit toggle transitionend unload wheel";
 
 /// `on<name>` then `=`, where an attribute can stand. In an open tag, any name of three
 /// letters or more (browsers keep adding events); elsewhere a known event, right after
@@ -184,22 +78,25 @@ fn event_handler(t: &[u8], i: usize, in_tag: bool) -> bool {
     let name_len =
         t.get(name_start..).unwrap_or_default().iter().take_while(|c| c.is_ascii_alphabetic()).count();
     let name_end = name_start + name_len;
-    let known = t.get(name_start..name_end).is_some_and(|name| EVENTS.contains(&name));
+    if name_len < 3 {
+        return false;
+    }
+    let known = || t.get(name_start..name_end).is_some_and(|name| words(EVENTS).any(|e| e == name));
     let mut eq = skip_space(t, name_end);
-    if in_tag && known && t.get(eq) != Some(&b'=') {
+    if t.get(eq) != Some(&b'=') && in_tag && known() {
         // Old parsers ended the name at the first non-letter: `onload!#$%&()*~+-_.,:;?@[/|\]^`=`.
         let junk = t.get(name_end..).unwrap_or_default().iter().take(40);
         eq = name_end
             + junk.take_while(|&&c| !(is_space(c) || matches!(c, b'=' | b'>' | b'"' | b'\''))).count();
     }
-    if name_len < 3 || t.get(eq) != Some(&b'=') {
+    if t.get(eq) != Some(&b'=') {
         return false;
     }
     match before(t, i) {
-        None => known,
-        Some(b'/' | b'"' | b'\'' | b'`' | b'+') => known || in_tag,
-        Some(b) if is_space(b) => in_tag || known && after_quote(t, i),
-        Some(b) => in_tag && known && !b.is_ascii_alphanumeric(),
+        None => known(),
+        Some(b'/' | b'"' | b'\'' | b'`' | b'+') => in_tag || known(),
+        Some(b) if is_space(b) => in_tag || known() && after_quote(t, i),
+        Some(b) => in_tag && !b.is_ascii_alphanumeric() && known(),
     }
 }
 
@@ -249,43 +146,35 @@ fn script_url(t: &[u8], i: usize) -> bool {
         let j = skip_space(t, j);
         (t.get(j) == Some(&b':')).then_some(j + 1)
     };
-    for scheme in [&b"javascript"[..], b"vbscript", b"livescript"] {
-        if let Some(after) = spaced(scheme) {
-            return t.get(after).is_some_and(|&c| !is_space(c));
-        }
+    let scheme: &[u8] = match t.get(i) {
+        Some(b'j') => b"javascript",
+        Some(b'v') => b"vbscript",
+        Some(b'l') => b"livescript",
+        _ => b"data",
+    };
+    let Some(after) = spaced(scheme) else { return false };
+    if scheme != b"data" {
+        return t.get(after).is_some_and(|&c| !is_space(c));
     }
-    if let Some(after) = spaced(b"data") {
-        let mut media = [0u8; 24];
-        let rest = t.get(after..).unwrap_or_default().iter().filter(|&&c| !is_space(c));
-        let mut len = 0;
-        for (slot, &c) in media.iter_mut().zip(rest) {
-            *slot = c;
-            len += 1;
-        }
-        return is_executable_data_type(media.get(..len).unwrap_or_default());
+    // The media type, whitespace dropped.
+    let mut media = [0u8; 24];
+    let rest = t.get(after..).unwrap_or_default().iter().filter(|&&c| !is_space(c));
+    let mut len = 0;
+    for (slot, &c) in media.iter_mut().zip(rest) {
+        *slot = c;
+        len += 1;
     }
-    false
+    is_executable_data_type(media.get(..len).unwrap_or_default())
 }
 
 /// Media types a browser would run or render as a document from a `data:` URL.
 fn is_executable_data_type(rest: &[u8]) -> bool {
-    [
-        &b"text/html"[..],
-        b"text/javascript",
-        b"text/ecmascript",
-        b"text/vbscript",
-        b"text/xml",
-        b"text/css",
-        b"application/javascript",
-        b"application/x-javascript",
-        b"application/ecmascript",
-        b"application/xhtml",
-        b"application/xml",
-        b"image/svg",
-    ]
-    .iter()
-    .any(|t| rest.starts_with(t))
+    words(EXECUTABLE_TYPES).any(|t| rest.starts_with(t))
 }
+
+const EXECUTABLE_TYPES: &str = "text/html text/javascript text/ecmascript text/vbscript text/xml text/css \
+    application/javascript application/x-javascript application/ecmascript application/xhtml \
+    application/xml image/svg";
 
 /// Whitespace and CSS comments (each bounded, so the work stays linear).
 fn skip_css_space(t: &[u8], mut i: usize) -> usize {
@@ -336,10 +225,12 @@ fn css_expression(t: &[u8], i: usize) -> bool {
 /// A CSS property that loads script: `behavior: url(…)` (an HTML component) or
 /// `-moz-binding: url(…)` (an XBL binding).
 fn css_binding(t: &[u8], i: usize) -> bool {
-    if before(t, i).is_some_and(|c| c.is_ascii_alphanumeric()) {
+    if before(t, i).is_some_and(|c| c.is_ascii_alphanumeric())
+        || !(t.get(i) == Some(&b'b') || at(t, i, b"-moz-"))
+    {
         return false;
     }
-    [&b"behavior"[..], b"behaviour", b"-moz-binding"].iter().any(|name| {
+    words("behavior behaviour -moz-binding").any(|name| {
         css_word(t, i, name).is_some_and(|end| {
             let colon = skip_css_space(t, end);
             t.get(colon) == Some(&b':') && at(t, skip_css_space(t, colon + 1), b"url(")
@@ -348,17 +239,15 @@ fn css_binding(t: &[u8], i: usize) -> bool {
 }
 
 /// Functions an injected script calls, and objects it reaches into.
-const CALLS: &[&[u8]] =
-    &[b"alert", b"prompt", b"confirm", b"eval", b"settimeout", b"setinterval", b"fetch", b"import", b"atob"];
-const OBJECTS: &[&[u8]] =
-    &[b"document", b"window", b"top", b"parent", b"self", b"globalthis", b"location", b"constructor"];
+const CALLS: &str = "alert prompt confirm eval settimeout setinterval fetch import atob";
+const OBJECTS: &str = "document window top parent self globalthis location constructor";
 
 /// A call of [`CALLS`] (`alert(`, ``alert` ``) or a member of [`OBJECTS`]
 /// (`document.`, `top[`) at `i`, after whitespace.
 fn script_call(t: &[u8], i: usize) -> bool {
     let j = skip_space(t, i);
-    let called = |names: &[&[u8]], next: &[u8]| {
-        names.iter().any(|name| {
+    let called = |names: &'static str, next: &[u8]| {
+        words(names).any(|name| {
             word_at(t, j, name) && t.get(skip_space(t, j + name.len())).is_some_and(|c| next.contains(c))
         })
     };

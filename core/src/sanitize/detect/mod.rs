@@ -115,7 +115,8 @@ fn is_space(b: u8) -> bool {
 }
 
 fn at(t: &[u8], i: usize, s: &[u8]) -> bool {
-    t.get(i..i + s.len()) == Some(s)
+    // The first byte decides most calls without a slice comparison.
+    s.first().is_none_or(|c| t.get(i) == Some(c)) && t.get(i..i + s.len()) == Some(s)
 }
 
 fn before(t: &[u8], i: usize) -> Option<u8> {
@@ -129,9 +130,35 @@ fn word_at(t: &[u8], i: usize, word: &[u8]) -> bool {
         && !before(t, i).is_some_and(is_word)
 }
 
-/// The first of `words` standing at `i` as a whole word, as its length.
-fn any_word(t: &[u8], i: usize, words: &[&[u8]]) -> Option<usize> {
-    words.iter().find(|w| word_at(t, i, w)).map(|w| w.len())
+/// The words of a space-separated list. Lists are kept as one string: in wasm a table
+/// of slices costs more than its words.
+fn words(list: &'static str) -> impl Iterator<Item = &'static [u8]> {
+    list.as_bytes().split(|&c| c == b' ')
+}
+
+/// The first letters of a list's words, as a bit set over `a..=z`: a byte outside it
+/// starts none of them, so the list need not be read.
+const fn initials(list: &str) -> u32 {
+    let bytes = list.as_bytes();
+    let mut set = 0u32;
+    let mut i = 0;
+    while i < bytes.len() {
+        if (i == 0 || bytes[i - 1] == b' ') && bytes[i].is_ascii_lowercase() {
+            set |= 1 << (bytes[i] - b'a');
+        }
+        i += 1;
+    }
+    set
+}
+
+/// Whether `b` may start a word of the list whose [`initials`] are `set`.
+fn may_start(set: u32, b: Option<&u8>) -> bool {
+    b.is_some_and(|&b| b.is_ascii_lowercase() && set & (1 << (b - b'a')) != 0)
+}
+
+/// The first word of `list` standing at `i` as a whole word, as its length.
+fn any_word(t: &[u8], i: usize, list: &'static str) -> Option<usize> {
+    words(list).find(|w| word_at(t, i, w)).map(<[u8]>::len)
 }
 
 fn skip_space(t: &[u8], mut i: usize) -> usize {

@@ -1,32 +1,30 @@
 //! Path rules: NUL bytes, traversal, files an attacker reads, PHP stream wrappers.
 
 use super::view::View;
-use super::{FindingKind, any_word, at, before, is_word, word_at, word_end};
+use super::{FindingKind, at, before, is_word, words};
 
 pub(super) fn scan(view: &View, add: &mut impl FnMut(FindingKind, usize)) {
     let t = &view.bytes;
     for (i, &b) in t.iter().enumerate() {
-        match b {
-            0 => add(FindingKind::NulByte, i),
-            b'.' if traversal(view, i) => add(FindingKind::PathTraversal, i),
+        let kind = match b {
+            0 => FindingKind::NulByte,
+            b'.' if traversal(view, i) => FindingKind::PathTraversal,
             // The last separator of a run, not the one after a drive letter (that
             // finding is the drive's).
             b'/' | b'\\'
                 if !t.get(i + 1).copied().is_some_and(is_separator)
                     && before(t, i) != Some(b':')
-                    && sensitive(t, i + 1) =>
+                    && sensitive(t, i + 1, true) =>
             {
-                add(FindingKind::SensitivePath, i)
+                FindingKind::SensitivePath
             }
-            b'%' if any_word(t, i + 1, &[b"systemroot", b"windir"])
-                .is_some_and(|n| t.get(i + 1 + n) == Some(&b'%')) =>
-            {
-                add(FindingKind::SensitivePath, i)
+            _ if i == 0 && sensitive(t, 0, false) => FindingKind::SensitivePath,
+            b'%' | b'a'..=b'z' if !before(t, i).is_some_and(|c| c.is_ascii_alphanumeric()) && root(t, i) => {
+                FindingKind::SensitivePath
             }
-            b'a'..=b'z' if sensitive_start(t, i) => add(FindingKind::SensitivePath, i),
-            b'.' if i == 0 && home_secret(t, 0, false) => add(FindingKind::SensitivePath, i),
-            _ => {}
-        }
+            _ => continue,
+        };
+        add(kind, i);
     }
 }
 
@@ -76,131 +74,80 @@ fn traversal(view: &View, i: usize) -> bool {
         || chained_before
         || starts_value
         || view.span(i, i + len) > len
-        || sensitive(t, next)
+        || sensitive(t, next, true)
 }
 
-/// A path segment starting at `i` that names a file an attacker reads: system
-/// accounts and process state, Windows system files, web app configuration, and
-/// secrets under a home directory.
-fn sensitive(t: &[u8], i: usize) -> bool {
-    let under = |dir: &[u8], names: &[&[u8]]| {
-        at(t, i, dir) && t.get(i + dir.len()).copied().is_some_and(is_separator) && {
+/// Directories and what under them names a file an attacker reads (empty: anything):
+/// system accounts and process state, Windows system files, web app configuration,
+/// credentials under a home directory. In a pattern `/` stands for one or more
+/// separators (`/` or `\`) and `#` for a digit.
+const SENSITIVE: &[(&str, &str)] = &[
+    ("etc", "passwd shadow group gshadow sudoers master.passwd security ssh/ssh_host issue motd"),
+    ("proc", "self thread-self version mounts net sched_debug environ cmdline kcore #"),
+    ("windows", "win.ini system.ini repair panther system32/config system32/drivers/etc"),
+    ("web-inf", ""),
+    ("secrets", "kubernetes.io"),
+    (".ssh", "id_ authorized_keys known_hosts identity"),
+    (".aws", "credentials config"),
+    (".gnupg", ""),
+    (".docker", "config.json"),
+    (".kube", "config"),
+    (".config", "gcloud"),
+    (".git", "config head index logs refs"),
+];
+
+/// Files that count by their name alone (a final `$`: no name character follows).
+const SENSITIVE_FILES: &str = "boot.ini$ web.config$ sysprep$ unattend$";
+
+/// Credential files that count where a separator stands before them (prose names
+/// them bare: "add .env to .gitignore").
+const SECRET_FILES: &str = ".netrc$ .pgpass$ .git-credentials$ .env$ .htpasswd$ .htaccess$";
+
+/// Whether a pattern of [`SENSITIVE`] or [`SECRET_FILES`] matches at `i` (a final `$`:
+/// no name character follows).
+fn matches(t: &[u8], mut i: usize, pattern: &[u8]) -> bool {
+    for &p in pattern {
+        match p {
+            b'/' if t.get(i).copied().is_some_and(is_separator) => i = skip_separators(t, i),
+            b'#' if t.get(i).is_some_and(u8::is_ascii_digit) => i += 1,
+            b'$' => return !t.get(i).is_some_and(|&c| is_word(c) || c == b'-'),
+            _ if t.get(i) == Some(&p) && !matches!(p, b'/' | b'#') => i += 1,
+            _ => return false,
+        }
+    }
+    true
+}
+
+/// A sensitive path segment at `i`; with `files`, credential files and shell
+/// histories (`.bash_history`, `.mysql_history`) too.
+fn sensitive(t: &[u8], i: usize, files: bool) -> bool {
+    let listed = SENSITIVE.iter().any(|&(dir, names)| {
+        at(t, i, dir.as_bytes()) && t.get(i + dir.len()).copied().is_some_and(is_separator) && {
             let j = skip_separators(t, i + dir.len());
-            names.iter().any(|name| at(t, j, name))
+            names.is_empty() || words(names).any(|p| matches(t, j, p))
+        }
+    });
+    let history = || {
+        t.get(i) == Some(&b'.') && {
+            let name =
+                t.get(i + 1..).unwrap_or_default().iter().take(32).take_while(|&&c| is_word(c)).count();
+            t.get(i + 1..i + 1 + name).is_some_and(|name| name.ends_with(b"_history"))
         }
     };
-    let log_file = || {
-        under(b"log", &[b"apache", b"nginx", b"httpd"]) && {
-            let file = skip_separators(t, word_end(t, skip_separators(t, i + 4)));
-            at(t, file, b"access") || at(t, file, b"error")
-        }
-    };
-    under(b"etc", ETC)
-        || under(b"proc", PROC)
-        || under(b"proc", &[b"0", b"1", b"2", b"3", b"4", b"5", b"6", b"7", b"8", b"9"])
-        || under(b"web-inf", &[b""])
-        || under(b"inetpub", &[b""])
-        || under(b"secrets", &[b"kubernetes.io"])
-        || log_file()
-        || windows_system(t, i)
-        || [&b"boot.ini"[..], b"web.config", b"sysprep", b"unattend"].iter().any(|name| {
-            at(t, i, name) && !t.get(i + name.len()).copied().is_some_and(|c| c.is_ascii_alphabetic())
-        })
-        || home_secret(t, i, true)
+    listed
+        || words(SENSITIVE_FILES).any(|p| matches(t, i, p))
+        || files && (words(SECRET_FILES).any(|p| matches(t, i, p)) || history())
 }
 
-/// Files under `/etc/` that file-inclusion probes read.
-const ETC: &[&[u8]] = &[
-    b"passwd",
-    b"shadow",
-    b"group",
-    b"gshadow",
-    b"sudoers",
-    b"master.passwd",
-    b"security",
-    b"ssh",
-    b"hosts",
-    b"issue",
-    b"motd",
-    b"mysql",
-    b"crontab",
-    b"hostname",
-];
-
-/// Process state under `/proc/` (and `/proc/<pid>/`).
-const PROC: &[&[u8]] = &[
-    b"self",
-    b"thread-self",
-    b"version",
-    b"mounts",
-    b"net",
-    b"sched_debug",
-    b"environ",
-    b"cmdline",
-    b"kcore",
-];
-
-/// `windows\win.ini`, `windows\system32\config\…` and the like.
-fn windows_system(t: &[u8], i: usize) -> bool {
-    if !(at(t, i, b"windows") && t.get(i + 7).copied().is_some_and(is_separator)) {
-        return false;
-    }
-    let j = skip_separators(t, i + 7);
-    if at(t, j, b"system32") && t.get(j + 8).copied().is_some_and(is_separator) {
-        let k = skip_separators(t, j + 8);
-        return at(t, k, b"config") || at(t, k, b"drivers");
-    }
-    [&b"win.ini"[..], b"system.ini", b"repair", b"panther"].iter().any(|name| at(t, j, name))
-}
-
-/// Dot-files and dot-directories that hold credentials or history: `.ssh/…`,
-/// `.aws/credentials`, `.gnupg/`, `.git/config`, and (with `files`, where a separator
-/// stands before them) `.netrc`, `.pgpass`, `.git-credentials`, `.env`, `.htpasswd` and
-/// every `*_history` (`.bash_history`, `.mysql_history`).
-fn home_secret(t: &[u8], i: usize, files: bool) -> bool {
-    if t.get(i) != Some(&b'.') {
-        return false;
-    }
-    let name_end = i
-        + 1
-        + t.get(i + 1..)
-            .unwrap_or_default()
-            .iter()
-            .take(32)
-            .take_while(|&&c| is_word(c) || c == b'-')
-            .count();
-    let name = t.get(i + 1..name_end).unwrap_or_default();
-    let then = |dir: &[u8], names: &[&[u8]]| {
-        name == dir && t.get(name_end).copied().is_some_and(is_separator) && {
-            let j = skip_separators(t, name_end);
-            names.iter().any(|n| at(t, j, n))
-        }
-    };
-    then(b"ssh", &[b"id_", b"authorized_keys", b"known_hosts", b"config", b"identity"])
-        || then(b"aws", &[b"credentials", b"config"])
-        || then(b"gnupg", &[b""])
-        || then(b"docker", &[b"config.json"])
-        || then(b"kube", &[b"config"])
-        || then(b"config", &[b"gcloud"])
-        || then(b"git", &[b"config", b"head", b"index", b"logs", b"refs"])
-        || files
-            && ([&b"netrc"[..], b"pgpass", b"git-credentials", b"env", b"htpasswd", b"htaccess"]
-                .contains(&name)
-                || name.ends_with(b"_history"))
-}
-
-/// Where a sensitive path starts with a letter: a drive (`c:\windows\win.ini`), a
-/// stream wrapper (`php://filter`), or a relative path at the start of the text
-/// (`WEB-INF/web.xml`, `etc/passwd`).
-fn sensitive_start(t: &[u8], i: usize) -> bool {
-    if before(t, i).is_some_and(|c| c.is_ascii_alphanumeric()) {
-        return false;
-    }
+/// Where a sensitive path starts at a word: a drive (`c:\windows\win.ini`), a
+/// Windows variable (`%SYSTEMROOT%`) or a PHP stream wrapper (`php://filter`).
+fn root(t: &[u8], i: usize) -> bool {
     if t.get(i + 1) == Some(&b':') && t.get(i + 2).copied().is_some_and(is_separator) {
-        return sensitive(t, skip_separators(t, i + 2));
+        return sensitive(t, skip_separators(t, i + 2), true);
     }
-    let wrapper = [&b"php"[..], b"phar", b"expect", b"zip", b"data", b"glob"]
-        .iter()
-        .any(|scheme| word_at(t, i, scheme) && at(t, i + scheme.len(), b"://"));
-    wrapper || i == 0 && sensitive(t, 0)
+    let scheme =
+        t.get(i..).unwrap_or_default().iter().take(8).take_while(|c| c.is_ascii_alphabetic()).count();
+    t.get(i) == Some(&b'%') && words("%systemroot% %windir%").any(|p| at(t, i, p))
+        || at(t, i + scheme, b"://")
+            && words("php phar expect zip data glob").any(|w| t.get(i..i + scheme) == Some(w))
 }

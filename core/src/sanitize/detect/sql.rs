@@ -1,21 +1,42 @@
 //! SQL injection rules. They read the SQL view: `+` is a space, a comment is one
 //! [`COMMENT`] byte (which [`is_space`] skips), versioned comments are code.
 
+use alloc::vec::Vec;
+
 use super::view::COMMENT;
-use super::{FindingKind, any_word, at, before, is_space, is_word, skip_space, within, word_at, word_end};
+use super::{
+    FindingKind, any_word, at, before, initials, is_space, is_word, may_start, skip_space, within, word_at,
+    word_end, words,
+};
 
 pub(super) fn scan(t: &[u8], add: &mut impl FnMut(FindingKind, usize)) {
     if let Some(i) = juggled_quotes(t) {
         add(FindingKind::SqlInjection, i);
     }
+    // For each quote, whether it is the first, third, ... of its kind: one that can
+    // close a string the text did not open.
+    let mut open = [false; 2];
+    let unbalanced: Vec<bool> = t
+        .iter()
+        .map(|&b| {
+            let kind = usize::from(b == b'"');
+            if is_quote(b) {
+                open[kind] = !open[kind];
+            }
+            is_quote(b) && open[kind]
+        })
+        .collect();
+    let q = &Query { t, unbalanced };
     for (i, &b) in t.iter().enumerate() {
+        let word_start = !before(t, i).is_some_and(is_word);
         let found = match b {
-            b'\'' | b'"' => quote(t, i),
+            b'\'' | b'"' => quote(q, i),
             b';' => stacked_query(t, i),
             b'(' => subquery(t, i),
-            b'|' | b'&' => boolean(t, i),
-            b'o' | b'g' => boolean(t, i) || order_by(t, i) || marker(t, i),
-            b'a' | b'x' | b'h' => boolean(t, i) || marker(t, i),
+            b'|' | b'&' => boolean(q, i),
+            _ if !word_start => false,
+            b'o' | b'g' => boolean(q, i) || order_by(q, i) || marker(t, i),
+            b'a' | b'x' | b'h' => boolean(q, i) || marker(t, i),
             b'u' => union_select(t, i) || marker(t, i),
             b'@' | b'a'..=b'z' => marker(t, i),
             _ => false,
@@ -24,6 +45,12 @@ pub(super) fn scan(t: &[u8], add: &mut impl FnMut(FindingKind, usize)) {
             add(FindingKind::SqlInjection, i);
         }
     }
+}
+
+/// The SQL view and which of its quotes are unbalanced.
+struct Query<'a> {
+    t: &'a [u8],
+    unbalanced: Vec<bool>,
 }
 
 /// How far an expression after an operator is read.
@@ -55,7 +82,8 @@ fn comment_at(t: &[u8], i: usize) -> bool {
 /// After a quote (closing parentheses allowed): a comment (`admin'--`, `' #`,
 /// `'/*`), `;` and a comment or statement, a comparison with a quote or a number
 /// (`'='`, `'=0--`), a boolean operator with a tautology or a probe, `ORDER BY`.
-fn quote(t: &[u8], i: usize) -> bool {
+fn quote(q: &Query<'_>, i: usize) -> bool {
+    let t = q.t;
     // A quote that can close a string: at the start, or right after the value. One
     // after a space or an opening bracket opens a string ("the '--keep' option").
     if before(t, i).is_some_and(|c| is_space(c) || b"([{<".contains(&c)) {
@@ -92,7 +120,7 @@ fn quote(t: &[u8], i: usize) -> bool {
             _ => false,
         };
     }
-    boolean(t, j) || order_by(t, j)
+    boolean(q, j) || order_by(q, j)
 }
 
 /// A whole value that closes a string and opens the next around an operator, so the
@@ -107,7 +135,7 @@ fn juggled_quotes(t: &[u8]) -> Option<usize> {
     }
     let mut j = start + 1;
     let next = skip_space(t, j);
-    if let Some(len) = any_word(t, next, &[b"or"]).or_else(|| at(t, next, b"||").then_some(2)) {
+    if let Some(len) = any_word(t, next, "or").or_else(|| at(t, next, b"||").then_some(2)) {
         let k = skip_space(t, next + len);
         if t.get(k) != Some(&q) || t.get(k + 1) != Some(&q) {
             return None;
@@ -143,7 +171,8 @@ enum Left {
     Other,
 }
 
-fn left_of(t: &[u8], i: usize) -> Left {
+fn left_of(q: &Query<'_>, i: usize) -> Left {
+    let t = q.t;
     let mut k = i;
     let mut parens = 0;
     loop {
@@ -159,7 +188,9 @@ fn left_of(t: &[u8], i: usize) -> Left {
     }
     let Some(last) = before(t, k) else { return Left::Start };
     if is_quote(last) {
-        return Left::Quote;
+        // A quote that closes a literal the text opened (`name = 'bob' and age > 30`)
+        // is code, read like a number.
+        return if q.unbalanced.get(k - 1) == Some(&true) { Left::Quote } else { Left::Number };
     }
     if !is_word(last) {
         return Left::Other;
@@ -217,31 +248,8 @@ impl Operand {
 }
 
 /// Functions that blind and error-based injections call.
-const PROBES: &[&[u8]] = &[
-    b"sleep",
-    b"benchmark",
-    b"pg_sleep",
-    b"exists",
-    b"if",
-    b"iif",
-    b"case",
-    b"extractvalue",
-    b"updatexml",
-    b"gtid_subset",
-    b"exp",
-    b"elt",
-    b"randomblob",
-    b"name_const",
-    b"ascii",
-    b"substring",
-    b"substr",
-    b"mid",
-    b"length",
-    b"ord",
-    b"convert",
-    b"cast",
-    b"load_file",
-];
+const PROBES: &str = "sleep benchmark pg_sleep exists if iif case extractvalue updatexml gtid_subset exp \
+    elt randomblob name_const ascii substring substr mid length ord convert cast load_file";
 
 /// The end of the parenthesized group opening at `i` (or the limit, or the end of the text).
 fn group_end(t: &[u8], i: usize, limit: usize) -> usize {
@@ -307,12 +315,15 @@ fn operand(t: &[u8], i: usize, limit: usize) -> Option<(Operand, usize)> {
             // A server variable (`@@version`): what a probe reads.
             (Operand::Call(true), end)
         } else if t.get(open) == Some(&b'(') {
-            (Operand::Call(PROBES.contains(&name) || name.starts_with(b"dbms_")), group_end(t, open, limit))
+            (
+                Operand::Call(words(PROBES).any(|w| w == name) || name.starts_with(b"dbms_")),
+                group_end(t, open, limit),
+            )
         } else if name == b"case" {
             (Operand::Call(true), end)
-        } else if [&b"true"[..], b"false", b"null", b"unknown"].contains(&name) {
+        } else if words("true false null unknown").any(|w| w == name) {
             (Operand::Keyword(k, end), end)
-        } else if [&b"or"[..], b"and", b"xor", b"select", b"from", b"where", b"union"].contains(&name) {
+        } else if words("or and xor select from where union").any(|w| w == name) {
             return None;
         } else {
             (Operand::Name(k, end), end)
@@ -386,7 +397,7 @@ fn condition(t: &[u8], i: usize) -> Option<Condition> {
     let len = if word_at(t, k, b"sounds") && word_at(t, skip_space(t, k + 6), b"like") {
         Some(skip_space(t, k + 6) + 4 - k)
     } else {
-        comparison_operator(t, k).or_else(|| any_word(t, k, &[b"like", b"rlike", b"regexp", b"glob"]))
+        comparison_operator(t, k).or_else(|| any_word(t, k, "like rlike regexp glob"))
     };
     match len {
         Some(len) => {
@@ -407,12 +418,7 @@ fn query_ends(t: &[u8], i: usize, weak: bool) -> bool {
         Some(b'-') => at(t, k, b"--"),
         Some(&c) if is_quote(c) || c == b')' => weak,
         _ => {
-            weak && (any_word(
-                t,
-                k,
-                &[b"or", b"and", b"xor", b"limit", b"order", b"group", b"union", b"having", b"into"],
-            )
-            .is_some()
+            weak && (any_word(t, k, "or and xor limit order group union having into").is_some()
                 || at(t, k, b"||")
                 || at(t, k, b"&&"))
         }
@@ -435,18 +441,20 @@ fn same_text(t: &[u8], a: Operand, b: Operand) -> bool {
 /// (`1 and 1=2`, `or 'a'='a'`), a name compared with itself, a probe function
 /// (`and sleep(5)`, `and ascii(…)>64`) or a subquery. A number that ends a comparison
 /// is math ("5 > 3 and 2 < 4"), and prose after a word is prose ("a = b or b = c").
-fn boolean(t: &[u8], i: usize) -> bool {
-    let len = match any_word(t, i, &[b"or", b"and", b"xor", b"having"]) {
-        Some(len) => len,
-        None if (at(t, i, b"||") || at(t, i, b"&&"))
-            && before(t, i) != t.get(i).copied()
-            && t.get(i + 2) != t.get(i) =>
-        {
-            2
+fn boolean(q: &Query<'_>, i: usize) -> bool {
+    let t = q.t;
+    let len = match t.get(i) {
+        Some(b'o') => word_at(t, i, b"or").then_some(2),
+        Some(b'a') => word_at(t, i, b"and").then_some(3),
+        Some(b'x') => word_at(t, i, b"xor").then_some(3),
+        Some(b'h') => word_at(t, i, b"having").then_some(6),
+        Some(&c @ (b'|' | b'&')) => {
+            (t.get(i + 1) == Some(&c) && before(t, i) != Some(c) && t.get(i + 2) != Some(&c)).then_some(2)
         }
-        None => return false,
+        _ => None,
     };
-    let left = left_of(t, i);
+    let Some(len) = len else { return false };
+    let left = left_of(q, i);
     if left == Left::Other {
         return false;
     }
@@ -471,13 +479,17 @@ fn boolean(t: &[u8], i: usize) -> bool {
 
 /// `ORDER BY`/`GROUP BY` after a quote or a number with a column number
 /// (`1' ORDER BY 3--`), a subquery or call, or (after a quote) a `HAVING`.
-fn order_by(t: &[u8], i: usize) -> bool {
-    let Some(len) = any_word(t, i, &[b"order", b"group"]) else { return false };
+fn order_by(q: &Query<'_>, i: usize) -> bool {
+    let t = q.t;
+    if !(word_at(t, i, b"order") || word_at(t, i, b"group")) {
+        return false;
+    }
+    let len = 5;
     let by = skip_space(t, i + len);
     if !word_at(t, by, b"by") {
         return false;
     }
-    let left = left_of(t, i);
+    let left = left_of(q, i);
     if left == Left::Other {
         return false;
     }
@@ -487,7 +499,7 @@ fn order_by(t: &[u8], i: usize) -> bool {
             let end = word_end(t, k);
             t.get(skip_blank(t, end)) == Some(&b',')
                 || query_ends(t, end, true)
-                || any_word(t, skip_blank(t, end), &[b"asc", b"desc"]).is_some()
+                || any_word(t, skip_blank(t, end), "asc desc").is_some()
         }
         Some(b'(') => left != Left::Start,
         Some(c) if c.is_ascii_alphabetic() => {
@@ -505,7 +517,7 @@ fn union_select(t: &[u8], i: usize) -> bool {
         return false;
     }
     let mut j = skip_space(t, i + 5);
-    if let Some(len) = any_word(t, j, &[b"all", b"distinct"]) {
+    if let Some(len) = any_word(t, j, "all distinct") {
         j = skip_space(t, j + len);
     }
     if t.get(j) == Some(&b'(') {
@@ -517,20 +529,8 @@ fn union_select(t: &[u8], i: usize) -> bool {
     let k = skip_space(t, j + 6);
     t.get(k)
         .is_some_and(|&c| c.is_ascii_digit() || matches!(c, b'*' | b'(' | b'@' | b'-' | b'#') || is_quote(c))
-        || [
-            &b"from"[..],
-            b",",
-            b"null",
-            b"concat",
-            b"version",
-            b"user",
-            b"database",
-            b"table_name",
-            b"password",
-            b"--",
-        ]
-        .iter()
-        .any(|w| within(t, j + 6, 44, w))
+        || words("from , null concat version user database table_name password --")
+            .any(|w| within(t, j + 6, 44, w))
 }
 
 /// `SELECT` at `i` followed by what a query selects, not by prose ("select one").
@@ -550,7 +550,7 @@ fn select_query(t: &[u8], i: usize) -> bool {
         Some(_) => {
             let end = word_end(t, k);
             t.get(skip_space(t, end)) == Some(&b'(')
-                || any_word(t, k, &[b"null", b"top", b"case", b"distinct"]).is_some()
+                || any_word(t, k, "null top case distinct").is_some()
                 || (k..(k + 60).min(t.len())).any(|p| word_at(t, p, b"from"))
         }
     }
@@ -565,149 +565,97 @@ fn subquery(t: &[u8], i: usize) -> bool {
 /// `EXEC xp_…`, `SELECT … FROM`, `WAITFOR DELAY`, `COPY … PROGRAM`, ...
 fn stacked_query(t: &[u8], i: usize) -> bool {
     let j = skip_space(t, i + 1);
-    let then = |word: &[u8], next: &[&[u8]]| -> bool {
-        word_at(t, j, word) && {
-            let k = skip_space(t, j + word.len());
-            next.iter().any(|n| word_at(t, k, n) || (n.len() == 1 && t.get(k) == n.first()))
+    let listed = words(STACKED).any(|entry| {
+        let mut parts = entry.split(|&c| c == b':');
+        let (Some(verb), Some(objects)) = (parts.next(), parts.next()) else { return false };
+        word_at(t, j, verb) && {
+            let k = skip_space(t, j + verb.len());
+            objects.split(|&c| c == b',').any(|o| word_at(t, k, o) || o == b"@" && t.get(k) == Some(&b'@'))
         }
-    };
-    let after = |word: &[u8]| skip_space(t, j + word.len());
-    then(
-        b"drop",
-        &[
-            b"table",
-            b"database",
-            b"schema",
-            b"view",
-            b"index",
-            b"user",
-            b"procedure",
-            b"function",
-            b"trigger",
-        ],
-    ) || then(b"delete", &[b"from"])
-        || then(b"insert", &[b"into"])
-        || then(b"truncate", &[b"table"])
-        || then(b"alter", &[b"table", b"user", b"database", b"login", b"system"])
-        || then(b"create", &[b"table", b"user", b"database", b"procedure", b"function", b"login", b"trigger"])
-        || then(b"rename", &[b"table", b"user"])
-        || then(
-            b"grant",
-            &[b"all", b"select", b"insert", b"update", b"delete", b"execute", b"dba", b"sysadmin"],
-        )
-        || then(b"backup", &[b"database", b"log"])
-        || then(b"attach", &[b"database"])
-        || then(b"load", &[b"data"])
-        || then(b"declare", &[b"@"])
-        || then(b"set", &[b"@"])
-        || then(b"waitfor", &[b"delay", b"time"])
+    });
+    listed
         || word_at(t, j, b"shutdown") && {
-            let k = after(b"shutdown");
+            let k = skip_space(t, j + 8);
             k == t.len() || comment_at(t, k) || t.get(k) == Some(&b';') || word_at(t, k, b"with")
         }
-        || any_word(t, j, &[b"exec", b"execute"]).is_some_and(|len| {
+        || any_word(t, j, "exec execute").is_some_and(|len| {
             let k = skip_space(t, j + len);
             t.get(k).is_some_and(|&c| c == b'(' || c == b'@' || is_quote(c))
-                || [&b"xp_"[..], b"sp_", b"master", b"immediate", b"dbms_"].iter().any(|p| at(t, k, p))
+                || words("xp_ sp_ master immediate dbms_").any(|p| at(t, k, p))
         })
         || word_at(t, j, b"copy") && within(t, j, 80, b"program")
         || word_at(t, j, b"update") && within(t, j, 60, b" set ")
         || select_query(t, j)
 }
 
+/// Statements an attacker stacks after `;`: a verb, `:`, then what it acts on (`@`
+/// for a variable).
+const STACKED: &str = "drop:table,database,schema,view,index,user,procedure,function,trigger delete:from \
+    insert:into truncate:table alter:table,user,database,login,system \
+    create:table,user,database,procedure,function,login,trigger rename:table,user \
+    grant:all,select,insert,update,delete,execute,dba,sysadmin backup:database,log attach:database \
+    load:data declare:@ set:@ waitfor:delay,time";
+
 /// Names and calls that appear in injections, not in prose: system tables and
 /// packages, file and network functions, time delays, server variables.
-const MARKERS: &[&[u8]] = &[
-    b"information_schema",
-    b"sysobjects",
-    b"syscolumns",
-    b"sys.databases",
-    b"sys.tables",
-    b"sys.objects",
-    b"sys.sql_logins",
-    b"mysql.user",
-    b"pg_shadow",
-    b"sqlite_master",
-    b"sqlite_schema",
-    b"all_tables",
-    b"v$version",
-    b"ctxsys.",
-    b"utl_http",
-    b"utl_inaddr",
-    b"utl_file",
-    b"utl_tcp",
-    b"dbms_pipe",
-    b"dbms_lock",
-    b"dbms_ldap",
-    b"dbms_xmlgen",
-    b"dbms_java",
-    b"httpuritype",
-    b"xp_cmdshell",
-    b"xp_dirtree",
-    b"xp_fileexist",
-    b"xp_regread",
-    b"xp_regwrite",
-    b"xp_servicecontrol",
-    b"xp_subdirs",
-    b"sp_executesql",
-    b"sp_configure",
-    b"sp_oacreate",
-    b"sp_oamethod",
-    b"sp_makewebtask",
-    b"sp_addsrvrolemember",
-];
+const MARKERS: &str = "information_schema sys.databases sys.tables sys.objects \
+    sys.sql_logins mysql.user pg_shadow sqlite_master sqlite_schema all_tables v$version ctxsys. \
+    utl_http utl_inaddr utl_file utl_tcp dbms_pipe dbms_lock dbms_ldap dbms_xmlgen dbms_java \
+    xp_cmdshell xp_dirtree xp_fileexist xp_regread xp_regwrite xp_servicecontrol \
+    xp_subdirs sp_executesql sp_configure sp_oacreate sp_oamethod sp_makewebtask sp_addsrvrolemember";
+
+/// Whether the name at `i` starts like one of [`MARKERS`] (the part before `_`, `.` or
+/// `$`), so that list is read only for those.
+fn marker_head(t: &[u8], i: usize) -> bool {
+    let head = t.get(i..).unwrap_or_default().iter().take(12).take_while(|c| c.is_ascii_alphabetic()).count();
+    let head = t.get(i..i + head).unwrap_or_default();
+    words("information sys mysql pg sqlite all v ctxsys utl dbms xp sp").any(|w| w == head)
+}
 
 /// Functions whose call alone marks an injection.
-const MARKER_CALLS: &[&[u8]] = &[
-    b"pg_sleep",
-    b"pg_read_file",
-    b"pg_read_binary_file",
-    b"pg_ls_dir",
-    b"lo_import",
-    b"lo_export",
-    b"load_file",
-    b"extractvalue",
-    b"updatexml",
-    b"group_concat",
-    b"name_const",
-    b"gtid_subset",
-    b"openrowset",
-    b"opendatasource",
-    b"openquery",
-    b"randomblob",
-    b"sqlite_version",
-    b"unhex",
-];
+const MARKER_CALLS: &str = "pg_sleep pg_read_file pg_read_binary_file pg_ls_dir lo_import lo_export \
+    load_file extractvalue updatexml group_concat name_const gtid_subset openrowset opendatasource \
+    openquery randomblob sqlite_version unhex";
+const CALL_INITIALS: u32 = initials(MARKER_CALLS);
 
 fn marker(t: &[u8], i: usize) -> bool {
-    if before(t, i).is_some_and(is_word) {
-        return false;
+    // Most markers are joined or qualified names (`information_schema`, `sys.tables`,
+    // `v$version`) or calls; a plain word is looked up only by its first letter.
+    let name =
+        t.get(i..).unwrap_or_default().iter().take(24).take_while(|&&c| is_word(c) || b".$".contains(&c));
+    let joined = name.clone().any(|c| b"_.$".contains(c));
+    let end = i + name.count();
+    let called = t.get(skip_space(t, end)) == Some(&b'(');
+    let call = |name: &[u8]| called && word_at(t, i, name);
+    let args = skip_space(t, skip_space(t, end) + 1);
+    let then = |word: &[u8], next: &'static str| {
+        word_at(t, i, word) && any_word(t, skip_space(t, i + word.len()), next).is_some()
+    };
+    match t.get(i) {
+        _ if joined && marker_head(t, i) && words(MARKERS).any(|m| at(t, i, m)) => true,
+        _ if called && may_start(CALL_INITIALS, t.get(i)) && words(MARKER_CALLS).any(call) => true,
+        Some(b'@') => at(t, i, b"@@") && t.get(i + 2).is_some_and(u8::is_ascii_alphabetic),
+        Some(b's') => {
+            any_word(t, i, "sysobjects syscolumns").is_some()
+                || call(b"sleep") && {
+                    // `sleep(5)`, not "sleep(8 hours)".
+                    let digits = t.get(args..).unwrap_or_default().iter();
+                    let end = args + digits.take_while(|c| c.is_ascii_digit() || **c == b'.').count();
+                    end > args && t.get(skip_space(t, end)) == Some(&b')')
+                }
+        }
+        Some(b'b') => call(b"benchmark") && t.get(args).is_some_and(u8::is_ascii_digit),
+        Some(b'c') => {
+            call(b"char") && {
+                let digits = word_end(t, args) - args;
+                digits > 0 && t.get(skip_space(t, args + digits)) == Some(&b',')
+            } || call(b"concat") && at(t, args, b"0x")
+        }
+        Some(b'h') => word_at(t, i, b"httpuritype"),
+        Some(b'w') => then(b"waitfor", "delay time"),
+        Some(b'i') => then(b"into", "outfile dumpfile"),
+        Some(b'p') => then(b"procedure", "analyse"),
+        Some(b'l') => then(b"load", "data") && within(t, i, 40, b"infile"),
+        _ => false,
     }
-    let call = |name: &[u8]| word_at(t, i, name) && t.get(skip_space(t, i + name.len())) == Some(&b'(');
-    let args = |name: &[u8]| skip_space(t, skip_space(t, i + name.len()) + 1);
-    MARKERS.iter().any(|m| at(t, i, m))
-        || MARKER_CALLS.iter().any(|m| call(m))
-        || at(t, i, b"@@") && t.get(i + 2).is_some_and(u8::is_ascii_alphabetic)
-        || call(b"sleep") && {
-            // `sleep(5)`, not "sleep(8 hours)".
-            let k = args(b"sleep");
-            let end = t
-                .get(k..)
-                .unwrap_or_default()
-                .iter()
-                .take_while(|c| c.is_ascii_digit() || **c == b'.')
-                .count();
-            end > 0 && t.get(skip_space(t, k + end)) == Some(&b')')
-        }
-        || call(b"benchmark") && t.get(args(b"benchmark")).is_some_and(u8::is_ascii_digit)
-        || call(b"char") && {
-            let k = args(b"char");
-            let digits = word_end(t, k) - k;
-            digits > 0 && t.get(skip_space(t, k + digits)) == Some(&b',')
-        }
-        || call(b"concat") && at(t, args(b"concat"), b"0x")
-        || word_at(t, i, b"waitfor") && any_word(t, skip_space(t, i + 7), &[b"delay", b"time"]).is_some()
-        || word_at(t, i, b"into") && any_word(t, skip_space(t, i + 4), &[b"outfile", b"dumpfile"]).is_some()
-        || word_at(t, i, b"procedure") && word_at(t, skip_space(t, i + 9), b"analyse")
-        || word_at(t, i, b"load") && word_at(t, skip_space(t, i + 4), b"data") && within(t, i, 40, b"infile")
 }

@@ -4,7 +4,7 @@
 
 use alloc::vec::Vec;
 
-use super::at;
+use super::{at, words};
 
 /// The byte the SQL reading puts where a comment was: a control, so rules that skip
 /// whitespace skip it too, and rules that want "a comment here" can see it.
@@ -115,7 +115,10 @@ impl View {
         let mut i = 0;
         while let Some(&byte) = t.get(i) {
             let origin = self.offset(i);
-            if at(t, i, b"/*!") {
+            if !matches!(byte, b'/' | b'*' | b'#' | b'-' | b'+') {
+                out.push(byte, origin);
+                i += 1;
+            } else if at(t, i, b"/*!") {
                 out.push(COMMENT, origin);
                 i += 3;
                 let digits = t.get(i..).unwrap_or_default().iter().take(6).take_while(|c| c.is_ascii_digit());
@@ -154,48 +157,19 @@ impl View {
 
 /// Keywords a comment can split (`UN/**/ION`, `SEL/**/ECT`): the letters before and
 /// after it, together, make one of these.
-const SPLIT_KEYWORDS: &[&[u8]] = &[
-    b"union",
-    b"select",
-    b"insert",
-    b"update",
-    b"delete",
-    b"drop",
-    b"from",
-    b"where",
-    b"table",
-    b"sleep",
-    b"benchmark",
-    b"waitfor",
-    b"delay",
-    b"concat",
-    b"having",
-    b"order",
-    b"group",
-    b"exec",
-    b"execute",
-    b"and",
-    b"or",
-    b"xor",
-    b"into",
-    b"null",
-    b"char",
-    b"version",
-    b"database",
-];
+const SPLIT_KEYWORDS: &str = "union select insert update delete drop from where table sleep benchmark \
+    waitfor delay concat having order group exec execute and or xor into null char version database";
 
 fn joins_keyword(left: &[u8], right: &[u8]) -> bool {
     let head = left.iter().rev().take_while(|c| c.is_ascii_alphabetic()).count();
     let tail = right.iter().take_while(|c| c.is_ascii_alphabetic()).count();
-    if head == 0 || tail == 0 || head + tail > 16 {
+    let (Some(head_letters), Some(tail_letters)) = (left.get(left.len() - head..), right.get(..tail)) else {
         return false;
-    }
-    let mut word = [0u8; 16];
-    let (l, r) = word.split_at_mut(head);
-    l.copy_from_slice(left.get(left.len() - head..).unwrap_or_default());
-    r.get_mut(..tail).unwrap_or_default().copy_from_slice(right.get(..tail).unwrap_or_default());
-    let word = word.get(..head + tail).unwrap_or_default();
-    SPLIT_KEYWORDS.contains(&word)
+    };
+    head > 0
+        && tail > 0
+        && words(SPLIT_KEYWORDS)
+            .any(|w| w.len() == head + tail && w.starts_with(head_letters) && w.ends_with(tail_letters))
 }
 
 /// The ASCII byte a code point reads as: itself below 0x80, and look-alikes that
