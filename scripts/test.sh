@@ -64,6 +64,11 @@ auth_client() {
 }
 step "Auth's Python client (PyPI auth 3.7.1, unchanged) against tessera serve" auth_client
 
+# schemathesis (PyPI, pinned) generates requests from /openapi.json for a bounded time
+# and fails on any server error, undocumented status, refused valid request or
+# accepted invalid one (exclusions, each with its reason: tests/schemathesis/).
+step "schemathesis against tessera serve (/openapi.json, every check, ${ST_SECONDS:-60} s)" scripts/schemathesis.sh
+
 # The npm package tessera-authz: its devDependencies pinned by js/package-lock.json
 # (esbuild, binaryen's wasm-opt, playwright-core, deno, workerd, benchmark peers; no
 # install scripts run), Debian's Chromium for the browser suites, then the build

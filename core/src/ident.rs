@@ -67,6 +67,20 @@ impl IdentifierKind {
         }
     }
 
+    /// The rule as a regular expression (the common subset of ECMAScript, Python and
+    /// Rust syntax, no look-around), for schemas such as `/openapi.json`; the length
+    /// limit is [`max_len`](Self::max_len).
+    pub const fn regex(self) -> &'static str {
+        match self {
+            Self::Role => "^[A-Za-z0-9_-]+$",
+            Self::User => "^[A-Za-z0-9_.@+|:-]+$",
+            Self::Permission => "^[A-Za-z0-9_:*.-]+$",
+            Self::Pattern => r"^(\*|[A-Za-z0-9_:.-]*:\*|[A-Za-z0-9_:.-]+)$",
+            Self::ClientKey => "^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$",
+            Self::ApiKeyLabel => "^[A-Za-z0-9_.-]([A-Za-z0-9 _.-]*[A-Za-z0-9_.-])?$",
+        }
+    }
+
     const fn class_mask(self) -> u8 {
         match self {
             Self::Role => ROLE_CHAR,
@@ -78,7 +92,8 @@ impl IdentifierKind {
         }
     }
 
-    const fn max_len(self) -> usize {
+    /// The longest identifier of this kind, in bytes.
+    pub const fn max_len(self) -> usize {
         match self {
             Self::Role | Self::User | Self::ApiKeyLabel => 64,
             Self::Permission | Self::Pattern => 128,

@@ -470,6 +470,17 @@ fn the_openapi_document_lists_every_route() {
             assert!(!unrouted, "{method} {path} is documented but not routed");
             operations += 1;
             assert_ne!(answer.status, 405, "{method} {path}");
+            let operation = &methods[method];
+            assert!(
+                operation["responses"].get(answer.status.to_string()).is_some(),
+                "{method} {path} answered {} which it does not document",
+                answer.status
+            );
+            for parameter in operation["parameters"].as_array().unwrap() {
+                if parameter["in"] == "path" {
+                    assert!(parameter["schema"]["pattern"].is_string(), "{method} {path}: {parameter}");
+                }
+            }
         }
     }
     assert_eq!(operations, 45, "every route is documented");

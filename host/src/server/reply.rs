@@ -9,6 +9,8 @@ use axum::response::{IntoResponse, Response};
 use serde::Serialize;
 use serde_json::{Value, json};
 
+use tessera_core::PolicyError;
+
 use crate::runtime::GuestError;
 use crate::store::StoreError;
 use crate::time::{naive_iso, now_micros};
@@ -97,6 +99,11 @@ impl From<StoreError> for ApiError {
     fn from(error: StoreError) -> Self {
         let code = error.code();
         match &error {
+            // A well-formed request naming a role that is not there (a parent, a
+            // membership's role) is a missing thing, as Auth answers a missing role.
+            StoreError::Policy(PolicyError::UnknownParent { .. } | PolicyError::UnknownRole { .. }) => {
+                Self::new(StatusCode::NOT_FOUND, code, error.to_string())
+            }
             StoreError::Policy(_) | StoreError::Invalid(_) | StoreError::InvalidClientKey(_) => {
                 Self::bad_request(code, error.to_string())
             }

@@ -178,6 +178,7 @@ pub(crate) async fn set_expiry(
 }
 
 #[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
 pub(crate) struct ValidateBody {
     api_key: Option<Value>,
     permission: Option<Value>,

@@ -19,6 +19,9 @@ use tessera_core::{IdentifierKind, validate_identifier};
 use super::app::App;
 use super::reply::ApiError;
 
+/// The widest window `GET /api/audit?hours=` takes: a hundred years.
+pub(crate) const MAX_AUDIT_HOURS: i64 = 876_000;
+
 /// Every route, with the layers every response passes through.
 pub(crate) fn router(app: Arc<App>, tls: bool) -> Router {
     let api = Router::new()

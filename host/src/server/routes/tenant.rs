@@ -39,6 +39,7 @@ pub(crate) async fn settings(State(app): AppState, ClientKey(key): ClientKey) ->
 }
 
 #[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
 pub(crate) struct SettingsBody {
     strict_users: Option<Value>,
 }
@@ -85,11 +86,17 @@ pub(crate) async fn audit(
     let since = match query.get("hours") {
         None => None,
         Some(text) => match text.trim().parse::<i64>() {
-            Ok(hours) if (1..=24 * 366 * 100).contains(&hours) => Some(crate::store::now() - hours * 3600),
+            Ok(hours) if (1..=super::MAX_AUDIT_HOURS).contains(&hours) => {
+                Some(crate::store::now() - hours * 3600)
+            }
             _ => return Err(ApiError::bad_request("ERR_INVALID_QUERY", "hours must be a positive integer")),
         },
     };
-    let filter = Filter { action: query.get("action").cloned(), since, limit, offset, ..Filter::default() };
+    let action = query.get("action").cloned();
+    if action.as_ref().is_some_and(|action| action.chars().count() > 64) {
+        return Err(ApiError::bad_request("ERR_INVALID_QUERY", "action may have at most 64 characters"));
+    }
+    let filter = Filter { action, since, limit, offset, ..Filter::default() };
     let (total, records) = app
         .read_tenant(move |store| Ok((store.audit_count(&key, &filter)?, store.audit_query(&key, &filter)?)))
         .await?;

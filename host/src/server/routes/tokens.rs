@@ -244,6 +244,7 @@ fn verify_refresh(app: &App, key: &str, token: &str) -> Result<(String, String, 
 }
 
 #[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
 pub(crate) struct RefreshBody {
     refresh_token: Zeroizing<String>,
 }
@@ -277,8 +278,12 @@ pub(crate) async fn refresh(
 }
 
 #[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
 pub(crate) struct RevokeBody {
     token: Zeroizing<String>,
+    /// RFC 7009's hint; both kinds are looked up whatever it says.
+    #[serde(default, rename = "token_type_hint")]
+    _hint: Option<String>,
 }
 
 /// RFC 7009: 200 whether or not the token was known. A refresh token revokes its
