@@ -45,14 +45,21 @@ pub(super) fn is_script_url(text: &str) -> bool {
         .filter(|c| !matches!(c, '\t' | '\n' | '\r'))
         .map(|c| c.to_ascii_lowercase());
     let mut scheme = String::new();
+    let mut colon = false;
     for ch in letters {
         if ch == ':' {
+            colon = true;
             break;
         }
         if scheme.len() > 12 || !(ch.is_ascii_alphanumeric() || matches!(ch, '+' | '-' | '.')) {
             return false;
         }
         scheme.push(ch);
+    }
+    // Without a colon there is no scheme: "Data" or "JavaScript" alone is a word (a
+    // relative URL to a browser), not a script URL.
+    if !colon {
+        return false;
     }
     match scheme.as_str() {
         // Any `data:` value, not only executable types: failing closed costs text that
