@@ -156,6 +156,24 @@ fn auth_routes_answer_with_auths_shapes() {
         assert_eq!(deletes["total"], 1);
         assert_eq!(deletes["entries"][0]["resource"], "viewer");
         assert_eq!(deletes["entries"][0]["user"], "http:127.0.0.1");
+        // A refused write is audited too, with success false and the error's code.
+        assert_eq!(server.call("POST", "/api/membership/bad%20user/editor", Some(KEY), None).status, 400);
+        assert_eq!(server.call("POST", "/api/role/editor", Some(KEY), Some(&json!([1]))).status, 400);
+        let refused = data(&server, "/api/audit?action=request.refused");
+        assert_eq!(refused["total"], 2, "{refused}");
+        let last = &refused["entries"][1];
+        assert_eq!(
+            (&last["success"], &last["resource"], &last["details"]["error"], &last["details"]["status"]),
+            (
+                &json!(false),
+                &json!("POST /api/membership/{user}/{role}"),
+                &json!("ERR_INVALID_IDENTIFIER"),
+                &json!(400)
+            ),
+            "{refused}"
+        );
+        assert_eq!(refused["entries"][0]["details"]["error"], "ERR_INVALID_BODY");
+        assert_eq!(refused["entries"][0]["resource"], "POST /api/role/{role}");
         // Auth's action names find the same events, in either case, as do `hours`.
         for auth in ["DELETE_ROLE", "delete_role"] {
             assert_eq!(data(&server, &format!("/api/audit?action={auth}"))["total"], 1, "{auth}");
@@ -934,6 +952,12 @@ fn no_secret_reaches_the_audit_log_the_process_log_or_the_database() {
             "the old key is a new namespace"
         );
 
+        // The failed sign-in and the refused token are security events in the log.
+        let events = server.get("/api/audit?limit=500", &new_key).json["data"]["entries"].clone();
+        let failed = |action: &str| {
+            events.as_array().unwrap().iter().any(|e| e["action"] == action && e["success"] == false)
+        };
+        assert!(failed("login.refused") && failed("authorize"), "{events}");
         let mut seen = String::new();
         for key in [KEY, new_key.as_str()] {
             let audit = server.get("/api/audit?limit=500", key);

@@ -1,7 +1,7 @@
 //! What every request passes through, as tower layers around the routes (outermost
 //! first): metrics, security headers, CORS, JSON error bodies, header and body size
 //! limits, a timeout, HTTPS-required, the client's address (trusted proxies), rate
-//! limits, and the suspicious-input detector.
+//! limits, the suspicious-input detector, and the audit of refused writes.
 
 use std::collections::HashMap;
 use std::net::{IpAddr, SocketAddr};
@@ -24,7 +24,7 @@ use tower_http::set_header::SetResponseHeaderLayer;
 
 use super::app::App;
 use super::gate::client_key;
-use super::reply::ApiError;
+use super::reply::{ApiError, ErrorCode};
 use crate::settings::{RateLimits, Settings};
 use crate::store::Entry;
 
@@ -39,6 +39,7 @@ pub(crate) fn apply(router: Router, app: &Arc<App>, tls: bool) -> Router {
     let limits = Arc::new(Limiter::new(app.settings.rate_limit));
     let https = Https { native: tls, required: app.settings.require_https };
     router
+        .layer(from_fn_with_state(Arc::clone(app), audit_refusals))
         .layer(from_fn_with_state(Arc::clone(app), detect_suspicious))
         .layer(from_fn_with_state(limits, rate_limit))
         .layer(from_fn_with_state(Arc::new(app.settings.trusted_proxies.clone()), client_address))
@@ -284,6 +285,44 @@ async fn rate_limit(State(limiter): State<Arc<Limiter>>, request: Request, next:
             response
         }
     }
+}
+
+/// A write the server refused (an identifier breaking its rule, a conflict, a missing
+/// role, a body of the wrong shape) becomes a `request.refused` event with `success:
+/// false` in the tenant's audit log, as security event logging asks. Only for a client
+/// key naming an existing tenant: an unauthenticated request writes nothing, and a
+/// refusal creates no tenant.
+async fn audit_refusals(State(app): State<Arc<App>>, request: Request<Body>, next: Next) -> Response {
+    let write = !matches!(*request.method(), Method::GET | Method::HEAD | Method::OPTIONS);
+    let key = client_key(request.headers().get(AUTHORIZATION).map(|v| v.as_bytes())).ok();
+    let route = request.extensions().get::<MatchedPath>().map(|p| p.as_str().to_owned());
+    let method = request.method().clone();
+    let peer = request.extensions().get::<ClientAddress>().map(|c| c.0.to_string());
+    let response = next.run(request).await;
+    let status = response.status();
+    let refused = status.is_client_error()
+        && !matches!(status, StatusCode::UNAUTHORIZED | StatusCode::TOO_MANY_REQUESTS);
+    if let (true, true, Some(key), Some(route)) = (write, refused, key, route) {
+        let code = response.extensions().get::<ErrorCode>().map_or("", |c| c.0);
+        let entry = Entry {
+            success: false,
+            ..Entry::new(
+                "request.refused",
+                "request",
+                format!("{method} {route}"),
+                json!({"status": status.as_u16(), "error": code}),
+            )
+        };
+        let store = Arc::clone(&app.store);
+        let actor = format!("http:{}", peer.as_deref().unwrap_or("unknown"));
+        let written = tokio::task::spawn_blocking(move || store.record(&key.0, Some(&actor), &entry)).await;
+        if let Ok(Err(e)) = written
+            && !matches!(e, crate::store::StoreError::UnknownTenant(_))
+        {
+            tracing::error!(code = e.code(), "refusal not audited");
+        }
+    }
+    response
 }
 
 /// Requests whose path or query the sanitizer's detector flags (script tags, SQL

@@ -82,6 +82,11 @@ impl ApiError {
     }
 }
 
+/// The code of an error answer, for layers that record refusals without reading the
+/// body.
+#[derive(Clone, Copy, Debug)]
+pub(crate) struct ErrorCode(pub(crate) &'static str);
+
 impl IntoResponse for ApiError {
     fn into_response(self) -> Response {
         if let Some(response) = self.prebuilt {
@@ -91,7 +96,9 @@ impl IntoResponse for ApiError {
             "success": false, "code": self.status.as_u16(), "message": self.message,
             "error": self.code, "details": self.details, "timestamp": timestamp(),
         });
-        (self.status, Json(body)).into_response()
+        let mut response = (self.status, Json(body)).into_response();
+        response.extensions_mut().insert(ErrorCode(self.code));
+        response
     }
 }
 
