@@ -34,7 +34,8 @@ impl Postgres {
         let manager = PostgresConnectionManager::new(config, NoTls);
         let pool = r2d2::Pool::builder()
             .max_size(8)
-            .connection_timeout(Duration::from_secs(10))
+            // A request waits at most this long for the database before its 503.
+            .connection_timeout(Duration::from_secs(5))
             .build(manager)
             .map_err(|e| StoreError::Unavailable(format!("PostgreSQL: {e}")))?;
         Ok(Self { pool })
@@ -188,7 +189,19 @@ impl<'a> FromSql<'a> for Value {
 }
 
 fn db(e: postgres::Error) -> StoreError {
-    let constraint = e.code().is_some_and(|c| c.code().starts_with("23"));
+    let code = e.code().map(|c| c.code());
+    // A lost connection, and the server shutting down or not yet accepting: the
+    // database is unavailable (503, retry later), not broken.
+    let unavailable = e.is_closed()
+        || code.is_some_and(|c| c.starts_with("08") || matches!(c, "57P01" | "57P02" | "57P03"))
+        || (e.as_db_error().is_none()
+            && std::error::Error::source(&e).is_some_and(|s| s.is::<std::io::Error>()));
     let message = e.as_db_error().map_or_else(|| e.to_string(), |d| d.message().to_owned());
-    if constraint { StoreError::Constraint(message) } else { StoreError::Database(message) }
+    if unavailable {
+        StoreError::Unavailable(format!("PostgreSQL: {message}"))
+    } else if code.is_some_and(|c| c.starts_with("23")) {
+        StoreError::Constraint(message)
+    } else {
+        StoreError::Database(message)
+    }
 }

@@ -48,6 +48,11 @@ impl TestDb {
         })
     }
 
+    /// The PostgreSQL database at `url` as it is (a private cluster a test runs itself).
+    pub fn postgres_at(url: String) -> Self {
+        Self { name: "postgres", location: Location::Postgres(url), dir: None, postgres: None }
+    }
+
     /// Another fresh database of the same backend.
     pub fn same_kind(&self) -> Self {
         match self.location {

@@ -174,6 +174,11 @@ impl Server {
         self.child.wait().unwrap()
     }
 
+    /// What the server has logged so far.
+    pub fn log(&self) -> String {
+        self.log.lock().unwrap().clone()
+    }
+
     /// Stops the server as [`stop`](Self::stop) does and returns all it logged.
     pub fn stop_with_log(mut self) -> String {
         let _ = Command::new("kill").args(["-TERM", &self.child.id().to_string()]).status();
