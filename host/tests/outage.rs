@@ -161,3 +161,75 @@ fn a_database_outage_keeps_decisions_and_refuses_writes_until_it_returns() {
     assert!(eventually(Duration::from_secs(5), || allowed("bob").json["data"]["has_permission"] == true));
     drop(other);
 }
+
+/// A small file system of its own, unmounted when dropped.
+struct SmallDisk(tempfile::TempDir);
+
+impl SmallDisk {
+    /// `None`, loudly, where this process may not mount one.
+    fn mount(megabytes: u32) -> Option<Self> {
+        let dir = tempfile::tempdir().unwrap();
+        let size = format!("size={megabytes}m");
+        let mounted =
+            Command::new("mount").args(["-t", "tmpfs", "-o", &size, "tmpfs"]).arg(dir.path()).output();
+        if !mounted.is_ok_and(|o| o.status.success()) {
+            eprintln!("!!! cannot mount a tmpfs here (not root?): SKIPPING the full-disk test !!!");
+            return None;
+        }
+        Some(Self(dir))
+    }
+
+    /// Fills the file system to the last byte.
+    fn fill(&self) -> PathBuf {
+        use std::io::Write;
+        let path = self.0.path().join("filler");
+        let mut file = std::fs::File::create(&path).unwrap();
+        let block = vec![0u8; 64 * 1024];
+        while file.write_all(&block).is_ok() {}
+        while file.write_all(&[0]).is_ok() {}
+        path
+    }
+}
+
+impl Drop for SmallDisk {
+    fn drop(&mut self) {
+        let _ = Command::new("umount").arg("-l").arg(self.0.path()).status();
+    }
+}
+
+#[test]
+fn a_full_disk_refuses_writes_applies_nothing_and_recovers() {
+    let Some(disk) = SmallDisk::mount(16) else { return };
+    let db = TestDb::sqlite_at(disk.0.path().join("tessera.db"));
+    let server = Server::start(&db, &[]);
+    for path in ["/api/role/editor", "/api/permission/editor/posts:edit", "/api/membership/alice/editor"] {
+        assert_eq!(server.post(path, KEY).status, 200, "{path}");
+    }
+    let allowed = |user: &str| server.get(&format!("/api/has_permission/{user}/posts:edit"), KEY);
+    let filler = disk.fill();
+    // Enough writes to need new pages in the log, none of which fits.
+    let mut refused = 0;
+    for i in 0..50 {
+        let answer = server.post(&format!("/api/membership/user-{i}/editor"), KEY);
+        assert!(matches!(answer.status, 200 | 503), "{} {}", answer.status, answer.json);
+        if answer.status == 503 {
+            assert_eq!(answer.json["error"], "ERR_STORE_UNAVAILABLE", "{}", answer.json);
+            refused += 1;
+        }
+    }
+    assert!(refused > 0, "a full disk refused no write");
+    assert_eq!(allowed("alice").json["data"]["has_permission"], true, "decisions go on");
+    let acknowledged: Vec<usize> =
+        (0..50).filter(|i| allowed(&format!("user-{i}")).json["data"]["has_permission"] == true).collect();
+
+    std::fs::remove_file(filler).unwrap();
+    assert!(eventually(Duration::from_secs(10), || server.post("/api/role/after", KEY).status == 200));
+    // Every write that was acknowledged is there; none that was refused is.
+    let members = server.get("/api/members/editor", KEY).json["result"].to_string();
+    for i in 0..50 {
+        let present = members.contains(&format!("\"user-{i}\""));
+        assert_eq!(present, acknowledged.contains(&i), "user-{i}: {members}");
+    }
+    let store = Store::open(&db.location, FieldKeys::plain(), true).unwrap();
+    assert_eq!(store.audit_verify(KEY).unwrap().broken, None, "the audit chain is whole");
+}

@@ -150,10 +150,24 @@ impl Tx for SqliteTx<'_> {
 }
 
 fn db(e: rusqlite::Error) -> StoreError {
-    if let rusqlite::Error::SqliteFailure(code, _) = &e
-        && code.code == rusqlite::ErrorCode::ConstraintViolation
-    {
-        return StoreError::Constraint(e.to_string());
+    use rusqlite::ErrorCode::{
+        CannotOpen, ConstraintViolation, DatabaseBusy, DatabaseLocked, DiskFull, ReadOnly, SystemIoFailure,
+    };
+    match &e {
+        rusqlite::Error::SqliteFailure(code, _) if code.code == ConstraintViolation => {
+            StoreError::Constraint(e.to_string())
+        }
+        // The file cannot take a write now (a full disk, a read-only file system, an
+        // I/O error, a lock held too long): unavailable, retry later; the transaction
+        // was rolled back.
+        rusqlite::Error::SqliteFailure(code, _)
+            if matches!(
+                code.code,
+                DiskFull | ReadOnly | SystemIoFailure | CannotOpen | DatabaseBusy | DatabaseLocked
+            ) =>
+        {
+            StoreError::Unavailable(e.to_string())
+        }
+        _ => StoreError::Database(e.to_string()),
     }
-    StoreError::Database(e.to_string())
 }

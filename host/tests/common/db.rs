@@ -48,6 +48,12 @@ impl TestDb {
         })
     }
 
+    /// A SQLite database at `path` (in a directory the test made, on a file system
+    /// of its own choosing).
+    pub fn sqlite_at(path: PathBuf) -> Self {
+        Self { name: "sqlite", location: Location::Sqlite(path), dir: None, postgres: None }
+    }
+
     /// The PostgreSQL database at `url` as it is (a private cluster a test runs itself).
     pub fn postgres_at(url: String) -> Self {
         Self { name: "postgres", location: Location::Postgres(url), dir: None, postgres: None }
