@@ -22,7 +22,7 @@ fn the_example_decides_swaps_refuses_a_rollback_and_audits() {
         " carol posts:read    allow   granted by viewer (posts:read)",
         "rollback refused: ERR_SNAPSHOT_ROLLBACK",
         "audit: check alice posts:delete refused",
-        "audit: snapshot.load - 0b5e7f2a-8c1d-4e3f-9a6b-2c4d6e8f0a1b refused",
+        "audit: snapshot.load - unverified refused",
     ] {
         assert!(stdout.contains(line), "missing {line:?} in:\n{stdout}");
     }

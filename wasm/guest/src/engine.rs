@@ -251,10 +251,11 @@ impl Engine {
             Ok(loaded) => (true, json!({"revision": loaded.revision()})),
             Err(failure) => (false, json!({"error": failure})),
         };
-        // The entity is the revision offered, never the tenant: a tenant is its client
-        // key, which no audit entry may carry.
+        // The entity is the revision loaded (a refused snapshot's claims are not to be
+        // believed), never the tenant: a tenant is its client key, which no audit entry
+        // may carry.
         let revision =
-            outcome.as_ref().map_or_else(|_| String::from("refused"), |l| l.revision().to_string());
+            outcome.as_ref().map_or_else(|_| String::from("unverified"), |l| l.revision().to_string());
         let event = Event {
             action: "snapshot.load",
             tenant: event_tenant,
