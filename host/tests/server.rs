@@ -952,8 +952,21 @@ fn no_secret_reaches_the_audit_log_the_process_log_or_the_database() {
             "the old key is a new namespace"
         );
 
-        // The failed sign-in and the refused token are security events in the log.
-        let events = server.get("/api/audit?limit=500", &new_key).json["data"]["entries"].clone();
+        // The failed sign-in and the refused token are security events in the log. The
+        // decision events are written by a queue: wait for them. They were made under the
+        // old key and land in the tenant's chain all the same.
+        let start = std::time::Instant::now();
+        let mut events = Value::Null;
+        while start.elapsed() < Duration::from_secs(10) {
+            events = server.get("/api/audit?limit=500", &new_key).json["data"]["entries"].clone();
+            let failed = |action: &str| {
+                events.as_array().unwrap().iter().any(|e| e["action"] == action && e["success"] == false)
+            };
+            if failed("login.refused") && failed("authorize") {
+                break;
+            }
+            std::thread::sleep(Duration::from_millis(100));
+        }
         let failed = |action: &str| {
             events.as_array().unwrap().iter().any(|e| e["action"] == action && e["success"] == false)
         };

@@ -8,7 +8,7 @@ mod common;
 use common::db::TestDb;
 use serde_json::json;
 use tessera_core::{EncryptionKey, PolicyDocument};
-use tessera_host::store::{Entry, FieldKeys, Filter, Scope, Store, StoreError};
+use tessera_host::store::{Entry, FieldKeys, Filter, Scope, Store, StoreError, TenantId};
 
 const TENANT: &str = "0b5e7f2a-8c1d-4e3f-9a6b-2c4d6e8f0a1b";
 const OTHER: &str = "7c9e6679-7425-40de-944b-e07fc1f90ae7";
@@ -506,14 +506,9 @@ fn batched_audit_entries_chain_in_each_tenant_and_a_bad_one_writes_nothing() {
         let before = store.audit_count(TENANT, &Filter::default()).unwrap();
         let entry =
             |n: usize| Entry::new("check", "permission", format!("p{n}"), serde_json::json!({"n": n}));
-        let batch: Vec<(String, Option<String>, Entry)> = (0..10)
-            .map(|n| {
-                (
-                    if n % 2 == 0 { TENANT } else { OTHER }.to_owned(),
-                    Some("http:127.0.0.1".to_owned()),
-                    entry(n),
-                )
-            })
+        let (tenant, other) = (store.tenant_id(TENANT).unwrap(), store.tenant_id(OTHER).unwrap());
+        let batch: Vec<(TenantId, Option<String>, Entry)> = (0..10)
+            .map(|n| (if n % 2 == 0 { tenant } else { other }, Some("http:127.0.0.1".to_owned()), entry(n)))
             .collect();
         store.record_all(&batch).unwrap();
         assert_eq!(store.audit_count(TENANT, &Filter::default()).unwrap(), before + 5, "{}", db.name);
@@ -521,7 +516,7 @@ fn batched_audit_entries_chain_in_each_tenant_and_a_bad_one_writes_nothing() {
         assert!(store.audit_verify(OTHER).unwrap().broken.is_none());
         // An unknown tenant in the batch: the whole batch is refused, nothing half-written.
         let mut bad = batch.clone();
-        bad.insert(3, ("3c9a7d41-5e2f-4b8c-9d6e-7f0a1b2c3d4e".to_owned(), None, entry(99)));
+        bad.insert(3, (TenantId(i64::MAX), None, entry(99)));
         assert_eq!(store.record_all(&bad).unwrap_err().code(), "ERR_UNKNOWN_TENANT");
         assert_eq!(store.audit_count(TENANT, &Filter::default()).unwrap(), before + 5);
     });

@@ -119,7 +119,12 @@ impl App {
         let snapshot_jwks = public_jwks(&trusted_snapshot_keys);
         let keys = ServerKeys { trusted: trusted_snapshot_keys, token_jwks: tokens.guest_jwks.clone() };
         let metrics = Metrics::default();
-        let queue = super::watch::AuditQueue::start(Arc::clone(&store), Arc::clone(&metrics.audit_dropped));
+        let directory = super::watch::Directory::default();
+        let queue = super::watch::AuditQueue::start(
+            Arc::clone(&store),
+            Arc::clone(&metrics.audit_dropped),
+            directory.clone(),
+        );
         let services = Services::new(Pushed, keys).audit(queue);
         let runtime = Runtime::new(RuntimeConfig::default(), services)?;
         let audit_checks = if settings.audit_checks { AuditChecks::All } else { AuditChecks::Denied };
@@ -127,7 +132,13 @@ impl App {
         config.token.issuers = vec![settings.issuer.clone()];
         let database = settings.database.to_string();
         Ok(Self {
-            tenants: Tenants::new(Arc::clone(&store), runtime, (snapshot_key, snapshot_encryption), config),
+            tenants: Tenants::new(
+                Arc::clone(&store),
+                runtime,
+                (snapshot_key, snapshot_encryption),
+                config,
+                directory,
+            ),
             store,
             settings,
             metrics,

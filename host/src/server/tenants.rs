@@ -108,6 +108,8 @@ pub(crate) struct Tenants {
     /// The data key served snapshots are encrypted with, if any.
     encryption: Option<EncryptionKey>,
     config: GuestConfig,
+    /// Where the audit queue looks up the tenant id of each loaded key.
+    directory: super::watch::Directory,
     loaded: RwLock<HashMap<String, Arc<Tenant>>>,
     /// Serializes first loads, so two requests do not build one tenant twice.
     loading: Mutex<()>,
@@ -119,6 +121,7 @@ impl Tenants {
         runtime: Runtime,
         (signer, encryption): (SigningKey, Option<EncryptionKey>),
         config: GuestConfig,
+        directory: super::watch::Directory,
     ) -> Self {
         Self {
             store,
@@ -126,6 +129,7 @@ impl Tenants {
             signer,
             encryption,
             config,
+            directory,
             loaded: RwLock::default(),
             loading: Mutex::default(),
         }
@@ -155,6 +159,7 @@ impl Tenants {
             return Ok(Some(tenant));
         }
         let Some(view) = self.build(key)? else { return Ok(None) };
+        self.directory.insert(key, self.store.tenant_id(key)?);
         let mut config = self.config.clone();
         config.token.audiences = vec![super::app::tenant_audience(key)];
         let authorizer = self.runtime.authorizer_with_snapshot(key, config, &view.sealed)?;
@@ -310,8 +315,13 @@ mod tests {
         let signer = SigningKey::generate().unwrap();
         let services = Services::new(Pushed, Trusted(signer.verifying_key()));
         let runtime = Runtime::new(RuntimeConfig::default(), services).unwrap();
-        let tenants =
-            Arc::new(Tenants::new(Arc::clone(&store), runtime, (signer, None), GuestConfig::default()));
+        let tenants = Arc::new(Tenants::new(
+            Arc::clone(&store),
+            runtime,
+            (signer, None),
+            GuestConfig::default(),
+            Default::default(),
+        ));
         let done = Arc::new(AtomicBool::new(false));
         let poller = {
             let (tenants, done) = (Arc::clone(&tenants), Arc::clone(&done));

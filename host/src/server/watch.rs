@@ -10,7 +10,7 @@ use fallible_iterator::FallibleIterator;
 
 use super::app::App;
 use crate::runtime::{AuditEvent, AuditSink, ServiceError};
-use crate::store::{CHANGES_CHANNEL, Entry, Location, Store};
+use crate::store::{CHANGES_CHANNEL, Entry, Location, Store, TenantId};
 
 /// How often the revisions are compared with what is loaded: the bound on how late a
 /// change made without NOTIFY (another process on SQLite, the CLI) is seen.
@@ -74,8 +74,25 @@ fn listen(url: &str, app: &std::sync::Weak<App>) -> Result<(), r2d2_postgres::po
 /// and counted (`tessera_audit_dropped_total`), rather than growing without end or
 /// stalling the request threads.
 pub(crate) struct AuditQueue {
-    sender: SyncSender<AuditEvent>,
+    sender: SyncSender<(Option<TenantId>, AuditEvent)>,
     dropped: Arc<AtomicU64>,
+    directory: Directory,
+}
+
+/// Each loaded client key's tenant id, filled as tenants load. An event is filed by
+/// the id its key had when it was queued: a client-key rotation between queueing and
+/// writing must neither lose it nor file it under whatever the old key names next.
+#[derive(Clone, Default)]
+pub(crate) struct Directory(Arc<std::sync::RwLock<std::collections::HashMap<String, TenantId>>>);
+
+impl Directory {
+    pub(crate) fn insert(&self, key: &str, id: TenantId) {
+        self.0.write().unwrap_or_else(std::sync::PoisonError::into_inner).insert(key.to_owned(), id);
+    }
+
+    fn get(&self, key: &str) -> Option<TenantId> {
+        self.0.read().unwrap_or_else(std::sync::PoisonError::into_inner).get(key).copied()
+    }
 }
 
 /// Events waiting at most.
@@ -84,24 +101,36 @@ const QUEUE: usize = 65_536;
 const BATCH: usize = 512;
 
 impl AuditQueue {
-    pub(crate) fn start(store: Arc<Store>, dropped: Arc<AtomicU64>) -> Self {
+    pub(crate) fn start(store: Arc<Store>, dropped: Arc<AtomicU64>, directory: Directory) -> Self {
         let (sender, receiver) = sync_channel(QUEUE);
         let spawned =
             std::thread::Builder::new().name("tessera-audit".into()).spawn(move || drain(&store, &receiver));
         if let Err(e) = spawned {
             tracing::error!(error = %e, "no audit writer thread; decision events will be dropped");
         }
-        Self { sender, dropped }
+        Self { sender, dropped, directory }
     }
 }
 
-fn drain(store: &Store, receiver: &Receiver<AuditEvent>) {
+fn drain(store: &Store, receiver: &Receiver<(Option<TenantId>, AuditEvent)>) {
     while let Ok(first) = receiver.recv() {
-        let events: Vec<AuditEvent> =
+        let events: Vec<(Option<TenantId>, AuditEvent)> =
             std::iter::once(first).chain(receiver.try_iter().take(BATCH - 1)).collect();
-        let entries: Vec<(String, Option<String>, Entry)> = events
+        let entries: Vec<(TenantId, Option<String>, Entry)> = events
             .into_iter()
-            .map(|e| {
+            .filter_map(|(id, e)| {
+                // A key no tenant was loaded under (an embedder's own authorizer): its
+                // id now.
+                let id = match id {
+                    Some(id) => id,
+                    None => match store.tenant_id(&e.tenant) {
+                        Ok(id) => id,
+                        Err(error) => {
+                            tracing::error!(code = error.code(), error = %error, "audit event not written");
+                            return None;
+                        }
+                    },
+                };
                 let entry = Entry {
                     action: e.action,
                     entity_type: e.entity_type,
@@ -109,14 +138,14 @@ fn drain(store: &Store, receiver: &Receiver<AuditEvent>) {
                     success: e.success,
                     details: e.details,
                 };
-                (e.tenant, e.actor, entry)
+                Some((id, e.actor, entry))
             })
             .collect();
         if store.record_all(&entries).is_err() {
             // One bad event (its tenant just rotated away, say) must not take the
             // batch with it: write them one by one.
-            for (tenant, actor, entry) in &entries {
-                if let Err(e) = store.record(tenant, actor.as_deref(), entry) {
+            for one in entries.chunks(1) {
+                if let Err(e) = store.record_all(one) {
                     tracing::error!(code = e.code(), error = %e, "audit event not written");
                 }
             }
@@ -126,7 +155,8 @@ fn drain(store: &Store, receiver: &Receiver<AuditEvent>) {
 
 impl AuditSink for AuditQueue {
     fn append(&self, event: AuditEvent) -> Result<(), ServiceError> {
-        match self.sender.try_send(event) {
+        let id = self.directory.get(&event.tenant);
+        match self.sender.try_send((id, event)) {
             Ok(()) => Ok(()),
             Err(TrySendError::Full(_)) => {
                 if self.dropped.fetch_add(1, Ordering::Relaxed).is_multiple_of(10_000) {

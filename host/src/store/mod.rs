@@ -95,6 +95,10 @@ pub struct Scope {
     pub actor: String,
 }
 
+/// A tenant's internal id ([`Store::tenant_id`]).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub struct TenantId(pub i64);
+
 /// The tenant row as a write transaction holds it locked.
 #[derive(Clone)]
 pub(crate) struct Locked {
@@ -199,24 +203,42 @@ impl Store {
         })
     }
 
+    /// The tenant's internal id, which never changes, not even when its client key is
+    /// rotated: what events produced under the old key are filed by.
+    pub fn tenant_id(&self, client_key: &str) -> Result<TenantId, StoreError> {
+        self.read(|tx| Ok(TenantId(tenant_row(tx, client_key)?.0)))
+    }
+
     /// Appends many such entries in one transaction (each still chained in its own
-    /// tenant): the server's queue of decision events.
-    pub fn record_all(&self, entries: &[(String, Option<String>, Entry)]) -> Result<(), StoreError> {
+    /// tenant, named by its id): the server's queue of decision events.
+    pub fn record_all(&self, entries: &[(TenantId, Option<String>, Entry)]) -> Result<(), StoreError> {
         if !self.audit || entries.is_empty() {
             return Ok(());
         }
         // Each tenant's entries in their order; tenants in order of first appearance.
-        let mut tenants: Vec<(&str, Vec<audit::Pending<'_>>)> = Vec::new();
+        let mut tenants: Vec<(TenantId, Vec<audit::Pending<'_>>)> = Vec::new();
         for (tenant, actor, entry) in entries {
             let item = (actor.as_deref(), entry);
-            match tenants.iter_mut().find(|(t, _)| *t == tenant.as_str()) {
+            match tenants.iter_mut().find(|(t, _)| t == tenant) {
                 Some((_, items)) => items.push(item),
-                None => tenants.push((tenant, vec![item])),
+                None => tenants.push((*tenant, vec![item])),
             }
         }
         self.backend.write(&mut |tx| {
             for (tenant, items) in &tenants {
-                let mut locked = lock(tx, tenant, false)?;
+                let row = tx
+                    .query_opt(
+                        "UPDATE tenants SET revision = revision WHERE id = $1 \
+                         RETURNING id, revision, audit_seq, audit_head",
+                        &params![tenant.0],
+                    )?
+                    .ok_or_else(|| StoreError::UnknownTenant(format!("id {}", tenant.0)))?;
+                let mut locked = Locked {
+                    id: row.int(0)?,
+                    revision: row.int(1)?,
+                    audit_seq: row.int(2)?,
+                    audit_head: row.bytes(3)?,
+                };
                 audit::append_all(tx, &self.keys, &mut locked, now(), items)?;
             }
             Ok(true)
