@@ -49,6 +49,11 @@ step "docs (rustdoc, warnings are errors)" env RUSTDOCFLAGS="-D warnings" cargo 
 step "tests (unit, RFC token examples, 473 conformance vectors natively and twice through the wasmtime guest, property tests with 10,000 cases each, sanitizer corpora through html5ever, guest sandbox and cache, storage suite + SIGKILL crash + audit tamper tests on SQLite and PostgreSQL, CLI, tessera serve over HTTP on both backends and two servers on one PostgreSQL, examples)" \
   cargo test --locked --workspace
 
+# Fuzzing (fuzz/, its own workspace and target dir): every cargo-fuzz target of
+# tessera-core replays its seeds and grown corpus, then fuzzes FUZZ_SECONDS (10) each.
+step "fuzz smoke (7 cargo-fuzz targets of tessera-core: snapshots, tokens, policy JSON and YAML, sanitizer; seeds replayed, then 10 s each)" \
+  scripts/fuzz-smoke.sh
+
 # Auth's own Python client, installed from PyPI into a virtualenv (pinned), drives a
 # running `tessera serve` (the debug build the tests above made) on SQLite, then on
 # PostgreSQL.
