@@ -35,6 +35,7 @@ fn policy() -> Authorizer {
         tenant: "0b5e7f2a-8c1d-4e3f-9a6b-2c4d6e8f0a1b".into(),
         roles: Entries(roles),
         members: Entries(members),
+        strict_users: None,
     };
     Authorizer::new(doc.into_policy().unwrap())
 }

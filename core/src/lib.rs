@@ -70,7 +70,8 @@ pub use jwt::{
 };
 pub use keys::{EncryptionKey, SigningKey, VerifyingKey};
 pub use policy::{
-    Entries, MAX_DESCRIPTION_LEN, Policy, PolicyDocument, Role, RoleDocument, check_description,
+    Entries, MAX_DESCRIPTION_LEN, Policy, PolicyDocument, Role, RoleDocument, StrictUsersDocument,
+    check_description,
 };
 pub use sanitize::{Finding, FindingKind, SanitizeOptions, escape, inspect, strip};
 pub use snapshot::{

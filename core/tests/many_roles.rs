@@ -31,6 +31,7 @@ fn colliding_summary_bits_do_not_grant_or_deny() {
         tenant: "0b5e7f2a-8c1d-4e3f-9a6b-2c4d6e8f0a1b".into(),
         roles: Entries(roles),
         members: Entries(members),
+        strict_users: None,
     };
     let authz = Authorizer::new(doc.into_policy().unwrap());
     assert_eq!(authz.check("a", "doc:read").unwrap(), Decision::Granted { role: "r000", grant: "doc:*" });

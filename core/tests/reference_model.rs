@@ -15,14 +15,21 @@ const USERS: [&str; 6] = ["alice", "bob", "carol", "dave", "erin", "frank"];
 /// A role as plain data: (parents, grants, denies).
 type RoleSpec = (Vec<String>, Vec<String>, Vec<String>);
 
-/// A policy as plain data: role → (parents, grants, denies); user → roles.
+/// A policy as plain data: role → (parents, grants, denies); user → roles; under
+/// strict users, the users holding a live API key.
 #[derive(Clone, Debug)]
 struct Model {
     roles: BTreeMap<String, RoleSpec>,
     members: BTreeMap<String, Vec<String>>,
+    key_backed: Option<BTreeSet<String>>,
 }
 
 impl Model {
+    /// Strict users on, and `user` holds no live key: every decision is negative.
+    fn blocked(&self, user: &str) -> bool {
+        self.key_backed.as_ref().is_some_and(|users| !users.contains(user))
+    }
+
     fn closure(&self, start: &str) -> BTreeSet<String> {
         let mut seen = BTreeSet::new();
         let mut todo = vec![start.to_string()];
@@ -34,7 +41,11 @@ impl Model {
         seen
     }
 
+    /// The closure decisions use: none for a blocked user.
     fn user_closure(&self, user: &str) -> Option<BTreeSet<String>> {
+        if self.blocked(user) {
+            return None;
+        }
         let direct = self.members.get(user)?;
         Some(direct.iter().flat_map(|r| self.closure(r)).collect())
     }
@@ -84,6 +95,9 @@ impl Model {
     }
 
     fn check(&self, user: &str, permission: &str) -> (String, Option<(String, String)>) {
+        if self.blocked(user) {
+            return ("user_not_key_backed".into(), None);
+        }
         match self.user_closure(user) {
             None => ("unknown_user".into(), None),
             Some(closure) => self.decide(&closure, permission),
@@ -110,7 +124,20 @@ impl Model {
             })
             .collect();
         let members = self.members.iter().map(|(u, r)| (u.clone(), r.clone())).collect();
-        PolicyDocument { tenant: TENANT.into(), roles: Entries(roles), members: Entries(members) }
+        PolicyDocument {
+            tenant: TENANT.into(),
+            roles: Entries(roles),
+            members: Entries(members),
+            strict_users: None,
+        }
+    }
+
+    fn policy(&self) -> tessera_core::Policy {
+        let policy = self.document().into_policy().expect("generated policies are valid");
+        match &self.key_backed {
+            Some(users) => policy.with_strict_users(users.iter().cloned()).expect("valid key-backed users"),
+            None => policy,
+        }
     }
 }
 
@@ -149,9 +176,13 @@ fn model() -> impl Strategy<Value = Model> {
                 prop::collection::vec(any::<prop::sample::Index>(), 0..3),
                 0..USERS.len(),
             );
-            (roles, specs, members)
+            let key_backed = prop::option::of(prop::collection::btree_set(
+                prop::sample::select(USERS.iter().copied().chain(["nobody", "zed"]).collect::<Vec<_>>()),
+                0..USERS.len(),
+            ));
+            (roles, specs, members, key_backed)
         })
-        .prop_map(|(order, specs, members)| {
+        .prop_map(|(order, specs, members, key_backed)| {
             let mut roles = BTreeMap::new();
             for (i, (role, (parents, grants, denies))) in order.iter().zip(specs).enumerate() {
                 let parents = if i == 0 {
@@ -170,7 +201,8 @@ fn model() -> impl Strategy<Value = Model> {
                     )
                 })
                 .collect();
-            Model { roles, members }
+            let key_backed = key_backed.map(|users| users.into_iter().map(str::to_string).collect());
+            Model { roles, members, key_backed }
         })
 }
 
@@ -188,7 +220,7 @@ proptest! {
 
     #[test]
     fn authorizer_agrees_with_the_reference(model in model(), permissions in prop::collection::vec(permission(), 1..6)) {
-        let authz = Authorizer::new(model.document().into_policy().expect("generated policies are valid"));
+        let authz = Authorizer::new(model.policy());
         let everyone: Vec<&str> = USERS.iter().copied().chain(["nobody"]).collect();
         for &user in &everyone {
             let closure = model.user_closure(user);

@@ -3,7 +3,8 @@
 //! sign its snapshots or decrypt its columns).
 //!
 //! Keys have ids and a life: the newest active key of a kind signs or encrypts; older
-//! active keys still verify or decrypt; a retired key does neither.
+//! active keys still verify or decrypt; a retired key does neither, except an audit
+//! key, which keeps verifying the rows it linked.
 
 use std::fmt;
 use std::path::{Path, PathBuf};
@@ -13,6 +14,7 @@ use serde::{Deserialize, Serialize};
 use tessera_core::{EncryptionKey, JwtAlgorithm, KeySet, SigningKey, TokenSigner, VerifyingKey};
 use zeroize::{Zeroize, Zeroizing};
 
+use crate::store::{AuditKey, AuditKeys};
 use crate::{CliError, files};
 
 /// What a key is for.
@@ -27,6 +29,8 @@ pub enum KeyKind {
     JwtEs256,
     /// AES-256 data key for field encryption at rest.
     Data,
+    /// HMAC-SHA256 key that links the audit chain (retired ones still verify).
+    Audit,
 }
 
 impl KeyKind {
@@ -37,6 +41,7 @@ impl KeyKind {
             Self::JwtEddsa => "jwt-eddsa",
             Self::JwtEs256 => "jwt-es256",
             Self::Data => "data",
+            Self::Audit => "audit",
         }
     }
 
@@ -193,6 +198,7 @@ impl Keyring {
             self.current(|k| k == KeyKind::Snapshot),
             self.current(KeyKind::is_jwt),
             self.current(|k| k == KeyKind::Data),
+            self.current(|k| k == KeyKind::Audit),
         ]
         .into_iter()
         .map(|k| k.map(|k| k.kid.as_str()))
@@ -257,6 +263,33 @@ impl Keyring {
     pub fn data_keys(&self) -> Result<Vec<EncryptionKey>, CliError> {
         self.active(|k| k == KeyKind::Data).map(|k| Ok(EncryptionKey::from_base64(&k.secret.0)?)).collect()
     }
+
+    /// The audit keys: the current one links new rows; every one, retired ones too,
+    /// verifies the rows it linked. `None` when the keyring has no active audit key.
+    pub fn audit_keys(&self) -> Result<Option<AuditKeys>, CliError> {
+        let Some(current) = self.current(|k| k == KeyKind::Audit) else {
+            return Ok(None);
+        };
+        let older = self
+            .file
+            .keys
+            .iter()
+            .rev()
+            .filter(|k| k.kind == KeyKind::Audit && k.kid != current.kid)
+            .map(audit_key)
+            .collect::<Result<_, _>>()?;
+        Ok(Some(AuditKeys::new(audit_key(current)?, older)))
+    }
+}
+
+fn audit_key(key: &StoredKey) -> Result<AuditKey, CliError> {
+    let bytes = Zeroizing::new(
+        Base64::decode_vec(&key.secret.0)
+            .map_err(|_| CliError::Usage(format!("key {} is damaged", key.kid)))?,
+    );
+    let secret: [u8; 32] =
+        bytes.as_slice().try_into().map_err(|_| CliError::Usage(format!("key {} is damaged", key.kid)))?;
+    Ok(AuditKey::new(&key.kid, secret))
 }
 
 fn token_signer(key: &StoredKey) -> Result<TokenSigner, CliError> {
@@ -286,6 +319,15 @@ pub(crate) fn new_key(kind: KeyKind) -> Result<(String, Zeroizing<String>), CliE
             random(bytes.as_mut())?;
             let text = Zeroizing::new(Base64::encode_string(bytes.as_ref()));
             Ok((EncryptionKey::from_base64(&text)?.kid().to_owned(), text))
+        }
+        KeyKind::Audit => {
+            random(bytes.as_mut())?;
+            let mut id = [0u8; 9];
+            random(&mut id)?;
+            Ok((
+                format!("audit-{}", Base64UrlUnpadded::encode_string(&id)),
+                Zeroizing::new(Base64::encode_string(bytes.as_ref())),
+            ))
         }
         KeyKind::JwtEddsa | KeyKind::JwtEs256 => {
             let mut id = [0u8; 9];

@@ -65,6 +65,13 @@ pub struct Settings {
     pub audit_logging: bool,
     /// `AUTH_AUDIT_CHECKS`: every check is audited, not only denied ones (default false).
     pub audit_checks: bool,
+    /// `AUTH_STRICT_USERS_DEFAULT`: whether a tenant with no stored `strict_users`
+    /// setting is strict (default true, as in Auth 3.x).
+    pub strict_users_default: bool,
+    /// `AUTH_AUDIT_DURABLE`: an audited decision is answered only after its record
+    /// commits (default false: records are queued and written in batches, and dropped,
+    /// counted, past 65,536 waiting).
+    pub audit_durable: bool,
     /// `AUTH_LOGIN_MAX_ATTEMPTS`: failed password logins in a row before a lockout (default 5).
     pub login_max_attempts: i64,
     /// `AUTH_LOGIN_LOCKOUT_MINUTES`: how long a lockout lasts (default 30).
@@ -269,6 +276,8 @@ impl Settings {
             audience: var("AUTH_JWT_AUDIENCE").unwrap_or_else(|| "tessera".into()),
             audit_logging,
             audit_checks: flag("AUTH_AUDIT_CHECKS", false)?,
+            audit_durable: flag("AUTH_AUDIT_DURABLE", false)?,
+            strict_users_default: flag("AUTH_STRICT_USERS_DEFAULT", true)?,
             warnings,
         })
     }

@@ -90,7 +90,7 @@ fn walkthrough(db: &TestDb) {
     let m = Machine::new(db);
     let init = m.json(0, &["init"]);
     let tenant = init["tenant"].as_str().unwrap().to_owned();
-    assert_eq!(init["keys_created"].as_array().unwrap().len(), 2);
+    assert_eq!(init["keys_created"].as_array().unwrap().len(), 3);
     // A second init creates nothing.
     assert_eq!(m.json(0, &["init"])["tenant_created"], false);
 
@@ -103,6 +103,13 @@ fn walkthrough(db: &TestDb) {
     m.ok(0, &["member", "add", "bob", "viewer"]);
     assert!(m.ok(0, &["member", "add", "bob", "viewer"]).contains("already"));
 
+    // A new tenant is strict (Auth 3.x), and nobody here holds an API key.
+    assert_eq!(m.json(0, &["settings"]), serde_json::json!({"strict_users": true}));
+    assert_eq!(m.json(1, &["check", "alice", "posts:edit"])["reason"], "user_not_key_backed");
+    assert_eq!(
+        m.json(0, &["settings", "--strict-users", "false"]),
+        serde_json::json!({"strict_users": false})
+    );
     assert!(m.ok(0, &["check", "alice", "posts:edit"]).contains("role editor grants posts:*"));
     assert!(m.ok(1, &["check", "alice", "posts:delete"]).contains("deny beats any grant"));
     assert_eq!(m.json(1, &["check", "carol", "posts:read"])["reason"], "unknown_user");
@@ -116,7 +123,7 @@ fn walkthrough(db: &TestDb) {
 
     let snapshot = m.path("tenant.snapshot");
     let built = m.json(0, &["snapshot", "build", "--out", snapshot.to_str().unwrap()]);
-    assert_eq!(built["revision"], 7);
+    assert_eq!(built["revision"], 8);
     assert_eq!(built["tenant"], tenant.as_str());
     let inspected = m.json(0, &["snapshot", "inspect", snapshot.to_str().unwrap()]);
     assert_eq!(
@@ -132,6 +139,7 @@ fn walkthrough(db: &TestDb) {
     std::fs::write(&exported, text).unwrap();
     assert_eq!(m.json(0, &["import", exported.to_str().unwrap()])["memberships"], 2);
     assert!(m.stderr(2, &["check", "alice", "posts:edit"]).contains("2 tenants"));
+    m.ok(0, &["--tenant", other, "settings", "--strict-users", "false"]);
     m.ok(0, &["--tenant", other, "check", "alice", "posts:edit"]);
 
     let audit = m.json(0, &["--tenant", &tenant, "audit", "query", "--limit", "3"]);
@@ -216,7 +224,14 @@ fn keys_rotate_list_and_retire_and_old_snapshots_still_verify() {
     let system = m.json(0, &["audit", "query", "--system"]);
     let actions: Vec<&str> =
         system.as_array().unwrap().iter().map(|r| r["action"].as_str().unwrap()).collect();
-    assert_eq!(actions, ["key.retire", "key.rotate", "key.create", "key.create"]);
+    assert_eq!(actions, ["key.retire", "key.rotate", "key.create", "key.create", "key.create"]);
+    // A new audit key links the rows after it; the old one still verifies its rows,
+    // retired too.
+    let old_audit = keys.as_array().unwrap().iter().find(|k| k["kind"] == "audit").unwrap()["kid"].clone();
+    m.ok(0, &["keys", "rotate", "--kind", "audit"]);
+    m.ok(0, &["keys", "retire", old_audit.as_str().unwrap()]);
+    m.ok(0, &["role", "add", "auditor"]);
+    assert_eq!(m.json(0, &["audit", "verify", "--all"])["intact"], true);
     #[cfg(unix)]
     {
         use std::os::unix::fs::PermissionsExt;
@@ -375,7 +390,7 @@ fn the_store_walkthrough_example_runs() {
         .unwrap();
     let stdout = String::from_utf8_lossy(&out.stdout);
     assert!(out.status.success(), "{stdout}\n{}", String::from_utf8_lossy(&out.stderr));
-    assert!(stdout.contains("store walkthrough complete") && stdout.contains("intact, 11 rows"), "{stdout}");
+    assert!(stdout.contains("store walkthrough complete") && stdout.contains("intact, 12 rows"), "{stdout}");
 }
 
 #[test]

@@ -17,7 +17,7 @@ use std::time::{Duration, Instant};
 use common::db::TestDb;
 use common::server::Server;
 use serde_json::json;
-use tessera_host::store::{FieldKeys, Scope, Store};
+use tessera_host::store::{Scope, Store};
 
 const KEY: &str = "0b5e7f2a-8c1d-4e3f-9a6b-2c4d6e8f0a1b";
 
@@ -156,7 +156,7 @@ fn a_database_outage_keeps_decisions_and_refuses_writes_until_it_returns() {
     assert_eq!(server.call("GET", "/health", None, None).status, 200);
     // The listener is back: another process's write reaches this server.
     assert!(eventually(Duration::from_secs(20), || listening(&server.log()) >= 2), "{}", server.log());
-    let other = Store::open(&db.location, FieldKeys::plain(), true).unwrap();
+    let other = Store::open(&db.location, server.store_keys(), true).unwrap();
     other.add_member(&Scope { tenant: KEY.into(), actor: "other-process".into() }, "bob", "editor").unwrap();
     assert!(eventually(Duration::from_secs(5), || allowed("bob").json["data"]["has_permission"] == true));
     drop(other);
@@ -230,6 +230,6 @@ fn a_full_disk_refuses_writes_applies_nothing_and_recovers() {
         let present = members.contains(&format!("\"user-{i}\""));
         assert_eq!(present, acknowledged.contains(&i), "user-{i}: {members}");
     }
-    let store = Store::open(&db.location, FieldKeys::plain(), true).unwrap();
+    let store = Store::open(&db.location, server.store_keys(), true).unwrap();
     assert_eq!(store.audit_verify(KEY).unwrap().broken, None, "the audit chain is whole");
 }

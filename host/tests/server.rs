@@ -533,6 +533,110 @@ fn cors_follows_the_settings() {
     assert!(any.stop().success());
 }
 
+/// A new tenant is strict unless AUTH_STRICT_USERS_DEFAULT says otherwise (Auth 3.x);
+/// strict users travel in the snapshot, so a snapshot answers as the server does, and
+/// a key that expires takes its user out of both without any write.
+#[test]
+fn strict_users_by_default_and_decided_from_the_snapshot() {
+    let db = TestDb::sqlite();
+    let server = Server::start(&db, &[("AUTH_STRICT_USERS_DEFAULT", "true")]);
+    assert_eq!(data(&server, "/api/settings"), json!({"strict_users": true}));
+    for path in ["/api/role/viewer", "/api/permission/viewer/posts:read"] {
+        assert_eq!(server.post(path, KEY).status, 200, "{path}");
+    }
+    let refused = server.post("/api/membership/alice/viewer", KEY);
+    assert_eq!((refused.status, &refused.json["reason"]), (409, &json!("user_not_key_backed")));
+    let expires = now() + 4;
+    let key = server.call(
+        "POST",
+        "/api/apikeys/user/alice",
+        Some(KEY),
+        Some(&json!({"expires_at": unix_iso(expires)})),
+    );
+    assert_eq!(key.status, 200, "{}", key.json);
+    assert_eq!(server.post("/api/membership/alice/viewer", KEY).status, 200);
+    assert_eq!(data(&server, "/api/has_permission/alice/posts:read")["has_permission"], true);
+    let bob = data(&server, "/api/has_permission/bob/posts:read");
+    assert_eq!(
+        (&bob["has_permission"], &bob["decision"]["reason"]),
+        (&json!(false), &json!("user_not_key_backed"))
+    );
+
+    let keyring = tessera_host::keyring::Keyring::load(&server.dir.path().join("keyring.json")).unwrap();
+    let loader = keyring
+        .snapshot_keys()
+        .unwrap()
+        .into_iter()
+        .fold(tessera_core::SnapshotLoader::new(), |l, k| l.trust(k));
+    let snapshot_says = |user: &str| {
+        let served = server.get("/api/snapshot", KEY);
+        let loaded = loader.load(&served.bytes, now(), None).unwrap();
+        let reason = loaded.authorizer.check(user, "posts:read").unwrap().reason();
+        (reason, served.header("etag").unwrap().to_owned())
+    };
+    let (alice, before) = snapshot_says("alice");
+    assert_eq!(alice, "granted");
+    assert_eq!(snapshot_says("bob").0, "user_not_key_backed");
+
+    // The key expires: no write, yet alice is strict-blocked, here and in the snapshot.
+    std::thread::sleep(Duration::from_secs(u64::try_from(expires - now()).unwrap_or(0) + 1));
+    let alice = data(&server, "/api/has_permission/alice/posts:read");
+    assert_eq!(alice["reason"], "user_not_key_backed", "{alice}");
+    let (reason, after) = snapshot_says("alice");
+    assert_eq!(reason, "user_not_key_backed");
+    assert_ne!(before, after, "a changed snapshot has a new entity tag");
+
+    // A stored setting wins over the default.
+    server.call("PUT", "/api/settings", Some(KEY), Some(&json!({"strict_users": false})));
+    assert_eq!(data(&server, "/api/has_permission/alice/posts:read")["has_permission"], true);
+    assert_eq!(snapshot_says("alice").0, "granted");
+    drop(server);
+    let lenient = Server::start(&db, &[]);
+    assert_eq!(data(&lenient, "/api/settings"), json!({"strict_users": false}));
+    let other = lenient.get("/api/settings", OTHER);
+    assert_eq!(other.json["data"], json!({"strict_users": false}), "AUTH_STRICT_USERS_DEFAULT=false");
+}
+
+/// `AUTH_AUDIT_DURABLE`: an audited decision is answered only after its record
+/// commits, and withheld (503, not a decision) when the record cannot be written.
+#[test]
+fn durable_decision_records_come_before_the_answer() {
+    let db = TestDb::sqlite();
+    let server = Server::start(&db, &[("AUTH_AUDIT_DURABLE", "true")]);
+    for path in ["/api/role/editor", "/api/permission/editor/posts:edit", "/api/membership/alice/editor"] {
+        assert_eq!(server.post(path, KEY).status, 200, "{path}");
+    }
+    // Denied checks are audited: each is in the log by the time it is answered.
+    let users: Vec<String> = (0..16).map(|i| format!("user-{i}")).collect();
+    std::thread::scope(|scope| {
+        for user in &users {
+            let server = &server;
+            scope.spawn(move || {
+                let denied = data(server, &format!("/api/has_permission/{user}/posts:edit"));
+                assert_eq!(denied["has_permission"], false);
+                let audit = data(server, "/api/audit?action=check&limit=100");
+                let entities = audit["entries"].to_string();
+                assert!(
+                    entities.contains(&format!("\"{user}\"")),
+                    "{user}'s check is not in the log: {audit}"
+                );
+            });
+        }
+    });
+    db.sql("CREATE TRIGGER refuse_audit BEFORE INSERT ON audit BEGIN SELECT RAISE(ABORT, 'refused by the test'); END;");
+    let withheld = server.get("/api/has_permission/mallory/posts:edit", KEY);
+    assert_eq!(
+        (withheld.status, &withheld.json["error"]),
+        (503, &json!("ERR_AUDIT_UNAVAILABLE")),
+        "{}",
+        withheld.json
+    );
+    // An allowed check is not audited (AUTH_AUDIT_CHECKS is off): it is answered.
+    assert_eq!(data(&server, "/api/has_permission/alice/posts:edit")["has_permission"], true);
+    db.sql("DROP TRIGGER refuse_audit;");
+    assert_eq!(data(&server, "/api/has_permission/mallory/posts:edit")["has_permission"], false);
+}
+
 #[test]
 fn suspicious_input_becomes_a_security_event_only_when_authenticated() {
     let db = TestDb::sqlite();

@@ -8,7 +8,9 @@ mod common;
 use common::db::TestDb;
 use serde_json::json;
 use tessera_core::{EncryptionKey, PolicyDocument};
-use tessera_host::store::{Entry, FieldKeys, Filter, Scope, Store, StoreError, TenantId};
+use tessera_host::store::{
+    AuditKey, AuditKeys, Entry, FieldKeys, Filter, Scope, Store, StoreError, TenantId,
+};
 
 const TENANT: &str = "0b5e7f2a-8c1d-4e3f-9a6b-2c4d6e8f0a1b";
 const OTHER: &str = "7c9e6679-7425-40de-944b-e07fc1f90ae7";
@@ -224,7 +226,8 @@ fn audit_tampering_is_detected_and_located() {
     for db in TestDb::all() {
         for (name, tamper, first_bad) in cases {
             let fresh = db.same_kind();
-            let store = blog(&fresh, FieldKeys::plain());
+            let audit_key = AuditKeys::new(AuditKey::new("audit-test", [3; 32]), vec![]);
+            let store = blog(&fresh, FieldKeys::plain().with_audit_keys(audit_key));
             assert!(store.audit_verify(TENANT).unwrap().broken.is_none());
             let tenant_clause = format!(
                 "tenant = (SELECT id FROM tenants WHERE key_digest = '{}') AND ",
@@ -388,7 +391,7 @@ fn import_replaces_the_policy_and_export_gives_it_back() {
 fn schema_is_migrated_once_and_a_newer_schema_is_refused() {
     for_each_backend(|db| {
         let store = blog(db, FieldKeys::plain());
-        assert_eq!(store.schema_version().unwrap(), 5);
+        assert_eq!(store.schema_version().unwrap(), 7);
         drop(store);
         // Reopening migrates nothing and keeps everything.
         assert_eq!(db.open(FieldKeys::plain()).revision(TENANT).unwrap(), 7);

@@ -4,7 +4,7 @@ import { bytesOf, invalidArgument, requireString, seconds, translate } from './e
 import { putTwo, readByte, readBytes, readLines, secondLength } from './scratch.js';
 import { WebCryptoKeys } from './webcrypto.js';
 
-const REASONS = ['granted', 'denied', 'unknown_user', 'no_matching_grant'];
+const REASONS = ['granted', 'denied', 'unknown_user', 'no_matching_grant', 'user_not_key_backed'];
 const CONSTRUCTING = Symbol('constructing');
 
 /** A `\n`-joined list from the engine, split (identifiers never hold a `\n`). */

@@ -37,7 +37,7 @@ export interface AuthorizerOptions {
 }
 
 /** Why a check came out the way it did. */
-export type Reason = 'granted' | 'denied' | 'unknown_user' | 'no_matching_grant';
+export type Reason = 'granted' | 'denied' | 'unknown_user' | 'no_matching_grant' | 'user_not_key_backed';
 
 /** The answer of `check`. `role` and `pattern` name the grant or deny that decided. */
 export interface Decision {

@@ -77,6 +77,10 @@ test('the package decides exactly as the server that signed its snapshot, and fo
   await call('POST', '/api/permission/viewer/posts:read');
   await call('POST', '/api/permission/editor/posts:*');
   await call('POST', '/api/deny/editor/posts:delete');
+  // A new tenant is strict (Auth 3.x): users need an API key before a role, and the
+  // snapshot carries who holds one ('nobody' does not).
+  await call('POST', '/api/apikeys/user/alice');
+  await call('POST', '/api/apikeys/user/bob');
   await call('POST', '/api/membership/alice/editor');
   await call('POST', '/api/membership/bob/viewer');
 
@@ -96,8 +100,10 @@ test('the package decides exactly as the server that signed its snapshot, and fo
     assert.equal(authz.tenant, key);
     await agree(authz);
     assert.deepEqual(authz.check('alice', 'posts:delete'), { allowed: false, reason: 'denied', role: 'editor', pattern: 'posts:delete' });
+    assert.deepEqual(authz.check('nobody', 'posts:read'), { allowed: false, reason: 'user_not_key_backed' });
 
     // A write on the server; the next poll brings it, and the answers still agree.
+    await call('POST', '/api/apikeys/user/carol');
     await call('POST', '/api/membership/carol/editor');
     await call('DELETE', '/api/membership/bob/viewer');
     assert.equal(await loader.refresh(), true);

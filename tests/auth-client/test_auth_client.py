@@ -67,6 +67,8 @@ class AuthClientFlows(unittest.TestCase):
 
     def test_roles_permissions_memberships_and_checks(self):
         c = self.client
+        # A new namespace is strict (Auth 3.x); these users have no API keys.
+        c.set_strict_users(False)
         self.assertEqual(c.create_role("viewer"), {"result": True})
         self.assertEqual(c.create_role("editor"), {"result": True})
         self.assertEqual(c.add_permission("viewer", "posts.read"), {"result": True})
@@ -121,6 +123,7 @@ class AuthClientFlows(unittest.TestCase):
 
     def test_api_keys(self):
         c = self.client
+        c.set_strict_users(False)
         c.create_role("reader")
         c.add_permission("reader", "docs.read")
         c.add_membership("carol", "reader")
@@ -142,21 +145,24 @@ class AuthClientFlows(unittest.TestCase):
             c.revoke_api_key("carol", str(uuid.uuid4()))
         self.assertEqual(caught.exception.status, 404)
 
-    def test_strict_users_settings(self):
+    def test_strict_users_by_default(self):
         c = self.client
+        # A namespace with no stored setting is strict, as in Auth 3.x.
+        self.assertEqual(c.get_settings()["data"], {"strict_users": True})
         c.create_role("reader")
         c.add_permission("reader", "docs.read")
-        c.add_membership("dave", "reader")
-        self.assertEqual(c.get_settings()["data"], {"strict_users": False})
-        self.assertEqual(c.set_strict_users(True)["data"], {"strict_users": True})
-        answer = c.user_has_permission("dave", "docs.read")["data"]
-        self.assertEqual((answer["has_permission"], answer["reason"]), (False, "user_not_key_backed"))
         with self.assertRaises(AuthRefused) as caught:
-            c.add_membership("erin", "reader")
+            c.add_membership("dave", "reader")
         self.assertEqual(caught.exception.status, 409)
         self.assertEqual(caught.exception.payload["reason"], "user_not_key_backed")
         c.create_api_key("dave")
+        self.assertEqual(c.add_membership("dave", "reader"), {"result": True})
         self.assertTrue(c.user_has_permission("dave", "docs.read")["data"]["has_permission"])
+        answer = c.user_has_permission("erin", "docs.read")["data"]
+        self.assertEqual((answer["has_permission"], answer["reason"]), (False, "user_not_key_backed"))
+        self.assertEqual(c.set_strict_users(False)["data"], {"strict_users": False})
+        self.assertEqual(c.add_membership("erin", "reader"), {"result": True})
+        self.assertTrue(c.user_has_permission("erin", "docs.read")["data"]["has_permission"])
 
     def test_rotate_key_moves_the_namespace_and_the_client_follows(self):
         c = self.client

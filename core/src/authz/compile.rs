@@ -11,7 +11,7 @@ use super::{Authorizer, CompiledRole, Group, RoleId, RoleSet, Span};
 use crate::policy::{Policy, Role};
 
 pub(super) fn compile(policy: Policy) -> Authorizer {
-    let Policy { tenant, roles, members } = policy;
+    let Policy { tenant, roles, members, key_backed } = policy;
     let mut role_lists: Vec<RoleId> = Vec::new();
     let closures = role_closures(&roles, &mut role_lists);
     let rules =
@@ -69,6 +69,7 @@ pub(super) fn compile(policy: Policy) -> Authorizer {
         groups,
         role_lists,
         rules,
+        key_backed,
     }
 }
 

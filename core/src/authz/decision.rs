@@ -28,6 +28,8 @@ pub enum Decision<'a> {
     UnknownUser,
     /// Denied: no role in the user's closure grants the permission.
     NoMatchingGrant,
+    /// Denied: the tenant is under strict users and the user holds no live API key.
+    UserNotKeyBacked,
 }
 
 impl Decision<'_> {
@@ -36,13 +38,15 @@ impl Decision<'_> {
         matches!(self, Self::Granted { .. })
     }
 
-    /// The reason as a stable string: `granted`, `denied`, `unknown_user`, `no_matching_grant`.
+    /// The reason as a stable string: `granted`, `denied`, `unknown_user`,
+    /// `no_matching_grant`, `user_not_key_backed`.
     pub fn reason(&self) -> &'static str {
         match self {
             Self::Granted { .. } => "granted",
             Self::Denied { .. } => "denied",
             Self::UnknownUser => "unknown_user",
             Self::NoMatchingGrant => "no_matching_grant",
+            Self::UserNotKeyBacked => "user_not_key_backed",
         }
     }
 

@@ -40,6 +40,8 @@ pub struct Authorizer {
     /// Role lists of roles and groups, by range.
     role_lists: Vec<RoleId>,
     rules: RuleIndex,
+    /// Strict users: the users holding a live API key, sorted; `None` when off.
+    key_backed: Option<Vec<String>>,
 }
 
 struct CompiledRole {
@@ -121,8 +123,14 @@ impl Authorizer {
     /// Decides whether `user` holds `permission`, and why.
     ///
     /// Unknown users and permissions are denied, not errors; identifiers that break
-    /// their rule are errors, never a silent deny.
+    /// their rule are errors, never a silent deny. Under strict users, a user without
+    /// a live API key is denied first (`user_not_key_backed`).
     pub fn check<'a>(&'a self, user: &str, permission: &str) -> Result<Decision<'a>, IdentifierError> {
+        if self.blocks(user) {
+            ident::validate(IdentifierKind::User, user)?;
+            ident::validate(IdentifierKind::Permission, permission)?;
+            return Ok(Decision::UserNotKeyBacked);
+        }
         // Only valid names are stored, so a user found needs no validation, nor does a
         // permission granted or denied by name; everything else is validated, so the
         // answer is the same as validating first, minus two scans on the common path.
@@ -148,14 +156,35 @@ impl Authorizer {
         for permission in permissions {
             ident::validate(IdentifierKind::Permission, permission.as_ref())?;
         }
+        let blocked = self.blocks(user);
         let group = self.group_of(user);
         Ok(permissions
             .iter()
             .map(|p| match group {
+                _ if blocked => Decision::UserNotKeyBacked,
                 Some(group) => self.decide(self.set(group.closure), p.as_ref()),
                 None => Decision::UnknownUser,
             })
             .collect())
+    }
+
+    /// Whether the tenant is under strict users.
+    pub fn is_strict(&self) -> bool {
+        self.key_backed.is_some()
+    }
+
+    /// Whether strict users answers every decision about `user` negatively: on, and
+    /// the user holds no live API key.
+    pub fn strict_blocks(&self, user: &str) -> Result<bool, IdentifierError> {
+        ident::validate(IdentifierKind::User, user)?;
+        Ok(self.blocks(user))
+    }
+
+    #[inline]
+    fn blocks(&self, user: &str) -> bool {
+        self.key_backed
+            .as_ref()
+            .is_some_and(|users| users.binary_search_by(|u| u.as_str().cmp(user)).is_err())
     }
 
     /// Whether `user` holds `permission`.
@@ -163,11 +192,12 @@ impl Authorizer {
         self.check(user, permission).map(|d| d.allowed())
     }
 
-    /// Whether `role` is in the closure of `user`'s roles (direct or inherited).
+    /// Whether `role` is in the closure of `user`'s roles (direct or inherited);
+    /// `false` for a user strict users blocks.
     pub fn has_role(&self, user: &str, role: &str) -> Result<bool, IdentifierError> {
         ident::validate(IdentifierKind::User, user)?;
         ident::validate(IdentifierKind::Role, role)?;
-        let (Some(group), Some(&role)) = (self.group_of(user), self.role_ids.get(role)) else {
+        let (Some(group), Some(&role)) = (self.decided_group(user), self.role_ids.get(role)) else {
             return Ok(false);
         };
         Ok(self.list(group.closure).binary_search(&role).is_ok())
@@ -179,16 +209,18 @@ impl Authorizer {
         Ok(self.group_of(user).map(|g| self.role_names(self.list(g.direct))).unwrap_or_default())
     }
 
-    /// The grant patterns in effect for the user (through the closure), sorted.
+    /// The grant patterns in effect for the user (through the closure), sorted; none
+    /// for a user strict users blocks.
     pub fn user_permissions(&self, user: &str) -> Result<Vec<&str>, IdentifierError> {
         ident::validate(IdentifierKind::User, user)?;
-        Ok(self.group_of(user).map(|g| self.patterns(g.closure, |r| &r.grants)).unwrap_or_default())
+        Ok(self.decided_group(user).map(|g| self.patterns(g.closure, |r| &r.grants)).unwrap_or_default())
     }
 
-    /// The deny patterns in effect for the user (through the closure), sorted.
+    /// The deny patterns in effect for the user (through the closure), sorted; none
+    /// for a user strict users blocks.
     pub fn user_denies(&self, user: &str) -> Result<Vec<&str>, IdentifierError> {
         ident::validate(IdentifierKind::User, user)?;
-        Ok(self.group_of(user).map(|g| self.patterns(g.closure, |r| &r.denies)).unwrap_or_default())
+        Ok(self.decided_group(user).map(|g| self.patterns(g.closure, |r| &r.denies)).unwrap_or_default())
     }
 
     /// The grant patterns in effect for the role (its own and inherited), sorted.
@@ -238,7 +270,11 @@ impl Authorizer {
             }
         });
         users.sort_unstable();
-        Ok(users.into_iter().map(|u| self.members.name(u as usize)).collect())
+        Ok(users
+            .into_iter()
+            .map(|u| self.members.name(u as usize))
+            .filter(|name| !self.blocks(name))
+            .collect())
     }
 
     /// Every role, sorted.
@@ -280,6 +316,11 @@ impl Authorizer {
             (None, None) => Decision::NoMatchingGrant,
         };
         (decision, named)
+    }
+
+    /// The user's group for a decision: none when strict users blocks the user.
+    fn decided_group(&self, user: &str) -> Option<&Group> {
+        if self.blocks(user) { None } else { self.group_of(user) }
     }
 
     #[inline]
@@ -334,6 +375,7 @@ impl core::fmt::Debug for Authorizer {
             .field("tenant", &self.tenant)
             .field("roles", &self.roles.len())
             .field("users", &self.members.len())
+            .field("strict", &self.is_strict())
             .finish_non_exhaustive()
     }
 }

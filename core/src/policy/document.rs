@@ -37,6 +37,26 @@ pub struct PolicyDocument {
     /// Each user's direct roles.
     #[serde(default)]
     pub members: Entries<Vec<String>>,
+    /// Strict users, when on. A server derives it from the tenant's `strict_users`
+    /// setting and its API keys; a document carries it to build a snapshot elsewhere
+    /// (`tessera snapshot build`) and for the conformance vectors.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub strict_users: Option<StrictUsersDocument>,
+}
+
+/// Strict users in a [`PolicyDocument`]: decisions about any user not listed are
+/// negative (`user_not_key_backed`).
+///
+/// ```yaml
+/// strict_users:
+///   key_backed: [alice, build-bot]
+/// ```
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(remote = "Self", deny_unknown_fields)]
+pub struct StrictUsersDocument {
+    /// The users holding a live API key.
+    #[serde(default)]
+    pub key_backed: Vec<String>,
 }
 
 /// One role of a [`PolicyDocument`].
@@ -91,7 +111,7 @@ macro_rules! mapping_only {
     )*};
 }
 
-mapping_only!(PolicyDocument, RoleDocument);
+mapping_only!(PolicyDocument, RoleDocument, StrictUsersDocument);
 
 /// A map kept as a list of entries in document order, so that a key written twice
 /// is reported as a duplicate instead of silently overwriting the first.
@@ -221,7 +241,11 @@ impl PolicyDocument {
         for (user, ids) in &users {
             members.push(user, ids);
         }
-        Policy::new(self.tenant, roles, members)
+        let policy = Policy::new(self.tenant, roles, members, None)?;
+        match self.strict_users {
+            Some(strict) => policy.with_strict_users(strict.key_backed),
+            None => Ok(policy),
+        }
     }
 }
 

@@ -9,7 +9,7 @@ mod model;
 mod validate;
 mod wire;
 
-pub use document::{Entries, PolicyDocument, RoleDocument};
+pub use document::{Entries, PolicyDocument, RoleDocument, StrictUsersDocument};
 pub(crate) use model::Members;
 pub use model::{Policy, Role};
 pub(crate) use wire::RawPolicy;

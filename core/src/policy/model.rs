@@ -3,7 +3,7 @@
 use alloc::string::String;
 use alloc::vec::Vec;
 
-use super::document::{Entries, PolicyDocument, RoleDocument};
+use super::document::{Entries, PolicyDocument, RoleDocument, StrictUsersDocument};
 use super::validate;
 use crate::error::PolicyError;
 
@@ -17,6 +17,9 @@ pub struct Policy {
     pub(crate) tenant: String,
     pub(crate) roles: Vec<Role>,
     pub(crate) members: Members,
+    /// Strict users: `Some` when the tenant answers only for users holding a live API
+    /// key, with those users, sorted.
+    pub(crate) key_backed: Option<Vec<String>>,
 }
 
 /// A role of a [`Policy`].
@@ -70,9 +73,38 @@ impl Members {
 
 impl Policy {
     /// Validates the parts of a policy and assembles it.
-    pub(crate) fn new(tenant: String, roles: Vec<Role>, members: Members) -> Result<Self, PolicyError> {
-        validate::policy(&tenant, &roles, &members)?;
-        Ok(Self { tenant, roles, members })
+    pub(crate) fn new(
+        tenant: String,
+        roles: Vec<Role>,
+        members: Members,
+        key_backed: Option<Vec<String>>,
+    ) -> Result<Self, PolicyError> {
+        validate::policy(&tenant, &roles, &members, key_backed.as_deref())?;
+        Ok(Self { tenant, roles, members, key_backed })
+    }
+
+    /// The same policy under strict users: every decision about a user who is not in
+    /// `key_backed` (the users holding a live API key) is negative
+    /// (`user_not_key_backed`). Order does not matter; a name twice is refused.
+    pub fn with_strict_users<I, S>(self, key_backed: I) -> Result<Self, PolicyError>
+    where
+        I: IntoIterator<Item = S>,
+        S: Into<String>,
+    {
+        let mut users: Vec<String> = key_backed.into_iter().map(Into::into).collect();
+        users.sort_unstable();
+        if let Some(pair) = users.windows(2).find(|pair| pair[0] == pair[1]) {
+            return Err(PolicyError::Duplicate {
+                field: "strict_users.key_backed".into(),
+                value: pair[0].clone(),
+            });
+        }
+        Self::new(self.tenant, self.roles, self.members, Some(users))
+    }
+
+    /// The users holding a live API key, sorted, when strict users is on.
+    pub fn strict_users(&self) -> Option<&[String]> {
+        self.key_backed.as_deref()
     }
 
     /// The tenant's client key.
@@ -114,6 +146,12 @@ impl Policy {
         let members = (0..self.members.len())
             .map(|i| (self.members.name(i).into(), self.members.roles_of(i).iter().map(name).collect()))
             .collect();
-        PolicyDocument { tenant: self.tenant.clone(), roles: Entries(roles), members: Entries(members) }
+        let strict_users = self.key_backed.clone().map(|key_backed| StrictUsersDocument { key_backed });
+        PolicyDocument {
+            tenant: self.tenant.clone(),
+            roles: Entries(roles),
+            members: Entries(members),
+            strict_users,
+        }
     }
 }

@@ -14,11 +14,36 @@ use crate::error::PolicyError;
 use crate::ident::{self, IdentifierKind};
 
 /// Every authoring rule, on the parts of a policy.
-pub(super) fn policy(tenant: &str, roles: &[Role], members: &Members) -> Result<(), PolicyError> {
+pub(super) fn policy(
+    tenant: &str,
+    roles: &[Role],
+    members: &Members,
+    key_backed: Option<&[String]>,
+) -> Result<(), PolicyError> {
     check_identifier(IdentifierKind::ClientKey, "tenant", tenant)?;
     check_roles(roles)?;
     check_acyclic(roles)?;
-    check_members(roles, members)
+    check_members(roles, members)?;
+    key_backed.map_or(Ok(()), check_key_backed)
+}
+
+/// Key-backed users: valid user names, strictly ascending (so unique). They need no
+/// membership: a key-backed user without roles is simply allowed nothing.
+fn check_key_backed(users: &[String]) -> Result<(), PolicyError> {
+    const FIELD: &str = "strict_users.key_backed";
+    for (i, user) in users.iter().enumerate() {
+        check_identifier(IdentifierKind::User, FIELD, user)?;
+        if let Some(previous) = i.checked_sub(1).and_then(|p| users.get(p)) {
+            match previous.cmp(user) {
+                Ordering::Less => {}
+                Ordering::Equal => {
+                    return Err(PolicyError::Duplicate { field: FIELD.into(), value: user.clone() });
+                }
+                Ordering::Greater => return Err(PolicyError::NotCanonical { field: FIELD }),
+            }
+        }
+    }
+    Ok(())
 }
 
 fn check_identifier(kind: IdentifierKind, field: &str, value: &str) -> Result<(), PolicyError> {

@@ -5,7 +5,8 @@
 //! of prefix length and one character. Direct roles travel as one flat list of role
 //! indices with a count per user. Grant and deny patterns are sent once, in a sorted
 //! table, and roles refer to them by index: a pattern many roles hold costs its text
-//! once.
+//! once. Under strict users, the key-backed users follow as a sorted list
+//! (`key_backed`), absent otherwise.
 
 use alloc::collections::BTreeMap;
 use alloc::string::{String, ToString};
@@ -22,6 +23,8 @@ struct PolicyOut<'a> {
     patterns: Vec<&'a str>,
     roles: Vec<RoleOut<'a>>,
     members: MembersOut<'a>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    key_backed: Option<&'a [String]>,
 }
 
 /// `[name, description | nil, [parent], [grant], [deny]]`: an array, not a map, so
@@ -47,6 +50,8 @@ pub(crate) struct RawPolicy<'a> {
     roles: Vec<RoleIn>,
     #[serde(borrow)]
     members: MembersIn<'a>,
+    #[serde(default)]
+    key_backed: Option<Vec<String>>,
 }
 
 #[derive(Deserialize)]
@@ -65,8 +70,14 @@ struct MembersIn<'a> {
 impl Serialize for Policy {
     fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         let (patterns, roles) = indexed_roles(&self.roles);
-        PolicyOut { tenant: &self.tenant, patterns, roles, members: front_coded(&self.members) }
-            .serialize(serializer)
+        PolicyOut {
+            tenant: &self.tenant,
+            patterns,
+            roles,
+            members: front_coded(&self.members),
+            key_backed: self.key_backed.as_deref(),
+        }
+        .serialize(serializer)
     }
 }
 
@@ -132,7 +143,13 @@ impl RawPolicy<'_> {
                 parents,
             });
         }
-        Policy::new(self.tenant, roles, members)
+        Policy::new(self.tenant, roles, members, self.key_backed)
+    }
+
+    /// Whether the policy is under strict users (known before validation: the
+    /// snapshot format it needs depends on it).
+    pub(crate) fn is_strict(&self) -> bool {
+        self.key_backed.is_some()
     }
 }
 

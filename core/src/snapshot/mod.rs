@@ -7,10 +7,13 @@
 //! - signature: Ed25519 over `"tessera-snapshot-v1\0" || u32be(len(header)) || header || payload`,
 //!   so the bytes verified are exactly the bytes decoded afterwards
 //! - payload: the snapshot, or its AES-256-GCM ciphertext with the header as associated data
-//! - snapshot: `{format: 1, revision: u64, issued_at: i64, expires_at?: i64, policy}`
+//! - snapshot: `{format: 1 | 2, revision: u64, issued_at: i64, expires_at?: i64, policy}`;
+//!   format 2 is written exactly when the policy is under strict users, so a reader
+//!   that predates them refuses such a snapshot (unsupported version) rather than
+//!   answering for users it should not
 //! - policy: `{tenant, patterns: [str], roles: [[name, description | nil, [parent index],
 //!   [grant pattern index], [deny pattern index]]], members: {shared: bin,
-//!   suffixes: [str], counts: [u32], roles: [index]}}`: the grant and deny patterns in
+//!   suffixes: [str], counts: [u32], roles: [index]}, key_backed?: [str]}`: the grant and deny patterns in
 //!   one sorted table; users sorted and front-coded (bytes shared with the previous
 //!   name, then the rest), with each user's count of direct roles and all role indices
 //!   in one list
@@ -19,6 +22,7 @@ mod codec;
 mod envelope;
 mod loader;
 
+use alloc::format;
 use alloc::vec::Vec;
 
 use serde::{Deserialize, Serialize};
@@ -31,8 +35,14 @@ use crate::keys::EncryptionKey;
 use crate::keys::SigningKey;
 use crate::policy::{Policy, RawPolicy};
 
-/// The snapshot format version this build writes and reads.
-pub const FORMAT_VERSION: u32 = 1;
+/// The newest snapshot format version this build writes and reads (it reads every
+/// older one too).
+pub const FORMAT_VERSION: u32 = 2;
+
+/// The format a policy needs: the oldest that carries everything in it.
+fn format_for(strict: bool) -> u32 {
+    if strict { 2 } else { 1 }
+}
 
 /// A tenant's policy at one revision.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -78,7 +88,7 @@ impl Snapshot {
     /// The snapshot's MessagePack payload (unsigned).
     pub fn encode(&self) -> Result<Vec<u8>, SnapshotError> {
         codec::encode(&PayloadRef {
-            format: FORMAT_VERSION,
+            format: format_for(self.policy.key_backed.is_some()),
             revision: self.revision,
             issued_at: self.issued_at,
             expires_at: self.expires_at,
@@ -92,15 +102,22 @@ impl Snapshot {
             Ok(payload) => payload,
             Err(e) => {
                 return Err(match codec::decode::<FormatProbe>(bytes, "snapshot") {
-                    Ok(probe) if probe.format != u64::from(FORMAT_VERSION) => {
+                    Ok(probe) if probe.format == 0 || probe.format > u64::from(FORMAT_VERSION) => {
                         SnapshotError::UnsupportedVersion { version: probe.format }
                     }
                     _ => e,
                 });
             }
         };
-        if payload.format != u64::from(FORMAT_VERSION) {
+        if payload.format == 0 || payload.format > u64::from(FORMAT_VERSION) {
             return Err(SnapshotError::UnsupportedVersion { version: payload.format });
+        }
+        // Each snapshot is written in the format its policy needs: any other is not
+        // one this signer wrote.
+        if payload.format != u64::from(format_for(payload.policy.is_strict())) {
+            return Err(SnapshotError::Malformed {
+                reason: format!("format {} does not match its policy's strict users", payload.format),
+            });
         }
         let policy = payload.policy.validate().map_err(SnapshotError::InvalidPolicy)?;
         Ok(Self {
@@ -151,13 +168,8 @@ mod tests {
     fn messagepack_serde_and_rmp_serde_agree_byte_for_byte() {
         let policy = policy();
         for expires_at in [None, Some(1_900_000_000)] {
-            let payload = PayloadRef {
-                format: FORMAT_VERSION,
-                revision: 7,
-                issued_at: 1_700_000_000,
-                expires_at,
-                policy: &policy,
-            };
+            let payload =
+                PayloadRef { format: 1, revision: 7, issued_at: 1_700_000_000, expires_at, policy: &policy };
             let ours = codec::encode(&payload).expect("encodes");
             let theirs = rmp_serde::to_vec_named(&payload).expect("rmp encodes");
             assert_eq!(ours, theirs);
@@ -184,9 +196,35 @@ mod tests {
     #[test]
     fn newer_format_is_reported_as_such() {
         let policy = policy();
-        let payload = PayloadRef { format: 2, revision: 1, issued_at: 0, expires_at: None, policy: &policy };
+        let payload = PayloadRef { format: 3, revision: 1, issued_at: 0, expires_at: None, policy: &policy };
         let bytes = codec::encode(&payload).expect("encodes");
-        assert_eq!(Snapshot::decode(&bytes), Err(SnapshotError::UnsupportedVersion { version: 2 }));
+        assert_eq!(Snapshot::decode(&bytes), Err(SnapshotError::UnsupportedVersion { version: 3 }));
+    }
+
+    /// Strict users need format 2, and only they: a reader from before them refuses
+    /// the snapshot instead of answering for users it should not.
+    #[test]
+    fn strict_users_travel_in_format_2_only() {
+        let strict = policy().with_strict_users(["alice", "bob"]).expect("valid");
+        let snapshot = Snapshot { revision: 1, issued_at: 0, expires_at: None, policy: strict.clone() };
+        let bytes = snapshot.encode().expect("encodes");
+        assert_eq!(codec::decode::<FormatProbe>(&bytes, "snapshot").expect("probe").format, 2);
+        assert_eq!(Snapshot::decode(&bytes).expect("decodes").policy, strict);
+        let plain = Snapshot { policy: policy(), ..snapshot };
+        assert_eq!(
+            codec::decode::<FormatProbe>(&plain.encode().expect("encodes"), "snapshot")
+                .expect("probe")
+                .format,
+            1
+        );
+        for (format, policy) in [(1, &strict), (2, &plain.policy)] {
+            let payload = PayloadRef { format, revision: 1, issued_at: 0, expires_at: None, policy };
+            let bytes = codec::encode(&payload).expect("encodes");
+            assert!(
+                matches!(Snapshot::decode(&bytes), Err(SnapshotError::Malformed { .. })),
+                "format {format}"
+            );
+        }
     }
 
     #[test]

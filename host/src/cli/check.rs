@@ -57,11 +57,16 @@ fn loaded_guest(
     }
     let store = ctx.store()?;
     let settings = ctx.settings()?;
-    let (document, revision) = store.policy(&ctx.tenant()?)?;
+    let published = store.published(&ctx.tenant()?)?;
     // Sealed in-process with a key made for this one load, so the guest takes the
     // same path as a served snapshot and its audit events carry the store's revision.
     let ephemeral = SigningKey::generate()?;
-    let snapshot = Snapshot { revision, issued_at: now(), expires_at: None, policy: document.into_policy()? };
+    let snapshot = Snapshot {
+        revision: published.revision,
+        issued_at: now(),
+        expires_at: None,
+        policy: published.policy,
+    };
     let bytes = snapshot.seal(&ephemeral)?;
     let keys = CliKeys { signing: Some(ephemeral.verifying_key()), decryption: Vec::new() };
     let runtime = Runtime::new(RuntimeConfig::default(), Services::new(NoStore, keys).audit(store.clone()))?;

@@ -8,9 +8,11 @@ use tessera_core::EncryptionKey;
 
 use super::Output;
 use crate::CliError;
-use crate::keyring::Keyring;
+use serde_json::json;
+
+use crate::keyring::{KeyKind, Keyring};
 use crate::settings::Settings;
-use crate::store::{FieldKeys, Scope, Store, canonical_client_key};
+use crate::store::{Entry, FieldKeys, SYSTEM_TENANT, Scope, Store, canonical_client_key};
 
 /// A command's surroundings.
 pub(crate) struct Context {
@@ -69,14 +71,31 @@ impl Context {
         })
     }
 
-    /// The store, opened (and migrated) on first use.
+    /// The store, opened (and migrated) on first use. Its audit chain is linked
+    /// under the keyring's audit key, made here when the keyring has none (before the
+    /// store opens: the migration to a keyed chain needs it).
     pub(crate) fn store(&self) -> Result<&Arc<Store>, CliError> {
         if let Some(store) = self.store.get() {
             return Ok(store);
         }
         let settings = self.settings()?;
-        let fields = FieldKeys::new(&self.data_keys()?, settings.encryption)?;
-        let store = Store::open(&settings.database, fields, settings.audit_logging)?;
+        let mut keyring = self.keyring()?;
+        let created = match keyring.audit_keys()? {
+            Some(_) => None,
+            None => {
+                let kid = keyring.generate(KeyKind::Audit, super::now())?;
+                keyring.save()?;
+                Some(kid)
+            }
+        };
+        let audit_keys = keyring.audit_keys()?.unwrap_or_default();
+        let fields = FieldKeys::new(&self.data_keys()?, settings.encryption)?.with_audit_keys(audit_keys);
+        let store = Store::open(&settings.database, fields, settings.audit_logging)?
+            .with_strict_users_default(settings.strict_users_default);
+        if let Some(kid) = created {
+            let entry = Entry::new("key.create", "key", kid.as_str(), json!({"kind": KeyKind::Audit.name()}));
+            store.record(SYSTEM_TENANT, Some(&self.actor()), &entry)?;
+        }
         Ok(self.store.get_or_init(|| Arc::new(store)))
     }
 

@@ -1,9 +1,9 @@
-//! Policy edits: `role`, `perm`, `member`, `import`, `export`.
+//! Policy edits: `role`, `perm`, `member`, `import`, `export`, `settings`.
 
 use serde_json::json;
 
 use super::context::progress;
-use super::{Context, ExportArgs, ImportArgs, MemberCommand, PermCommand, RoleCommand};
+use super::{Context, ExportArgs, ImportArgs, MemberCommand, PermCommand, RoleCommand, SettingsArgs};
 use crate::store::{Change, StoreError};
 use crate::{CliError, files};
 
@@ -131,5 +131,17 @@ pub(super) fn export(ctx: &Context, args: &ExportArgs) -> Result<u8, CliError> {
         Some(path) => files::write_atomic(path, text.as_bytes())?,
         None => print!("{text}"),
     }
+    Ok(0)
+}
+
+/// Shows the tenant's settings, after changing what was given.
+pub(super) fn settings(ctx: &Context, args: &SettingsArgs) -> Result<u8, CliError> {
+    let store = ctx.store()?;
+    let settings = match args.strict_users {
+        Some(enabled) => store.set_strict_users(&ctx.scope()?, enabled)?,
+        None => store.settings(&ctx.tenant()?)?,
+    };
+    let text = format!("strict users: {}", if settings.strict_users { "on" } else { "off" });
+    ctx.out.print(&json!(settings), &text);
     Ok(0)
 }

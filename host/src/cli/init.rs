@@ -8,8 +8,8 @@ use crate::CliError;
 use crate::keyring::KeyKind;
 use crate::store::{Entry, SYSTEM_TENANT};
 
-/// Creates the keys a server needs and does not have yet — a snapshot key and a
-/// token key (and a data key when encryption is on without AUTH_ENCRYPTION_KEY) —
+/// Creates the keys a server needs and does not have yet — a snapshot key, a token
+/// key and an audit key (and a data key when encryption is on without AUTH_ENCRYPTION_KEY) —
 /// records each in the installation's audit chain, and returns the keyring with the
 /// new key ids.
 pub(super) fn ensure_keys(ctx: &Context) -> Result<(crate::keyring::Keyring, Vec<String>), CliError> {
@@ -24,6 +24,9 @@ pub(super) fn ensure_keys(ctx: &Context) -> Result<(crate::keyring::Keyring, Vec
     }
     if !has(&keyring, &["jwt-eddsa", "jwt-es256"]) {
         created_keys.push(keyring.generate(KeyKind::JwtEddsa, now())?);
+    }
+    if !has(&keyring, &["audit"]) {
+        created_keys.push(keyring.generate(KeyKind::Audit, now())?);
     }
     if settings.encryption && settings.encryption_keys.is_empty() && !has(&keyring, &["data"]) {
         created_keys.push(keyring.generate(KeyKind::Data, now())?);
@@ -44,7 +47,7 @@ pub(super) fn ensure_keys(ctx: &Context) -> Result<(crate::keyring::Keyring, Vec
 }
 
 /// Creates what a first run needs, and nothing that exists already: the database
-/// (migrated), the keyring with a snapshot key and a token key (and a data key when
+/// (migrated), the keyring with a snapshot key, a token key and an audit key (and a data key when
 /// encryption is on without AUTH_ENCRYPTION_KEY), and a tenant.
 pub(super) fn init(ctx: &Context) -> Result<u8, CliError> {
     let settings = ctx.settings()?;

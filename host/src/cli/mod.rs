@@ -80,6 +80,8 @@ pub enum Command {
     /// Create, list and revoke users' API keys.
     #[command(subcommand)]
     Apikey(ApiKeyCommand),
+    /// Show the tenant's settings, or change them (Auth's `/api/settings`).
+    Settings(SettingsArgs),
     /// Query the audit log and verify its hash chain.
     #[command(subcommand)]
     Audit(AuditCommand),
@@ -87,6 +89,15 @@ pub enum Command {
     Reencrypt(ReencryptArgs),
     /// Serve the HTTP API (Auth's REST routes, snapshots) until Ctrl-C or SIGTERM.
     Serve(ServeArgs),
+}
+
+/// `tessera settings`
+#[derive(Debug, Args)]
+pub struct SettingsArgs {
+    /// Strict users: only users holding a live API key get a yes (`user_not_key_backed`
+    /// for everyone else). A tenant that never set it follows AUTH_STRICT_USERS_DEFAULT.
+    #[arg(long, action = clap::ArgAction::Set)]
+    pub strict_users: Option<bool>,
 }
 
 /// `tessera serve`
@@ -437,6 +448,7 @@ pub fn run(cli: Cli) -> ExitCode {
         Command::Keys(command) => keys::run(&ctx, command),
         Command::Token(command) => token::run(&ctx, command),
         Command::Apikey(command) => token::api_key(&ctx, command),
+        Command::Settings(args) => edit::settings(&ctx, &args),
         Command::Audit(AuditCommand::Query(args)) => audit::query(&ctx, &args),
         Command::Audit(AuditCommand::Verify { all }) => audit::verify(&ctx, all),
         Command::Reencrypt(args) => init::reencrypt(&ctx, &args),

@@ -17,10 +17,10 @@ pub(super) fn build(ctx: &Context, args: &BuildArgs) -> Result<u8, CliError> {
     let (policy, default_revision) = match &args.policy {
         Some(path) => (files::read_policy(path)?.into_policy()?, now_millis()),
         None => {
-            let (document, revision) = ctx.store()?.policy(&ctx.tenant()?)?;
+            let published = ctx.store()?.published(&ctx.tenant()?)?;
             spinner.inc(1);
             spinner.set_message("validating");
-            (document.into_policy()?, revision)
+            (published.policy, published.revision)
         }
     };
     let key = match &args.key {

@@ -379,6 +379,12 @@ impl Guest {
         list(self.query(QueryKind::Roles, "", "")?)
     }
 
+    /// Whether strict users answers every decision about `user` negatively (the
+    /// tenant is under strict users and the user holds no live API key).
+    pub fn strict_blocks(&mut self, user: &str) -> Result<bool, GuestError> {
+        Ok(self.query(QueryKind::StrictBlocks, user, "")? == [1])
+    }
+
     /// Validates a token with the tenant's token keys; `now` defaults to the host clock.
     pub fn verify_token(&mut self, token: &str, now: Option<i64>) -> Result<Map<String, Value>, GuestError> {
         self.put(&[token.as_bytes()])?;

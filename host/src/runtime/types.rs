@@ -47,7 +47,8 @@ impl Decision {
         self.reason == Reason::Granted
     }
 
-    /// `granted`, `denied`, `unknown_user` or `no_matching_grant`, as in the core.
+    /// `granted`, `denied`, `unknown_user`, `no_matching_grant` or
+    /// `user_not_key_backed`, as in the core.
     pub fn reason(&self) -> &'static str {
         self.reason.as_str()
     }

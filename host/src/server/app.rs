@@ -124,6 +124,7 @@ impl App {
             Arc::clone(&store),
             Arc::clone(&metrics.audit_dropped),
             directory.clone(),
+            settings.audit_durable,
         );
         let services = Services::new(Pushed, keys).audit(queue);
         let runtime = Runtime::new(RuntimeConfig::default(), services)?;

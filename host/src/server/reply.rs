@@ -135,6 +135,14 @@ impl From<GuestError> for ApiError {
         if code.starts_with("ERR_INVALID") {
             return Self::new(StatusCode::BAD_REQUEST, "ERR_INVALID_IDENTIFIER", error.to_string());
         }
+        if code == "ERR_AUDIT_UNAVAILABLE" {
+            tracing::warn!(code, error = %error, "a decision was withheld: its audit record was not written");
+            return Self::new(
+                StatusCode::SERVICE_UNAVAILABLE,
+                "ERR_AUDIT_UNAVAILABLE",
+                "The decision's audit record could not be written, so no decision was made; try again",
+            );
+        }
         Self::internal("ERR_ENGINE", &format_args!("{code}: {error}"))
     }
 }

@@ -13,7 +13,7 @@
 //! from under another thread's load.
 
 use std::collections::HashMap;
-use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::atomic::{AtomicI64, AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, PoisonError, RwLock};
 
 use tessera_core::{EncryptionKey, SigningKey, Snapshot};
@@ -33,17 +33,9 @@ pub(crate) struct View {
     pub(crate) etag: String,
     /// The signed snapshot in the clear: what the tenant's authorizer loads.
     sealed: Arc<[u8]>,
-    /// The tenant's `strict_users` setting.
-    pub(crate) strict_users: bool,
-    /// Users with a live API key, with when their last key expires.
-    key_backed: HashMap<String, Option<i64>>,
-}
-
-impl View {
-    /// Whether strict users answers `user` negatively at `now`.
-    pub(crate) fn strict_blocks(&self, user: &str, now: i64) -> bool {
-        self.strict_users && !self.key_backed.get(user).is_some_and(|until| until.is_none_or(|at| at > now))
-    }
+    /// When the policy changes without a new revision (a key-backed user's last key
+    /// expires): the view is built again from then on.
+    changes_at: Option<i64>,
 }
 
 /// One tenant, loaded.
@@ -55,6 +47,8 @@ pub(crate) struct Tenant {
     /// Marks (changes noticed) so far, and the mark the current view was built at.
     wanted: AtomicU64,
     built: AtomicU64,
+    /// The view's `changes_at` (`i64::MAX`: never), read without its lock.
+    changes_at: AtomicI64,
     /// One rebuild at a time.
     rebuilding: Mutex<()>,
 }
@@ -66,7 +60,15 @@ impl Tenant {
     }
 
     fn fresh(&self) -> bool {
+        let changes_at = self.changes_at.load(Ordering::Acquire);
         self.built.load(Ordering::Acquire) >= self.wanted.load(Ordering::Acquire)
+            && (changes_at == i64::MAX || crate::store::now() < changes_at)
+    }
+
+    /// Puts `view` in force.
+    fn install(&self, view: View) {
+        self.changes_at.store(view.changes_at.unwrap_or(i64::MAX), Ordering::Release);
+        *self.view.write().unwrap_or_else(PoisonError::into_inner) = Arc::new(view);
     }
 }
 
@@ -166,6 +168,7 @@ impl Tenants {
         let tenant = Arc::new(Tenant {
             authorizer,
             digest: crate::store::key_digest(key),
+            changes_at: AtomicI64::new(view.changes_at.unwrap_or(i64::MAX)),
             view: RwLock::new(Arc::new(view)),
             wanted: AtomicU64::new(0),
             built: AtomicU64::new(0),
@@ -181,16 +184,22 @@ impl Tenants {
     fn rebuild(&self, key: &str, tenant: &Tenant) -> Result<(), LoadError> {
         let _one = tenant.rebuilding.lock().unwrap_or_else(PoisonError::into_inner);
         let wanted = tenant.wanted.load(Ordering::Acquire);
-        if tenant.built.load(Ordering::Acquire) >= wanted {
+        if tenant.fresh() {
             return Ok(());
         }
         let Some(view) = self.build(key)? else {
             self.forget(key);
             return Ok(());
         };
-        if view.revision > tenant.view().revision {
+        // A newer revision, or the same one with other key-backed users (a key expired).
+        let current = tenant.view();
+        if view.revision > current.revision
+            || (view.revision == current.revision && view.etag != current.etag)
+        {
             tenant.authorizer.replace(&view.sealed)?;
-            *tenant.view.write().unwrap_or_else(PoisonError::into_inner) = Arc::new(view);
+            tenant.install(view);
+        } else {
+            tenant.changes_at.store(view.changes_at.unwrap_or(i64::MAX), Ordering::Release);
         }
         tenant.built.store(wanted, Ordering::Release);
         Ok(())
@@ -199,16 +208,25 @@ impl Tenants {
     /// Reads the tenant from the store and seals its snapshot. `None`: the tenant
     /// does not exist.
     fn build(&self, key: &str) -> Result<Option<View>, LoadError> {
-        let (document, revision) = match self.store.policy(key) {
+        let published = match self.store.published(key) {
             Ok(found) => found,
             Err(StoreError::UnknownTenant(_)) => return Ok(None),
             Err(e) => return Err(e.into()),
         };
-        let settings = self.store.settings(key)?;
-        let key_backed =
-            if settings.strict_users { self.store.key_backed_users(key)? } else { HashMap::new() };
-        let policy = document.into_policy().map_err(|e| LoadError::Store(StoreError::Policy(e)))?;
-        let snapshot = Snapshot { revision, issued_at: crate::store::now(), expires_at: None, policy };
+        let revision = published.revision;
+        // Named by the key's digest: an ETag reaches caches and logs, a key must not.
+        // Under strict users, the key-backed users are part of it: they change at one
+        // revision when a key expires.
+        let digest = crate::store::key_digest(key);
+        let mut etag = format!("{}-{revision}", digest.get(..16).unwrap_or_default());
+        if let Some(users) = published.policy.strict_users() {
+            etag.push_str(&format!(
+                "-{}",
+                crate::store::key_digest(&users.join("\n")).get(..8).unwrap_or_default()
+            ));
+        }
+        let snapshot =
+            Snapshot { revision, issued_at: crate::store::now(), expires_at: None, policy: published.policy };
         let bytes: Arc<[u8]> = snapshot
             .seal(&self.signer)
             .map_err(|e| LoadError::Store(StoreError::Crypto(format!("sealing the snapshot: {e}"))))?
@@ -220,16 +238,12 @@ impl Tenants {
                 .into(),
             None => Arc::clone(&bytes),
         };
-        // Named by the key's digest: an ETag reaches caches and logs, a key must not.
-        let digest = crate::store::key_digest(key);
-        let etag = format!("\"{}-{revision}\"", digest.get(..16).unwrap_or_default());
         Ok(Some(View {
             revision,
             snapshot: served,
-            etag,
+            etag: format!("\"{etag}\""),
             sealed: bytes,
-            strict_users: settings.strict_users,
-            key_backed,
+            changes_at: published.changes_at,
         }))
     }
 

@@ -1,5 +1,5 @@
 //! Background work: noticing changes made by other processes, and writing the
-//! guest's audit events without holding up the request that produced them.
+//! guest's audit events in batches.
 
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
@@ -68,15 +68,28 @@ fn listen(url: &str, app: &std::sync::Weak<App>) -> Result<(), r2d2_postgres::po
     }
 }
 
-/// The guest's audit events (decisions, security events), queued and appended to the
-/// store by one thread in batches, so a denied check does not wait for a durable
-/// write. The queue is bounded: past [`QUEUE`] waiting events new ones are dropped
-/// and counted (`tessera_audit_dropped_total`), rather than growing without end or
-/// stalling the request threads.
+/// The guest's audit events (decisions, security events), appended to the store by
+/// one thread in batches: one transaction for whatever is waiting (group commit).
+///
+/// Queued (the default), the guest goes on as soon as its event is queued, so a
+/// denied check does not wait for a durable write; past [`QUEUE`] waiting events new
+/// ones are dropped and counted (`tessera_audit_dropped_total`), rather than growing
+/// without end or stalling the request threads. Durable (`AUTH_AUDIT_DURABLE`), the
+/// guest waits until the batch holding its event commits, and fails the call
+/// (`ERR_AUDIT_UNAVAILABLE`) when it does not: no decision is answered without its
+/// record, and none is dropped (a full queue makes callers wait).
 pub(crate) struct AuditQueue {
-    sender: SyncSender<(Option<TenantId>, AuditEvent)>,
+    sender: SyncSender<Queued>,
     dropped: Arc<AtomicU64>,
     directory: Directory,
+    durable: bool,
+}
+
+/// One event on its way to the store, with where to say whether it was written.
+struct Queued {
+    tenant: Option<TenantId>,
+    event: AuditEvent,
+    written: Option<SyncSender<Result<(), String>>>,
 }
 
 /// Each loaded client key's tenant id, filled as tenants load. An event is filed by
@@ -101,53 +114,80 @@ const QUEUE: usize = 65_536;
 const BATCH: usize = 512;
 
 impl AuditQueue {
-    pub(crate) fn start(store: Arc<Store>, dropped: Arc<AtomicU64>, directory: Directory) -> Self {
+    pub(crate) fn start(
+        store: Arc<Store>,
+        dropped: Arc<AtomicU64>,
+        directory: Directory,
+        durable: bool,
+    ) -> Self {
         let (sender, receiver) = sync_channel(QUEUE);
         let spawned =
             std::thread::Builder::new().name("tessera-audit".into()).spawn(move || drain(&store, &receiver));
         if let Err(e) = spawned {
             tracing::error!(error = %e, "no audit writer thread; decision events will be dropped");
         }
-        Self { sender, dropped, directory }
+        Self { sender, dropped, directory, durable }
+    }
+
+    /// Queues the event and waits until it is written.
+    fn append_durably(&self, tenant: Option<TenantId>, event: AuditEvent) -> Result<(), ServiceError> {
+        let stopped = || ServiceError("the audit writer has stopped".into());
+        let (written, outcome) = sync_channel(1);
+        // The caller is a guest call on a runtime thread: let the runtime move its
+        // other tasks elsewhere while this one waits for the commit.
+        tokio::task::block_in_place(|| {
+            self.sender.send(Queued { tenant, event, written: Some(written) }).map_err(|_| stopped())?;
+            outcome.recv().map_err(|_| stopped())?.map_err(ServiceError)
+        })
     }
 }
 
-fn drain(store: &Store, receiver: &Receiver<(Option<TenantId>, AuditEvent)>) {
+fn drain(store: &Store, receiver: &Receiver<Queued>) {
     while let Ok(first) = receiver.recv() {
-        let events: Vec<(Option<TenantId>, AuditEvent)> =
-            std::iter::once(first).chain(receiver.try_iter().take(BATCH - 1)).collect();
-        let entries: Vec<(TenantId, Option<String>, Entry)> = events
-            .into_iter()
-            .filter_map(|(id, e)| {
-                // A key no tenant was loaded under (an embedder's own authorizer): its
-                // id now.
-                let id = match id {
-                    Some(id) => id,
-                    None => match store.tenant_id(&e.tenant) {
-                        Ok(id) => id,
-                        Err(error) => {
-                            tracing::error!(code = error.code(), error = %error, "audit event not written");
-                            return None;
-                        }
-                    },
-                };
-                let entry = Entry {
-                    action: e.action,
-                    entity_type: e.entity_type,
-                    entity: e.entity,
-                    success: e.success,
-                    details: e.details,
-                };
-                Some((id, e.actor, entry))
-            })
-            .collect();
-        if store.record_all(&entries).is_err() {
+        let mut entries = Vec::with_capacity(BATCH);
+        let mut waiting = Vec::with_capacity(BATCH);
+        for Queued { tenant, event, written } in
+            std::iter::once(first).chain(receiver.try_iter().take(BATCH - 1))
+        {
+            // A key no tenant was loaded under (an embedder's own authorizer): its id now.
+            let tenant = match tenant.map_or_else(|| store.tenant_id(&event.tenant), Ok) {
+                Ok(tenant) => tenant,
+                Err(error) => {
+                    tracing::error!(code = error.code(), error = %error, "audit event not written");
+                    if let Some(written) = written {
+                        let _ = written.send(Err(error.to_string()));
+                    }
+                    continue;
+                }
+            };
+            let entry = Entry {
+                action: event.action,
+                entity_type: event.entity_type,
+                entity: event.entity,
+                success: event.success,
+                details: event.details,
+            };
+            entries.push((tenant, event.actor, entry));
+            waiting.push(written);
+        }
+        let outcomes: Vec<Result<(), String>> = match store.record_all(&entries) {
+            Ok(()) => vec![Ok(()); entries.len()],
             // One bad event (its tenant just rotated away, say) must not take the
             // batch with it: write them one by one.
-            for one in entries.chunks(1) {
-                if let Err(e) = store.record_all(one) {
-                    tracing::error!(code = e.code(), error = %e, "audit event not written");
-                }
+            Err(_) => entries
+                .chunks(1)
+                .map(|one| {
+                    store.record_all(one).map_err(|e| {
+                        tracing::error!(code = e.code(), error = %e, "audit event not written");
+                        e.to_string()
+                    })
+                })
+                .collect(),
+        };
+        for (written, outcome) in waiting.into_iter().zip(outcomes) {
+            if let Some(written) = written {
+                // The caller may have gone (its request dropped): nobody to tell.
+                let _ = written.send(outcome);
             }
         }
     }
@@ -155,8 +195,11 @@ fn drain(store: &Store, receiver: &Receiver<(Option<TenantId>, AuditEvent)>) {
 
 impl AuditSink for AuditQueue {
     fn append(&self, event: AuditEvent) -> Result<(), ServiceError> {
-        let id = self.directory.get(&event.tenant);
-        match self.sender.try_send((id, event)) {
+        let tenant = self.directory.get(&event.tenant);
+        if self.durable {
+            return self.append_durably(tenant, event);
+        }
+        match self.sender.try_send(Queued { tenant, event, written: None }) {
             Ok(()) => Ok(()),
             Err(TrySendError::Full(_)) => {
                 if self.dropped.fetch_add(1, Ordering::Relaxed).is_multiple_of(10_000) {

@@ -14,6 +14,7 @@ use tessera_core::EncryptionKey;
 use zeroize::Zeroizing;
 
 use super::StoreError;
+use super::audit::AuditKeys;
 
 const PLAIN: u8 = 0;
 const SEALED: u8 = 1;
@@ -95,24 +96,30 @@ pub(crate) struct Sealed {
     pub(crate) index: Vec<u8>,
 }
 
-/// The data keys and whether new values are encrypted.
+/// The keys of data at rest: the data keys and whether new values are encrypted,
+/// and the audit keys that link the audit chain.
 pub struct FieldKeys {
     /// Newest first; the first encrypts when `encrypt` is on.
     keys: Vec<DataKey>,
     encrypt: bool,
+    audit: AuditKeys,
 }
 
 impl std::fmt::Debug for FieldKeys {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         let kids: Vec<&str> = self.keys.iter().map(|k| k.kid.as_str()).collect();
-        f.debug_struct("FieldKeys").field("kids", &kids).field("encrypt", &self.encrypt).finish()
+        f.debug_struct("FieldKeys")
+            .field("kids", &kids)
+            .field("encrypt", &self.encrypt)
+            .field("audit", &self.audit)
+            .finish()
     }
 }
 
 impl FieldKeys {
     /// Values stored in the clear (`AUTH_ENABLE_ENCRYPTION` off, no keys).
     pub fn plain() -> Self {
-        Self { keys: Vec::new(), encrypt: false }
+        Self { keys: Vec::new(), encrypt: false, audit: AuditKeys::default() }
     }
 
     /// `keys` newest first. With `encrypt`, the first one seals new values; the others
@@ -121,7 +128,20 @@ impl FieldKeys {
         if encrypt && keys.is_empty() {
             return Err(StoreError::EncryptionKeyMissing);
         }
-        Ok(Self { keys: keys.iter().map(DataKey::new).collect(), encrypt })
+        Ok(Self { keys: keys.iter().map(DataKey::new).collect(), encrypt, audit: AuditKeys::default() })
+    }
+
+    /// Links the audit chain with `audit` from now on: new rows are MACed with its
+    /// current key, and a chain must carry MACs under its keys to verify. A store
+    /// opened without audit keys links with plain SHA-256.
+    pub fn with_audit_keys(mut self, audit: AuditKeys) -> Self {
+        self.audit = audit;
+        self
+    }
+
+    /// The audit keys.
+    pub(crate) fn audit_keys(&self) -> &AuditKeys {
+        &self.audit
     }
 
     /// The key id new values get (`""` in the clear).

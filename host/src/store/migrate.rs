@@ -51,6 +51,20 @@ const MIGRATIONS: &[Migration] = &[
         postgres: include_str!("migrations/0005_key_digests.postgres.sql"),
         then: Some(digest_client_keys),
     },
+    Migration {
+        version: 6,
+        name: "audit chain keyed",
+        sqlite: include_str!("migrations/0006_audit_keys.sqlite.sql"),
+        postgres: include_str!("migrations/0006_audit_keys.postgres.sql"),
+        then: Some(audit::key_chains),
+    },
+    Migration {
+        version: 7,
+        name: "strict users default",
+        sqlite: include_str!("migrations/0007_strict_users_default.sqlite.sql"),
+        postgres: include_str!("migrations/0007_strict_users_default.postgres.sql"),
+        then: None,
+    },
 ];
 
 const LEDGER: &str = "CREATE TABLE IF NOT EXISTS tessera_migrations \
@@ -122,52 +136,70 @@ mod tests {
     #![allow(clippy::unwrap_used, reason = "test code: a failed unwrap is a failed test")]
 
     use super::*;
-    use crate::store::{Entry, Location, Store, fingerprint, key_digest};
+    use crate::store::{AuditKey, AuditKeys, Entry, Location, Store, fingerprint, key_digest};
 
     const KEY: &str = "0b5e7f2a-8c1d-4e3f-9a6b-2c4d6e8f0a1b";
 
-    /// A version-4 database names tenants by client key and its audit chain names
-    /// the key in `tenant.create` and `policy.import`: version 5 keeps digests only,
-    /// names fingerprints in the log, and the chain still verifies.
-    #[test]
-    fn version_5_takes_client_keys_out_of_tenants_and_the_audit_log() {
-        let dir = tempfile::tempdir().unwrap();
-        let store =
-            Store::open(&Location::Sqlite(dir.path().join("t.db")), FieldKeys::plain(), true).unwrap();
-        store.create_tenant(Some(KEY), "test").unwrap();
-        // Back to what version 4 wrote: the key in the tenant row, and log entries
-        // naming it, chained correctly.
+    fn keyed() -> FieldKeys {
+        FieldKeys::plain().with_audit_keys(AuditKeys::new(AuditKey::new("audit-test", [7; 32]), vec![]))
+    }
+
+    /// Takes a database back to the schema before `version`, running `then` in the
+    /// same transaction first (the rows an older version wrote).
+    fn back_to_before(
+        store: &Store,
+        version: i64,
+        then: &mut dyn FnMut(&mut dyn Tx) -> Result<(), StoreError>,
+    ) {
         store
             .backend
             .write(&mut |tx| {
-                for key in [KEY, crate::store::SYSTEM_TENANT] {
-                    tx.execute(
-                        "UPDATE tenants SET key_digest = $1 WHERE key_digest = $2",
-                        &params![key, key_digest(key)],
-                    )?;
-                }
-                let locked = super::super::lock(tx, KEY, false);
-                assert!(locked.is_err(), "found by digest only");
-                tx.execute("DELETE FROM tessera_migrations WHERE version = 5", &[])?;
-                tx.batch("ALTER TABLE tenants RENAME COLUMN key_digest TO client_key")?;
-                let row = tx
-                    .query_opt(
-                        "SELECT id, revision, audit_seq, audit_head FROM tenants WHERE client_key = $1",
-                        &params![KEY],
-                    )?
-                    .unwrap();
-                let locked = super::super::Locked {
-                    id: row.int(0)?,
-                    revision: row.int(1)?,
-                    audit_seq: row.int(2)?,
-                    audit_head: row.bytes(3)?,
-                };
-                let entry = Entry::new("policy.import", "tenant", KEY, serde_json::json!({"roles": 0}));
-                audit::append(tx, &FieldKeys::plain(), &locked, 1, Some("cli:old"), &entry)?;
+                then(tx)?;
+                tx.execute("DELETE FROM tessera_migrations WHERE version >= $1", &params![version])?;
+                tx.batch("ALTER TABLE audit DROP COLUMN chain_kid")?;
                 Ok(true)
             })
             .unwrap();
-        run(store.backend.as_ref(), &FieldKeys::plain()).unwrap();
+    }
+
+    /// A version-4 database names tenants by client key and its audit chain names
+    /// the key in `tenant.create` and `policy.import`: version 5 keeps digests only,
+    /// names fingerprints in the log, and the chain still verifies (keyed by version 6).
+    #[test]
+    fn version_5_takes_client_keys_out_of_tenants_and_the_audit_log() {
+        let dir = tempfile::tempdir().unwrap();
+        let location = Location::Sqlite(dir.path().join("t.db"));
+        let store = Store::open(&location, FieldKeys::plain(), true).unwrap();
+        store.create_tenant(Some(KEY), "test").unwrap();
+        // Back to what version 4 wrote: the key in the tenant row, and log entries
+        // naming it, chained correctly.
+        back_to_before(&store, 5, &mut |tx| {
+            for key in [KEY, crate::store::SYSTEM_TENANT] {
+                tx.execute(
+                    "UPDATE tenants SET key_digest = $1 WHERE key_digest = $2",
+                    &params![key, key_digest(key)],
+                )?;
+            }
+            let locked = super::super::lock(tx, KEY, false);
+            assert!(locked.is_err(), "found by digest only");
+            tx.batch("ALTER TABLE tenants RENAME COLUMN key_digest TO client_key")?;
+            let row = tx
+                .query_opt(
+                    "SELECT id, revision, audit_seq, audit_head FROM tenants WHERE client_key = $1",
+                    &params![KEY],
+                )?
+                .unwrap();
+            let locked = super::super::Locked {
+                id: row.int(0)?,
+                revision: row.int(1)?,
+                audit_seq: row.int(2)?,
+                audit_head: row.bytes(3)?,
+            };
+            let entry = Entry::new("policy.import", "tenant", KEY, serde_json::json!({"roles": 0}));
+            audit::append(tx, &FieldKeys::plain(), &locked, 1, Some("cli:old"), &entry)
+        });
+        drop(store);
+        let store = Store::open(&location, keyed(), true).unwrap();
         let verification = store.audit_verify(KEY).unwrap();
         assert_eq!(verification.broken, None);
         assert_eq!((verification.rows, verification.tenant.as_str()), (2, fingerprint(KEY).as_str()));
@@ -183,5 +215,46 @@ mod tests {
         for file in [bytes, wal] {
             assert!(!file.windows(KEY.len()).any(|w| w == KEY.as_bytes()), "the key is gone from the files");
         }
+    }
+
+    /// Version 6 links chains again under the audit key as far as they verify: an
+    /// intact chain verifies keyed afterwards (and no longer without the key), a
+    /// broken one is still found broken at the same row.
+    #[test]
+    fn version_6_keys_chains_as_far_as_they_verify() {
+        const OTHER: &str = "5d1c2b3a-4e5f-4a6b-8c7d-9e0f1a2b3c4d";
+        let dir = tempfile::tempdir().unwrap();
+        let location = Location::Sqlite(dir.path().join("t.db"));
+        let store = Store::open(&location, FieldKeys::plain(), true).unwrap();
+        for tenant in [KEY, OTHER] {
+            store.create_tenant(Some(tenant), "test").unwrap();
+            let scope = crate::store::Scope { tenant: tenant.into(), actor: "test".into() };
+            for role in ["a", "b", "c", "d"] {
+                store.add_role(&scope, role, None, &[]).unwrap();
+            }
+        }
+        back_to_before(&store, 6, &mut |tx| {
+            tx.execute(
+                "UPDATE audit SET action = 'role.delete' WHERE seq = 3 AND tenant = \
+                 (SELECT id FROM tenants WHERE key_digest = $1)",
+                &params![key_digest(OTHER)],
+            )
+            .map(drop)
+        });
+        drop(store);
+        let store = Store::open(&location, keyed(), true).unwrap();
+        let intact = store.audit_verify(KEY).unwrap();
+        assert_eq!((intact.rows, intact.broken), (5, None));
+        let broken = store.audit_verify(OTHER).unwrap().broken.unwrap();
+        assert_eq!(broken.seq, 3, "{}", broken.problem);
+        store
+            .add_role(&crate::store::Scope { tenant: KEY.into(), actor: "test".into() }, "e", None, &[])
+            .unwrap();
+        assert_eq!(store.audit_verify(KEY).unwrap().broken, None);
+        drop(store);
+        let unkeyed = Store::open(&location, FieldKeys::plain(), true).unwrap();
+        let broken = unkeyed.audit_verify(KEY).unwrap().broken.unwrap();
+        assert_eq!(broken.seq, 1, "{}", broken.problem);
+        assert!(broken.problem.contains("audit-test"), "{}", broken.problem);
     }
 }

@@ -25,7 +25,7 @@ use std::path::PathBuf;
 use std::time::{SystemTime, UNIX_EPOCH};
 
 pub use api_keys::{API_KEY_PREFIX, ApiKeyInfo, ApiKeyOwner, KeyStatus, Revoked};
-pub use audit::{Broken, Entry, Filter, Record, Verification};
+pub use audit::{AuditKey, AuditKeys, Broken, Entry, Filter, Record, Verification};
 pub(crate) use client_key::new_client_key;
 pub use client_key::{canonical_client_key, fingerprint, fingerprint_of_digest, key_digest};
 pub use credentials::{Login, RefreshOutcome};
@@ -34,7 +34,7 @@ pub use fields::FieldKeys;
 pub use policy::{Change, ImportSummary, RoleInfo};
 pub use reencrypt::Reencrypted;
 use sql::{Backend, Tx, params};
-pub use tenant::{Rotated, TenantSettings};
+pub use tenant::{Published, Rotated, TenantSettings};
 
 /// The client key of the installation's own audit chain (key rotation, re-encryption).
 pub const SYSTEM_TENANT: &str = "00000000-0000-0000-0000-000000000000";
@@ -113,6 +113,8 @@ pub struct Store {
     backend: Box<dyn Backend>,
     keys: FieldKeys,
     audit: bool,
+    /// Whether a tenant with no stored `strict_users` is strict.
+    strict_users_default: bool,
 }
 
 impl std::fmt::Debug for Store {
@@ -130,7 +132,14 @@ impl Store {
             Location::Postgres(url) => Box::new(postgres::Postgres::open(url)?),
         };
         migrate::run(backend.as_ref(), &keys)?;
-        Ok(Self { backend, keys, audit })
+        Ok(Self { backend, keys, audit, strict_users_default: true })
+    }
+
+    /// Whether tenants with no stored `strict_users` setting are strict
+    /// (`AUTH_STRICT_USERS_DEFAULT`; true, as in Auth 3.x, unless set here).
+    pub fn with_strict_users_default(mut self, strict: bool) -> Self {
+        self.strict_users_default = strict;
+        self
     }
 
     /// The schema version the database is at.

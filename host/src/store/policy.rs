@@ -250,6 +250,14 @@ impl Store {
         document: &PolicyDocument,
         progress: &dyn Fn(usize),
     ) -> Result<ImportSummary, StoreError> {
+        if document.strict_users.is_some() {
+            // The store derives it from the tenant's setting and its API keys.
+            return Err(StoreError::Policy(PolicyError::Document {
+                message: "strict_users: a tenant's strict users come from its `strict_users` setting and \
+                          its API keys, not from an imported document; remove the section"
+                    .into(),
+            }));
+        }
         if document.tenant != scope.tenant {
             return Err(StoreError::Policy(PolicyError::Document {
                 message: format!(
@@ -426,5 +434,10 @@ fn read_document(
     for (_, roles) in &mut members {
         roles.sort_unstable();
     }
-    Ok(PolicyDocument { tenant: client_key.to_owned(), roles: Entries(documents), members: Entries(members) })
+    Ok(PolicyDocument {
+        tenant: client_key.to_owned(),
+        roles: Entries(documents),
+        members: Entries(members),
+        strict_users: None,
+    })
 }

@@ -5,6 +5,7 @@ use std::collections::HashMap;
 
 use serde::Serialize;
 use serde_json::json;
+use tessera_core::Policy;
 
 use super::fields::Field;
 use super::sql::params;
@@ -18,6 +19,18 @@ use super::{
 pub struct TenantSettings {
     /// Users without a live API key are answered negatively (`user_not_key_backed`).
     pub strict_users: bool,
+}
+
+/// A tenant's policy as its snapshots carry it ([`Store::published`]).
+#[derive(Debug)]
+pub struct Published {
+    /// The policy, under strict users when the tenant is strict.
+    pub policy: Policy,
+    /// The store's revision it was read at.
+    pub revision: u64,
+    /// When the first key-backed user's last live key expires: from then on the
+    /// policy is another (that user is no longer key-backed), at the same revision.
+    pub changes_at: Option<i64>,
 }
 
 /// What a client-key rotation moved to the new key (Auth's `migrated` counts).
@@ -36,22 +49,24 @@ pub struct Rotated {
 }
 
 impl Store {
-    /// The tenant's settings; defaults for a tenant that does not exist yet.
+    /// The tenant's settings: what it stored, else the defaults (for a tenant that
+    /// stored none, or does not exist yet).
     pub fn settings(&self, tenant: &str) -> Result<TenantSettings, StoreError> {
         self.read(|tx| {
             let row = tx.query_opt(
                 "SELECT strict_users FROM tenants WHERE key_digest = $1",
                 &params![key_digest(tenant)],
             )?;
-            Ok(TenantSettings { strict_users: row.map(|r| r.int(0)).transpose()?.unwrap_or(0) != 0 })
+            let stored = row.map(|r| r.opt_int(0)).transpose()?.flatten();
+            Ok(TenantSettings { strict_users: stored.map_or(self.strict_users_default, |on| on != 0) })
         })
     }
 
-    /// Turns strict users on or off.
+    /// Turns strict users on or off (stored, so the default no longer applies).
     pub fn set_strict_users(&self, scope: &Scope, enabled: bool) -> Result<TenantSettings, StoreError> {
         self.change(scope, |tx, tenant| {
             let changed = tx.execute(
-                "UPDATE tenants SET strict_users = $1 WHERE id = $2 AND strict_users <> $1",
+                "UPDATE tenants SET strict_users = $1 WHERE id = $2 AND strict_users IS DISTINCT FROM $1",
                 &params![i64::from(enabled), tenant.id],
             )?;
             Ok((changed > 0).then(|| {
@@ -107,8 +122,23 @@ impl Store {
         })
     }
 
+    /// The tenant's policy as its snapshots carry it: the authored policy at its
+    /// revision, under strict users when the tenant is strict, with the users who
+    /// hold a live API key now.
+    pub fn published(&self, tenant: &str) -> Result<Published, StoreError> {
+        let (document, revision) = self.policy(tenant)?;
+        let policy = document.into_policy().map_err(StoreError::Policy)?;
+        if !self.settings(tenant)?.strict_users {
+            return Ok(Published { policy, revision, changes_at: None });
+        }
+        let users = self.key_backed_users(tenant)?;
+        let changes_at = users.values().flatten().min().copied();
+        let policy = policy.with_strict_users(users.into_keys()).map_err(StoreError::Policy)?;
+        Ok(Published { policy, revision, changes_at })
+    }
+
     /// Users holding an unrevoked API key, each with when their last key expires
-    /// (`None`: one never does) — what strict users asks about, read once per revision.
+    /// (`None`: one never does) — what strict users asks about.
     pub fn key_backed_users(&self, tenant: &str) -> Result<HashMap<String, Option<i64>>, StoreError> {
         self.read(|tx| {
             let (id, _) = tenant_row(tx, tenant)?;

@@ -6,7 +6,12 @@ use std::path::PathBuf;
 
 use r2d2_postgres::postgres::{Client, NoTls};
 use r2d2_sqlite::rusqlite::Connection;
-use tessera_host::store::{FieldKeys, Location, Store};
+use tessera_host::store::{AuditKey, AuditKeys, FieldKeys, Location, Store};
+
+/// Keys that link the audit chain as a server's keyring does (a fixed test key).
+pub fn audit_keyed() -> FieldKeys {
+    FieldKeys::plain().with_audit_keys(AuditKeys::new(AuditKey::new("audit-test", [5; 32]), vec![]))
+}
 
 /// One test's database.
 pub struct TestDb {

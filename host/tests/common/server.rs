@@ -36,6 +36,13 @@ impl Answer {
 }
 
 impl Server {
+    /// The keys the server's store is opened with (its keyring's audit keys): for a
+    /// test that opens the same database.
+    pub fn store_keys(&self) -> tessera_host::store::FieldKeys {
+        let keyring = tessera_host::keyring::Keyring::load(&self.dir.path().join("keyring.json")).unwrap();
+        tessera_host::store::FieldKeys::plain().with_audit_keys(keyring.audit_keys().unwrap().unwrap())
+    }
+
     /// Starts on `db` with extra environment variables.
     pub fn start(db: &TestDb, env: &[(&str, &str)]) -> Self {
         Self::start_in(db, tempfile::tempdir().unwrap(), env)
@@ -81,6 +88,9 @@ impl Server {
             .env("AUTH_DATABASE_URL", db.url())
             .env("XDG_CACHE_HOME", Path::new(env!("CARGO_TARGET_TMPDIR")).join("guest-cache"))
             .env("RUST_LOG", "warn")
+            // Most suites exercise roles, not strict identity: new tenants are not strict
+            // unless a test asks (`strict_users_by_default_and_decided_from_the_snapshot`).
+            .env("AUTH_STRICT_USERS_DEFAULT", "false")
             .stdout(Stdio::null())
             .stderr(Stdio::piped())
             .args(args);

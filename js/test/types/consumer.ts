@@ -15,7 +15,7 @@ const authz: Authorizer = Authorizer.load(bytes, {
 });
 const allowed: boolean = authz.can('alice', 'posts:read');
 const decision: Decision = authz.check('alice', 'posts:read');
-const reason: 'granted' | 'denied' | 'unknown_user' | 'no_matching_grant' = decision.reason;
+const reason: 'granted' | 'denied' | 'unknown_user' | 'no_matching_grant' | 'user_not_key_backed' = decision.reason;
 const many: boolean[] = authz.checkMany('alice', ['a', 'b']);
 const roles: string[] = authz.userRoles('alice').concat(authz.roles(), authz.whichUsersCan('x'));
 const info: SnapshotInfo = authz.replace(bytes);

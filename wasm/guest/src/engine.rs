@@ -153,6 +153,7 @@ fn write_decision(output: &mut Vec<u8>, decision: &Decision<'_>) {
         Decision::Denied { .. } => Reason::Denied,
         Decision::UnknownUser => Reason::UnknownUser,
         Decision::NoMatchingGrant => Reason::NoMatchingGrant,
+        Decision::UserNotKeyBacked => Reason::UserNotKeyBacked,
     };
     let role = decision.role().unwrap_or_default();
     // Role names are at most 64 bytes by the identifier rule, so the length fits a byte.
@@ -361,6 +362,10 @@ impl Engine {
         let list = match kind {
             QueryKind::HasRole => {
                 self.output.push(u8::from(authz.has_role(a, b)?));
+                return Ok(());
+            }
+            QueryKind::StrictBlocks => {
+                self.output.push(u8::from(authz.strict_blocks(a)?));
                 return Ok(());
             }
             QueryKind::UserRoles => authz.user_roles(a)?,

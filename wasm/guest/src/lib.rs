@@ -30,7 +30,7 @@
 //! | `tessera_info()` | | info JSON |
 //! | `tessera_check(user_len, perm_len)` | user, permission | `u8 reason`, `u8 role_len`, role, pattern |
 //! | `tessera_check_many(user_len, list_len)` | user, framed permissions | one byte (0/1) per permission |
-//! | `tessera_query(kind, a_len, b_len)` | up to two strings | framed list, or one byte for `has_role` |
+//! | `tessera_query(kind, a_len, b_len)` | up to two strings | framed list, or one byte for `has_role` and `strict_blocks` |
 //! | `tessera_verify_token(token_len, now: i64)` | token | claims JSON |
 //! | `tessera_authorize(token_len, perm_len, now: i64)` | token, permission | `{allowed, reason, subject?, role?, pattern?}` |
 //! | `tessera_sanitize(mode, len, max_len: i64)` | text | text (`mode` 0 escape, 1 strip; `max_len` < 0: none) |
@@ -38,11 +38,12 @@
 //! | `tessera_validate_identifier(kind_len, value_len)` | kind, value | |
 //!
 //! `reason` of `tessera_check`: 0 granted, 1 denied, 2 unknown user, 3 no matching
-//! grant; role and pattern are empty for 2 and 3. `now` = `i64::MIN` asks the host's
+//! grant, 4 user not key-backed (strict users); role and pattern are empty for 2, 3
+//! and 4. `now` = `i64::MIN` asks the host's
 //! clock. Query kinds: 0 has_role(user, role), 1 user_roles(user), 2
 //! user_permissions(user), 3 user_denies(user), 4 role_permissions(role), 5
 //! role_denies(role), 6 role_members(role), 7 which_roles_can(permission), 8
-//! which_users_can(permission), 9 roles().
+//! which_users_can(permission), 9 roles(), 10 strict_blocks(user).
 //!
 //! Config JSON (every field optional, unknown fields refused): `tenant` (every
 //! snapshot loaded must be this tenant's), `token` (validation options, snake_case
@@ -65,8 +66,11 @@
 //! A refused snapshot is always audited. `record` = 0 is for a host handing a pool of
 //! instances bytes that one of them already accepted (and recorded).
 //!
-//! A call whose audit event cannot be recorded fails with `ERR_AUDIT_UNAVAILABLE`
-//! and changes nothing: no decision is handed out without its record.
+//! A call whose audit event the host's `audit` import refuses fails with
+//! `ERR_AUDIT_UNAVAILABLE` and changes nothing: no decision is handed out without its
+//! record being accepted. What "accepted" means is the host's: `tessera serve` queues
+//! records and writes them in batches by default, and commits each before the guest
+//! goes on with `AUTH_AUDIT_DURABLE=true`.
 
 #[cfg(target_arch = "wasm32")]
 mod abi;

@@ -81,12 +81,14 @@ pub enum Reason {
     UnknownUser = 2,
     /// No role in the closure grants it.
     NoMatchingGrant = 3,
+    /// Strict users, and the user holds no live API key.
+    UserNotKeyBacked = 4,
 }
 
 impl Reason {
     /// The reason for a byte, if it names one.
     pub fn from_byte(byte: u8) -> Option<Self> {
-        [Self::Granted, Self::Denied, Self::UnknownUser, Self::NoMatchingGrant]
+        [Self::Granted, Self::Denied, Self::UnknownUser, Self::NoMatchingGrant, Self::UserNotKeyBacked]
             .get(usize::from(byte))
             .copied()
     }
@@ -98,6 +100,7 @@ impl Reason {
             Self::Denied => "denied",
             Self::UnknownUser => "unknown_user",
             Self::NoMatchingGrant => "no_matching_grant",
+            Self::UserNotKeyBacked => "user_not_key_backed",
         }
     }
 }
@@ -126,10 +129,12 @@ pub enum QueryKind {
     WhichUsersCan = 8,
     /// `roles()`.
     Roles = 9,
+    /// `strict_blocks(user)`: one byte.
+    StrictBlocks = 10,
 }
 
 impl QueryKind {
-    const ALL: [Self; 10] = [
+    const ALL: [Self; 11] = [
         Self::HasRole,
         Self::UserRoles,
         Self::UserPermissions,
@@ -140,6 +145,7 @@ impl QueryKind {
         Self::WhichRolesCan,
         Self::WhichUsersCan,
         Self::Roles,
+        Self::StrictBlocks,
     ];
 
     /// The kind for a code, if it names one.
@@ -195,9 +201,11 @@ mod tests {
     #[test]
     fn codes_are_stable() {
         assert_eq!(Reason::from_byte(3), Some(Reason::NoMatchingGrant));
-        assert_eq!(Reason::from_byte(4), None);
+        assert_eq!(Reason::from_byte(4), Some(Reason::UserNotKeyBacked));
+        assert_eq!(Reason::from_byte(5), None);
         assert_eq!(QueryKind::from_code(9), Some(QueryKind::Roles));
-        assert_eq!(QueryKind::from_code(10), None);
+        assert_eq!(QueryKind::from_code(10), Some(QueryKind::StrictBlocks));
+        assert_eq!(QueryKind::from_code(11), None);
         assert_eq!(KeyPurpose::from_code(2), Some(KeyPurpose::TokenKeys));
     }
 }

@@ -38,6 +38,7 @@ fn reason_code(decision: &Decision<'_>) -> u32 {
         Decision::Denied { .. } => 1,
         Decision::UnknownUser => 2,
         Decision::NoMatchingGrant => 3,
+        Decision::UserNotKeyBacked => 4,
     }
 }
 

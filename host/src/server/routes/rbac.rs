@@ -9,6 +9,7 @@ use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use serde::Deserialize;
 use serde_json::{Value, json};
+use tessera_core::Decision;
 use tessera_core::IdentifierKind::{Pattern, Permission, Role, User};
 
 use super::{Caller, valid};
@@ -178,9 +179,11 @@ pub(crate) async fn remove_deny(
     remove_rule(app, key, actor, role, name, true).await
 }
 
-/// The strict-users reason for a negative answer about `user`, if it applies.
-fn strict_reason(tenant: &Tenant, user: &str) -> Option<&'static str> {
-    tenant.view().strict_blocks(user, crate::store::now()).then_some("user_not_key_backed")
+/// The strict-users reason for a negative answer about `user`, if it applies (the
+/// snapshot in force decides it).
+fn strict_reason(tenant: &Tenant, user: &str) -> Result<Option<&'static str>, ApiError> {
+    let blocked = tenant.authorizer.with(|g| g.strict_blocks(user))?;
+    Ok(blocked.then(|| Decision::UserNotKeyBacked.reason()))
 }
 
 /// Auth's membership check: `{"has_permission": ...}` in the envelope (sic).
@@ -193,7 +196,7 @@ pub(crate) async fn check_membership(
     valid(Role, &role)?;
     let mut data = json!({"has_permission": false});
     if let Some(tenant) = app.tenant(&key).await? {
-        match strict_reason(&tenant, &user) {
+        match strict_reason(&tenant, &user)? {
             Some(reason) => data["reason"] = reason.into(),
             None => {
                 data["has_permission"] =
@@ -213,7 +216,7 @@ pub(crate) async fn add_membership(
     valid(User, &user)?;
     valid(Role, &role)?;
     if let Some(tenant) = app.tenant(&key).await?
-        && strict_reason(&tenant, &user).is_some()
+        && strict_reason(&tenant, &user)?.is_some()
     {
         // Auth's 409: a refused grant must not pass as a 200.
         let hint = format!(
@@ -260,9 +263,6 @@ pub(crate) async fn decision_data(
     let Some(tenant) = app.tenant(key).await? else {
         return Ok(json!({"has_permission": false, "decision": {"reason": "unknown_user"}}));
     };
-    if let Some(reason) = strict_reason(&tenant, user) {
-        return Ok(json!({"has_permission": false, "reason": reason, "decision": {"reason": reason}}));
-    }
     let decision = tenant.authorizer.check(user, permission)?;
     app.metrics.decision(decision.allowed());
     let mut why = json!({"reason": decision.reason(), "revision": tenant.view().revision});
@@ -270,7 +270,12 @@ pub(crate) async fn decision_data(
         why["role"] = role.into();
         why["pattern"] = pattern.into();
     }
-    Ok(json!({"has_permission": decision.allowed(), "decision": why}))
+    let mut data = json!({"has_permission": decision.allowed(), "decision": why});
+    // Auth names this one reason beside the answer too.
+    if decision.reason() == Decision::UserNotKeyBacked.reason() {
+        data["reason"] = decision.reason().into();
+    }
+    Ok(data)
 }
 
 pub(crate) async fn has_permission(
@@ -324,7 +329,7 @@ pub(crate) async fn user_permissions(
     valid(User, &user)?;
     let mut data = json!({"count": 0, "permissions": []});
     if let Some(tenant) = app.tenant(&key).await? {
-        match strict_reason(&tenant, &user) {
+        match strict_reason(&tenant, &user)? {
             Some(reason) => data["reason"] = reason.into(),
             None => {
                 let (grants, denies) =
@@ -380,16 +385,11 @@ pub(crate) async fn which_roles_can(
 /// the role the decision found.
 async fn users_who_can(app: &Arc<App>, key: &str, permission: &str) -> Result<Vec<Value>, ApiError> {
     let Some(tenant) = app.tenant(key).await? else { return Ok(Vec::new()) };
-    let view = tenant.view();
-    let now = crate::store::now();
     tenant
         .authorizer
         .with(|g| {
             let mut rows = Vec::new();
             for user in g.which_users_can(permission)? {
-                if view.strict_blocks(&user, now) {
-                    continue;
-                }
                 let decision = g.check(&user, permission)?;
                 rows.push(json!({"user": user, "role": decision.role()}));
             }

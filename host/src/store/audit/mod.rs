@@ -1,18 +1,23 @@
-//! The audit log: append-only rows, each carrying the hash of its tenant's previous
-//! row. `verify` recomputes the chain and names the first row that does not fit, so a
-//! modified, deleted, inserted or reordered row is found; the tenant row keeps the
-//! head (sequence number and hash), so rows cut from the end are found too.
+//! The audit log: append-only rows, each linked to its tenant's previous row by a
+//! MAC under the audit key ([`chain`]). `verify` walks the chain and names the first
+//! row that does not fit, so a modified, deleted, inserted or reordered row is found;
+//! the tenant row keeps the head (sequence number and link), so rows cut from the end
+//! are found too; and without the key nobody can write a chain that fits.
+
+mod chain;
+mod verify;
 
 use serde::Serialize;
 use serde_json::Value as Json;
-use sha2::{Digest, Sha256};
 
 use super::fields::{Field, FieldKeys};
 use super::sql::{Tx, Value, any_of, params};
 use super::{Locked, StoreError};
-
-/// The hash before a tenant's first row.
-pub(crate) const GENESIS: [u8; 32] = [0; 32];
+pub(crate) use chain::GENESIS;
+pub use chain::{AuditKey, AuditKeys};
+use chain::{EntryText, Position, link};
+pub use verify::{Broken, Verification};
+pub(crate) use verify::{key_chains, rewrite_entity, verify};
 
 /// What happened, as a change records it.
 #[derive(Clone, Debug, PartialEq)]
@@ -80,70 +85,6 @@ pub struct Filter {
     pub offset: i64,
 }
 
-/// What `verify` found for one tenant.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
-pub struct Verification {
-    /// The tenant's fingerprint ([`fingerprint`](super::fingerprint)).
-    pub tenant: String,
-    /// Rows checked.
-    pub rows: i64,
-    /// The chain's head hash (hex): anchor it elsewhere to detect a rewrite of the
-    /// whole chain by someone who can write to the database.
-    pub head: String,
-    /// The first row that does not fit, if any.
-    pub broken: Option<Broken>,
-}
-
-/// The first bad row of a chain.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
-pub struct Broken {
-    /// Its sequence number (for rows cut from the end: the first missing one).
-    pub seq: i64,
-    /// What is wrong with it.
-    pub problem: String,
-}
-
-/// The chain hash of one row: SHA-256 over the previous hash and every field,
-/// each length-prefixed, so no two different rows hash alike.
-pub(crate) fn chain_hash(
-    prev: &[u8],
-    tenant: i64,
-    seq: i64,
-    time: i64,
-    actor: Option<&str>,
-    entry: &EntryText<'_>,
-) -> [u8; 32] {
-    let mut hash = Sha256::new_with_prefix(b"tessera audit v1\0");
-    hash.update(prev);
-    hash.update(tenant.to_be_bytes());
-    hash.update(seq.to_be_bytes());
-    hash.update(time.to_be_bytes());
-    let mut field = |bytes: Option<&[u8]>| match bytes {
-        None => hash.update([0]),
-        Some(bytes) => {
-            hash.update([1]);
-            hash.update((bytes.len() as u64).to_be_bytes());
-            hash.update(bytes);
-        }
-    };
-    field(actor.map(str::as_bytes));
-    field(Some(entry.action.as_bytes()));
-    field(Some(entry.entity_type.as_bytes()));
-    field(Some(entry.entity.as_bytes()));
-    field(Some(if entry.success { b"1" } else { b"0" }));
-    field(Some(entry.details.as_bytes()));
-    hash.finalize().into()
-}
-
-/// The hashed form of an entry: details as the exact JSON text stored.
-pub(crate) struct EntryText<'a> {
-    pub(crate) action: &'a str,
-    pub(crate) entity_type: &'a str,
-    pub(crate) entity: &'a str,
-    pub(crate) success: bool,
-    pub(crate) details: &'a str,
-}
-
 /// An entry to append and who acted.
 pub(crate) type Pending<'a> = (Option<&'a str>, &'a Entry);
 
@@ -168,7 +109,7 @@ pub(crate) fn append_all(
     time: i64,
     entries: &[Pending<'_>],
 ) -> Result<(), StoreError> {
-    const COLUMNS: [&str; 13] = [
+    const COLUMNS: [&str; 14] = [
         "tenant",
         "seq",
         "time",
@@ -180,9 +121,11 @@ pub(crate) fn append_all(
         "success",
         "details",
         "key_id",
+        "chain_kid",
         "prev_hash",
         "hash",
     ];
+    let chain_key = keys.audit_keys().current();
     let mut rows = Vec::with_capacity(entries.len() * COLUMNS.len());
     for (actor, entry) in entries {
         let seq = tenant.audit_seq + 1;
@@ -194,7 +137,8 @@ pub(crate) fn append_all(
             success: entry.success,
             details: &details,
         };
-        let hash = chain_hash(&tenant.audit_head, tenant.id, seq, time, *actor, &text);
+        let at = Position { tenant: tenant.id, seq, time, actor: *actor };
+        let hash = link(chain_key, &tenant.audit_head, at, &text);
         let sealed_actor = keys.seal_opt(Field::Actor, tenant.id, *actor)?;
         let (actor, actor_index) = sealed_actor.map_or((None, None), |s| (Some(s.value), Some(s.index)));
         let entity = keys.seal(Field::Entity, tenant.id, &entry.entity)?.value;
@@ -211,6 +155,7 @@ pub(crate) fn append_all(
             entry.success,
             details,
             keys.current_kid(),
+            chain_key.map_or("", AuditKey::kid),
             std::mem::replace(&mut tenant.audit_head, hash.to_vec()),
             hash.to_vec()
         ]);
@@ -325,162 +270,4 @@ pub(crate) fn query(
         Ok(())
     })?;
     Ok(records)
-}
-
-/// Walks one tenant's chain from the first row and compares its end with the head
-/// the tenant row keeps.
-pub(crate) fn verify(
-    tx: &mut dyn Tx,
-    keys: &FieldKeys,
-    tenant: i64,
-    fingerprint: &str,
-) -> Result<Verification, StoreError> {
-    let head = tx
-        .query_opt("SELECT audit_seq, audit_head FROM tenants WHERE id = $1", &params![tenant])?
-        .ok_or_else(|| StoreError::UnknownTenant(fingerprint.to_owned()))?;
-    let (head_seq, head_hash) = (head.int(0)?, head.bytes(1)?);
-    let mut expected_seq = 1;
-    let mut prev = GENESIS.to_vec();
-    let mut broken = None;
-    tx.query_each(
-        "SELECT seq, time, actor, action, entity_type, entity, success, details, prev_hash, hash \
-         FROM audit WHERE tenant = $1 ORDER BY seq",
-        &params![tenant],
-        &mut |row| {
-            if broken.is_some() {
-                return Ok(());
-            }
-            let seq = row.int(0)?;
-            let fail = |problem: String| Some(Broken { seq, problem });
-            if seq != expected_seq {
-                broken = fail(format!(
-                    "expected row {expected_seq} here: rows were deleted, inserted or renumbered"
-                ));
-                return Ok(());
-            }
-            if row.bytes(8)? != prev {
-                broken = fail(
-                    "does not follow the row before it: rows were reordered, inserted or deleted".into(),
-                );
-                return Ok(());
-            }
-            let opened = (|| {
-                Ok::<_, StoreError>((
-                    keys.open_opt(Field::Actor, tenant, row.opt_bytes(2)?.as_deref())?,
-                    keys.open(Field::Entity, tenant, &row.bytes(5)?)?,
-                    keys.open(Field::Details, tenant, &row.bytes(7)?)?,
-                ))
-            })();
-            let (actor, entity, details) = match opened {
-                Ok(opened) => opened,
-                Err(e) => {
-                    broken = fail(format!("cannot be read: {e}"));
-                    return Ok(());
-                }
-            };
-            let (action, entity_type) = (row.text(3)?, row.text(4)?);
-            let text = EntryText {
-                action: &action,
-                entity_type: &entity_type,
-                entity: &entity,
-                success: row.int(6)? != 0,
-                details: &details,
-            };
-            let hash = chain_hash(&prev, tenant, seq, row.int(1)?, actor.as_deref(), &text);
-            if row.bytes(9)? != hash {
-                broken = fail("was modified: its content does not match its hash".into());
-                return Ok(());
-            }
-            prev = hash.to_vec();
-            expected_seq += 1;
-            Ok(())
-        },
-    )?;
-    let rows = expected_seq - 1;
-    if broken.is_none() && (rows != head_seq || prev != head_hash) {
-        broken = Some(Broken {
-            seq: rows + 1,
-            problem: format!(
-                "the chain ends at row {rows} but its head says {head_seq}: rows were cut from the end"
-            ),
-        });
-    }
-    Ok(Verification {
-        tenant: fingerprint.to_owned(),
-        rows,
-        head: super::client_key::hex(&head_hash),
-        broken,
-    })
-}
-
-/// Replaces the entity `from` with `to` in one tenant's chain and hashes the chain
-/// again from its first row: a schema migration's way to take a value out of the
-/// log (a client key, named by older versions). Only an intact chain is rewritten,
-/// so a rewrite can never heal tampering; `false` when the chain was broken and is
-/// left as it was.
-pub(crate) fn rewrite_entity(
-    tx: &mut dyn Tx,
-    keys: &FieldKeys,
-    tenant: i64,
-    fingerprint: &str,
-    (from, to): (&str, &str),
-) -> Result<bool, StoreError> {
-    if verify(tx, keys, tenant, fingerprint)?.broken.is_some() {
-        return Ok(false);
-    }
-    struct Stored {
-        seq: i64,
-        time: i64,
-        actor: Option<String>,
-        action: String,
-        entity_type: String,
-        entity: String,
-        success: bool,
-        details: String,
-    }
-    let mut rows = Vec::new();
-    tx.query_each(
-        "SELECT seq, time, actor, action, entity_type, entity, success, details FROM audit \
-         WHERE tenant = $1 ORDER BY seq",
-        &params![tenant],
-        &mut |row| {
-            rows.push(Stored {
-                seq: row.int(0)?,
-                time: row.int(1)?,
-                actor: keys.open_opt(Field::Actor, tenant, row.opt_bytes(2)?.as_deref())?,
-                action: row.text(3)?,
-                entity_type: row.text(4)?,
-                entity: keys.open(Field::Entity, tenant, &row.bytes(5)?)?,
-                success: row.int(6)? != 0,
-                details: keys.open(Field::Details, tenant, &row.bytes(7)?)?,
-            });
-            Ok(())
-        },
-    )?;
-    let mut prev = GENESIS.to_vec();
-    for row in &rows {
-        let entity = if row.entity == from { to } else { row.entity.as_str() };
-        let text = EntryText {
-            action: &row.action,
-            entity_type: &row.entity_type,
-            entity,
-            success: row.success,
-            details: &row.details,
-        };
-        let hash = chain_hash(&prev, tenant, row.seq, row.time, row.actor.as_deref(), &text);
-        let sealed = (entity != row.entity).then(|| keys.seal(Field::Entity, tenant, entity)).transpose()?;
-        match sealed {
-            Some(sealed) => tx.execute(
-                "UPDATE audit SET entity = $1, prev_hash = $2, hash = $3 WHERE tenant = $4 AND seq = $5",
-                &params![sealed.value, prev.clone(), hash.to_vec(), tenant, row.seq],
-            )?,
-            None => tx.execute(
-                "UPDATE audit SET prev_hash = $1, hash = $2 WHERE tenant = $3 AND seq = $4",
-                &params![prev.clone(), hash.to_vec(), tenant, row.seq],
-            )?,
-        };
-        prev = hash.to_vec();
-    }
-    tx.execute("UPDATE tenants SET audit_head = $1 WHERE id = $2", &params![prev, tenant])?;
-    Ok(true)
 }
