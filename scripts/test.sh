@@ -46,7 +46,7 @@ step "lints of the JS face as it ships (wasm32)" \
 step "no_std: tessera-core for wasm32v1-none" \
   cargo build --locked -p tessera-core --no-default-features --target wasm32v1-none
 step "docs (rustdoc, warnings are errors)" env RUSTDOCFLAGS="-D warnings" cargo doc --locked --workspace --no-deps
-step "tests (unit, RFC token examples, 473 conformance vectors natively and twice through the wasmtime guest, property tests with 10,000 cases each, sanitizer corpora through html5ever, guest sandbox and cache, storage suite + SIGKILL crash + audit tamper tests on SQLite and PostgreSQL, CLI, tessera serve over HTTP on both backends and two servers on one PostgreSQL, examples)" \
+step "tests (unit, RFC token examples, every conformance vector (tests/vectors) natively and twice through the wasmtime guest, property tests with 10,000 cases each, sanitizer corpora through html5ever, guest sandbox and cache, storage suite + SIGKILL crash + audit tamper tests on SQLite and PostgreSQL, CLI, tessera serve over HTTP on both backends and two servers on one PostgreSQL, examples)" \
   cargo test --locked --workspace
 
 # Fuzzing (fuzz/, its own workspace and target dir): every cargo-fuzz target of
