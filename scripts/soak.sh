@@ -41,6 +41,8 @@ last=$((seconds - 1))
 cargo build --release --locked -p tessera-host
 cargo build --release --locked -p tessera-host --example load
 target="${CARGO_TARGET_DIR:-target}"
+# Absolute: the server runs with its data directory as working directory.
+case "$target" in /*) ;; *) target="$PWD/$target" ;; esac
 bin="$target/release/tessera"
 load="$target/release/examples/load"
 ulimit -n 8192 2>/dev/null || ulimit -n 4096 2>/dev/null || true
@@ -71,7 +73,10 @@ run() {
   printf '\n== %s: %s s, %s connections, scenario %s, rotation at %s s, RSS baseline at %s s\n' \
     "$name" "$seconds" "$connections" "$scenario" "$((seconds / 2))" "$mark"
   # The working directory is the data directory, so no stray .env is read.
+  # New tenants not strict: the load's users hold no API keys (strict users is a
+  # decision the vectors and server tests cover, not a load).
   (cd "$dir" && exec env AUTH_DATA_DIR="$dir" AUTH_DATABASE_URL="$url" AUTH_RATE_LIMIT_ENABLED=false \
+    AUTH_STRICT_USERS_DEFAULT=false \
     RUST_LOG=warn "${extra_env[@]}" "$bin" serve --bind 127.0.0.1:0 --log-format text) 2> "$dir/server.log" &
   server_pid=$!
   for _ in $(seq 600); do
