@@ -351,12 +351,7 @@ fn snapshots_carry_etags_and_follow_every_write() {
         let etag = first.header("etag").unwrap().to_owned();
         let revision: u64 = first.header("x-tessera-revision").unwrap().parse().unwrap();
         // The snapshot verifies with the server's public key and holds the policy.
-        let keyring = tessera_host::keyring::Keyring::load(&server.dir.path().join("keyring.json")).unwrap();
-        let loader = keyring
-            .snapshot_keys()
-            .unwrap()
-            .into_iter()
-            .fold(tessera_core::SnapshotLoader::new(), |l, k| l.trust(k));
+        let loader = snapshot_loader(&server);
         let (snapshot, info) = loader.open(&first.bytes, now()).unwrap();
         assert_eq!(info.revision, revision);
         assert_eq!(snapshot.policy.tenant(), KEY);
@@ -562,12 +557,7 @@ fn strict_users_by_default_and_decided_from_the_snapshot() {
         (&json!(false), &json!("user_not_key_backed"))
     );
 
-    let keyring = tessera_host::keyring::Keyring::load(&server.dir.path().join("keyring.json")).unwrap();
-    let loader = keyring
-        .snapshot_keys()
-        .unwrap()
-        .into_iter()
-        .fold(tessera_core::SnapshotLoader::new(), |l, k| l.trust(k));
+    let loader = snapshot_loader(&server);
     let snapshot_says = |user: &str| {
         let served = server.get("/api/snapshot", KEY);
         let loaded = loader.load(&served.bytes, now(), None).unwrap();
@@ -687,6 +677,12 @@ fn two_servers_on_one_postgres_agree_within_a_second() {
     }
     // Graceful shutdown on SIGTERM.
     assert!(second.stop().success());
+}
+
+/// A loader trusting the server's snapshot keys, read from its keyring.
+fn snapshot_loader(server: &Server) -> tessera_core::SnapshotLoader {
+    let keyring = tessera_host::keyring::Keyring::load(&server.dir.path().join("keyring.json")).unwrap();
+    keyring.snapshot_keys().unwrap().into_iter().fold(tessera_core::SnapshotLoader::new(), |l, k| l.trust(k))
 }
 
 fn now() -> i64 {

@@ -149,8 +149,9 @@ fn drain(store: &Store, receiver: &Receiver<Queued>) {
         for Queued { tenant, event, written } in
             std::iter::once(first).chain(receiver.try_iter().take(BATCH - 1))
         {
+            let (key, actor, entry) = Entry::from_guest(event);
             // A key no tenant was loaded under (an embedder's own authorizer): its id now.
-            let tenant = match tenant.map_or_else(|| store.tenant_id(&event.tenant), Ok) {
+            let tenant = match tenant.map_or_else(|| store.tenant_id(&key), Ok) {
                 Ok(tenant) => tenant,
                 Err(error) => {
                     tracing::error!(code = error.code(), error = %error, "audit event not written");
@@ -160,14 +161,7 @@ fn drain(store: &Store, receiver: &Receiver<Queued>) {
                     continue;
                 }
             };
-            let entry = Entry {
-                action: event.action,
-                entity_type: event.entity_type,
-                entity: event.entity,
-                success: event.success,
-                details: event.details,
-            };
-            entries.push((tenant, event.actor, entry));
+            entries.push((tenant, actor, entry));
             waiting.push(written);
         }
         let outcomes: Vec<Result<(), String>> = match store.record_all(&entries) {

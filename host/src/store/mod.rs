@@ -372,14 +372,8 @@ pub(crate) fn now() -> i64 {
 /// Decisions and security events from the guest go into the tenant's audit chain.
 impl crate::runtime::AuditSink for Store {
     fn append(&self, event: crate::runtime::AuditEvent) -> Result<(), crate::runtime::ServiceError> {
-        let entry = Entry {
-            action: event.action,
-            entity_type: event.entity_type,
-            entity: event.entity,
-            success: event.success,
-            details: event.details,
-        };
-        self.record(&event.tenant, event.actor.as_deref(), &entry)
+        let (tenant, actor, entry) = Entry::from_guest(event);
+        self.record(&tenant, actor.as_deref(), &entry)
             .map_err(|e| crate::runtime::ServiceError(format!("audit log: {}", e.code())))
     }
 }

@@ -11,7 +11,7 @@ use serde::Serialize;
 use serde_json::Value as Json;
 
 use super::fields::{Field, FieldKeys};
-use super::sql::{Tx, Value, any_of, params};
+use super::sql::{self, Tx, Value, any_of, params};
 use super::{Locked, StoreError};
 pub(crate) use chain::GENESIS;
 pub use chain::{AuditKey, AuditKeys};
@@ -35,6 +35,18 @@ pub struct Entry {
 }
 
 impl Entry {
+    /// A guest's event as an entry, with the client key of its tenant and its actor.
+    pub(crate) fn from_guest(event: crate::runtime::AuditEvent) -> (String, Option<String>, Self) {
+        let entry = Self {
+            action: event.action,
+            entity_type: event.entity_type,
+            entity: event.entity,
+            success: event.success,
+            details: event.details,
+        };
+        (event.tenant, event.actor, entry)
+    }
+
     /// A successful change.
     pub fn new(action: &str, entity_type: &str, entity: impl Into<String>, details: Json) -> Self {
         Self {
@@ -83,6 +95,35 @@ pub struct Filter {
     pub limit: i64,
     /// Skip this many of the newest matching rows first.
     pub offset: i64,
+}
+
+/// One row as stored, opened.
+pub(crate) struct Row {
+    seq: i64,
+    time: i64,
+    actor: Option<String>,
+    action: String,
+    entity_type: String,
+    entity: String,
+    success: bool,
+    details: String,
+}
+
+impl Row {
+    /// Opens the first eight columns of an audit query (`seq, time, actor, action,
+    /// entity_type, entity, success, details`), decrypting the sealed ones.
+    pub(crate) fn open(keys: &FieldKeys, tenant: i64, row: &sql::Row) -> Result<Self, StoreError> {
+        Ok(Self {
+            seq: row.int(0)?,
+            time: row.int(1)?,
+            actor: keys.open_opt(Field::Actor, tenant, row.opt_bytes(2)?.as_deref())?,
+            action: row.text(3)?,
+            entity_type: row.text(4)?,
+            entity: keys.open(Field::Entity, tenant, &row.bytes(5)?)?,
+            success: row.int(6)? != 0,
+            details: keys.open(Field::Details, tenant, &row.bytes(7)?)?,
+        })
+    }
 }
 
 /// An entry to append and who acted.
@@ -256,17 +297,10 @@ pub(crate) fn query(
     bind(&mut sql, &mut values, " OFFSET ?", filter.offset.into());
     let mut records = Vec::new();
     tx.query_each(&sql, &values, &mut |row| {
-        let details = keys.open(Field::Details, tenant, &row.bytes(7)?)?;
-        records.push(Record {
-            seq: row.int(0)?,
-            time: row.int(1)?,
-            actor: keys.open_opt(Field::Actor, tenant, row.opt_bytes(2)?.as_deref())?,
-            action: row.text(3)?,
-            entity_type: row.text(4)?,
-            entity: keys.open(Field::Entity, tenant, &row.bytes(5)?)?,
-            success: row.int(6)? != 0,
-            details: serde_json::from_str(&details).unwrap_or(Json::String(details)),
-        });
+        let Row { seq, time, actor, action, entity_type, entity, success, details } =
+            Row::open(keys, tenant, &row)?;
+        let details = serde_json::from_str(&details).unwrap_or(Json::String(details));
+        records.push(Record { seq, time, actor, action, entity_type, entity, success, details });
         Ok(())
     })?;
     Ok(records)

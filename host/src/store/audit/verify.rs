@@ -4,6 +4,7 @@
 
 use serde::Serialize;
 
+use super::Row;
 use super::chain::{AuditKey, EntryText, GENESIS, Position, link};
 use crate::store::StoreError;
 use crate::store::fields::{Field, FieldKeys};
@@ -38,18 +39,6 @@ pub struct Broken {
 enum Columns {
     BeforeChainKid,
     Current,
-}
-
-/// One row as stored, opened.
-struct Row {
-    seq: i64,
-    time: i64,
-    actor: Option<String>,
-    action: String,
-    entity_type: String,
-    entity: String,
-    success: bool,
-    details: String,
 }
 
 impl Row {
@@ -140,19 +129,7 @@ fn walk(
                     }
                 },
             };
-            let opened = (|| {
-                Ok::<_, StoreError>(Row {
-                    seq,
-                    time: row.int(1)?,
-                    actor: keys.open_opt(Field::Actor, tenant, row.opt_bytes(2)?.as_deref())?,
-                    action: row.text(3)?,
-                    entity_type: row.text(4)?,
-                    entity: keys.open(Field::Entity, tenant, &row.bytes(5)?)?,
-                    success: row.int(6)? != 0,
-                    details: keys.open(Field::Details, tenant, &row.bytes(7)?)?,
-                })
-            })();
-            let stored = match opened {
+            let stored = match Row::open(keys, tenant, &row) {
                 Ok(stored) => stored,
                 Err(e) => {
                     walked.broken = fail(format!("cannot be read: {e}"));
