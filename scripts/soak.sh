@@ -9,9 +9,9 @@
 # acknowledged write, or an RSS at the end more than 10% above the baseline. One
 # summary line per backend; exit status 1 when any backend failed.
 #
-# Every write adds a new user, so the data grows through the run (about 5x between
-# 120 s and 600 s) and the server's memory with it: the RSS check measures that growth
-# as well as any leak. A leak shows as growth while the data stays the same size.
+# Writes add and remove members of a bounded set of users (4 per connection), so the
+# data stays the same size through the run and RSS growth after the baseline means a
+# leak, not more data.
 #
 #   scripts/soak.sh                                    # 600 s, 256 connections
 #   SOAK_SECONDS=60 scripts/soak.sh                    # a quick run

@@ -13,18 +13,22 @@
 //!
 //! - **Seeding** (before the clock starts, through the HTTP API): roles `soak_reader`
 //!   (`docs:read`), `soak_writer` (`docs:*`, deny `docs:delete`) and `soak_member`
-//!   (the role writes add users to), and `--users` users, the even ones writers, the
-//!   odd ones readers. Seeding is idempotent.
+//!   (the role writes add users to and remove them from), and `--users` users, the
+//!   even ones writers, the odd ones readers. Seeding is idempotent.
 //! - **The timed run**: `--connections` threads, each with its own HTTP agent and so its
 //!   own keep-alive connection, send requests back to back for `--seconds`.
-//!   - `--scenario soak`: `--writes-percent` of the requests are writes
-//!     (`POST /api/membership/{user}/soak_member`, a user name never used before), the
-//!     rest reads (`GET /api/has_permission/{user}/{perm}` over the seeded users and
-//!     four permissions, about half allowed and half denied). A read counts as
-//!     answered when it is `200` and `has_permission` is what the seeded policy says
-//!     (and the decision is not `unknown_user`); anything else is an error. A write is
-//!     acknowledged when it is `200` with `{"result": true}`; each acknowledged user is
-//!     remembered.
+//!   - `--scenario soak`: `--writes-percent` of the requests are writes, the rest
+//!     reads (`GET /api/has_permission/{user}/{perm}` over the seeded users and four
+//!     permissions, about half allowed and half denied). A read counts as answered
+//!     when it is `200` and `has_permission` is what the seeded policy says (and the
+//!     decision is not `unknown_user`); anything else is an error. Writes keep the
+//!     data the same size: each thread owns [`SLOTS`] users and a write toggles one
+//!     of them, `POST /api/membership/{user}/soak_member` when it is not a member and
+//!     `DELETE` when it is, so the tenant holds at most `SLOTS × --connections`
+//!     members whatever the length of the run. A write is acknowledged when it is
+//!     `200` with `{"result": true}`; the thread remembers each slot's acknowledged
+//!     state. A write with no answer (a transport error) may or may not have applied:
+//!     its slot moves on to a new user name and the old one is not judged.
 //!   - `--scenario decisions`: only reads that are denied (a deny or no matching grant
 //!     for a seeded user), so each one is a decision event for the audit log; this
 //!     measures the audit path.
@@ -40,14 +44,18 @@
 //!   the rotation, (b) its answer arrived after the rotating thread began sending
 //!   `POST /api/keys/rotate`, and (c) the answer is 401, 403, or the unused-namespace
 //!   answer above. The retry waits for the new key if the rotation has not been
-//!   answered yet. Only the retry's answer is judged; such requests are counted once,
+//!   answered yet. A removal answers `{"result": true}` in an unused namespace too
+//!   (Auth's idempotent `DELETE`), so a removal meeting (a) and (b) is always repeated
+//!   with the new key, which is harmless: removing an absent membership changes
+//!   nothing. Only the retry's answer is judged; such requests are counted once,
 //!   as requests, and again under `rotation_retries`; their latency is the time from
 //!   the first send to the retry's answer. Any other answer, and every answer outside
 //!   that window, is judged as is.
-//! - **Verification**: after the run, every acknowledged write is looked up under the
-//!   final key (`GET /api/members/soak_member`, then
-//!   `GET /api/membership/{user}/soak_member` for any user the listing lacks); a user
-//!   neither shows is a lost write. Denied answers are compared with the audit log's
+//! - **Verification**: after the run, every slot's last acknowledged state is looked
+//!   up under the final key (`GET /api/members/soak_member`, then
+//!   `GET /api/membership/{user}/soak_member` for any user the listing contradicts): a
+//!   member the server does not show, or a removed user it still shows, is a lost
+//!   write. Denied answers are compared with the audit log's
 //!   `check` records (`GET /api/audit?action=check`), and the server's
 //!   `tessera_audit_dropped_total` and `tessera_decisions_total` are read from
 //!   `/metrics`; these are reported, not judged.
@@ -72,8 +80,10 @@ use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 use clap::{Parser, ValueEnum};
 use serde_json::{Value, json};
 
-/// The role every write adds a new user to.
+/// The role writes add users to and remove them from.
 const MEMBER_ROLE: &str = "soak_member";
+/// The users each thread's writes toggle in and out of [`MEMBER_ROLE`].
+const SLOTS: usize = 4;
 /// The permissions reads ask about.
 const PERMISSIONS: [&str; 4] = ["docs:read", "docs:write", "docs:delete", "admin:purge"];
 /// How long one HTTP exchange may take before it counts as a transport error.
@@ -130,7 +140,7 @@ enum Scenario {
 enum Kind {
     /// `GET /api/has_permission`, allowed or denied.
     Read,
-    /// `POST /api/membership` with a new user.
+    /// `POST` or `DELETE /api/membership`, toggling one of a thread's users.
     Write,
     /// `GET /api/has_permission`, always denied (decisions scenario).
     Decision,
@@ -340,8 +350,12 @@ struct Tally {
     retries: [u64; 3],
     /// Denied answers (each one a decision event the audit log should record).
     denied: u64,
-    /// Users whose membership write was acknowledged.
-    acknowledged: Vec<String>,
+    /// Acknowledged writes.
+    acknowledged: u64,
+    /// Users whose last acknowledged write added them.
+    members: Vec<String>,
+    /// Users whose last acknowledged write removed them.
+    removed: Vec<String>,
     /// Writes that failed in a way that may still have applied (transport errors).
     uncertain: u64,
 }
@@ -350,8 +364,8 @@ struct Tally {
 enum Request {
     /// A check whose answer the seeded policy fixes.
     Check { kind: Kind, path: String, allowed: bool },
-    /// A membership write for a new user.
-    Write { user: String },
+    /// A membership write: adds `user` to [`MEMBER_ROLE`], or removes them.
+    Write { user: String, add: bool },
 }
 
 impl Request {
@@ -411,19 +425,35 @@ struct Shared {
     run_id: String,
 }
 
+/// One of a thread's toggled users: its name's generation, and whether its last
+/// acknowledged write added it.
+#[derive(Clone, Copy, Default)]
+struct Slot {
+    generation: u32,
+    member: bool,
+}
+
+impl Slot {
+    fn user(self, shared: &Shared, thread: usize, slot: usize) -> String {
+        format!("w{}-{thread}-{slot}-{}", shared.run_id, self.generation)
+    }
+}
+
 /// One connection's loop from `start` until `deadline`.
 fn worker(shared: &Shared, index: usize, start: Instant, deadline: Instant) -> Tally {
     let client = Client::new(&shared.args.url);
     let mut tally = Tally::default();
     let seed = (index as u64 + 1).wrapping_mul(0x9E37_79B9_7F4A_7C15) | 1;
     let mut rng = Rng(seed);
-    let mut written = 0_u64;
+    let mut slots = [Slot::default(); SLOTS];
+    let mut slot = 0;
     let users = shared.args.users.max(1);
     while Instant::now() < deadline {
         let request = match shared.args.scenario {
             Scenario::Soak if rng.below(100) < shared.args.writes_percent as usize => {
-                written += 1;
-                Request::Write { user: format!("w{}-{index}-{written}", shared.run_id) }
+                slot = rng.below(SLOTS);
+                let Slot { member, .. } = slots[slot];
+                Request::Write { user: slots[slot].user(shared, index, slot), add: !member }
             }
             Scenario::Soak => {
                 let user = rng.below(users);
@@ -446,14 +476,19 @@ fn worker(shared: &Shared, index: usize, start: Instant, deadline: Instant) -> T
         };
         let (method, path) = match &request {
             Request::Check { path, .. } => ("GET", path.clone()),
-            Request::Write { user } => ("POST", format!("/api/membership/{user}/{MEMBER_ROLE}")),
+            Request::Write { user, add } => {
+                (if *add { "POST" } else { "DELETE" }, format!("/api/membership/{user}/{MEMBER_ROLE}"))
+            }
         };
         let kind = request.kind();
         let started = Instant::now();
         let (key, generation) = shared.keys.get();
         let mut answer = client.call(method, &path, Some(&key));
         let mut verdict = judge(&request, &answer);
-        if matches!(verdict, Verdict::OldKey)
+        // A removal cannot tell an unused namespace from the tenant: it is repeated
+        // whenever it may have met the rotation.
+        let removal = matches!(request, Request::Write { add: false, .. });
+        if (matches!(verdict, Verdict::OldKey) || removal)
             && generation == 0
             && shared.keys.phase.load(Ordering::SeqCst) != BEFORE
         {
@@ -482,7 +517,10 @@ fn worker(shared: &Shared, index: usize, start: Instant, deadline: Instant) -> T
         }
         match verdict {
             Verdict::Fine => match request {
-                Request::Write { user } => tally.acknowledged.push(user),
+                Request::Write { add, .. } => {
+                    tally.acknowledged += 1;
+                    slots[slot].member = add;
+                }
                 Request::Check { allowed: false, .. } => tally.denied += 1,
                 Request::Check { .. } => {}
             },
@@ -497,11 +535,17 @@ fn worker(shared: &Shared, index: usize, start: Instant, deadline: Instant) -> T
             }
             Verdict::Error(cause) => {
                 if matches!(request, Request::Write { .. }) && answer.is_err() {
+                    // It may have applied: the slot moves on to a user never judged.
                     tally.uncertain += 1;
+                    slots[slot] = Slot { generation: slots[slot].generation + 1, member: false };
                 }
                 *tally.errors.entry(format!("{} {cause}", kind.name())).or_default() += 1;
             }
         }
+    }
+    for (at, state) in slots.iter().enumerate() {
+        let user = state.user(shared, index, at);
+        if state.member { tally.members.push(user) } else { tally.removed.push(user) }
     }
     tally
 }
@@ -551,18 +595,20 @@ fn percentiles(sorted: &[u32]) -> Value {
     json!({"p50_ms": at(0.50), "p99_ms": at(0.99), "p999_ms": at(0.999), "max_ms": at(1.0)})
 }
 
-/// Counts acknowledged writes the server no longer shows under the final key.
-fn lost_writes(client: &Client, key: &str, acknowledged: &[String]) -> Result<Vec<String>, String> {
+/// The acknowledged writes the server contradicts under the final key: members it
+/// does not show, and removed users it still shows (each as `+user` or `-user`).
+fn lost_writes(client: &Client, key: &str, members: &[String], removed: &[String]) -> Result<Vec<String>, String> {
     let listing = client.must("GET", &format!("/api/members/{MEMBER_ROLE}"), key)?;
-    let members: HashSet<&str> = listing["result"]
+    let listed: HashSet<&str> = listing["result"]
         .as_array()
         .map(|rows| rows.iter().filter_map(|row| row["user"].as_str()).collect())
         .unwrap_or_default();
+    let expected = members.iter().map(|user| (user, true)).chain(removed.iter().map(|user| (user, false)));
     let mut lost = Vec::new();
-    for user in acknowledged.iter().filter(|user| !members.contains(user.as_str())) {
+    for (user, member) in expected.filter(|(user, member)| listed.contains(user.as_str()) != *member) {
         let body = client.must("GET", &format!("/api/membership/{user}/{MEMBER_ROLE}"), key)?;
-        if body["data"]["has_permission"] != Value::Bool(true) {
-            lost.push(user.clone());
+        if body["data"]["has_permission"] != Value::Bool(member) {
+            lost.push(format!("{}{user}", if member { '+' } else { '-' }));
         }
     }
     Ok(lost)
@@ -675,7 +721,9 @@ fn main() -> ExitCode {
                 }
                 total.denied += tally.denied;
                 total.uncertain += tally.uncertain;
-                total.acknowledged.extend(tally.acknowledged);
+                total.acknowledged += tally.acknowledged;
+                total.members.extend(tally.members);
+                total.removed.extend(tally.removed);
             }
             Err(_) => panicked += 1,
         }
@@ -695,7 +743,7 @@ fn main() -> ExitCode {
 
     // Verification, under the key in use at the end.
     let (final_key, _) = shared.keys.get();
-    let lost = match lost_writes(&setup, &final_key, &total.acknowledged) {
+    let lost = match lost_writes(&setup, &final_key, &total.members, &total.removed) {
         Ok(lost) => lost,
         Err(e) => {
             eprintln!("load: verifying the acknowledged writes failed: {e}");
@@ -761,7 +809,8 @@ fn main() -> ExitCode {
         "errors_total": errors,
         "errors": total.errors,
         "rotation": rotation,
-        "acknowledged_writes": total.acknowledged.len(),
+        "acknowledged_writes": total.acknowledged,
+        "members_at_end": total.members.len(),
         "writes_with_unknown_outcome": total.uncertain,
         "lost_writes": lost.len(),
         "lost_sample": lost.iter().take(20).collect::<Vec<_>>(),
@@ -790,7 +839,7 @@ fn main() -> ExitCode {
     }
     line.push_str(&format!(
         " errors={errors} acknowledged={} lost={} retries={}",
-        total.acknowledged.len(),
+        total.acknowledged,
         lost.len(),
         total.retries.iter().sum::<u64>()
     ));
