@@ -1,10 +1,16 @@
 #!/usr/bin/env bash
-# Fuzz smoke check for tessera-core: builds every target of the fuzz workspace
-# (fuzz/, its own workspace and target dir) once, then for each target replays its
-# committed seeds (fuzz/seeds/<target>) and whatever corpus earlier runs grew
-# (fuzz/corpus/<target>, not committed) and fuzzes for FUZZ_SECONDS (default 10).
-# Fails on any crash, panic, timeout or out-of-memory; the input is left in
-# fuzz/artifacts/<target>/. Prints the executions per target.
+# Fuzz smoke check: builds every target of the core's fuzz workspace (fuzz/, its own
+# workspace and target dir) once, then for each target replays its committed seeds
+# (fuzz/seeds/<target>) and whatever corpus earlier runs grew (fuzz/corpus/<target>,
+# not committed) and fuzzes for FUZZ_SECONDS (default 10). Fails on any crash, panic,
+# timeout or out-of-memory; the input is left in fuzz/artifacts/<target>/. Prints the
+# executions per target.
+#
+# The guest-ABI target (fuzz/guest) links wasmtime and the whole host, which would
+# cost CI minutes to build again with coverage instrumentation; so here its seeds and
+# corpus are mutated for FUZZ_SECONDS by the host's test binary that `cargo test
+# --workspace` built (test `fuzz_smoke` of tessera_host::runtime::abi_fuzz, ignored
+# by default), and a failing script lands in fuzz/guest/artifacts/guest_abi/.
 #
 # cargo-fuzz is installed, pinned, into the target dir on first use (as the JS build
 # does with wasm-bindgen-cli). It runs on stable Rust with `-s none`: no sanitizer
@@ -48,3 +54,16 @@ for target in $("$cargo_fuzz" list); do
   read -r _ runs _ _ secs _ <<<"$done_line"
   printf '%-18s %12s %8s\n' "$target" "${runs:-?}" "${secs:-?}"
 done
+
+# The guest ABI through wasmtime: the same workspace and features as the test step,
+# so nothing is rebuilt.
+cd ..
+log="$logs/guest_abi.log"
+if ! FUZZ_SECONDS="$seconds" cargo test --locked --workspace --lib -- --ignored fuzz_smoke --nocapture \
+  >"$log" 2>&1; then
+  tail -n 60 "$log"
+  echo "fuzz target guest_abi FAILED; the script is in fuzz/guest/artifacts/guest_abi/" >&2
+  exit 1
+fi
+read -r _ runs _ _ secs _ <<<"$(grep -E '^guest_abi: [0-9]+ scripts' "$log" | tail -1)"
+printf '%-18s %12s %8s  (mutations through the host test binary, not coverage-guided)\n' guest_abi "${runs:-?}" "${secs:-?}"

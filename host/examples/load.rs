@@ -597,7 +597,12 @@ fn percentiles(sorted: &[u32]) -> Value {
 
 /// The acknowledged writes the server contradicts under the final key: members it
 /// does not show, and removed users it still shows (each as `+user` or `-user`).
-fn lost_writes(client: &Client, key: &str, members: &[String], removed: &[String]) -> Result<Vec<String>, String> {
+fn lost_writes(
+    client: &Client,
+    key: &str,
+    members: &[String],
+    removed: &[String],
+) -> Result<Vec<String>, String> {
     let listing = client.must("GET", &format!("/api/members/{MEMBER_ROLE}"), key)?;
     let listed: HashSet<&str> = listing["result"]
         .as_array()

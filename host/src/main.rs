@@ -5,6 +5,11 @@ use std::process::ExitCode;
 use clap::Parser;
 use tessera_host::cli::{Cli, run};
 
+/// jemalloc, not the system allocator: under many threads glibc's kept freed memory
+/// and the server's resident memory crept up (host/Cargo.toml).
+#[global_allocator]
+static ALLOCATOR: tikv_jemallocator::Jemalloc = tikv_jemallocator::Jemalloc;
+
 fn main() -> ExitCode {
     // A `.env` file in the working directory fills in AUTH_* settings the environment
     // does not already set; a malformed one is an error, not silently half-read.

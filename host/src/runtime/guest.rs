@@ -14,6 +14,9 @@ use super::imports::HostState;
 use super::types::{Authorization, Decision, Finding, InlineName, LoadedInfo};
 use super::{GuestError, RuntimeConfig, deadline_ticks};
 
+#[cfg(any(test, feature = "fuzzing"))]
+pub(crate) mod raw;
+
 /// Typed handles to the guest's exports.
 struct Exports {
     input: TypedFunc<u32, u32>,
@@ -219,18 +222,34 @@ impl Guest {
         if packed.failed { Err(GuestError::from_output(output)) } else { Ok(output) }
     }
 
+    /// Has the guest make its input buffer `len` bytes long (`tessera_input`).
+    fn input(&mut self, len: u32) -> Result<(), GuestError> {
+        self.store.set_epoch_deadline(deadline_ticks(self.call_timeout));
+        let ptr = match self.exports.input.call(&mut self.store, len) {
+            Ok(ptr) => ptr,
+            Err(error) => return Err(self.failed(&error, self.call_timeout)),
+        };
+        if ptr == 0 {
+            // The guest declined the size and is still sound: not a failed instance.
+            let limiter = &mut self.store.data_mut().limiter;
+            limiter.exceeded = false;
+            return Err(GuestError::MemoryLimit { limit: limiter.limit });
+        }
+        let end = (ptr as usize).checked_add(len as usize);
+        if end.is_none_or(|end| end > self.memory.data_size(&self.store)) {
+            return Err(GuestError::abi("the input buffer lies outside guest memory"));
+        }
+        (self.input_ptr, self.input_capacity) = (ptr, len as usize);
+        Ok(())
+    }
+
     /// Writes arguments back to back into the guest's input buffer, growing it first
     /// if they do not fit.
     fn put(&mut self, parts: &[&[u8]]) -> Result<(), GuestError> {
         let total: usize = parts.iter().map(|part| part.len()).sum();
         if total > self.input_capacity {
             let len = u32::try_from(total).map_err(|_| GuestError::abi("arguments are longer than 4 GiB"))?;
-            self.store.set_epoch_deadline(deadline_ticks(self.call_timeout));
-            self.input_ptr = match self.exports.input.call(&mut self.store, len) {
-                Ok(ptr) => ptr,
-                Err(error) => return Err(self.failed(&error, self.call_timeout)),
-            };
-            self.input_capacity = total;
+            self.input(len)?;
         }
         let start = self.input_ptr as usize;
         let buffer = self

@@ -37,6 +37,8 @@
 //! # Ok(()) }
 //! ```
 
+#[cfg(any(test, feature = "fuzzing"))]
+pub mod abi_fuzz;
 mod authorizer;
 mod cache;
 mod error;

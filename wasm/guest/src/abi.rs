@@ -130,6 +130,8 @@ extern "C" fn tessera_abi_version() -> u32 {
     ABI_VERSION
 }
 
+/// The input buffer, at least `len` bytes: its address, or 0 when the guest cannot
+/// hold that much.
 #[unsafe(no_mangle)]
 extern "C" fn tessera_input(len: u32) -> u32 {
     engine::with(|e| e.input(len))

@@ -174,9 +174,16 @@ pub(crate) struct Engine {
 }
 
 impl Engine {
+    /// The input buffer, grown to at least `len` bytes: its address, or 0 when the
+    /// memory cannot be had (the instance's limit, or more than wasm32 addresses). A
+    /// refused size leaves the instance as it was: the host asked too much, and the
+    /// guest says so instead of aborting.
     pub(crate) fn input(&mut self, len: u32) -> u32 {
-        let len = usize::try_from(len).unwrap_or(usize::MAX);
-        if self.input.len() < len {
+        let Ok(len) = usize::try_from(len) else { return 0 };
+        if let Some(more) = len.checked_sub(self.input.len()).filter(|&more| more > 0) {
+            if self.input.try_reserve_exact(more).is_err() {
+                return 0;
+            }
             self.input.resize(len, 0);
         }
         self.input.as_mut_ptr() as usize as u32
