@@ -50,8 +50,10 @@ step "tests (unit, RFC token examples, every conformance vector (tests/vectors) 
   cargo test --locked --workspace
 
 # Fuzzing (fuzz/, its own workspace and target dir): every cargo-fuzz target of
-# tessera-core replays its seeds and grown corpus, then fuzzes FUZZ_SECONDS (10) each.
-step "fuzz smoke (7 cargo-fuzz targets of tessera-core: snapshots, tokens, policy JSON and YAML, sanitizer; seeds replayed, then 10 s each)" \
+# tessera-core replays its seeds and grown corpus, then fuzzes FUZZ_SECONDS (10) each;
+# the guest-ABI target's scripts are mutated for as long through the host's test
+# binary built above (fuzz/README.md says why).
+step "fuzz smoke (7 cargo-fuzz targets of tessera-core: snapshots, tokens, policy JSON and YAML, sanitizer; seeds replayed, then 10 s each; the guest ABI through wasmtime, 10 s)" \
   scripts/fuzz-smoke.sh
 
 # Auth's own Python client, installed from PyPI into a virtualenv (pinned), drives a

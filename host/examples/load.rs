@@ -24,11 +24,11 @@
 //!     decision is not `unknown_user`); anything else is an error. Writes keep the
 //!     data the same size: each thread owns [`SLOTS`] users and a write toggles one
 //!     of them, `POST /api/membership/{user}/soak_member` when it is not a member and
-//!     `DELETE` when it is, so the tenant holds at most `SLOTS × --connections`
-//!     members whatever the length of the run. A write is acknowledged when it is
-//!     `200` with `{"result": true}`; the thread remembers each slot's acknowledged
-//!     state. A write with no answer (a transport error) may or may not have applied:
-//!     its slot moves on to a new user name and the old one is not judged.
+//!     `DELETE` when it is, so the run's members stay about `SLOTS × --connections`
+//!     whatever its length. A write is acknowledged when it is `200` with
+//!     `{"result": true}`; the thread remembers each slot's acknowledged state. A
+//!     write that is not acknowledged may or may not have applied (a 408 leaves it
+//!     running): its slot moves on to a new user name and the old one is not judged.
 //!   - `--scenario decisions`: only reads that are denied (a deny or no matching grant
 //!     for a seeded user), so each one is a decision event for the audit log; this
 //!     measures the audit path.
@@ -356,7 +356,7 @@ struct Tally {
     members: Vec<String>,
     /// Users whose last acknowledged write removed them.
     removed: Vec<String>,
-    /// Writes that failed in a way that may still have applied (transport errors).
+    /// Writes not acknowledged: each may still have applied.
     uncertain: u64,
 }
 
@@ -515,6 +515,7 @@ fn worker(shared: &Shared, index: usize, start: Instant, deadline: Instant) -> T
         {
             *errors += 1;
         }
+        let (write, fine) = (matches!(request, Request::Write { .. }), matches!(verdict, Verdict::Fine));
         match verdict {
             Verdict::Fine => match request {
                 Request::Write { add, .. } => {
@@ -534,13 +535,14 @@ fn worker(shared: &Shared, index: usize, start: Instant, deadline: Instant) -> T
                 *tally.errors.entry(format!("{} {cause}", kind.name())).or_default() += 1;
             }
             Verdict::Error(cause) => {
-                if matches!(request, Request::Write { .. }) && answer.is_err() {
-                    // It may have applied: the slot moves on to a user never judged.
-                    tally.uncertain += 1;
-                    slots[slot] = Slot { generation: slots[slot].generation + 1, member: false };
-                }
                 *tally.errors.entry(format!("{} {cause}", kind.name())).or_default() += 1;
             }
+        }
+        if write && !fine {
+            // It may have applied, even after its answer (a 408 leaves the write
+            // running): the slot moves on to a user never judged.
+            tally.uncertain += 1;
+            slots[slot] = Slot { generation: slots[slot].generation + 1, member: false };
         }
     }
     for (at, state) in slots.iter().enumerate() {

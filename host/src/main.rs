@@ -5,8 +5,8 @@ use std::process::ExitCode;
 use clap::Parser;
 use tessera_host::cli::{Cli, run};
 
-/// jemalloc, not the system allocator: under many threads glibc's kept freed memory
-/// and the server's resident memory crept up (host/Cargo.toml).
+/// jemalloc, not the system allocator: under hundreds of threads it returns freed
+/// memory that glibc's allocator keeps (host/Cargo.toml).
 #[global_allocator]
 static ALLOCATOR: tikv_jemallocator::Jemalloc = tikv_jemallocator::Jemalloc;
 

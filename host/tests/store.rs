@@ -365,6 +365,36 @@ fn concurrent_writers_keep_the_chain_and_every_write() {
     });
 }
 
+/// Concurrent first writes of one new client key each create its tenant or find it
+/// created: none fails on the key's uniqueness (a 409 under load on PostgreSQL).
+#[test]
+fn concurrent_creations_of_one_tenant_agree() {
+    for_each_backend(|db| {
+        let store = std::sync::Arc::new(db.open(FieldKeys::plain()));
+        for round in 0..20 {
+            let key = format!("7f6e5d4c-3b2a-4190-8f7e-6d5c4b3a{round:04}");
+            let barrier = std::sync::Arc::new(std::sync::Barrier::new(8));
+            let threads: Vec<_> = (0..8)
+                .map(|_| {
+                    let (store, barrier, key) = (store.clone(), barrier.clone(), key.clone());
+                    std::thread::spawn(move || {
+                        barrier.wait();
+                        store.create_tenant(Some(&key), "test")
+                    })
+                })
+                .collect();
+            let outcomes: Vec<_> = threads.into_iter().map(|thread| thread.join().unwrap()).collect();
+            let created = outcomes.iter().filter(|outcome| outcome.is_ok()).count();
+            assert_eq!(created, 1, "{}: {outcomes:?}", db.name);
+            assert!(
+                outcomes.iter().all(|outcome| matches!(outcome, Ok(_) | Err(StoreError::Exists { .. }))),
+                "{}: {outcomes:?}",
+                db.name
+            );
+        }
+    });
+}
+
 #[test]
 fn import_replaces_the_policy_and_export_gives_it_back() {
     for_each_backend(|db| {

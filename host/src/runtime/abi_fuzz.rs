@@ -4,18 +4,21 @@
 //! kinds and sanitizer modes, any clock value, bytes that are almost a snapshot,
 //! token or policy). The cargo-fuzz target `guest_abi` (`fuzz/guest`) runs it under
 //! libFuzzer; the tests below replay its seeds and corpus and mutate them for a few
-//! seconds in the test command. Built for tests and with the `fuzzing` feature only.
+//! seconds in the test command. Built for tests and with the `fuzzing` feature only;
+//! not a stable interface.
 //!
 //! What must hold for every script:
 //! - no export traps, breaks the ABI (result bits, output outside memory, an answer
-//!   this host cannot read) or runs past its deadline;
+//!   this host cannot read) or runs past its deadline (generous here: 10 s a call,
+//!   60 s a load, so only a hang counts);
 //! - every refusal is a readable error with an `ERR_` code;
-//! - running out of memory happens only after the script asked for an input buffer
-//!   larger than [`BIG_INPUT`]; an instance that failed is retired, as in
-//!   production, and the script goes on with a new one (one that only declined a
-//!   buffer goes on as it is);
-//! - afterwards the instance still decides correctly: configured and loaded with a
-//!   newer snapshot, it allows alice `posts:read` and denies bob `posts:edit`.
+//! - a call whose lengths add up to more than the input buffer ever held is refused;
+//! - an instance runs out of memory only after it was asked for an input buffer over
+//!   1 MiB; one that failed is retired, as in production, and the script goes on
+//!   with a new one (one that only declined a buffer goes on as it is);
+//! - afterwards the instance (a fresh one if it holds such a buffer) still decides
+//!   correctly: configured and loaded with a newer snapshot, it allows alice
+//!   `posts:read` and denies bob `posts:edit`.
 //!
 //! # Script format
 //!
@@ -38,13 +41,14 @@
 //! little-endian i64 follows, 2 `i64::MIN + 1`, 3 `i64::MAX`, 4 -1, 5 the fixed now,
 //! 6 two hours later; any other byte its own value.
 
-#![allow(
+#![expect(
     clippy::expect_used,
     clippy::panic,
     reason = "a fuzz driver: a fixture that cannot be built or a broken property must stop the run loudly"
 )]
 
 use std::sync::OnceLock;
+use std::time::Duration;
 
 use serde_json::json;
 use tessera_core::{
@@ -59,15 +63,15 @@ use super::{
 };
 
 /// The clock of every run.
-pub const NOW: i64 = 1_800_000_000;
+const NOW: i64 = 1_800_000_000;
 /// The fixtures' tenant (a client key).
-pub const TENANT: &str = "0b5e7f2a-8c1d-4e3f-9a6b-2c4d6e8f0a1b";
+const TENANT: &str = "0b5e7f2a-8c1d-4e3f-9a6b-2c4d6e8f0a1b";
 /// A tenant whose storage fails.
 const FAILING_TENANT: &str = "storage-fails";
 /// An audit event about this user fails to record.
 const AUDIT_FAILS_FOR: &str = "carol";
 /// Instances may run out of memory only after an input buffer this large was asked for.
-pub const BIG_INPUT: u32 = 1 << 20;
+const BIG_INPUT: u32 = 1 << 20;
 /// Pending bytes beyond this start over (every fill rewrites all of them).
 const MAX_PENDING: usize = 256 << 10;
 /// The instance's memory limit: small, so exhausting it is quick.
@@ -105,7 +109,7 @@ struct Fixtures {
     newest: Vec<u8>,
 }
 
-/// Indexes into [`Fixtures::items`] that the seeds use.
+/// Indexes into [`Fixtures::items`].
 mod item {
     pub(super) const SNAPSHOT: u8 = 0;
     pub(super) const STRICT_SNAPSHOT: u8 = 1;
@@ -117,11 +121,16 @@ mod item {
     pub(super) const EXPIRED_TOKEN: u8 = 7;
     pub(super) const TENANT: u8 = 8;
     pub(super) const ALICE: u8 = 9;
+    pub(super) const BOB: u8 = 10;
     pub(super) const POSTS_READ: u8 = 11;
+    pub(super) const POSTS_ANY: u8 = 12;
     pub(super) const EDITOR: u8 = 13;
     pub(super) const PERMISSIONS: u8 = 14;
     pub(super) const ROLE_KIND: u8 = 15;
     pub(super) const ATTACK: u8 = 16;
+    pub(super) const FAILING_TENANT: u8 = 17;
+    pub(super) const AUDIT_FAILS_FOR: u8 = 18;
+    pub(super) const COUNT: usize = 19;
 }
 
 fn fixtures() -> &'static Fixtures {
@@ -145,35 +154,43 @@ fn fixtures() -> &'static Fixtures {
         token_config.token.issuers = vec!["https://issuer.example".to_owned()];
         token_config.audit_checks = AuditChecks::All;
         let mut permissions = Vec::new();
-        wire::frame(&mut permissions, ["posts:read", "posts:delete", "admin:*", ""]);
-        let items = vec![
-            seal(snapshot(1, false)),
-            seal(snapshot(2, true)),
-            snapshot(1, false).seal_encrypted(&signer, &data_key).expect("sealing the fixture"),
-            config(GuestConfig { tenant: Some(TENANT.to_owned()), ..GuestConfig::default() }),
-            config(token_config),
-            policy_json(false).into_bytes(),
-            token(json!({"sub": "alice", "iss": "https://issuer.example", "exp": NOW + 3600})),
-            token(json!({"sub": "bob", "exp": NOW - 3600})),
-            TENANT.into(),
-            "alice".into(),
-            "bob".into(),
-            "posts:read".into(),
-            "posts:*".into(),
-            "editor".into(),
-            permissions,
-            "role".into(),
-            "<img src=x onerror=alert(1)> ' OR 1=1 -- ../../etc/passwd %u003c".into(),
-            FAILING_TENANT.into(),
-            AUDIT_FAILS_FOR.into(),
-        ];
+        wire::frame(&mut permissions, ["posts:read", "posts:delete", "admin:*"]);
+        let mut items = vec![Vec::new(); item::COUNT];
+        let mut set = |at: u8, bytes: Vec<u8>| items[usize::from(at)] = bytes;
+        set(item::SNAPSHOT, seal(snapshot(1, false)));
+        set(item::STRICT_SNAPSHOT, seal(snapshot(2, true)));
+        let encrypted = snapshot(1, false).seal_encrypted(&signer, &data_key).expect("sealing the fixture");
+        set(item::ENCRYPTED_SNAPSHOT, encrypted);
+        set(item::CONFIG, config(GuestConfig { tenant: Some(TENANT.to_owned()), ..GuestConfig::default() }));
+        set(item::TOKEN_CONFIG, config(token_config));
+        set(item::POLICY, policy_json(false).into_bytes());
+        set(item::TOKEN, token(json!({"sub": "alice", "iss": "https://issuer.example", "exp": NOW + 3600})));
+        set(item::EXPIRED_TOKEN, token(json!({"sub": "bob", "exp": NOW - 3600})));
+        set(item::TENANT, TENANT.into());
+        set(item::ALICE, "alice".into());
+        set(item::BOB, "bob".into());
+        set(item::POSTS_READ, "posts:read".into());
+        set(item::POSTS_ANY, "posts:*".into());
+        set(item::EDITOR, "editor".into());
+        set(item::PERMISSIONS, permissions);
+        set(item::ROLE_KIND, "role".into());
+        set(item::ATTACK, "<img src=x onerror=alert(1)> ' OR 1=1 -- ../../etc/passwd %u003c".into());
+        set(item::FAILING_TENANT, FAILING_TENANT.into());
+        set(item::AUDIT_FAILS_FOR, AUDIT_FAILS_FOR.into());
+        assert!(items.iter().all(|item| !item.is_empty()), "every fixture is set");
         let newest = seal(snapshot(u64::from(u32::MAX), false));
         let keys = FixtureKeys { snapshot: signer.verifying_key() };
-        let services = Services::new(FixtureStore { snapshot: items[0].clone() }, keys)
-            .audit(FailingAudit)
-            .clock(FixedClock);
-        let config =
-            RuntimeConfig { cache_dir: None, memory_limit: MEMORY_LIMIT, ..RuntimeConfig::default() };
+        let services =
+            Services::new(FixtureStore { snapshot: items[usize::from(item::SNAPSHOT)].clone() }, keys)
+                .audit(FailingAudit)
+                .clock(FixedClock);
+        let config = RuntimeConfig {
+            cache_dir: None,
+            memory_limit: MEMORY_LIMIT,
+            call_timeout: Duration::from_secs(10),
+            load_timeout: Duration::from_secs(60),
+            ..RuntimeConfig::default()
+        };
         let runtime = Runtime::new(config, services).expect("the guest compiles");
         Fixtures { runtime, items, newest }
     })
@@ -290,54 +307,86 @@ struct Pending {
     last_fill: u32,
 }
 
+/// One instance and what the script has asked of it.
+struct Instance {
+    guest: Guest,
+    /// The most bytes its input buffer was grown to.
+    high_water: u64,
+    /// Whether it was asked for an input buffer over [`BIG_INPUT`].
+    big_input: bool,
+}
+
+impl Instance {
+    fn fresh(fixtures: &Fixtures) -> Self {
+        let guest = fixtures.runtime.guest().expect("a fresh instance starts");
+        Self { guest, high_water: 0, big_input: false }
+    }
+
+    fn grown(&mut self, len: usize, outcome: &Result<(), GuestError>) {
+        if outcome.is_ok() {
+            self.high_water = self.high_water.max(len as u64);
+        }
+    }
+}
+
+/// What one operation did: its name and outcome.
+type Outcome = (&'static str, Result<(), GuestError>);
+
 /// Runs one script; panics, naming the operation, when a property fails.
 /// `TESSERA_ABI_FUZZ_TRACE=1` prints every operation's outcome.
 pub fn run(script: &[u8]) {
+    let trace = std::env::var_os("TESSERA_ABI_FUZZ_TRACE").is_some();
+    run_observed(script, &mut |step, (operation, outcome)| {
+        if trace {
+            eprintln!("abi_fuzz: step {step}, {operation}: {outcome:?}");
+        }
+    });
+}
+
+/// [`run`], telling `observe` each operation's outcome.
+fn run_observed(script: &[u8], observe: &mut dyn FnMut(usize, &Outcome)) {
     let fixtures = fixtures();
-    let mut guest = fresh(fixtures);
+    let mut instance = Instance::fresh(fixtures);
     let mut reader = Reader { data: script };
     let mut pending = Pending::default();
-    let mut big_input = false;
     let mut step = 0_usize;
-    let trace = std::env::var_os("TESSERA_ABI_FUZZ_TRACE").is_some();
     while let Some(selector) = reader.byte() {
         step += 1;
-        let Some(outcome) = operate(selector % 17, &mut reader, &mut guest, &mut pending, &mut big_input)
+        let Some((outcome, needed)) = operate(selector % op::COUNT, &mut reader, &mut instance, &mut pending)
         else {
             break;
         };
-        if trace {
-            eprintln!("abi_fuzz: step {step}, {}: {:?}", outcome.0, outcome.1);
-        }
-        judge(outcome, big_input, step);
-        if guest.is_poisoned() {
-            guest = fresh(fixtures);
+        observe(step, &outcome);
+        judge(&outcome, needed, &instance, step);
+        if instance.guest.is_poisoned() {
+            instance = Instance::fresh(fixtures);
             pending = Pending::default();
         }
     }
-    still_decides(&mut guest, fixtures);
+    if instance.big_input {
+        instance = Instance::fresh(fixtures);
+    }
+    still_decides(&mut instance.guest, fixtures);
 }
 
-fn fresh(fixtures: &Fixtures) -> Guest {
-    fixtures.runtime.guest().expect("a fresh instance starts")
-}
-
-/// One operation; `None` when the script ends inside its operands.
+/// One operation, and the input bytes a call's lengths add up to (0 for the rest);
+/// `None` when the script ends inside its operands.
 fn operate(
     selector: u8,
     reader: &mut Reader<'_>,
-    guest: &mut Guest,
+    instance: &mut Instance,
     pending: &mut Pending,
-    big_input: &mut bool,
-) -> Option<(&'static str, Result<(), GuestError>)> {
+) -> Option<(Outcome, u64)> {
     let call = match selector {
-        0 => {
+        op::INPUT => {
             let len = reader.len(pending)?;
-            *big_input |= len > BIG_INPUT;
-            return Some(("input", guest.raw_input(len)));
+            instance.big_input |= len > BIG_INPUT;
+            let outcome = instance.guest.raw_input(len);
+            instance.grown(len as usize, &outcome);
+            return Some((("input", outcome), 0));
         }
-        1 | 2 => {
-            let fill = if selector == 1 {
+        op::BYTES | op::FIXTURE => {
+            let fill = if selector == op::BYTES {
                 let count = reader.byte()?;
                 reader.take(usize::from(count)).to_vec()
             } else {
@@ -348,27 +397,29 @@ fn operate(
                 pending.bytes.clear();
             }
             pending.bytes.extend_from_slice(&fill);
-            return Some(("fill", guest.raw_put(&pending.bytes)));
+            let outcome = instance.guest.raw_put(&pending.bytes);
+            instance.grown(pending.bytes.len(), &outcome);
+            return Some((("fill", outcome), 0));
         }
-        3 => {
+        op::CLEAR => {
             *pending = Pending::default();
-            return Some(("clear", Ok(())));
+            return Some((("clear", Ok(())), 0));
         }
-        4 => Call::Configure(reader.len(pending)?),
-        5 => Call::Load(reader.len(pending)?),
-        6 => Call::LoadBytes(reader.len(pending)?, reader.len(pending)?),
-        7 => Call::CompilePolicy(reader.len(pending)?),
-        8 => Call::Info,
-        9 => Call::Check(reader.len(pending)?, reader.len(pending)?),
-        10 => Call::CheckMany(reader.len(pending)?, reader.len(pending)?),
-        11 => Call::Query(reader.len(pending)?, reader.len(pending)?, reader.len(pending)?),
-        12 => Call::VerifyToken(reader.len(pending)?, reader.time()?),
-        13 => Call::Authorize(reader.len(pending)?, reader.len(pending)?, reader.time()?),
-        14 => Call::Sanitize(reader.len(pending)?, reader.len(pending)?, reader.time()?),
-        15 => Call::Inspect(reader.len(pending)?),
+        op::CONFIGURE => Call::Configure(reader.len(pending)?),
+        op::LOAD => Call::Load(reader.len(pending)?),
+        op::LOAD_BYTES => Call::LoadBytes(reader.len(pending)?, reader.len(pending)?),
+        op::COMPILE_POLICY => Call::CompilePolicy(reader.len(pending)?),
+        op::INFO => Call::Info,
+        op::CHECK => Call::Check(reader.len(pending)?, reader.len(pending)?),
+        op::CHECK_MANY => Call::CheckMany(reader.len(pending)?, reader.len(pending)?),
+        op::QUERY => Call::Query(reader.len(pending)?, reader.len(pending)?, reader.len(pending)?),
+        op::VERIFY_TOKEN => Call::VerifyToken(reader.len(pending)?, reader.time()?),
+        op::AUTHORIZE => Call::Authorize(reader.len(pending)?, reader.len(pending)?, reader.time()?),
+        op::SANITIZE => Call::Sanitize(reader.len(pending)?, reader.len(pending)?, reader.time()?),
+        op::INSPECT => Call::Inspect(reader.len(pending)?),
         _ => Call::ValidateIdentifier(reader.len(pending)?, reader.len(pending)?),
     };
-    Some((call.name(), guest.raw_call(call)))
+    Some(((call.name(), instance.guest.raw_call(call)), call.input_bytes()))
 }
 
 /// A fixture with up to three edits.
@@ -387,15 +438,19 @@ fn fixture(reader: &mut Reader<'_>, pending: &Pending) -> Option<Vec<u8>> {
     Some(bytes)
 }
 
-/// Panics on a broken property.
-fn judge((operation, outcome): (&str, Result<(), GuestError>), big_input: bool, step: usize) {
+/// Panics on a broken property. `needed`: the input bytes the call's lengths add up to.
+fn judge((operation, outcome): &Outcome, needed: u64, instance: &Instance, step: usize) {
     match outcome {
-        Ok(()) | Err(GuestError::MemoryLimit { .. }) if big_input => {}
-        Ok(()) => {}
+        Ok(()) => assert!(
+            needed <= instance.high_water,
+            "step {step}, {operation}: answered for {needed} bytes of arguments from a buffer of {}",
+            instance.high_water
+        ),
         Err(GuestError::Refused { code, message, .. }) => assert!(
             code.starts_with("ERR_") && code.len() > 4 && !message.is_empty(),
             "step {step}, {operation}: a refusal without a code or message: {code:?} {message:?}"
         ),
+        Err(GuestError::MemoryLimit { .. }) if instance.big_input => {}
         Err(error) => panic!("step {step}, {operation}: {error}"),
     }
 }
@@ -411,6 +466,26 @@ fn still_decides(guest: &mut Guest, fixtures: &Fixtures) {
 }
 
 impl Call {
+    /// The input bytes its lengths add up to.
+    fn input_bytes(self) -> u64 {
+        let lens: &[u32] = match self {
+            Call::Info => &[],
+            Call::Configure(len)
+            | Call::Load(len)
+            | Call::LoadBytes(len, _)
+            | Call::CompilePolicy(len)
+            | Call::VerifyToken(len, _)
+            | Call::Sanitize(_, len, _)
+            | Call::Inspect(len) => &[len],
+            Call::Check(a, b)
+            | Call::CheckMany(a, b)
+            | Call::Query(_, a, b)
+            | Call::Authorize(a, b, _)
+            | Call::ValidateIdentifier(a, b) => &[a, b],
+        };
+        lens.iter().map(|&len| u64::from(len)).sum()
+    }
+
     fn name(self) -> &'static str {
         match self {
             Call::Configure(..) => "configure",
@@ -435,6 +510,17 @@ impl Call {
 struct Script(Vec<u8>);
 
 impl Script {
+    /// An operation's selector.
+    fn op(self, selector: u8) -> Self {
+        self.byte(selector)
+    }
+
+    /// One operand byte.
+    fn byte(mut self, value: u8) -> Self {
+        self.0.push(value);
+        self
+    }
+
     fn len(mut self, value: u32) -> Self {
         match u8::try_from(value) {
             Ok(small) if small < 0xF0 => self.0.push(small),
@@ -446,118 +532,175 @@ impl Script {
         self
     }
 
-    fn pending(mut self) -> Self {
-        self.0.push(0xF2);
-        self
+    /// The pending length, as a len.
+    fn pending(self) -> Self {
+        self.byte(0xF2)
     }
 
-    fn op(mut self, selector: u8) -> Self {
-        self.0.push(selector);
-        self
-    }
-
+    /// Clears, then appends a fixture.
     fn put(self, kind: u8) -> Self {
-        self.op(3).op(2).op(kind).op(0)
+        self.op(op::CLEAR).and(kind)
     }
 
+    /// Appends a fixture, unedited.
     fn and(self, kind: u8) -> Self {
-        self.op(2).op(kind).op(0)
+        self.op(op::FIXTURE).byte(kind).byte(0)
     }
 
     fn load(self, kind: u8) -> Self {
-        self.put(kind).op(6).pending().len(1)
+        self.put(kind).op(op::LOAD_BYTES).pending().len(1)
     }
 
     fn configured(self) -> Self {
-        self.put(item::CONFIG).op(4).pending()
+        self.put(item::CONFIG).op(op::CONFIGURE).pending()
     }
 }
 
+/// Selectors of the script format.
+mod op {
+    pub(super) const INPUT: u8 = 0;
+    pub(super) const BYTES: u8 = 1;
+    pub(super) const FIXTURE: u8 = 2;
+    pub(super) const CLEAR: u8 = 3;
+    pub(super) const CONFIGURE: u8 = 4;
+    pub(super) const LOAD: u8 = 5;
+    pub(super) const LOAD_BYTES: u8 = 6;
+    pub(super) const COMPILE_POLICY: u8 = 7;
+    pub(super) const INFO: u8 = 8;
+    pub(super) const CHECK: u8 = 9;
+    pub(super) const CHECK_MANY: u8 = 10;
+    pub(super) const QUERY: u8 = 11;
+    pub(super) const VERIFY_TOKEN: u8 = 12;
+    pub(super) const AUTHORIZE: u8 = 13;
+    pub(super) const SANITIZE: u8 = 14;
+    pub(super) const INSPECT: u8 = 15;
+    pub(super) const VALIDATE_IDENTIFIER: u8 = 16;
+    pub(super) const COUNT: u8 = 17;
+}
+
+/// Time operands of the script format.
+mod time {
+    pub(super) const HOST_CLOCK: u8 = 0;
+    pub(super) const NONE: u8 = 4;
+    pub(super) const FIXED_NOW: u8 = 5;
+}
+
 /// The committed seeds of the fuzz target: one script per area of the ABI, each
-/// reaching the deep end of it (a verified snapshot, a valid token, a real check).
-pub fn seeds() -> Vec<(&'static str, Vec<u8>)> {
+/// reaching the deep end of it (a verified snapshot, a valid token, a real check;
+/// `seeds_reach_what_they_are_for` checks that).
+fn seeds() -> Vec<(&'static str, Vec<u8>)> {
     let loaded = || Script::default().configured().load(item::SNAPSHOT);
     let len_of = |kind: u8| u32::try_from(fixtures().items[usize::from(kind)].len()).unwrap_or(u32::MAX);
     let mut queries = loaded().put(item::ALICE).and(item::EDITOR);
     for kind in 0..=11 {
-        queries = queries.op(11).len(kind).len(5).len(6);
+        queries = queries.op(op::QUERY).len(kind).len(5).len(6);
     }
+    let check = |script: Script| script.put(item::ALICE).and(item::POSTS_READ).op(op::CHECK).len(5).len(10);
     let seeds = [
-        ("check", loaded().put(item::ALICE).and(item::POSTS_READ).op(9).len(5).len(10)),
-        ("load-from-store", Script::default().configured().put(item::TENANT).op(5).pending().op(8)),
-        ("strict", loaded().load(item::STRICT_SNAPSHOT).put(item::ALICE).op(11).len(10).pending().len(0)),
-        ("encrypted", Script::default().configured().load(item::ENCRYPTED_SNAPSHOT).op(8)),
+        ("check", check(loaded())),
+        (
+            "load-from-store",
+            Script::default().configured().put(item::TENANT).op(op::LOAD).pending().op(op::INFO),
+        ),
+        (
+            "strict",
+            loaded().load(item::STRICT_SNAPSHOT).put(item::ALICE).op(op::QUERY).len(10).pending().len(0),
+        ),
+        ("encrypted", Script::default().configured().load(item::ENCRYPTED_SNAPSHOT).op(op::INFO)),
         ("rollback", loaded().load(item::STRICT_SNAPSHOT).load(item::SNAPSHOT)),
         (
             "edited-snapshot",
-            Script::default().configured().op(3).op(2).op(0).op(1).len(40).op(0x5a).op(6).pending().len(1),
+            Script::default()
+                .configured()
+                .op(op::CLEAR)
+                .op(op::FIXTURE)
+                .byte(item::SNAPSHOT)
+                .byte(1)
+                .len(40)
+                .byte(0x5a)
+                .op(op::LOAD_BYTES)
+                .pending()
+                .len(1),
         ),
         ("queries", queries),
         (
             "check-many",
-            loaded().put(item::ALICE).and(item::PERMISSIONS).op(10).len(5).len(len_of(item::PERMISSIONS)),
+            loaded()
+                .put(item::ALICE)
+                .and(item::PERMISSIONS)
+                .op(op::CHECK_MANY)
+                .len(5)
+                .len(len_of(item::PERMISSIONS)),
         ),
         (
             "token",
             Script::default()
                 .put(item::TOKEN_CONFIG)
-                .op(4)
+                .op(op::CONFIGURE)
                 .pending()
                 .load(item::SNAPSHOT)
                 .put(item::TOKEN)
-                .op(12)
+                .op(op::VERIFY_TOKEN)
                 .pending()
-                .op(5)
+                .byte(time::FIXED_NOW)
                 .and(item::POSTS_READ)
-                .op(13)
+                .op(op::AUTHORIZE)
                 .len(len_of(item::TOKEN))
                 .len(10)
-                .op(0)
+                .byte(time::HOST_CLOCK)
                 .put(item::EXPIRED_TOKEN)
-                .op(12)
+                .op(op::VERIFY_TOKEN)
                 .pending()
-                .op(0),
+                .byte(time::HOST_CLOCK),
         ),
         (
             "sanitize",
             Script::default()
                 .put(item::ATTACK)
-                .op(14)
+                .op(op::SANITIZE)
                 .len(0)
                 .pending()
-                .op(4)
-                .op(14)
+                .byte(time::NONE)
+                .op(op::SANITIZE)
                 .len(1)
                 .pending()
-                .op(20)
-                .op(15)
+                .byte(20)
+                .op(op::INSPECT)
                 .pending(),
         ),
-        ("identifier", Script::default().put(item::ROLE_KIND).and(item::EDITOR).op(16).len(4).len(6)),
-        ("compile", Script::default().put(item::POLICY).op(7).pending().op(8)),
+        (
+            "identifier",
+            Script::default()
+                .put(item::ROLE_KIND)
+                .and(item::EDITOR)
+                .op(op::VALIDATE_IDENTIFIER)
+                .len(4)
+                .len(6),
+        ),
+        ("compile", Script::default().put(item::POLICY).op(op::COMPILE_POLICY).pending().op(op::INFO)),
         (
             "overrun",
             loaded()
                 .put(item::ALICE)
-                .op(9)
+                .op(op::CHECK)
                 .len(u32::MAX)
                 .len(3)
-                .op(0)
+                .op(op::INPUT)
                 .len(3)
-                .op(9)
+                .op(op::CHECK)
                 .len(5)
                 .len(10)
-                .op(9)
-                .len(3)
-                .len(3),
+                .op(op::BYTES)
+                .byte(2)
+                .byte(b'h')
+                .byte(b'i'),
         ),
-        ("big-input", Script::default().op(0).len(100 << 20).load(item::SNAPSHOT)),
-        // Found by this driver: a buffer beyond what wasm32 addresses aborted the
-        // guest (a capacity overflow) instead of being declined.
         (
-            "regression-input-beyond-wasm32",
-            loaded().op(0).len(0xF240_0000).put(item::ALICE).and(item::POSTS_READ).op(9).len(5).len(10),
+            "big-input",
+            check(Script::default().op(op::INPUT).len(100 << 20).configured().load(item::SNAPSHOT)),
         ),
+        // A buffer beyond what wasm32 addresses is declined, and the instance goes on.
+        ("regression-input-beyond-wasm32", check(loaded().op(op::INPUT).len(0xF240_0000))),
     ];
     seeds.into_iter().map(|(name, script)| (name, script.0)).collect()
 }
@@ -577,16 +720,20 @@ mod tests {
         Path::new(env!("CARGO_MANIFEST_DIR")).join("../fuzz/guest")
     }
 
-    /// Every file of the committed seeds and the grown corpus.
+    /// The grown corpus, and any file among the seeds that [`seeds`] does not write.
     fn corpus() -> Vec<(PathBuf, Vec<u8>)> {
+        let generated: Vec<&str> = seeds().iter().map(|(name, _)| *name).collect();
         let mut files = Vec::new();
         for dir in ["seeds/guest_abi", "corpus/guest_abi"] {
             let Ok(entries) = std::fs::read_dir(fuzz_dir().join(dir)) else { continue };
-            for entry in entries.flatten() {
-                let path = entry.path();
-                if let Ok(bytes) = std::fs::read(&path) {
-                    files.push((path, bytes));
+            for entry in entries {
+                let path = entry.expect("a readable directory").path();
+                let name = path.file_name().and_then(|name| name.to_str()).unwrap_or_default();
+                if dir.starts_with("seeds") && generated.contains(&name) {
+                    continue;
                 }
+                let bytes = std::fs::read(&path).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
+                files.push((path, bytes));
             }
         }
         files.sort();
@@ -612,6 +759,66 @@ mod tests {
         }
     }
 
+    /// The outcomes of a script's calls (fills and clears left out): `ok`, an error
+    /// code, or `memory`.
+    fn outcomes(script: &[u8]) -> Vec<String> {
+        let mut seen = Vec::new();
+        run_observed(script, &mut |_, (operation, outcome)| {
+            if !matches!(*operation, "fill" | "clear") {
+                seen.push(match outcome {
+                    Ok(()) => format!("{operation} ok"),
+                    Err(GuestError::MemoryLimit { .. }) => format!("{operation} memory"),
+                    Err(error) => format!("{operation} {}", error.code()),
+                });
+            }
+        });
+        seen
+    }
+
+    /// Each seed gets where it is meant to: a broken fixture would turn them all into
+    /// early refusals that still "replay clean".
+    #[test]
+    fn seeds_reach_what_they_are_for() {
+        let loaded = ["configure ok", "load_bytes ok"];
+        let mut queries: Vec<String> = (0..=10).map(|_| "query ok".to_owned()).collect();
+        queries.push("query ERR_GUEST_INPUT".to_owned());
+        let expected: Vec<(&str, Vec<&str>)> = vec![
+            ("check", [&loaded[..], &["check ok"]].concat()),
+            ("load-from-store", vec!["configure ok", "load ok", "info ok"]),
+            ("strict", [&loaded[..], &["load_bytes ok", "query ok"]].concat()),
+            ("encrypted", [&loaded[..], &["info ok"]].concat()),
+            ("rollback", [&loaded[..], &["load_bytes ok", "load_bytes ERR_SNAPSHOT_ROLLBACK"]].concat()),
+            ("edited-snapshot", vec!["configure ok", "load_bytes ERR_SNAPSHOT_UNKNOWN_KEY_ID"]),
+            ("check-many", [&loaded[..], &["check_many ok"]].concat()),
+            (
+                "token",
+                vec![
+                    "configure ok",
+                    "load_bytes ok",
+                    "verify_token ok",
+                    "authorize ok",
+                    "verify_token ERR_TOKEN_EXPIRED",
+                ],
+            ),
+            ("sanitize", vec!["sanitize ok", "sanitize ok", "inspect ok"]),
+            ("identifier", vec!["validate_identifier ok"]),
+            ("compile", vec!["compile_policy ok", "info ok"]),
+            (
+                "overrun",
+                [&loaded[..], &["check ERR_GUEST_INPUT", "input ok", "check ERR_GUEST_INPUT"]].concat(),
+            ),
+            ("big-input", vec!["input memory", "configure ok", "load_bytes ok", "check ok"]),
+            ("regression-input-beyond-wasm32", [&loaded[..], &["input memory", "check ok"]].concat()),
+        ];
+        let seeds = seeds();
+        for (name, want) in expected {
+            let script = &seeds.iter().find(|(seed, _)| *seed == name).expect("a seed by that name").1;
+            assert_eq!(outcomes(script), want, "seed {name}");
+        }
+        let script = &seeds.iter().find(|(seed, _)| *seed == "queries").expect("the queries seed").1;
+        assert_eq!(outcomes(script), [&loaded.map(String::from)[..], &queries[..]].concat(), "seed queries");
+    }
+
     #[test]
     fn seeds_and_corpus_replay_clean() {
         for (_, script) in seeds() {
@@ -624,12 +831,16 @@ mod tests {
     }
 
     #[test]
-    fn a_trap_is_a_finding() {
-        let trap = GuestError::Trap { message: "unreachable".to_owned() };
-        let judged = std::panic::catch_unwind(|| judge(("check", Err(trap)), true, 1));
-        assert!(judged.is_err());
-        let memory = GuestError::MemoryLimit { limit: MEMORY_LIMIT };
-        assert!(std::panic::catch_unwind(|| judge(("check", Err(memory)), false, 1)).is_err());
+    fn the_properties_catch_what_they_are_for() {
+        let instance = Instance::fresh(fixtures());
+        let finding = |outcome: Outcome, needed: u64| {
+            std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| judge(&outcome, needed, &instance, 1)))
+                .is_err()
+        };
+        assert!(finding(("check", Err(GuestError::Trap { message: "unreachable".to_owned() })), 0));
+        assert!(finding(("check", Err(GuestError::MemoryLimit { limit: MEMORY_LIMIT })), 0));
+        assert!(finding(("check", Ok(())), 1), "an answer from past the input buffer");
+        assert!(!finding(("check", Ok(())), 0));
     }
 
     /// A small xorshift generator: mutations need no more.
@@ -648,7 +859,7 @@ mod tests {
         }
     }
 
-    /// One to four random edits of `script`, or a splice with `other`.
+    /// One to five random edits of `script`, splices of `other` among them.
     fn mutate(rng: &mut Rng, script: &[u8], other: &[u8]) -> Vec<u8> {
         let mut out = script.to_vec();
         for _ in 0..=rng.below(4) {
@@ -674,7 +885,7 @@ mod tests {
 
     /// Mutates the seeds and corpus for `FUZZ_SECONDS` (10); a failing script is
     /// written to `fuzz/guest/artifacts/guest_abi/`. Not coverage-guided: the long runs
-    /// are the cargo-fuzz target's (fuzz/guest/README.md).
+    /// are the cargo-fuzz target's (fuzz/README.md).
     #[test]
     #[ignore = "run by scripts/fuzz-smoke.sh"]
     fn fuzz_smoke() {
@@ -689,7 +900,6 @@ mod tests {
         let mut rng = Rng(seed);
         let deadline = Instant::now() + Duration::from_secs(seconds);
         let mut runs = 0_u64;
-        // Panics are expected to be caught here; keep their messages out of the way.
         while Instant::now() < deadline {
             let (one, other) = (rng.below(pool.len()), rng.below(pool.len()));
             let script = mutate(&mut rng, &pool[one], &pool[other]);

@@ -25,7 +25,9 @@ pub enum GuestError {
         /// The deadline it had.
         limit: Duration,
     },
-    /// The instance needed more memory than its limit.
+    /// The instance needed more memory than its limit. When only the input buffer
+    /// for the arguments could not be had, the instance declined it and goes on;
+    /// otherwise it failed mid-call and is retired ([`super::Guest::is_poisoned`]).
     MemoryLimit {
         /// The limit, in bytes.
         limit: usize,

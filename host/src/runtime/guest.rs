@@ -79,6 +79,20 @@ fn list(output: &[u8]) -> Result<Vec<String>, GuestError> {
     Ok(items.into_iter().map(String::from).collect())
 }
 
+/// A yes/no answer: one byte, 0 or 1.
+fn yes_no(output: &[u8]) -> Result<bool, GuestError> {
+    match output {
+        [0] => Ok(false),
+        [1] => Ok(true),
+        _ => Err(GuestError::abi("a yes/no answer other than one byte 0 or 1")),
+    }
+}
+
+/// One yes/no byte per question asked.
+fn answers(output: &[u8]) -> Result<Vec<bool>, GuestError> {
+    output.iter().map(|answer| yes_no(std::slice::from_ref(answer))).collect()
+}
+
 fn decision(output: &[u8]) -> Result<Decision, GuestError> {
     let broken = || GuestError::abi("malformed decision");
     let (&[reason, role_len], rest) = output.split_first_chunk::<2>().ok_or_else(broken)?;
@@ -339,7 +353,7 @@ impl Guest {
         if output.len() != permissions.len() {
             return Err(GuestError::abi("check_many answered a different number of permissions"));
         }
-        Ok(output.iter().map(|&allowed| allowed == 1).collect())
+        answers(output)
     }
 
     fn query(&mut self, kind: QueryKind, a: &str, b: &str) -> Result<&[u8], GuestError> {
@@ -350,7 +364,7 @@ impl Guest {
 
     /// Whether `role` is in the closure of `user`'s roles.
     pub fn has_role(&mut self, user: &str, role: &str) -> Result<bool, GuestError> {
-        Ok(self.query(QueryKind::HasRole, user, role)? == [1])
+        yes_no(self.query(QueryKind::HasRole, user, role)?)
     }
 
     /// The user's direct roles.
@@ -401,7 +415,7 @@ impl Guest {
     /// Whether strict users answers every decision about `user` negatively (the
     /// tenant is under strict users and the user holds no live API key).
     pub fn strict_blocks(&mut self, user: &str) -> Result<bool, GuestError> {
-        Ok(self.query(QueryKind::StrictBlocks, user, "")? == [1])
+        yes_no(self.query(QueryKind::StrictBlocks, user, "")?)
     }
 
     /// Validates a token with the tenant's token keys; `now` defaults to the host clock.

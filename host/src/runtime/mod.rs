@@ -38,6 +38,7 @@
 //! ```
 
 #[cfg(any(test, feature = "fuzzing"))]
+#[doc(hidden)]
 pub mod abi_fuzz;
 mod authorizer;
 mod cache;

@@ -262,15 +262,16 @@ impl Store {
         };
         let digest = key_digest(&client_key);
         self.backend.write(&mut |tx| {
-            let exists =
-                tx.query_opt("SELECT id FROM tenants WHERE key_digest = $1", &params![digest.as_str()])?;
-            if exists.is_some() {
-                return Err(StoreError::Exists { kind: "tenant", name: fingerprint(&client_key) });
-            }
-            tx.execute(
-                "INSERT INTO tenants (key_digest, audit_head, created_at) VALUES ($1, $2, $3)",
+            // ON CONFLICT, not a SELECT first: two first writes of a new client key
+            // racing on PostgreSQL must not end in a unique violation.
+            let inserted = tx.execute(
+                "INSERT INTO tenants (key_digest, audit_head, created_at) VALUES ($1, $2, $3) \
+                 ON CONFLICT (key_digest) DO NOTHING",
                 &params![digest.as_str(), audit::GENESIS.to_vec(), now()],
             )?;
+            if inserted == 0 {
+                return Err(StoreError::Exists { kind: "tenant", name: fingerprint(&client_key) });
+            }
             if self.audit {
                 let locked = lock(tx, &client_key, false)?;
                 let entry =

@@ -11,7 +11,8 @@
 //!
 //! **Arguments** travel through one input buffer owned by the guest. The host calls
 //! `tessera_input(len) -> ptr` to get a buffer of at least `len` bytes (the pointer
-//! stays valid until the next `tessera_input`), writes the arguments back to back, and
+//! stays valid until the next `tessera_input`; 0 means the guest cannot hold `len`
+//! bytes, and the buffer is as it was), writes the arguments back to back, and
 //! passes their lengths. A list of strings is framed: each item is `u32 len` + bytes.
 //!
 //! **Results** come back as one `i64`: bits 0–31 the address of the output, bits 32–61

@@ -8,7 +8,7 @@
 
 use tessera_guest::wire::QueryKind;
 
-use super::{Deadline, Guest, decision, json, list, text};
+use super::{Deadline, Guest, answers, decision, json, list, text, yes_no};
 use crate::runtime::GuestError;
 use crate::runtime::types::{Authorization, Finding, LoadedInfo};
 
@@ -31,7 +31,7 @@ pub(crate) enum Call {
 }
 
 impl Guest {
-    /// `tessera_input(len)`: the guest's input buffer becomes `len` bytes long.
+    /// `tessera_input(len)`: the guest's input buffer becomes at least `len` bytes long.
     pub(crate) fn raw_input(&mut self, len: u32) -> Result<(), GuestError> {
         self.input(len)
     }
@@ -46,7 +46,7 @@ impl Guest {
     pub(crate) fn raw_call(&mut self, call: Call) -> Result<(), GuestError> {
         use Deadline::{Call as Short, Load};
         match call {
-            Call::Configure(len) => self.call(|e| &e.configure, len, Load).map(drop),
+            Call::Configure(len) => self.call(|e| &e.configure, len, Short).map(drop),
             Call::Load(len) => json::<LoadedInfo>(self.call(|e| &e.load, len, Load)?).map(drop),
             Call::LoadBytes(len, record) => {
                 json::<LoadedInfo>(self.call(|e| &e.load_bytes, (len, record), Load)?).map(drop)
@@ -59,19 +59,12 @@ impl Guest {
                 decision(self.call(|e| &e.check, (user, permission), Short)?).map(drop)
             }
             Call::CheckMany(user, list) => {
-                let output = self.call(|e| &e.check_many, (user, list), Short)?;
-                if output.iter().any(|&answer| answer > 1) {
-                    return Err(GuestError::abi("check_many answered something other than 0 or 1"));
-                }
-                Ok(())
+                answers(self.call(|e| &e.check_many, (user, list), Short)?).map(drop)
             }
             Call::Query(kind, a, b) => {
                 let output = self.call(|e| &e.query, (kind, a, b), Short)?;
                 match QueryKind::from_code(kind) {
-                    Some(QueryKind::HasRole | QueryKind::StrictBlocks) if matches!(output, [0 | 1]) => Ok(()),
-                    Some(QueryKind::HasRole | QueryKind::StrictBlocks) => {
-                        Err(GuestError::abi("a yes/no query answered other than one byte 0 or 1"))
-                    }
+                    Some(QueryKind::HasRole | QueryKind::StrictBlocks) => yes_no(output).map(drop),
                     Some(_) => list(output).map(drop),
                     None => Err(GuestError::abi("an unknown query kind was answered")),
                 }
