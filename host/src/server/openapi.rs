@@ -82,7 +82,7 @@ fn role_body() -> Value {
 
 fn api_key_body() -> Value {
     object(
-        json!({"label": identifier(IdentifierKind::ApiKeyLabel),
+        json!({"label": {"anyOf": [identifier(IdentifierKind::ApiKeyLabel), {"type": "null"}], "description": "null or absent: no label"},
                "expires_at": {"anyOf": [{"type": "string", "format": "date-time"}, {"type": "null"}], "description": "in the future, at most 365 days away; null: never"}}),
         &[],
     )
