@@ -31,7 +31,7 @@ expect() {
 
 run init
 # A new tenant is strict (Auth 3.x): only users holding an API key get a yes. Nobody
-# here has one, so this session turns it off.
+# here has one, so this walkthrough turns it off.
 run settings --strict-users false
 run role add viewer --description "Reads posts"
 run role add editor --parent viewer
