@@ -11,7 +11,7 @@ duration="${1:-20s}"
 if ! command -v wrk >/dev/null; then
   apt-get install -y wrk >/dev/null 2>&1 || sudo apt-get install -y wrk >/dev/null
 fi
-cargo build --release --locked -p tessera-host
+cargo build --release --locked -p tessera
 bin="${CARGO_TARGET_DIR:-target}/release/tessera"
 key=0b5e7f2a-8c1d-4e3f-9a6b-2c4d6e8f0a1b
 

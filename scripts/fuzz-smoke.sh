@@ -9,7 +9,7 @@
 # The guest-ABI target (fuzz/guest) links wasmtime and the whole host, which would
 # cost CI minutes to build again with coverage instrumentation; so here its seeds and
 # corpus are mutated for FUZZ_SECONDS by the host's test binary that `cargo test
-# --workspace` built (test `fuzz_smoke` of tessera_host::runtime::abi_fuzz, ignored
+# --workspace` built (test `fuzz_smoke` of tessera_runtime::abi_fuzz, ignored
 # by default), and a failing script lands in fuzz/guest/artifacts/guest_abi/.
 #
 # cargo-fuzz is installed, pinned, into the target dir on first use (as the JS build

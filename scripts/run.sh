@@ -6,6 +6,6 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 scripts/setup.sh
-cargo build --release --locked -p tessera-host
+cargo build --release --locked -p tessera
 target_dir="${CARGO_TARGET_DIR:-target}"
 exec "$target_dir/release/tessera" serve "$@"

@@ -2,7 +2,7 @@
 # Soak and load test of `tessera serve` (issue 16, item 12); not part of the test
 # command. For each backend, SQLite and then PostgreSQL (when 127.0.0.1:5432 answers;
 # a throw-away database, dropped afterwards), it starts a fresh server (its own data
-# directory, a free port, rate limits off) and runs host/examples/load.rs against it:
+# directory, a free port, rate limits off) and runs host/server/examples/load.rs against it:
 # SOAK_CONNECTIONS connections for SOAK_SECONDS, 10% writes, a client-key rotation at
 # half time. The server's VmRSS is sampled every 10 s; the sample at 120 s (at 20% of
 # the run when that is sooner) is the baseline. A backend fails on any error, any lost
@@ -38,8 +38,8 @@ done
 mark=$((seconds / 5)); [ "$mark" -le 120 ] || mark=120
 last=$((seconds - 1))
 
-cargo build --release --locked -p tessera-host
-cargo build --release --locked -p tessera-host --example load
+cargo build --release --locked -p tessera
+cargo build --release --locked -p tessera-server --example load
 target="${CARGO_TARGET_DIR:-target}"
 # Absolute: the server runs with its data directory as working directory.
 case "$target" in /*) ;; *) target="$PWD/$target" ;; esac

@@ -73,7 +73,7 @@ pub use policy::{
     Entries, MAX_DESCRIPTION_LEN, Policy, PolicyDocument, Role, RoleDocument, StrictUsersDocument,
     check_description,
 };
-pub use sanitize::{Finding, FindingKind, SanitizeOptions, escape, inspect, strip};
+pub use sanitize::{Finding, FindingKind, MAX_FINDINGS, SanitizeOptions, escape, inspect, strip};
 pub use snapshot::{
     DEFAULT_MAX_SNAPSHOT_BYTES, FORMAT_VERSION, LoadedSnapshot, Snapshot, SnapshotInfo, SnapshotLoader,
     peek_header,

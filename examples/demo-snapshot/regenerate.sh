@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Rebuilds demo.snapshot from policy.json with a fresh signing key, and writes the
 # public half to demo-key.pub.json (the private half is thrown away: this is a demo).
-# Needs the tessera CLI: cargo build --release -p tessera-host
+# Needs the tessera CLI: cargo build --release -p tessera
 set -euo pipefail
 cd "$(dirname "$0")"
 tessera="${TESSERA_BIN:-../../target/release/tessera}"

@@ -19,7 +19,7 @@ mod markup;
 
 use alloc::string::String;
 
-pub use detect::{Finding, FindingKind, inspect};
+pub use detect::{Finding, FindingKind, MAX_FINDINGS, inspect};
 
 /// Options for [`escape`] and [`strip`].
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]

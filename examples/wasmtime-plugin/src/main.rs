@@ -8,7 +8,7 @@ use std::error::Error;
 use std::sync::{Arc, Mutex};
 
 use tessera_core::{PolicyDocument, SigningKey, Snapshot, VerifyingKey};
-use tessera_host::runtime::{
+use tessera_runtime::{
     AuditEvent, AuditSink, GuestConfig, KeyProvider, Runtime, RuntimeConfig, ServiceError, Services,
     SnapshotStore,
 };

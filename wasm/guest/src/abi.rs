@@ -14,7 +14,7 @@
 use zeroize::Zeroizing;
 
 use crate::engine;
-use crate::wire::{ABI_VERSION, KeyPurpose};
+use tessera_abi::wire::{ABI_VERSION, KeyPurpose};
 
 #[link(wasm_import_module = "tessera")]
 unsafe extern "C" {

@@ -12,9 +12,9 @@ use tessera_core::{
 };
 
 use crate::abi::{self, Level, Stored};
-use crate::config::GuestConfig;
 use crate::failure::{self, Failure};
-use crate::wire::{KeyPurpose, NOW_FROM_HOST, QueryKind, Reason, frame, pack, unframe};
+use tessera_abi::config::GuestConfig;
+use tessera_abi::wire::{KeyPurpose, NOW_FROM_HOST, QueryKind, Reason, frame, pack, unframe};
 
 thread_local! {
     static ENGINE: RefCell<Engine> = RefCell::new(Engine::default());

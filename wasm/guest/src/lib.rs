@@ -1,7 +1,7 @@
 //! # tessera-guest
 //!
 //! The Tessera core as a WebAssembly module that a wasmtime host instantiates
-//! (`tessera-host` does). The guest decides; the host supplies what the core must not
+//! (`tessera-runtime` does; both sides share `tessera-abi`). The guest decides; the host supplies what the core must not
 //! do itself: snapshot storage, keys, audit persistence, the clock, randomness and logs.
 //!
 //! ## ABI, version 1
@@ -79,6 +79,3 @@ mod abi;
 mod engine;
 #[cfg(target_arch = "wasm32")]
 mod failure;
-
-pub mod config;
-pub mod wire;

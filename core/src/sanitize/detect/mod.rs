@@ -76,9 +76,15 @@ pub struct Finding {
 /// followed by a character reference.
 const ROUNDS: usize = 4;
 
-/// Reports what looks like an attack in `text`, in input order; empty for ordinary text.
+/// Most findings [`inspect`] reports: those at the lowest offsets. A hostile text can
+/// hold an attack shape at nearly every byte (a megabyte of NUL bytes, `../` over and
+/// over); the answer, and the memory it takes, stay bounded whatever the input.
+pub const MAX_FINDINGS: usize = 100;
+
+/// Reports what looks like an attack in `text`, in input order, at most
+/// [`MAX_FINDINGS`] (the first ones); empty for ordinary text.
 pub fn inspect(text: &str) -> Vec<Finding> {
-    let mut found = Vec::new();
+    let mut found = Findings(Vec::new());
     let mut view = View::of(text);
     for round in 0..=ROUNDS {
         scan(&view, &mut found);
@@ -90,18 +96,37 @@ pub fn inspect(text: &str) -> Vec<Finding> {
             None => break,
         }
     }
-    found.sort_unstable_by_key(|f| (f.offset, f.kind));
-    found.dedup();
-    found
+    found.keep_first();
+    found.0
+}
+
+/// Findings as they are collected: kept to the first [`MAX_FINDINGS`] whenever twice
+/// as many have gathered. A later round can find something at an earlier offset, so
+/// what is dropped is decided by offset, never by the order of finding.
+struct Findings(Vec<Finding>);
+
+impl Findings {
+    fn add(&mut self, finding: Finding) {
+        self.0.push(finding);
+        if self.0.len() >= 2 * MAX_FINDINGS {
+            self.keep_first();
+        }
+    }
+
+    fn keep_first(&mut self) {
+        self.0.sort_unstable_by_key(|f| (f.offset, f.kind));
+        self.0.dedup();
+        self.0.truncate(MAX_FINDINGS);
+    }
 }
 
 /// Runs every rule over one view (and its SQL reading).
-fn scan(view: &View, found: &mut Vec<Finding>) {
-    let mut add = |kind, at: usize| found.push(Finding { kind, offset: view.offset(at) });
+fn scan(view: &View, found: &mut Findings) {
+    let mut add = |kind, at: usize| found.add(Finding { kind, offset: view.offset(at) });
     html::scan(&view.bytes, &mut add);
     path::scan(view, &mut add);
     let sql = view.sql();
-    sql::scan(&sql.bytes, &mut |kind, at| found.push(Finding { kind, offset: sql.offset(at) }));
+    sql::scan(&sql.bytes, &mut |kind, at| found.add(Finding { kind, offset: sql.offset(at) }));
 }
 
 fn is_word(b: u8) -> bool {

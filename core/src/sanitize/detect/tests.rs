@@ -66,6 +66,25 @@ fn findings_point_into_the_input() {
     assert!(inspect(text).iter().all(|f| text.is_char_boundary(f.offset)));
 }
 
+#[test]
+fn findings_are_bounded_and_the_first_ones_kept() {
+    // A finding at nearly every byte: the answer stays at the cap.
+    let nuls = "\0".repeat(1 << 20);
+    let found = inspect(&nuls);
+    assert_eq!(found.len(), MAX_FINDINGS);
+    assert!(found.iter().enumerate().all(|(i, f)| f.kind == FindingKind::NulByte && f.offset == i));
+    let climbs = "../".repeat(100_000);
+    assert_eq!(inspect(&climbs).len(), MAX_FINDINGS);
+    // The raw round finds the NULs after the `%00` first and fills the cap more than
+    // twice; the decoded round's finding at offset 0 must still be kept, and the last
+    // ones dropped.
+    let text = alloc::format!("%00{}", "\0".repeat(3 * MAX_FINDINGS));
+    let offsets: Vec<usize> = inspect(&text).iter().map(|f| f.offset).collect();
+    assert_eq!(offsets.len(), MAX_FINDINGS);
+    assert_eq!(offsets[..3], [0, 3, 4]);
+    assert_eq!(offsets.last(), Some(&(MAX_FINDINGS + 1)));
+}
+
 /// Inputs built to make a rule look far ahead or back from many places. Each must
 /// stay linear: a quadratic rule would take minutes on 200 KB, not milliseconds.
 #[test]

@@ -1,0 +1,113 @@
+//! The answers and settings that cross the ABI, as owned host types.
+
+use serde::{Deserialize, Serialize};
+use tessera_abi::wire::Reason;
+
+/// A role name or pattern held inline. The identifier rules cap roles at 64 bytes and
+/// patterns at 128, so a decision carries its reason without allocating (on the check
+/// path, two small allocations cost as much as the check).
+#[derive(Clone, Copy, PartialEq, Eq)]
+pub(crate) struct InlineName<const N: usize> {
+    len: u8,
+    bytes: [u8; N],
+}
+
+impl<const N: usize> InlineName<N> {
+    /// `None` when `bytes` is longer than `N` or not UTF-8.
+    pub(crate) fn new(bytes: &[u8]) -> Option<Self> {
+        core::str::from_utf8(bytes).ok()?;
+        let mut inline = Self { len: u8::try_from(bytes.len()).ok()?, bytes: [0; N] };
+        inline.bytes.get_mut(..bytes.len())?.copy_from_slice(bytes);
+        Some(inline)
+    }
+
+    fn as_str(&self) -> &str {
+        // Checked to be UTF-8 in `new`.
+        core::str::from_utf8(self.bytes.get(..usize::from(self.len)).unwrap_or_default()).unwrap_or_default()
+    }
+}
+
+impl<const N: usize> std::fmt::Debug for InlineName<N> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        self.as_str().fmt(f)
+    }
+}
+
+/// The outcome of a check, with its reason.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Decision {
+    pub(crate) reason: Reason,
+    pub(crate) role: Option<InlineName<64>>,
+    pub(crate) pattern: Option<InlineName<128>>,
+}
+
+impl Decision {
+    /// Whether the permission is granted.
+    pub fn allowed(&self) -> bool {
+        self.reason == Reason::Granted
+    }
+
+    /// `granted`, `denied`, `unknown_user`, `no_matching_grant` or
+    /// `user_not_key_backed`, as in the core.
+    pub fn reason(&self) -> &'static str {
+        self.reason.as_str()
+    }
+
+    /// The role holding the grant or deny the decision rests on.
+    pub fn role(&self) -> Option<&str> {
+        self.role.as_ref().map(InlineName::as_str)
+    }
+
+    /// The grant or deny pattern that matched.
+    pub fn pattern(&self) -> Option<&str> {
+        self.pattern.as_ref().map(InlineName::as_str)
+    }
+}
+
+/// The answer of `authorize(token, permission)`.
+#[derive(Clone, Debug, PartialEq, Eq, Deserialize)]
+pub struct Authorization {
+    /// Whether the request is allowed.
+    pub allowed: bool,
+    /// The decision's reason, `outside_token_scope`, or the token's error code.
+    pub reason: String,
+    /// The token's subject, once the token is valid.
+    #[serde(default)]
+    pub subject: Option<String>,
+    /// The role the decision rests on.
+    #[serde(default)]
+    pub role: Option<String>,
+    /// The pattern that matched.
+    #[serde(default)]
+    pub pattern: Option<String>,
+}
+
+/// One finding of `inspect`.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Finding {
+    /// The kind's stable code (`script_tag`, `sql_injection`, ...).
+    pub kind: String,
+    /// Byte offset in the input.
+    pub offset: usize,
+}
+
+/// What is loaded in a guest.
+#[derive(Clone, Debug, PartialEq, Eq, Deserialize)]
+pub struct LoadedInfo {
+    /// The tenant.
+    pub tenant: String,
+    /// The snapshot's revision (0 for a policy document).
+    pub revision: u64,
+    /// Issued at, seconds since the Unix epoch (snapshots only).
+    pub issued_at: Option<i64>,
+    /// Expiry, if any.
+    pub expires_at: Option<i64>,
+    /// Id of the key that signed it (snapshots only).
+    pub signed_by: Option<String>,
+    /// Id of the key that encrypted it, if it was encrypted.
+    pub encrypted_with: Option<String>,
+    /// Users with at least one membership.
+    pub users: usize,
+    /// Roles.
+    pub roles: usize,
+}

@@ -1,0 +1,400 @@
+//! `/openapi.json`: every route from one table (a test checks the router and this
+//! table list the same routes), with its path parameters constrained by the core's
+//! identifier rules, its body, its query and every status it can answer, so a
+//! client generated from the document sends what the server accepts.
+
+use serde_json::{Map, Value, json};
+use tessera_core::IdentifierKind;
+
+/// A request body: a JSON object schema, required or not.
+#[derive(Clone, Copy)]
+pub(crate) enum Body {
+    None,
+    /// Auth's clients send none; Tessera reads these fields when present.
+    Optional(fn() -> Value),
+    Required(fn() -> Value),
+}
+
+/// One operation.
+pub(crate) struct Route {
+    pub(crate) method: &'static str,
+    pub(crate) path: &'static str,
+    summary: &'static str,
+    body: Body,
+    /// Query parameters and their schemas.
+    query: fn() -> Vec<(&'static str, Value)>,
+    /// Statuses beyond the ones every route of its kind answers.
+    statuses: &'static [u16],
+}
+
+const fn route(method: &'static str, path: &'static str, summary: &'static str) -> Route {
+    Route { method, path, summary, body: Body::None, query: Vec::new, statuses: &[] }
+}
+
+impl Route {
+    const fn body(mut self, body: Body) -> Self {
+        self.body = body;
+        self
+    }
+
+    const fn query(mut self, query: fn() -> Vec<(&'static str, Value)>) -> Self {
+        self.query = query;
+        self
+    }
+
+    const fn statuses(mut self, statuses: &'static [u16]) -> Self {
+        self.statuses = statuses;
+        self
+    }
+}
+
+fn object(properties: Value, required: &[&str]) -> Value {
+    json!({"type": "object", "properties": properties, "required": required, "additionalProperties": false})
+}
+
+fn identifier(kind: IdentifierKind) -> Value {
+    json!({"type": "string", "pattern": kind.regex(), "minLength": 1, "maxLength": kind.max_len()})
+}
+
+/// Free text as role descriptions allow it: tab and newline, no other control character.
+fn description() -> Value {
+    json!({"type": "string", "description": "at most 1,024 bytes of UTF-8",
+           "pattern": "^[^\\u0000-\\u0008\\u000b-\\u001f\\u007f-\\u009f]*$"})
+}
+
+/// A token (any text: an unknown or malformed one is answered, not refused).
+fn token() -> Value {
+    json!({"type": "string"})
+}
+
+/// An API key as Auth issues them; anything else is refused as malformed.
+fn api_key() -> Value {
+    json!({"type": "string", "pattern": "^rak_[0-9A-Za-z]{43}$"})
+}
+
+fn role_body() -> Value {
+    object(
+        json!({"description": {"anyOf": [description(), {"type": "null"}]},
+               "parents": {"type": "array", "items": identifier(IdentifierKind::Role)}}),
+        &[],
+    )
+}
+
+fn api_key_body() -> Value {
+    object(
+        json!({"label": {"anyOf": [identifier(IdentifierKind::ApiKeyLabel), {"type": "null"}], "description": "null or absent: no label"},
+               "expires_at": {"anyOf": [{"type": "string", "format": "date-time"}, {"type": "null"}], "description": "in the future, at most 365 days away; null: never"}}),
+        &[],
+    )
+}
+
+fn expiry_body() -> Value {
+    object(json!({"expires_at": {"type": "string", "format": "date-time"}}), &["expires_at"])
+}
+
+fn api_key_only() -> Value {
+    object(json!({"api_key": api_key()}), &["api_key"])
+}
+
+fn api_key_check() -> Value {
+    object(
+        json!({"api_key": api_key(), "permission": identifier(IdentifierKind::Permission)}),
+        &["api_key", "permission"],
+    )
+}
+
+fn settings_body() -> Value {
+    object(json!({"strict_users": {"type": "boolean"}}), &["strict_users"])
+}
+
+fn token_body() -> Value {
+    json!({"oneOf": [
+        object(json!({"grant_type": {"const": "password"}, "username": identifier(IdentifierKind::User), "password": token()}),
+               &["grant_type", "username", "password"]),
+        object(json!({"grant_type": {"const": "api_key"}, "api_key": api_key()}), &["grant_type", "api_key"]),
+    ]})
+}
+
+fn refresh_body() -> Value {
+    object(json!({"refresh_token": token()}), &["refresh_token"])
+}
+
+fn revoke_body() -> Value {
+    object(
+        json!({"token": token(), "token_type_hint": {"anyOf": [{"type": "string"}, {"type": "null"}],
+                  "description": "access_token or refresh_token; both kinds are looked up whatever it says (RFC 7009)"}}),
+        &["token"],
+    )
+}
+
+fn authorize_body() -> Value {
+    object(
+        json!({"token": token(), "permission": identifier(IdentifierKind::Permission)}),
+        &["token", "permission"],
+    )
+}
+
+fn password_body() -> Value {
+    object(
+        json!({"password": {"type": "string", "minLength": 8,
+                  "description": "at least 8 and at most 1,024 characters, with a lower-case letter, an upper-case letter and a digit"}}),
+        &["password"],
+    )
+}
+
+fn audit_query() -> Vec<(&'static str, Value)> {
+    vec![
+        ("limit", json!({"type": "integer", "minimum": 1, "maximum": 500})),
+        ("offset", json!({"type": "integer", "minimum": 0, "maximum": i64::MAX})),
+        (
+            "action",
+            json!({"type": "string", "maxLength": 64,
+                          "description": "a Tessera action (`role.add`) or an Auth action name (`CREATE_ROLE`)"}),
+        ),
+        ("hours", json!({"type": "integer", "minimum": 1, "maximum": crate::routes::MAX_AUDIT_HOURS})),
+    ]
+}
+
+/// Every operation.
+pub(crate) const ROUTES: &[Route] = &[
+    route("post", "/api/role/{role}", "Create a role (idempotent); optional body {description, parents}")
+        .body(Body::Optional(role_body)),
+    route("delete", "/api/role/{role}", "Delete a role with its grants, denies and memberships"),
+    route("get", "/api/roles", "List the roles"),
+    route("get", "/api/permission/{role}/{name}", "Whether the role allows the permission"),
+    route("post", "/api/permission/{role}/{name}", "Grant a permission or pattern to a role"),
+    route("delete", "/api/permission/{role}/{name}", "Take a grant away"),
+    route("post", "/api/deny/{role}/{name}", "Deny a permission or pattern to a role (Tessera)"),
+    route("delete", "/api/deny/{role}/{name}", "Take a deny away (Tessera)"),
+    route("get", "/api/membership/{user}/{role}", "Whether the user is a direct member of the role"),
+    route("post", "/api/membership/{user}/{role}", "Add the user to the role").statuses(&[409]),
+    route("delete", "/api/membership/{user}/{role}", "Remove the user from the role"),
+    route("get", "/api/has_permission/{user}/{name}", "Decide: does the user hold the permission"),
+    route("get", "/api/user_permissions/{user}", "The user's effective grant patterns"),
+    route("get", "/api/role_permissions/{role}", "The role's effective grant patterns"),
+    route("get", "/api/user_roles/{user}", "The user's direct roles"),
+    route("get", "/api/members/{role}", "The role's direct members"),
+    route("get", "/api/which_roles_can/{name}", "Roles whose closure allows the permission"),
+    route("get", "/api/which_users_can/{name}", "Users allowed the permission"),
+    route("get", "/api/workflow/users/{workflow}", "Users who may run the workflow"),
+    route("get", "/api/workflow/user/{user}/can_run/{workflow}", "Whether the user may run the workflow"),
+    route("post", "/api/apikeys/user/{user}", "Create an API key; body {label?, expires_at?}")
+        .body(Body::Optional(api_key_body)),
+    route("get", "/api/apikeys/user/{user}", "List the user's API keys (no secrets)"),
+    route("delete", "/api/apikeys/user/{user}/{key_id}", "Revoke an API key (idempotent)"),
+    route(
+        "patch",
+        "/api/apikeys/user/{user}/{key_id}",
+        "Move an API key's expiry earlier; body {expires_at}",
+    )
+    .body(Body::Required(expiry_body)),
+    route("post", "/api/apikeys/validate", "Validate a presented API key; body {api_key}")
+        .body(Body::Required(api_key_only)),
+    route(
+        "post",
+        "/api/apikeys/check_permission",
+        "Validate an API key and decide; body {api_key, permission}",
+    )
+    .body(Body::Required(api_key_check)),
+    route("post", "/api/keys/rotate", "Move the tenant to a new client key (returned once)"),
+    route("get", "/api/settings", "The tenant's settings"),
+    route("put", "/api/settings", "Update the settings; body {strict_users}")
+        .body(Body::Required(settings_body)),
+    route("get", "/api/audit", "The tenant's audit trail, newest first").query(audit_query),
+    route("get", "/api/snapshot", "The tenant's signed snapshot (ETag, If-None-Match → 304)")
+        .statuses(&[304]),
+    route(
+        "post",
+        "/api/token",
+        "Tokens: grant password {username, password} or api_key {api_key} → access + refresh JWT",
+    )
+    .body(Body::Required(token_body))
+    .statuses(&[423]),
+    route(
+        "post",
+        "/api/token/refresh",
+        "Rotate a refresh token {refresh_token}; a reused one revokes its family",
+    )
+    .body(Body::Required(refresh_body)),
+    route("post", "/api/token/revoke", "Revoke an access or refresh token {token} (RFC 7009)")
+        .body(Body::Required(revoke_body)),
+    route(
+        "post",
+        "/api/authorize",
+        "Decide for a token's subject: {token, permission} → {allowed, reason, subject}",
+    )
+    .body(Body::Required(authorize_body)),
+    route("put", "/api/users/{user}/password", "Set a user's password {password} (argon2id)")
+        .body(Body::Required(password_body)),
+    route("delete", "/api/users/{user}/password", "Remove a user's password"),
+    route("get", "/.well-known/jwks.json", "The public token keys"),
+    route("get", "/.well-known/tessera-snapshot-keys.json", "The public keys snapshots are signed with"),
+    route("get", "/ping", "Liveness: {\"message\": \"PONG\"}"),
+    route("get", "/health", "Health: round-trips the database"),
+    route("get", "/ready", "Readiness"),
+    route("get", "/readyz", "Readiness (Auth's name)"),
+    route("get", "/metrics", "Prometheus metrics"),
+    route("get", "/openapi.json", "This document"),
+];
+
+/// The schema of a path parameter, by its name.
+fn parameter(method: &str, path: &str, name: &str) -> Value {
+    let kind = match name {
+        "role" => IdentifierKind::Role,
+        "user" => IdentifierKind::User,
+        // Grants and denies take patterns (`posts:*`); checks and queries take names.
+        "name"
+            if method != "get"
+                && (path.starts_with("/api/permission/") || path.starts_with("/api/deny/")) =>
+        {
+            IdentifierKind::Pattern
+        }
+        "key_id" => IdentifierKind::ClientKey,
+        _ => IdentifierKind::Permission,
+    };
+    identifier(kind)
+}
+
+fn status_text(status: u16) -> &'static str {
+    match status {
+        200 => "Answered",
+        304 => "Not modified (If-None-Match matched the ETag)",
+        400 => {
+            "Malformed input: a JSON error naming what was wrong (an identifier breaking its rule, a body of the wrong shape, a client key that is not a UUID4)"
+        }
+        401 => "Missing or malformed Authorization header, or refused credentials",
+        403 => "Refused by the tenant's policy or settings",
+        404 => "No such thing (a role, a key, a grant), or no snapshot yet",
+        405 => "The route does not take this method",
+        408 => "The request took too long",
+        409 => "Conflicts with the current state (strict users, an existing name)",
+        413 => "Body too large",
+        415 => "Body is not JSON",
+        423 => "Locked: too many failed sign-ins",
+        429 => "Rate limited (Retry-After)",
+        503 => "The database is unavailable; nothing was changed",
+        _ => "See the error code",
+    }
+}
+
+pub(crate) fn document() -> Value {
+    let mut paths = Map::new();
+    for route in ROUTES {
+        let api = route.path.starts_with("/api/");
+        let mut parameters: Vec<Value> = route
+            .path
+            .split('/')
+            .filter_map(|part| part.strip_prefix('{')?.strip_suffix('}'))
+            .map(|name| json!({"name": name, "in": "path", "required": true, "schema": parameter(route.method, route.path, name)}))
+            .collect();
+        parameters.extend(
+            (route.query)()
+                .into_iter()
+                .map(|(name, schema)| json!({"name": name, "in": "query", "schema": schema})),
+        );
+        let mut statuses: Vec<u16> =
+            if api { vec![200, 400, 401, 404, 408, 413, 429, 503] } else { vec![200, 503] };
+        if route.body.is_some() {
+            statuses.push(415);
+        }
+        statuses.extend_from_slice(route.statuses);
+        statuses.sort_unstable();
+        statuses.dedup();
+        let responses: Map<String, Value> = statuses
+            .iter()
+            .map(|status| (status.to_string(), json!({"description": status_text(*status)})))
+            .collect();
+        let mut operation =
+            json!({"summary": route.summary, "parameters": parameters, "responses": responses});
+        match route.body {
+            Body::None => {}
+            Body::Optional(schema) | Body::Required(schema) => {
+                operation["requestBody"] = json!({
+                    "required": matches!(route.body, Body::Required(_)),
+                    "content": {"application/json": {"schema": schema()}},
+                });
+            }
+        }
+        operation["security"] = if api { json!([{"clientKey": []}]) } else { json!([]) };
+        let entry = paths.entry(route.path.to_owned()).or_insert_with(|| json!({}));
+        entry[route.method] = operation;
+    }
+    json!({
+        "openapi": "3.1.0",
+        "info": {"title": "Tessera", "version": env!("CARGO_PKG_VERSION"),
+                 "description": "Auth-compatible authorization API; decisions by the Tessera engine."},
+        "paths": paths,
+        "components": {"securitySchemes": {"clientKey": {"type": "http", "scheme": "bearer",
+            "description": "The tenant's client key (a UUID4), as in Auth"}}},
+    })
+}
+
+impl Body {
+    fn is_some(self) -> bool {
+        !matches!(self, Self::None)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #![allow(
+        clippy::unwrap_used,
+        clippy::expect_used,
+        reason = "test code: a failed unwrap is a failed test"
+    )]
+
+    use super::*;
+
+    /// The regular expressions the document publishes accept exactly what the core
+    /// accepts, on every identifier vector.
+    #[test]
+    fn published_identifier_rules_match_the_core() {
+        let path = concat!(env!("CARGO_MANIFEST_DIR"), "/../../tests/vectors/identifiers.json");
+        let vectors: Vec<Value> = serde_json::from_str(&std::fs::read_to_string(path).unwrap()).unwrap();
+        let mut checked = 0;
+        for vector in &vectors {
+            let kind = IdentifierKind::from_code(vector["kind"].as_str().unwrap()).unwrap();
+            let value = vector["value"].as_str().unwrap();
+            let regex = regex::Regex::new(kind.regex()).unwrap();
+            let published = regex.is_match(value) && value.len() <= kind.max_len();
+            let enforced = tessera_core::validate_identifier(kind, value).is_ok();
+            assert_eq!(published, enforced, "{kind:?} {value:?}");
+            checked += 1;
+        }
+        // Edges of the wildcard, label and key rules, in every kind.
+        let probes = [
+            "*",
+            "a:*",
+            ":*",
+            "a::*",
+            "*:a",
+            "a*",
+            "a:*:b",
+            "**",
+            " a",
+            "a ",
+            "a b",
+            "é",
+            "",
+            "a\n",
+            "0b5e7f2a-8c1d-4e3f-9a6b-2c4d6e8f0a1b",
+            "0B5E7F2A-8C1D-4E3F-9A6B-2C4D6E8F0A1B",
+            "auth0|5f7c",
+            "ldap:bob",
+        ];
+        for kind in ["role", "user", "permission", "pattern", "client_key", "api_key_label"] {
+            let kind = IdentifierKind::from_code(kind).unwrap();
+            let regex = regex::Regex::new(kind.regex()).unwrap();
+            for value in probes {
+                let published = regex.is_match(value) && value.len() <= kind.max_len();
+                assert_eq!(
+                    published,
+                    tessera_core::validate_identifier(kind, value).is_ok(),
+                    "{kind:?} {value:?}"
+                );
+                checked += 1;
+            }
+        }
+        assert!(checked > 150, "{checked} cases");
+    }
+}

@@ -1,0 +1,69 @@
+//! Client keys: Auth's tenant credential (a UUID4 sent as `Bearer <key>`). The store
+//! never holds one: tenants are found by the key's SHA-256 digest (a random UUID4
+//! carries 122 bits, so an unkeyed digest cannot be reversed by guessing), and audit
+//! entries, errors and logs name a tenant by a short fingerprint of that digest.
+
+use sha2::{Digest, Sha256};
+
+use super::StoreError;
+
+/// A client key in canonical form (lowercase, hyphenated), which must be a UUID4.
+/// The error does not repeat the text: a mistyped credential is still a credential.
+pub fn canonical_client_key(text: &str) -> Result<String, StoreError> {
+    uuid::Uuid::try_parse(text.trim())
+        .ok()
+        .filter(|u| u.get_version_num() == 4)
+        .map(|u| u.hyphenated().to_string())
+        .ok_or_else(|| StoreError::InvalidClientKey("not a UUID4".into()))
+}
+
+/// A fresh client key: a random UUID4.
+pub fn new_client_key() -> Result<String, StoreError> {
+    let mut bytes = [0u8; 16];
+    getrandom::fill(&mut bytes).map_err(|e| StoreError::Crypto(format!("no randomness: {e}")))?;
+    Ok(uuid::Builder::from_random_bytes(bytes).into_uuid().hyphenated().to_string())
+}
+
+/// What the store keeps of a client key and finds its tenant by: the hex SHA-256 of
+/// its canonical form.
+pub fn key_digest(client_key: &str) -> String {
+    hex(&Sha256::digest(client_key.as_bytes()))
+}
+
+/// How audit entries, errors and logs name a tenant: `fpr_` and the first 16 hex
+/// digits of its digest (Auth names tenants by an `fpr_` fingerprint too).
+pub fn fingerprint(client_key: &str) -> String {
+    fingerprint_of_digest(&key_digest(client_key))
+}
+
+/// The fingerprint of a stored digest.
+pub fn fingerprint_of_digest(digest: &str) -> String {
+    format!("fpr_{}", digest.get(..16).unwrap_or(digest))
+}
+
+pub(crate) fn hex(bytes: &[u8]) -> String {
+    use std::fmt::Write;
+    bytes.iter().fold(String::with_capacity(bytes.len() * 2), |mut out, b| {
+        let _ = write!(out, "{b:02x}");
+        out
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn digest_and_fingerprint_are_stable_and_reveal_nothing() {
+        let key = "0b5e7f2a-8c1d-4e3f-9a6b-2c4d6e8f0a1b";
+        // Python: hashlib.sha256(key.encode()).hexdigest()
+        let digest = key_digest(key);
+        assert_eq!(digest.len(), 64);
+        assert_eq!(digest, hex(&Sha256::digest(key.as_bytes())));
+        assert_eq!(fingerprint(key), format!("fpr_{}", &digest[..16]));
+        assert!(!fingerprint(key).contains("0b5e7f2a"));
+        assert!(
+            canonical_client_key("not-a-key-but-a-secret").unwrap_err().to_string().find("secret").is_none()
+        );
+    }
+}
