@@ -6,9 +6,8 @@ use std::io::Write;
 use std::path::Path;
 
 use tessera_core::{PolicyDocument, SigningKey, VerifyingKey};
-use zeroize::Zeroizing;
-
 use tessera_store::keyring::key_file;
+use zeroize::Zeroizing;
 
 use crate::error::CliError;
 

@@ -19,10 +19,11 @@ mod snapshot;
 mod token;
 
 use std::process::ExitCode;
-use std::time::{SystemTime, UNIX_EPOCH};
 
 use clap::Parser;
 use tessera_server::settings::SettingsError;
+// The host's clock, which the core must not read: the store's, so rows and commands agree.
+use tessera_store::now;
 
 use args::{AuditCommand, Cli, Command, SnapshotCommand};
 use context::Context;
@@ -95,9 +96,4 @@ fn run(cli: Cli) -> ExitCode {
             ExitCode::from(error.exit_code())
         }
     }
-}
-
-/// Seconds since the Unix epoch: the host supplies the clock the core must not read.
-pub(crate) fn now() -> i64 {
-    SystemTime::now().duration_since(UNIX_EPOCH).map_or(0, |d| i64::try_from(d.as_secs()).unwrap_or(i64::MAX))
 }
