@@ -97,8 +97,7 @@ js_package() {
   local target="${CARGO_TARGET_DIR:-target}"
   case "$target" in /*) ;; *) target="$PWD/$target" ;; esac
   export TESSERA_BIN="$target/debug/tessera"
-  node js/test/fixtures.mjs
-  (cd js && node --test test/*.test.mjs test/*.test.cjs)
+  (cd js && npm test)
 }
 step "JS package (tessera-authz): build, then the vectors and API through Node ESM and CJS, headless Chromium, Deno and workerd, the npm-packed tarball, the TypeScript types, against a running tessera serve, and the three examples" js_package
 

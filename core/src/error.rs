@@ -384,6 +384,17 @@ impl ErrorReport {
         Self { code, message: message.into(), violation: None }
     }
 
+    /// A call that needs a policy came before any was loaded.
+    pub fn not_loaded() -> Self {
+        Self::new("ERR_NOT_LOADED", "no snapshot or policy is loaded")
+    }
+
+    /// A face's caller passed what its calling convention does not allow (a length
+    /// past the buffer, bytes that are not UTF-8, an unknown kind).
+    pub fn invalid_argument(message: impl Into<String>) -> Self {
+        Self::new("ERR_INVALID_ARGUMENT", message)
+    }
+
     /// The report as JSON text.
     pub fn to_json(&self) -> String {
         serde_json::to_string(self).unwrap_or_else(|_| {

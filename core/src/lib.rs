@@ -15,7 +15,11 @@
 //! - **Sanitizer**: identifier rules, [`escape`] and [`strip`] for free text, and
 //!   [`inspect`], a detector of XSS, SQL injection and path traversal shapes.
 //! - **Tokens**: strict JWT validation against a [`KeySet`] ([`verify_token`]),
-//!   [`authorize`] (token, then snapshot decision), and signing ([`TokenSigner`]).
+//!   [`authorize`] (token, then snapshot decision), and signing ([`TokenSigner`]);
+//!   [`external`] for faces that check signatures with the platform's own crypto.
+//! - **Answers**: [`Decision`], [`Authorization`], [`Finding`], [`PolicySummary`] and
+//!   [`ErrorReport`] serialize in the shape every face sends, and [`Reason`] is the one
+//!   table of reasons and their codes, so no face builds an answer of its own.
 //!
 //! What it never does: I/O, reading a clock (callers pass `now`), or ambient
 //! randomness (only through `getrandom`, whose backend each face chooses; the
@@ -35,9 +39,9 @@
 //! }"#).unwrap();
 //! let authz = Authorizer::new(doc.into_policy().unwrap());
 //! assert_eq!(authz.check("alice", "posts:edit").unwrap(),
-//!            Decision::Granted { role: "editor", grant: "posts:*" });
+//!            Decision::Granted { role: "editor", pattern: "posts:*" });
 //! assert_eq!(authz.check("alice", "posts:delete").unwrap(),
-//!            Decision::Denied { role: "editor", deny: "posts:delete" });
+//!            Decision::Denied { role: "editor", pattern: "posts:delete" });
 //! assert!(!authz.has_permission("mallory", "posts:read").unwrap());
 //! ```
 
@@ -51,6 +55,7 @@ extern crate alloc;
 
 mod authz;
 mod error;
+pub mod external;
 mod ident;
 mod jwt;
 mod keys;
@@ -60,13 +65,12 @@ mod sanitize;
 mod snapshot;
 
 // The public interface is:
-pub use authz::{Authorizer, Decision};
+pub use authz::{Authorizer, Decision, Reason};
 pub use error::{Error, ErrorReport, KeyError, PolicyError, SnapshotError};
 pub use ident::{IdentifierError, IdentifierKind, Violation, validate as validate_identifier};
 pub use jwt::{
-    Authorization, Claims, ExternalSignature, IssuedToken, JwtAlgorithm, KeySet, TokenError, TokenKey,
-    TokenRequest, TokenSigner, ValidationOptions, authorize, authorize_external, authorize_prepared,
-    prepare_external, verify as verify_token, verify_external,
+    Authorization, Claims, IssuedToken, JwtAlgorithm, KeySet, TokenError, TokenKey, TokenRequest,
+    TokenSigner, ValidationOptions, authorize, verify as verify_token,
 };
 pub use keys::{EncryptionKey, SigningKey, VerifyingKey};
 pub use policy::{
@@ -75,6 +79,6 @@ pub use policy::{
 };
 pub use sanitize::{Finding, FindingKind, MAX_FINDINGS, SanitizeOptions, escape, inspect, strip};
 pub use snapshot::{
-    DEFAULT_MAX_SNAPSHOT_BYTES, FORMAT_VERSION, LoadedSnapshot, Snapshot, SnapshotInfo, SnapshotLoader,
-    peek_header,
+    DEFAULT_MAX_SNAPSHOT_BYTES, FORMAT_VERSION, LoadedSnapshot, PolicySummary, Snapshot, SnapshotInfo,
+    SnapshotLoader, peek_header,
 };

@@ -34,12 +34,15 @@ fn colliding_summary_bits_do_not_grant_or_deny() {
         strict_users: None,
     };
     let authz = Authorizer::new(doc.into_policy().unwrap());
-    assert_eq!(authz.check("a", "doc:read").unwrap(), Decision::Granted { role: "r000", grant: "doc:*" });
-    assert_eq!(authz.check("b", "doc:read").unwrap(), Decision::Denied { role: "r064", deny: "doc:read" });
+    assert_eq!(authz.check("a", "doc:read").unwrap(), Decision::Granted { role: "r000", pattern: "doc:*" });
+    assert_eq!(authz.check("b", "doc:read").unwrap(), Decision::Denied { role: "r064", pattern: "doc:read" });
     assert_eq!(authz.check("b", "doc:write").unwrap(), Decision::NoMatchingGrant);
-    assert_eq!(authz.check("c", "doc:read").unwrap(), Decision::Denied { role: "r128", deny: "doc:read" });
-    assert_eq!(authz.check("c", "doc:write").unwrap(), Decision::Granted { role: "r000", grant: "doc:*" });
-    assert_eq!(authz.check("d", "doc:read").unwrap(), Decision::Granted { role: "r192", grant: "doc:read" });
+    assert_eq!(authz.check("c", "doc:read").unwrap(), Decision::Denied { role: "r128", pattern: "doc:read" });
+    assert_eq!(authz.check("c", "doc:write").unwrap(), Decision::Granted { role: "r000", pattern: "doc:*" });
+    assert_eq!(
+        authz.check("d", "doc:read").unwrap(),
+        Decision::Granted { role: "r192", pattern: "doc:read" }
+    );
     assert_eq!(authz.check("d", "doc:write").unwrap(), Decision::NoMatchingGrant);
     assert_eq!(authz.which_users_can("doc:read").unwrap(), ["a", "d"]);
 }

@@ -1,9 +1,9 @@
 // A plain `node:http` service whose routes are guarded by tessera-authz middleware.
 // Decisions come from a signed snapshot: the demo file, or a live `tessera serve`
-// (TESSERA_SNAPSHOT_URL + TESSERA_CLIENT_KEY), kept current by a SnapshotLoader.
+// (TESSERA_SNAPSHOT_URL + TESSERA_CLIENT_KEY), kept current by a SnapshotPoller.
 import { readFileSync } from 'node:fs';
 import { createServer } from 'node:http';
-import { Authorizer, SnapshotLoader, requirePermission } from 'tessera-authz';
+import { Authorizer, SnapshotPoller, requirePermission } from 'tessera-authz';
 import { AUDIENCE, DEMO_SECRET, ISSUER } from '../demo-snapshot/demo-secret.mjs';
 
 const demo = new URL('../demo-snapshot/', import.meta.url);
@@ -25,7 +25,7 @@ const options = {
 };
 
 const source = live
-  ? new SnapshotLoader(live, {
+  ? new SnapshotPoller(live, {
       ...options,
       intervalMs: 5_000,
       headers: { authorization: `Bearer ${process.env.TESSERA_CLIENT_KEY}` },

@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Run with: examples/store-walkthrough/run.sh [path/to/tessera]
-# A new user's first session with the store: init, roles with a parent, grants and a
+# A new user's first steps with the store: init, roles with a parent, grants and a
 # deny, members, checks and queries, a signed snapshot built from the store, the audit
 # log and its hash-chain verification. Uses a throwaway data directory (SQLite file and
 # keyring), so nothing of yours is touched.

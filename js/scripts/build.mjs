@@ -60,9 +60,9 @@ run(join(js, 'node_modules', '.bin', 'wasm-opt'), [
   join(raw, 'tessera_bg.wasm'), '-o', join(dist, 'tessera.wasm'),
 ]);
 
-step('esbuild: dist/engine.mjs (ESM) and dist/node.cjs; the ESM entries are copied as written');
+step('esbuild: dist/instantiate.mjs (ESM) and dist/node.cjs; the ESM entries are copied as written');
 const common = { bundle: true, target: 'es2022', logLevel: 'warning', legalComments: 'none' };
-await esbuild.build({ ...common, entryPoints: [join(js, 'src', 'engine.mjs')], outfile: join(dist, 'engine.mjs'), format: 'esm', platform: 'neutral' });
+await esbuild.build({ ...common, entryPoints: [join(js, 'src', 'instantiate.mjs')], outfile: join(dist, 'instantiate.mjs'), format: 'esm', platform: 'neutral' });
 await esbuild.build({
   ...common, entryPoints: [join(js, 'src', 'entries', 'node.cjs.mjs')], outfile: join(dist, 'node.cjs'), format: 'cjs',
   platform: 'node',

@@ -1,7 +1,7 @@
 // The package's whole API, the same in every runtime; the entry points differ only
 // in how they hand the wasm module to the engine.
 export { Authorizer } from './authorizer.js';
-export { SnapshotLoader } from './loader.js';
+export { SnapshotPoller } from './poller.js';
 export { TesseraError } from './errors.js';
 export { sanitize } from './sanitize.js';
 export { requirePermission, guard } from './middleware.js';

@@ -1,14 +1,17 @@
-// Authorizer: a verified snapshot in the wasm engine, behind a small typed API.
-import { Engine, take_failure as takeFailure } from '../build/raw/tessera.js';
-import { bytesOf, invalidArgument, requireString, seconds, translate } from './errors.js';
-import { putTwo, readByte, readBytes, readLines, secondLength } from './scratch.js';
+// Authorizer: a verified snapshot in the wasm module, behind a small typed API. The
+// hot calls follow the calling convention of wasm/js/src/lib.rs through scratch.js.
+import { WasmAuthorizer, reason_names as reasonNames, take_failure as takeFailure } from '../build/raw/tessera.js';
+import { bytesOf, requireString, seconds } from './arguments.js';
+import { invalidArgument, translate } from './errors.js';
+import {
+  FAILED, byteAt, bytesAt, fieldSpans, outputLength, putList, putString, readTexts, textAt, valueOf,
+} from './scratch.js';
 import { WebCryptoKeys } from './webcrypto.js';
 
-const REASONS = ['granted', 'denied', 'unknown_user', 'no_matching_grant', 'user_not_key_backed'];
 const CONSTRUCTING = Symbol('constructing');
 
-/** A `\n`-joined list from the engine, split (identifiers never hold a `\n`). */
-const list = (joined) => (joined === '' ? [] : joined.split('\n'));
+/** The core's reasons by code, read from the module on first use (it is instantiated by then). */
+let reasons;
 
 const OPTION_NAMES = new Set([
   'snapshotKeys', 'tokenKeys', 'issuer', 'audience', 'leewaySeconds', 'maxTokenLength',
@@ -23,8 +26,8 @@ export function checkOptionNames(options) {
   }
 }
 
-/** Options in the engine's snake_case form. */
-function engineOptions(options) {
+/** Options in the module's snake_case form. */
+function moduleOptions(options) {
   checkOptionNames(options);
   const many = (value) => (value === undefined ? undefined : [value].flat());
   const token = {
@@ -47,10 +50,7 @@ function engineOptions(options) {
   });
 }
 
-/** What a hot call returns when it failed (wasm/js/src/failure.rs); its failure waits in `takeFailure`. */
-const FAILED = 0xffffffff;
-
-/** A hot call's number, or its failure thrown. */
+/** A hot call's answer, or its failure thrown. */
 function hot(answer) {
   if (answer === FAILED) throw translate(takeFailure());
   return answer;
@@ -64,9 +64,18 @@ function call(fn) {
   }
 }
 
-/** `authorize`'s answer from its lines `reason`, `subject`, `role`, `pattern`. */
-function authorizationOf([reason, subject, role, pattern]) {
-  const out = { allowed: reason === 'granted', reason };
+/** `check`'s answer: allowed (bit 0), the reason by its code, the role and pattern when it names them. */
+function decisionOf(answer, at) {
+  reasons ??= reasonNames();
+  const value = valueOf(answer);
+  const out = { allowed: (value & 1) === 1, reason: reasons[value >>> 1] };
+  if (outputLength(answer) > 0) [out.role, out.pattern] = readTexts(at, outputLength(answer));
+  return out;
+}
+
+/** `authorize`'s answer from its four fields (absent ones empty) and whether it allows. */
+function authorizationOf(allowed, [reason, subject, role, pattern]) {
+  const out = { allowed, reason };
   if (subject !== '') out.subject = subject;
   if (role !== '') {
     out.role = role;
@@ -75,37 +84,28 @@ function authorizationOf([reason, subject, role, pattern]) {
   return out;
 }
 
-/** Reads `authorize`'s answer: its lines at the start of the scratch buffer. */
-const authorizationFrom = (length) => authorizationOf(readLines(0, length));
-
 /**
- * What the WebCrypto steps left after their `inputLength` bytes of input: lines
- * (`ALG`, `KID`, then any answer lines), then the signature; the signed bytes are
- * the token's, up to its last dot, at the buffer's start. Undefined when the step
- * answered 0 (an HMAC token) or failed (a refused token or permission): the
- * synchronous path then gives the answer or throws, with the same code.
+ * What a WebCrypto call left after its `inputLength` bytes of input: `ALG`, `KID`, the
+ * signature, then its outcomes for a valid and an invalid signature (as text). The
+ * signed bytes are the token's up to its last dot, at the buffer's start. Undefined
+ * when the call left nothing (an HMAC token) or failed (a refused token or
+ * permission): the synchronous path then gives the answer or throws, with the same code.
  */
-function signedParts(token, inputLength, packed) {
-  if (packed === FAILED) takeFailure();
-  if (packed === 0 || packed === FAILED) return undefined;
-  const linesLength = packed & 0xffff;
-  const [alg, kid, ...answer] = readLines(inputLength, linesLength);
+function signedParts(token, inputLength, answer) {
+  if (answer === FAILED) takeFailure();
+  if (answer === FAILED || outputLength(answer) === 0) return undefined;
+  const spans = fieldSpans(inputLength, outputLength(answer));
+  const texts = [];
+  for (let i = 6; i < spans.length; i += 2) texts.push(textAt(spans[i], spans[i + 1]));
   return {
-    alg,
-    kid,
-    answer,
+    alg: textAt(spans[0], spans[1]),
+    kid: textAt(spans[2], spans[3]),
+    signature: bytesAt(spans[4], spans[5]),
     // A token that passed the core's checks is ASCII: characters are bytes.
-    signingInput: readBytes(0, token.lastIndexOf('.')),
-    signature: readBytes(inputLength + linesLength, packed >>> 16),
+    signingInput: bytesAt(0, token.lastIndexOf('.')),
+    verdicts: valueOf(answer),
+    outcomes: texts,
   };
-}
-
-/** Reads `check`'s answer: the reason, then the lines role and pattern in the scratch buffer. */
-function decisionFrom(code) {
-  const reason = REASONS[code & 0xff];
-  const out = { allowed: reason === 'granted', reason };
-  if (reason === 'granted' || reason === 'denied') [out.role, out.pattern] = readLines(0, code >>> 8);
-  return out;
 }
 
 /**
@@ -113,7 +113,7 @@ function decisionFrom(code) {
  * validates tokens. Build one with `Authorizer.load`.
  */
 export class Authorizer {
-  #engine;
+  #module;
   #info;
   #onDecision;
   #webcrypto;
@@ -125,7 +125,7 @@ export class Authorizer {
       throw invalidArgument('`onDecision` must be a function');
     }
     this.#onDecision = options.onDecision;
-    this.#engine = call(() => new Engine(engineOptions(options)));
+    this.#module = call(() => new WasmAuthorizer(moduleOptions(options)));
     this.#webcrypto = new WebCryptoKeys(options.tokenKeys);
   }
 
@@ -146,7 +146,7 @@ export class Authorizer {
   replace(snapshotBytes, options) {
     const bytes = bytesOf(snapshotBytes);
     const now = seconds(options);
-    this.#info = JSON.parse(call(() => this.#engine.load(bytes, now)));
+    this.#info = JSON.parse(call(() => this.#module.load(bytes, now)));
     return this.info;
   }
 
@@ -182,16 +182,18 @@ export class Authorizer {
     if (this.#onDecision !== undefined) return this.check(user, permission).allowed;
     requireString(user, 'user');
     requireString(permission, 'permission');
-    const userLength = putTwo(user, permission);
-    return hot(this.#engine.can(userLength, secondLength)) === 1;
+    const userLength = putString(user, 0);
+    const permissionLength = putString(permission, userLength);
+    return (valueOf(hot(this.#module.can(userLength, permissionLength))) & 1) === 1;
   }
 
   /** The decision with its reason: `{ allowed, reason, role?, pattern? }`. */
   check(user, permission) {
     requireString(user, 'user');
     requireString(permission, 'permission');
-    const userLength = putTwo(user, permission);
-    const answer = decisionFrom(hot(this.#engine.check(userLength, secondLength)));
+    const userLength = putString(user, 0);
+    const permissionLength = putString(permission, userLength);
+    const answer = decisionOf(hot(this.#module.check(userLength, permissionLength)), userLength + permissionLength);
     if (this.#onDecision !== undefined) this.#emit(user, permission, answer);
     return answer;
   }
@@ -202,11 +204,12 @@ export class Authorizer {
     if (!Array.isArray(permissions)) throw invalidArgument('permissions must be an array of strings');
     for (const p of permissions) requireString(p, 'each permission');
     if (this.#onDecision !== undefined) return permissions.map((p) => this.check(user, p).allowed);
-    const count = permissions.length;
-    const userLength = putTwo(user, permissions.join('\n'));
-    hot(this.#engine.check_many(userLength, secondLength, count));
-    const out = new Array(count);
-    for (let i = 0; i < count; i++) out[i] = readByte(i) === 1;
+    const userLength = putString(user, 0);
+    const listLength = putList(permissions, userLength);
+    hot(this.#module.check_many(userLength, listLength));
+    const at = userLength + listLength;
+    const out = new Array(permissions.length);
+    for (let i = 0; i < out.length; i++) out[i] = byteAt(at + i) === 1;
     return out;
   }
 
@@ -214,55 +217,55 @@ export class Authorizer {
   hasRole(user, role) {
     requireString(user, 'user');
     requireString(role, 'role');
-    return call(() => this.#engine.has_role(user, role));
+    return call(() => this.#module.has_role(user, role));
   }
 
-  /** A list query: `value` checked to be a string, the engine's `\n`-joined answer split. */
+  /** A list query: `value` checked to be a string, the module's array returned. */
   #list(what, value, ask) {
     requireString(value, what);
-    return list(call(() => ask(this.#engine)));
+    return call(() => ask(this.#module));
   }
 
   /** Direct roles of `user`, sorted (empty for an unknown user). */
   userRoles(user) {
-    return this.#list('user', user, (engine) => engine.user_roles(user));
+    return this.#list('user', user, (module) => module.user_roles(user));
   }
 
   /** Effective grant patterns of `user`, sorted. */
   userPermissions(user) {
-    return this.#list('user', user, (engine) => engine.user_permissions(user));
+    return this.#list('user', user, (module) => module.user_permissions(user));
   }
 
   /** Effective grant patterns of `role` and its ancestors, sorted. */
   rolePermissions(role) {
-    return this.#list('role', role, (engine) => engine.role_permissions(role));
+    return this.#list('role', role, (module) => module.role_permissions(role));
   }
 
   /** Direct members of `role`, sorted. */
   roleMembers(role) {
-    return this.#list('role', role, (engine) => engine.role_members(role));
+    return this.#list('role', role, (module) => module.role_members(role));
   }
 
   /** Roles that allow `permission`, sorted. */
   whichRolesCan(permission) {
-    return this.#list('permission', permission, (engine) => engine.which_roles_can(permission));
+    return this.#list('permission', permission, (module) => module.which_roles_can(permission));
   }
 
   /** Users allowed `permission`, sorted. */
   whichUsersCan(permission) {
-    return this.#list('permission', permission, (engine) => engine.which_users_can(permission));
+    return this.#list('permission', permission, (module) => module.which_users_can(permission));
   }
 
   /** Every role, sorted. */
   roles() {
-    return list(call(() => this.#engine.roles()));
+    return call(() => this.#module.roles());
   }
 
   /** Validates a JWT against `tokenKeys` and the options; returns its claims or throws. */
   verify(token, options) {
     requireString(token, 'token');
     const now = seconds(options);
-    return JSON.parse(call(() => this.#engine.verify(token, now)));
+    return JSON.parse(call(() => this.#module.verify(token, now)));
   }
 
   /**
@@ -274,60 +277,55 @@ export class Authorizer {
     requireString(token, 'token');
     requireString(permission, 'permission');
     const now = seconds(options);
-    const tokenLength = putTwo(token, permission);
-    const answer = authorizationFrom(hot(this.#engine.authorize(tokenLength, secondLength, now)));
-    if (this.#onDecision !== undefined) this.#emit(answer.subject, permission, answer);
-    return answer;
-  }
-
-  /**
-   * WebCrypto's verdict on `token`'s signature, with the key the core selected; or
-   * undefined when the wasm path should decide (HMAC, a refused header, a runtime
-   * without the algorithm), which then reports the same refusal with the same code.
-   */
-  async #webcryptoVerdict(token) {
-    const tokenLength = putTwo(token, '');
-    const signed = signedParts(token, tokenLength, this.#engine.external_signature(tokenLength));
-    if (signed === undefined) return undefined;
-    return this.#webcrypto.verify(signed.alg, signed.kid, signed.signingInput, signed.signature);
+    const tokenLength = putString(token, 0);
+    const permissionLength = putString(permission, tokenLength);
+    const answer = hot(this.#module.authorize(tokenLength, permissionLength, now));
+    const at = tokenLength + permissionLength;
+    const out = authorizationOf((valueOf(answer) & 1) === 1, readTexts(at, outputLength(answer)));
+    if (this.#onDecision !== undefined) this.#emit(out.subject, permission, out);
+    return out;
   }
 
   /**
    * `verify` with the signature of a public-key token (ES256, EdDSA, RS256, PS256)
    * checked by the runtime's WebCrypto: the same answers, faster where WebCrypto is
-   * native. HMAC tokens, and runtimes without the algorithm, take the wasm path.
+   * native. One call into wasm gives the outcome for either verdict; HMAC tokens, and
+   * runtimes without the algorithm, take the wasm path.
    */
   async verifyAsync(token, options) {
     requireString(token, 'token');
     const now = seconds(options);
-    const valid = await this.#webcryptoVerdict(token);
+    const tokenLength = putString(token, 0);
+    const signed = signedParts(token, tokenLength, this.#module.verify_webcrypto(tokenLength, now));
+    if (signed === undefined) return this.verify(token, { now });
+    const valid = await this.#webcrypto.verify(signed.alg, signed.kid, signed.signingInput, signed.signature);
     if (valid === undefined) return this.verify(token, { now });
-    return JSON.parse(call(() => this.#engine.verify_external(token, now, valid)));
+    const outcome = valid ? 0 : 1;
+    const text = signed.outcomes[outcome];
+    if (((signed.verdicts >>> outcome) & 1) === 0) throw translate(text);
+    return JSON.parse(text);
   }
 
   /**
    * `authorize` with the signature checked by WebCrypto, as `verifyAsync`. The core
-   * decides before the verdict (one call into wasm); the answer is released only if
-   * the signature verifies, and otherwise is the core's bad-signature refusal.
+   * decides for either verdict in one call into wasm; WebCrypto's verdict picks the
+   * answer (the core's bad-signature refusal when the signature does not verify).
    */
   async authorizeAsync(token, permission, options) {
     requireString(token, 'token');
     requireString(permission, 'permission');
     const now = seconds(options);
-    const tokenLength = putTwo(token, permission);
-    const packed = this.#engine.authorize_webcrypto(tokenLength, secondLength, now);
-    const signed = signedParts(token, tokenLength + secondLength, packed);
+    const tokenLength = putString(token, 0);
+    const permissionLength = putString(permission, tokenLength);
+    const answer = this.#module.authorize_webcrypto(tokenLength, permissionLength, now);
+    const signed = signedParts(token, tokenLength + permissionLength, answer);
     if (signed === undefined) return this.authorize(token, permission, { now });
     const valid = await this.#webcrypto.verify(signed.alg, signed.kid, signed.signingInput, signed.signature);
     if (valid === undefined) return this.authorize(token, permission, { now });
-    let answer;
-    if (valid) {
-      answer = authorizationOf(signed.answer);
-    } else {
-      const length = putTwo(token, permission);
-      answer = authorizationFrom(hot(this.#engine.authorize_external(length, secondLength, now, false)));
-    }
-    if (this.#onDecision !== undefined) this.#emit(answer.subject, permission, answer);
-    return answer;
+    const outcome = valid ? 0 : 1;
+    const fields = signed.outcomes.slice(4 * outcome, 4 * outcome + 4);
+    const out = authorizationOf(((signed.verdicts >>> outcome) & 1) === 1, fields);
+    if (this.#onDecision !== undefined) this.#emit(out.subject, permission, out);
+    return out;
   }
 }

@@ -120,7 +120,7 @@ export declare class Authorizer {
   authorizeAsync(token: string, permission: string, options?: ClockOptions): Promise<Authorization>;
 }
 
-export interface SnapshotLoaderOptions extends AuthorizerOptions {
+export interface SnapshotPollerOptions extends AuthorizerOptions {
   /** Poll interval in milliseconds (default 30000; 0: only `refresh()`). */
   intervalMs?: number;
   /** The fetch to use (default globalThis.fetch). */
@@ -133,8 +133,8 @@ export interface SnapshotLoaderOptions extends AuthorizerOptions {
   onError?: (error: Error) => void;
 }
 
-export declare class SnapshotLoader {
-  constructor(url: string | URL, options?: SnapshotLoaderOptions);
+export declare class SnapshotPoller {
+  constructor(url: string | URL, options?: SnapshotPollerOptions);
   /** Resolves with the Authorizer once the first snapshot is in force. */
   readonly ready: Promise<Authorizer>;
   /** The Authorizer (undefined until the first snapshot loads). */
@@ -144,10 +144,65 @@ export declare class SnapshotLoader {
   stop(): void;
 }
 
+/**
+ * Every code a TesseraError can carry (docs/ERRORS.md says when each is raised).
+ * The test suite checks this list against the codes the core, the wasm module and
+ * this package can produce, so a new code cannot go untyped.
+ */
+export type TesseraErrorCode =
+  | 'ERR_FETCH'
+  | 'ERR_INTERNAL'
+  | 'ERR_INVALID_ARGUMENT'
+  | 'ERR_INVALID_IDENTIFIER'
+  | 'ERR_KEY_DUPLICATE_KID'
+  | 'ERR_KEY_INVALID_ENCRYPTION_KEY'
+  | 'ERR_KEY_INVALID_JWK'
+  | 'ERR_KEY_RANDOMNESS'
+  | 'ERR_KEY_UNSUPPORTED_ALGORITHM'
+  | 'ERR_KEY_WEAK_SECRET'
+  | 'ERR_NOT_LOADED'
+  | 'ERR_OPTIONS'
+  | 'ERR_POLICY_CYCLE'
+  | 'ERR_POLICY_DOCUMENT'
+  | 'ERR_POLICY_DUPLICATE'
+  | 'ERR_POLICY_INDEX_OUT_OF_RANGE'
+  | 'ERR_POLICY_INVALID_DESCRIPTION'
+  | 'ERR_POLICY_NOT_CANONICAL'
+  | 'ERR_POLICY_UNKNOWN_PARENT'
+  | 'ERR_POLICY_UNKNOWN_ROLE'
+  | 'ERR_SNAPSHOT_BAD_SIGNATURE'
+  | 'ERR_SNAPSHOT_DECRYPTION_FAILED'
+  | 'ERR_SNAPSHOT_EXPIRED'
+  | 'ERR_SNAPSHOT_INVALID_POLICY'
+  | 'ERR_SNAPSHOT_MALFORMED'
+  | 'ERR_SNAPSHOT_OVERSIZED'
+  | 'ERR_SNAPSHOT_ROLLBACK'
+  | 'ERR_SNAPSHOT_TENANT_MISMATCH'
+  | 'ERR_SNAPSHOT_TRUNCATED'
+  | 'ERR_SNAPSHOT_UNKNOWN_DECRYPTION_KEY'
+  | 'ERR_SNAPSHOT_UNKNOWN_KEY_ID'
+  | 'ERR_SNAPSHOT_UNSUPPORTED_VERSION'
+  | 'ERR_TOKEN_ALG_MISMATCH'
+  | 'ERR_TOKEN_ALG_NOT_ALLOWED'
+  | 'ERR_TOKEN_AMBIGUOUS_KEY'
+  | 'ERR_TOKEN_BAD_SIGNATURE'
+  | 'ERR_TOKEN_EXPIRED'
+  | 'ERR_TOKEN_ISSUED_IN_FUTURE'
+  | 'ERR_TOKEN_MALFORMED'
+  | 'ERR_TOKEN_MISSING_CLAIM'
+  | 'ERR_TOKEN_NOT_YET_VALID'
+  | 'ERR_TOKEN_TOO_LARGE'
+  | 'ERR_TOKEN_TOO_OLD'
+  | 'ERR_TOKEN_UNKNOWN_CRIT'
+  | 'ERR_TOKEN_UNKNOWN_KID'
+  | 'ERR_TOKEN_WRONG_AUDIENCE'
+  | 'ERR_TOKEN_WRONG_ISSUER'
+  | 'ERR_TOKEN_WRONG_TYP';
+
 export declare class TesseraError extends Error {
   readonly name: 'TesseraError';
   /** Stable code, e.g. ERR_INVALID_IDENTIFIER, ERR_SNAPSHOT_ROLLBACK, ERR_TOKEN_EXPIRED. */
-  readonly code: string;
+  readonly code: TesseraErrorCode;
   /** For ERR_INVALID_IDENTIFIER: empty, forbidden_char, too_long, misplaced_wildcard or not_uuid4. */
   readonly violation?: string;
 }
@@ -173,8 +228,8 @@ export declare const sanitize: {
   inspect(text: string): Finding[];
 };
 
-/** Where guards get the authorizer: itself, a SnapshotLoader, or a function returning one. */
-export type AuthorizerSource = Authorizer | SnapshotLoader | (() => Authorizer | undefined);
+/** Where guards get the authorizer: itself, a SnapshotPoller, or a function returning one. */
+export type AuthorizerSource = Authorizer | SnapshotPoller | (() => Authorizer | undefined);
 
 /** Node `http` / Express middleware: 401 for a bad token, 403 for a denied permission. */
 export declare function requirePermission(

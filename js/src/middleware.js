@@ -3,7 +3,7 @@
 
 const JSON_HEADERS = { 'content-type': 'application/json', 'cache-control': 'no-store' };
 
-/** The authorizer now: an Authorizer, a SnapshotLoader, or a function returning one. */
+/** The authorizer now: an Authorizer, a SnapshotPoller, or a function returning one. */
 function current(source) {
   return typeof source === 'function' ? source() : (source.authorizer ?? source);
 }

@@ -1,6 +1,7 @@
 // The core's sanitizer: the same rules and outputs as every other face.
 import * as raw from '../build/raw/tessera.js';
-import { invalidArgument, requireString, translate } from './errors.js';
+import { requireString } from './arguments.js';
+import { invalidArgument, translate } from './errors.js';
 
 function maxLength(options) {
   const max = options?.maxLength;

@@ -1,12 +1,14 @@
-// The JS half of wasm/js/src/scratch.rs: hot calls write their arguments straight
-// into one reused buffer in wasm memory and read short answers back. Identifiers
-// are ASCII by rule, so a plain loop writes them (faster than a native call for a
-// few dozen characters); tokens and anything beyond ASCII go through TextEncoder and
-// reach the core as the same UTF-8 (which refuses a non-ASCII identifier with the
-// same ERR_INVALID_IDENTIFIER as every other face).
+// The JS half of the hot calls' calling convention (the table in wasm/js/src/lib.rs):
+// inputs written back to back into one reused scratch buffer in wasm memory, one
+// number back (the answer), and the output read as framed fields right after the
+// inputs. Identifiers are ASCII by rule, so a plain loop writes and reads them (faster
+// than a native call for a few dozen characters); anything beyond ASCII goes through
+// TextEncoder/TextDecoder and reaches the core as the same UTF-8 (which refuses a
+// non-ASCII identifier with the same ERR_INVALID_IDENTIFIER as every other face).
 import { scratch as reserve } from '../build/raw/tessera.js';
 
-const MIN_BYTES = 4096;
+/** Room kept past the inputs for a call's output (fields of identifiers, a signature, claims). */
+const OUTPUT_ROOM = 4096;
 /** Beyond this many UTF-16 units TextEncoder's copy beats the loop (measured: 250 in 170 ns, not 830). */
 const LOOP_LIMIT = 64;
 let memory;
@@ -25,78 +27,116 @@ function bytes() {
   return view;
 }
 
-function reserveAtLeast(need) {
-  if (need > size) {
-    size = Math.max(MIN_BYTES, need * 2);
+/** Makes the buffer hold `need` bytes of input plus room for the output. */
+function reserveFor(need) {
+  if (need + OUTPUT_ROOM > size) {
+    size = Math.max(2 * OUTPUT_ROOM, 2 * (need + OUTPUT_ROOM));
     base = reserve(size);
     view = new Uint8Array(0);
   }
 }
 
-/** Byte length of the second string of the last `putTwo`. */
-export let secondLength = 0;
-
-/**
- * Writes `a` then `b` as UTF-8 at the buffer's start; returns the byte length of `a`
- * (that of `b` is then in `secondLength`).
- */
-export function putTwo(a, b) {
-  if (a.length + b.length > LOOP_LIMIT) return putTwoUtf8(a, b);
-  reserveAtLeast(a.length + b.length);
-  const m = bytes();
-  let p = base;
-  for (let i = 0; i < a.length; i++) {
-    const c = a.charCodeAt(i);
-    if (c > 0x7f) return putTwoUtf8(a, b);
-    m[p++] = c;
-  }
-  for (let i = 0; i < b.length; i++) {
-    const c = b.charCodeAt(i);
-    if (c > 0x7f) return putTwoUtf8(a, b);
-    m[p++] = c;
-  }
-  secondLength = b.length;
-  return a.length;
-}
-
 const encoder = new TextEncoder();
+const decoder = new TextDecoder('utf-8', { fatal: true });
 
-/** `putTwo` for long text or text beyond ASCII: at most 3 bytes per UTF-16 unit. */
-function putTwoUtf8(a, b) {
-  reserveAtLeast(3 * (a.length + b.length));
-  const first = encoder.encodeInto(a, bytes().subarray(base)).written;
-  secondLength = encoder.encodeInto(b, bytes().subarray(base + first)).written;
-  return first;
-}
+// Encoders: each writes one input at byte offset `at` and returns its length in bytes.
 
-/**
- * The `\n`-separated ASCII lines the last call left at `offset`, `length` bytes in
- * all (read byte by byte: a few short fields, where `split` on a decoded string
- * costs twice as much).
- */
-export function readLines(offset, length) {
-  const m = bytes();
-  const lines = [];
-  let line = '';
-  for (let p = base + offset, end = p + length; p < end; p++) {
-    const c = m[p];
-    if (c === 10) {
-      lines.push(line);
-      line = '';
-    } else {
-      line += String.fromCharCode(c);
+/** Writes `text` as UTF-8. */
+export function putString(text, at) {
+  const n = text.length;
+  if (n <= LOOP_LIMIT) {
+    reserveFor(at + n);
+    const m = bytes();
+    let p = base + at;
+    let i = 0;
+    for (; i < n; i++) {
+      const c = text.charCodeAt(i);
+      if (c > 0x7f) break;
+      m[p++] = c;
     }
+    if (i === n) return n;
   }
-  lines.push(line);
-  return lines;
+  reserveFor(at + 3 * n);
+  return encoder.encodeInto(text, bytes().subarray(base + at)).written;
 }
 
-/** A copy of `length` bytes at `offset`. */
-export function readBytes(offset, length) {
-  return bytes().slice(base + offset, base + offset + length);
+function putU32(value, at) {
+  const m = bytes();
+  const p = base + at;
+  m[p] = value & 0xff;
+  m[p + 1] = (value >>> 8) & 0xff;
+  m[p + 2] = (value >>> 16) & 0xff;
+  m[p + 3] = value >>> 24;
 }
 
-/** The byte the last call left at `offset`. */
-export function readByte(offset) {
-  return bytes()[base + offset];
+/** Writes `items` as a framed list: each `u32 len` + UTF-8. */
+export function putList(items, at) {
+  let p = at;
+  for (const item of items) {
+    reserveFor(p + 4);
+    const length = putString(item, p + 4);
+    putU32(length, p);
+    p += 4 + length;
+  }
+  return p - at;
+}
+
+// Decoders: of the answer, and of the output it announces.
+
+/** The answer of a call that failed; its failure waits in `take_failure`. */
+export const FAILED = 0xffffffff;
+
+/** The answer's one-byte value. */
+export const valueOf = (answer) => answer & 0xff;
+
+/** The length in bytes of the output the answer announces. */
+export const outputLength = (answer) => answer >>> 8;
+
+function u32At(p) {
+  const m = bytes();
+  return (m[p] | (m[p + 1] << 8) | (m[p + 2] << 16) | (m[p + 3] << 24)) >>> 0;
+}
+
+/** The fields of `length` bytes of output at `at`, as [offset, length, offset, length, ...]. */
+export function fieldSpans(at, length) {
+  const spans = [];
+  for (let p = at, end = at + length; p < end;) {
+    const n = u32At(base + p);
+    spans.push(p + 4, n);
+    p += 4 + n;
+  }
+  return spans;
+}
+
+/** The text of `length` bytes at `at` (a short ASCII field by a loop, anything else by TextDecoder). */
+export function textAt(at, length) {
+  const m = bytes();
+  const start = base + at;
+  const utf8 = () => decoder.decode(m.subarray(start, start + length));
+  if (length > LOOP_LIMIT) return utf8();
+  let out = '';
+  for (let p = start, end = start + length; p < end; p++) {
+    const c = m[p];
+    if (c > 0x7f) return utf8();
+    out += String.fromCharCode(c);
+  }
+  return out;
+}
+
+/** Every field of `length` bytes of output at `at`, as text. */
+export function readTexts(at, length) {
+  const spans = fieldSpans(at, length);
+  const texts = new Array(spans.length >> 1);
+  for (let i = 0; i < texts.length; i++) texts[i] = textAt(spans[2 * i], spans[2 * i + 1]);
+  return texts;
+}
+
+/** A copy of `length` bytes at `at`. */
+export function bytesAt(at, length) {
+  return bytes().slice(base + at, base + at + length);
+}
+
+/** The byte at `at`. */
+export function byteAt(at) {
+  return bytes()[base + at];
 }

@@ -1,10 +1,10 @@
 // The package's API beyond the vectors: loading, hot swap and its refusals, errors,
-// decision events, the snapshot loader against a local HTTP server, and middleware.
+// decision events, the snapshot poller against a local HTTP server, and middleware.
 import assert from 'node:assert/strict';
 import { generateKeyPairSync, sign } from 'node:crypto';
 import { createServer } from 'node:http';
 import { describe, test } from 'node:test';
-import { Authorizer, SnapshotLoader, TesseraError, guard, requirePermission, sanitize } from 'tessera-authz';
+import { Authorizer, SnapshotPoller, TesseraError, guard, requirePermission, sanitize } from 'tessera-authz';
 import { NOW, fixtures, snapshot, snapshotKeys, token, tokenOptions } from './helpers.mjs';
 
 const load = (name = 'revision1', options = {}) => Authorizer.load(snapshot(name), { snapshotKeys, ...options });
@@ -187,69 +187,69 @@ async function snapshotServer() {
   return { state, url: `http://127.0.0.1:${server.address().port}/api/snapshot`, close: () => server.close() };
 }
 
-describe('SnapshotLoader', () => {
+describe('SnapshotPoller', () => {
   test('loads, revalidates with If-None-Match, swaps on change, keeps the last good snapshot', async () => {
     const server = await snapshotServer();
     const updates = [];
     const errors = [];
-    const loader = new SnapshotLoader(server.url, {
+    const poller = new SnapshotPoller(server.url, {
       snapshotKeys, intervalMs: 0, headers: { authorization: 'Bearer key' },
       onUpdate: (info) => updates.push(info.revision), onError: (e) => errors.push(e.code),
     });
     try {
-      const authz = await loader.ready;
+      const authz = await poller.ready;
       assert.equal(authz.revision, 1);
       assert.equal(server.state.requests[0].authorization, 'Bearer key');
-      assert.equal(await loader.refresh(), false);
+      assert.equal(await poller.refresh(), false);
       assert.equal(server.state.requests[1].ifNoneMatch, '"r1"', 'revalidates with the ETag');
 
       Object.assign(server.state, { body: snapshot('revision2'), etag: '"r2"' });
-      assert.equal(await loader.refresh(), true);
-      assert.equal(loader.authorizer, authz, 'one Authorizer, swapped in place');
+      assert.equal(await poller.refresh(), true);
+      assert.equal(poller.authorizer, authz, 'one Authorizer, swapped in place');
       assert.equal(authz.can('bob', 'posts:edit'), true);
 
       server.state.status = 500;
-      assert.equal(await loader.refresh(), false);
+      assert.equal(await poller.refresh(), false);
       Object.assign(server.state, { status: 200, body: snapshot('revision1'), etag: '"r1"' });
-      assert.equal(await loader.refresh(), false);
+      assert.equal(await poller.refresh(), false);
       Object.assign(server.state, { body: Buffer.from('garbage'), etag: '"g"' });
-      assert.equal(await loader.refresh(), false);
+      assert.equal(await poller.refresh(), false);
       assert.equal(authz.revision, 2, 'the last good snapshot stays in force');
       assert.deepEqual(updates, [1, 2]);
       assert.deepEqual(errors, ['ERR_FETCH', 'ERR_SNAPSHOT_ROLLBACK', 'ERR_SNAPSHOT_MALFORMED']);
     } finally {
-      loader.stop();
+      poller.stop();
       server.close();
     }
   });
 
   test('polls on its own every intervalMs', async () => {
     const server = await snapshotServer();
-    const loader = new SnapshotLoader(server.url, { snapshotKeys, intervalMs: 20 });
+    const poller = new SnapshotPoller(server.url, { snapshotKeys, intervalMs: 20 });
     try {
-      await loader.ready;
+      await poller.ready;
       Object.assign(server.state, { body: snapshot('revision2'), etag: '"r2"' });
-      for (let i = 0; i < 100 && loader.authorizer.revision !== 2; i++) await new Promise((r) => setTimeout(r, 20));
-      assert.equal(loader.authorizer.revision, 2);
+      for (let i = 0; i < 100 && poller.authorizer.revision !== 2; i++) await new Promise((r) => setTimeout(r, 20));
+      assert.equal(poller.authorizer.revision, 2);
     } finally {
-      loader.stop();
+      poller.stop();
       server.close();
     }
   });
 
   test('ready rejects when no first snapshot can be had; a fetch error is reported', async () => {
     const errors = [];
-    const loader = new SnapshotLoader('http://127.0.0.1:9/none', {
+    const poller = new SnapshotPoller('http://127.0.0.1:9/none', {
       snapshotKeys, intervalMs: 0, fetch: async () => { throw new Error('offline'); }, onError: (e) => errors.push(e.message),
     });
-    await assert.rejects(loader.ready, (e) => e.code === 'ERR_FETCH');
+    await assert.rejects(poller.ready, (e) => e.code === 'ERR_FETCH');
     assert.match(errors[0], /offline/);
   });
 
   test('an unknown option is refused at once, before any download', () => {
     let fetched = 0;
     const fetch = async () => { fetched++; throw new Error('unreachable'); };
-    throwsCode(() => new SnapshotLoader('http://127.0.0.1:9/', { snapshotKey: snapshotKeys[0], fetch }), 'ERR_INVALID_ARGUMENT');
+    throwsCode(() => new SnapshotPoller('http://127.0.0.1:9/', { snapshotKey: snapshotKeys[0], fetch }), 'ERR_INVALID_ARGUMENT');
     assert.equal(fetched, 0);
   });
 });
@@ -313,7 +313,7 @@ describe('middleware', () => {
     const forbidden = check(request(`Bearer ${token('bob')}`));
     assert.equal(forbidden.status, 403);
     assert.equal(forbidden.headers.get('content-type'), 'application/json');
-    const noSnapshot = guard(new SnapshotLoader('http://127.0.0.1:9/', { intervalMs: 0, fetch: async () => { throw new Error('x'); } }), 'posts:edit');
+    const noSnapshot = guard(new SnapshotPoller('http://127.0.0.1:9/', { intervalMs: 0, fetch: async () => { throw new Error('x'); } }), 'posts:edit');
     assert.equal(noSnapshot(request(`Bearer ${token('alice')}`)).status, 503);
   });
 });

@@ -39,7 +39,7 @@ function vectorsIn(command, args) {
 test('the tarball holds the dist files and nothing of the sources', () => {
   const listing = JSON.parse(execFileSync('npm', ['pack', '--dry-run', '--json'], { cwd: js, encoding: 'utf8' }))[0];
   const files = listing.files.map((f) => f.path).sort();
-  for (const f of ['dist/node.mjs', 'dist/node.cjs', 'dist/browser.mjs', 'dist/deno.mjs', 'dist/workerd.mjs', 'dist/engine.mjs', 'dist/tessera.wasm', 'dist/index.d.ts', 'package.json']) {
+  for (const f of ['dist/node.mjs', 'dist/node.cjs', 'dist/browser.mjs', 'dist/deno.mjs', 'dist/workerd.mjs', 'dist/instantiate.mjs', 'dist/tessera.wasm', 'dist/index.d.ts', 'package.json']) {
     assert.ok(files.includes(f), `${f} is missing from the tarball`);
   }
   assert.ok(files.every((f) => !f.startsWith('src/') && !f.startsWith('test/')), files.join(' '));

@@ -1,6 +1,6 @@
 // One engine, one decision: a running `tessera serve` (the CLI the test command
 // built) is the source of truth; the package loads its snapshots with the keys it
-// publishes, follows its writes through a SnapshotLoader, and validates its tokens
+// publishes, follows its writes through a SnapshotPoller, and validates its tokens
 // with its JWKS. Every question gets the server's answer.
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
@@ -10,7 +10,7 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { after, before, test } from 'node:test';
 import { fileURLToPath } from 'node:url';
-import { SnapshotLoader } from 'tessera-authz';
+import { SnapshotPoller } from 'tessera-authz';
 
 const js = fileURLToPath(new URL('..', import.meta.url));
 const bin = resolve(js, process.env.TESSERA_BIN ?? resolve(js, '..', process.env.CARGO_TARGET_DIR ?? 'target', 'debug', 'tessera'));
@@ -87,7 +87,7 @@ test('the package decides exactly as the server that signed its snapshot, and fo
   const snapshotKeys = (await (await fetch(`${url}/.well-known/tessera-snapshot-keys.json`)).json()).keys;
   const tokenKeys = await (await fetch(`${url}/.well-known/jwks.json`)).json();
   const updates = [];
-  const loader = new SnapshotLoader(`${url}/api/snapshot`, {
+  const poller = new SnapshotPoller(`${url}/api/snapshot`, {
     snapshotKeys,
     tokenKeys,
     audience: `urn:tessera:tenant:${key}`,
@@ -96,7 +96,7 @@ test('the package decides exactly as the server that signed its snapshot, and fo
     onUpdate: (info) => updates.push(info.revision),
   });
   try {
-    const authz = await loader.ready;
+    const authz = await poller.ready;
     assert.equal(authz.tenant, key);
     await agree(authz);
     assert.deepEqual(authz.check('alice', 'posts:delete'), { allowed: false, reason: 'denied', role: 'editor', pattern: 'posts:delete' });
@@ -106,8 +106,8 @@ test('the package decides exactly as the server that signed its snapshot, and fo
     await call('POST', '/api/apikeys/user/carol');
     await call('POST', '/api/membership/carol/editor');
     await call('DELETE', '/api/membership/bob/viewer');
-    assert.equal(await loader.refresh(), true);
-    assert.equal(await loader.refresh(), false, 'unchanged: a 304');
+    assert.equal(await poller.refresh(), true);
+    assert.equal(await poller.refresh(), false, 'unchanged: a 304');
     assert.equal(authz.can('carol', 'posts:edit'), true);
     await agree(authz);
     assert.equal(updates.length, 2);
@@ -124,6 +124,6 @@ test('the package decides exactly as the server that signed its snapshot, and fo
     assert.deepEqual(await authz.authorizeAsync(token, 'posts:edit'), local);
     assert.equal(authz.authorize(token, 'posts:delete').reason, 'denied');
   } finally {
-    loader.stop();
+    poller.stop();
   }
 });

@@ -1,5 +1,5 @@
 //! The shared conformance vectors and a harness that runs them through any face of
-//! Tessera (native core, wasmtime guest, CLI, ...). A face implements [`Engine`];
+//! Tessera (native core, wasmtime guest, CLI, ...). A face implements [`Face`];
 //! [`run_all`] feeds it every vector under `tests/vectors/` and reports each
 //! disagreement. The vector format is documented in `tests/vectors/README.md`.
 
@@ -70,17 +70,6 @@ pub enum Query {
     },
     /// Every role → sorted list.
     Roles,
-}
-
-/// A decision as the vectors write it: `{allowed, reason, role?, pattern?}` (role and
-/// pattern only when the decision rests on a rule). Every face builds its answer here.
-pub fn decision_value(allowed: bool, reason: &str, role: Option<&str>, pattern: Option<&str>) -> Value {
-    let mut answer = serde_json::json!({"allowed": allowed, "reason": reason});
-    if let (Some(role), Some(pattern)) = (role, pattern) {
-        answer["role"] = role.into();
-        answer["pattern"] = pattern.into();
-    }
-    answer
 }
 
 /// What a case expects: an answer, or a refusal with an error code.
@@ -183,7 +172,7 @@ pub struct Refusal {
 }
 
 /// One face of Tessera, as the vectors see it.
-pub trait Engine {
+pub trait Face {
     /// Compiles a policy document given as JSON text, replacing any loaded one.
     fn load(&mut self, policy_json: &str) -> Result<(), Refusal>;
     /// Answers a query against the loaded policy, as JSON.
@@ -198,7 +187,7 @@ pub trait Engine {
     /// Detector findings: `[{kind, offset}]`.
     fn inspect(&mut self, text: &str) -> Value;
     /// `authorize(token, permission)` against the loaded policy:
-    /// `{allowed, reason, subject?}`.
+    /// `{allowed, reason, subject?, role?, pattern?}`.
     fn authorize(
         &mut self,
         jwks: &str,
@@ -267,7 +256,7 @@ pub struct AuthorizeCase {
     pub token: String,
     /// The permission asked for.
     pub permission: String,
-    /// `{allowed, reason, subject?}`.
+    /// `{allowed, reason, subject?, role?, pattern?}`.
     pub expect: Value,
 }
 
@@ -295,13 +284,13 @@ pub struct SanitizerCase {
     pub findings: Value,
 }
 
-fn run_sanitizer(engine: &mut dyn Engine, report: &mut Report) {
+fn run_sanitizer(face: &mut dyn Face, report: &mut Report) {
     let vectors: SanitizerVectors = read_json(&vectors_dir().join("sanitizer/cases.json"));
     for case in &vectors.cases {
         let checks = [
-            ("escape", Value::from(case.escape.clone()), Value::from(engine.sanitize("escape", &case.input))),
-            ("strip", Value::from(case.strip.clone()), Value::from(engine.sanitize("strip", &case.input))),
-            ("inspect", case.findings.clone(), engine.inspect(&case.input)),
+            ("escape", Value::from(case.escape.clone()), Value::from(face.sanitize("escape", &case.input))),
+            ("strip", Value::from(case.strip.clone()), Value::from(face.sanitize("strip", &case.input))),
+            ("inspect", case.findings.clone(), face.inspect(&case.input)),
         ];
         for (what, expected, got) in checks {
             report.cases += 1;
@@ -326,13 +315,13 @@ fn merged(base: &Value, overrides: Option<&Value>) -> Value {
     options
 }
 
-fn run_tokens(engine: &mut dyn Engine, report: &mut Report) {
+fn run_tokens(face: &mut dyn Face, report: &mut Report) {
     let vectors: TokenVectors = read_json(&vectors_dir().join("jwt/tokens.json"));
     let jwks = vectors.jwks.to_string();
     for case in &vectors.cases {
         report.cases += 1;
         let options = merged(&vectors.options, case.options.as_ref());
-        let got = engine.verify_token(&jwks, &options, &case.token, case.now.unwrap_or(vectors.now));
+        let got = face.verify_token(&jwks, &options, &case.token, case.now.unwrap_or(vectors.now));
         // Every claim the vector names must be there with that value.
         let carries = |expected: &Value, claims: &Value| {
             expected
@@ -347,7 +336,7 @@ fn run_tokens(engine: &mut dyn Engine, report: &mut Report) {
             });
         }
     }
-    if let Err(refusal) = engine.load(&vectors.policy.to_string()) {
+    if let Err(refusal) = face.load(&vectors.policy.to_string()) {
         report.failures.push(Failure {
             location: "jwt/tokens.json policy".into(),
             expected: "the policy to load".into(),
@@ -357,7 +346,7 @@ fn run_tokens(engine: &mut dyn Engine, report: &mut Report) {
     }
     for case in &vectors.authorize {
         report.cases += 1;
-        let got = engine.authorize(&jwks, &vectors.options, &case.token, &case.permission, vectors.now);
+        let got = face.authorize(&jwks, &vectors.options, &case.token, &case.permission, vectors.now);
         if got.as_ref().ok() != Some(&case.expect) {
             report.failures.push(Failure {
                 location: format!("jwt/tokens.json authorize `{}`", case.name),
@@ -368,14 +357,14 @@ fn run_tokens(engine: &mut dyn Engine, report: &mut Report) {
     }
 }
 
-/// A disagreement between an engine and a vector.
+/// A disagreement between a face and a vector.
 #[derive(Debug)]
 pub struct Failure {
     /// Which vector and case.
     pub location: String,
     /// What was expected.
     pub expected: String,
-    /// What the engine said.
+    /// What the face said.
     pub got: String,
 }
 
@@ -411,8 +400,8 @@ fn describe(result: &Result<Value, Refusal>) -> String {
     }
 }
 
-/// Runs every vector through `engine`.
-pub fn run_all(engine: &mut dyn Engine) -> Report {
+/// Runs every vector through `face`.
+pub fn run_all(face: &mut dyn Face) -> Report {
     let mut report = Report::default();
     let dir = vectors_dir();
 
@@ -425,7 +414,7 @@ pub fn run_all(engine: &mut dyn Engine) -> Report {
     for path in files {
         let vector: PolicyVector = read_json(&path);
         let file = path.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
-        if let Err(refusal) = engine.load(&vector.policy.to_string()) {
+        if let Err(refusal) = face.load(&vector.policy.to_string()) {
             report.cases += vector.cases.len();
             report.failures.push(Failure {
                 location: format!("{file} ({})", vector.name),
@@ -436,7 +425,7 @@ pub fn run_all(engine: &mut dyn Engine) -> Report {
         }
         for (i, case) in vector.cases.iter().enumerate() {
             report.cases += 1;
-            let got = engine.query(&case.query);
+            let got = face.query(&case.query);
             if !case.expected().met_by(&got, |expected, value| expected == value) {
                 report.failures.push(Failure {
                     location: format!("{file} case {i} {:?}", case.query),
@@ -450,7 +439,7 @@ pub fn run_all(engine: &mut dyn Engine) -> Report {
     let errors: Vec<PolicyErrorVector> = read_json(&dir.join("policy-errors.json"));
     for vector in errors {
         report.cases += 1;
-        let got = engine.load(&vector.policy_text);
+        let got = face.load(&vector.policy_text);
         if got.as_ref().err().map(|r| r.code.as_str()) != Some(vector.expect_error.as_str()) {
             report.failures.push(Failure {
                 location: format!("policy-errors.json {}", vector.name),
@@ -460,13 +449,13 @@ pub fn run_all(engine: &mut dyn Engine) -> Report {
         }
     }
 
-    run_tokens(engine, &mut report);
-    run_sanitizer(engine, &mut report);
+    run_tokens(face, &mut report);
+    run_sanitizer(face, &mut report);
 
     let identifiers: Vec<IdentifierVector> = read_json(&dir.join("identifiers.json"));
     for vector in identifiers {
         report.cases += 1;
-        let got = engine.validate_identifier(&vector.kind, &vector.value);
+        let got = face.validate_identifier(&vector.kind, &vector.value);
         let ok = match (&got, vector.valid) {
             (Ok(()), true) => true,
             (Err(refusal), false) => {

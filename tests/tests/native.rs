@@ -3,7 +3,7 @@
 #![allow(clippy::unwrap_used, clippy::expect_used, reason = "test code: a failed unwrap is a failed test")]
 
 use serde_json::{Value, json};
-use tessera_conformance::{Engine, Query, Refusal, decision_value, run_all};
+use tessera_conformance::{Face, Query, Refusal, run_all};
 use tessera_core::{
     Authorizer, Decision, IdentifierError, IdentifierKind, KeySet, PolicyDocument, SanitizeOptions,
     ValidationOptions,
@@ -19,10 +19,10 @@ fn refusal(error: IdentifierError) -> Refusal {
 }
 
 fn decision(d: Decision<'_>) -> Value {
-    decision_value(d.allowed(), d.reason(), d.role(), d.pattern())
+    json!(d)
 }
 
-impl Engine for Native {
+impl Face for Native {
     fn load(&mut self, policy_json: &str) -> Result<(), Refusal> {
         let policy = PolicyDocument::from_json(policy_json)
             .and_then(PolicyDocument::into_policy)
@@ -70,11 +70,7 @@ impl Engine for Native {
         let authz = self.authz.as_ref().expect("a policy is loaded before authorize");
         let answer =
             tessera_core::authorize(authz, &keys, &options, token, permission, now).map_err(refusal)?;
-        let mut value = json!({"allowed": answer.allowed(), "reason": answer.reason()});
-        if let Some(subject) = answer.subject() {
-            value["subject"] = subject.into();
-        }
-        Ok(value)
+        Ok(json!(answer))
     }
 
     fn sanitize(&mut self, mode: &str, text: &str) -> String {
@@ -86,8 +82,7 @@ impl Engine for Native {
     }
 
     fn inspect(&mut self, text: &str) -> Value {
-        let findings = tessera_core::inspect(text);
-        json!(findings.iter().map(|f| json!({"kind": f.kind.code(), "offset": f.offset})).collect::<Vec<_>>())
+        json!(tessera_core::inspect(text))
     }
 
     fn validate_identifier(&mut self, kind: &str, value: &str) -> Result<(), Refusal> {

@@ -1,28 +1,31 @@
 //! The answer to a check, with the reason for it.
 
-use serde::Serialize;
+use serde::ser::{Serialize, SerializeMap, Serializer};
+
+use super::Reason;
 
 /// The outcome of `check(user, permission)`. Every variant says why.
 ///
 /// When several grants (or denies) match, the reason names the most specific
 /// pattern (`posts:read`, then `posts:*`, then `*`) and, among roles holding it,
 /// the first by name, so every runtime reports the same reason.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
-#[serde(tag = "reason", rename_all = "snake_case")]
+///
+/// Serializes as every face answers: `{"allowed", "reason", "role"?, "pattern"?}`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Decision<'a> {
-    /// Allowed: `role` (in the user's closure) holds the grant `grant`.
+    /// Allowed: `role` (in the user's closure) holds the grant `pattern`.
     Granted {
         /// The role holding the grant.
         role: &'a str,
         /// The grant pattern that matched.
-        grant: &'a str,
+        pattern: &'a str,
     },
-    /// Denied: `role` (in the user's closure) holds the deny `deny`, which beats any grant.
+    /// Denied: `role` (in the user's closure) holds the deny `pattern`, which beats any grant.
     Denied {
         /// The role holding the deny.
         role: &'a str,
         /// The deny pattern that matched.
-        deny: &'a str,
+        pattern: &'a str,
     },
     /// Denied: the user has no membership in this tenant.
     UnknownUser,
@@ -32,26 +35,39 @@ pub enum Decision<'a> {
     UserNotKeyBacked,
 }
 
-impl Decision<'_> {
+impl<'a> Decision<'a> {
+    /// A decision from its parts, as a face receives them across a boundary: `None`
+    /// when a reason that names a role and pattern lacks them, or one that names
+    /// neither carries them.
+    pub fn from_parts(reason: Reason, role: Option<&'a str>, pattern: Option<&'a str>) -> Option<Self> {
+        match (reason, role, pattern) {
+            (Reason::Granted, Some(role), Some(pattern)) => Some(Self::Granted { role, pattern }),
+            (Reason::Denied, Some(role), Some(pattern)) => Some(Self::Denied { role, pattern }),
+            (Reason::UnknownUser, None, None) => Some(Self::UnknownUser),
+            (Reason::NoMatchingGrant, None, None) => Some(Self::NoMatchingGrant),
+            (Reason::UserNotKeyBacked, None, None) => Some(Self::UserNotKeyBacked),
+            _ => None,
+        }
+    }
+
     /// Whether the permission is granted.
     pub fn allowed(&self) -> bool {
         matches!(self, Self::Granted { .. })
     }
 
-    /// The reason as a stable string: `granted`, `denied`, `unknown_user`,
-    /// `no_matching_grant`, `user_not_key_backed`.
-    pub fn reason(&self) -> &'static str {
+    /// Why it was decided so.
+    pub fn reason(&self) -> Reason {
         match self {
-            Self::Granted { .. } => "granted",
-            Self::Denied { .. } => "denied",
-            Self::UnknownUser => "unknown_user",
-            Self::NoMatchingGrant => "no_matching_grant",
-            Self::UserNotKeyBacked => "user_not_key_backed",
+            Self::Granted { .. } => Reason::Granted,
+            Self::Denied { .. } => Reason::Denied,
+            Self::UnknownUser => Reason::UnknownUser,
+            Self::NoMatchingGrant => Reason::NoMatchingGrant,
+            Self::UserNotKeyBacked => Reason::UserNotKeyBacked,
         }
     }
 
     /// The role the decision rests on, if any.
-    pub fn role(&self) -> Option<&str> {
+    pub fn role(&self) -> Option<&'a str> {
         match *self {
             Self::Granted { role, .. } | Self::Denied { role, .. } => Some(role),
             _ => None,
@@ -59,11 +75,64 @@ impl Decision<'_> {
     }
 
     /// The grant or deny pattern the decision rests on, if any.
-    pub fn pattern(&self) -> Option<&str> {
+    pub fn pattern(&self) -> Option<&'a str> {
         match *self {
-            Self::Granted { grant, .. } => Some(grant),
-            Self::Denied { deny, .. } => Some(deny),
+            Self::Granted { pattern, .. } | Self::Denied { pattern, .. } => Some(pattern),
             _ => None,
         }
+    }
+
+    /// Writes the decision's entries into a map being serialized (shared with
+    /// answers that extend a decision, such as `authorize`'s).
+    pub(crate) fn serialize_entries<M: SerializeMap>(&self, map: &mut M) -> Result<(), M::Error> {
+        if let (Some(role), Some(pattern)) = (self.role(), self.pattern()) {
+            map.serialize_entry("role", role)?;
+            map.serialize_entry("pattern", pattern)?;
+        }
+        Ok(())
+    }
+}
+
+impl Serialize for Decision<'_> {
+    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let mut map = serializer.serialize_map(None)?;
+        map.serialize_entry("allowed", &self.allowed())?;
+        map.serialize_entry("reason", &self.reason())?;
+        self.serialize_entries(&mut map)?;
+        map.end()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn serializes_as_the_faces_answer() {
+        let granted = Decision::Granted { role: "editor", pattern: "posts:*" };
+        assert_eq!(
+            serde_json::to_string(&granted).unwrap(),
+            r#"{"allowed":true,"reason":"granted","role":"editor","pattern":"posts:*"}"#
+        );
+        assert_eq!(
+            serde_json::to_string(&Decision::UnknownUser).unwrap(),
+            r#"{"allowed":false,"reason":"unknown_user"}"#
+        );
+    }
+
+    #[test]
+    fn parts_round_trip_and_inconsistent_parts_are_refused() {
+        for decision in [
+            Decision::Granted { role: "r", pattern: "a:*" },
+            Decision::Denied { role: "r", pattern: "a:b" },
+            Decision::UnknownUser,
+            Decision::NoMatchingGrant,
+            Decision::UserNotKeyBacked,
+        ] {
+            let parts = (decision.reason(), decision.role(), decision.pattern());
+            assert_eq!(Decision::from_parts(parts.0, parts.1, parts.2), Some(decision));
+        }
+        assert_eq!(Decision::from_parts(Reason::Granted, None, None), None);
+        assert_eq!(Decision::from_parts(Reason::UnknownUser, Some("r"), Some("p")), None);
     }
 }

@@ -7,6 +7,7 @@
 
 mod compile;
 mod decision;
+mod reason;
 mod rules;
 
 use alloc::boxed::Box;
@@ -18,6 +19,7 @@ use core::hash::BuildHasher;
 use hashbrown::{DefaultHashBuilder, HashMap, HashTable};
 
 pub use decision::Decision;
+pub use reason::Reason;
 
 use crate::ident::{self, IdentifierError, IdentifierKind};
 use crate::policy::{Members, Policy};
@@ -287,6 +289,11 @@ impl Authorizer {
         self.members.len()
     }
 
+    /// Number of roles.
+    pub fn role_count(&self) -> usize {
+        self.roles.len()
+    }
+
     /// A deny beats any grant; each reason names the most specific matching pattern
     /// and, among roles holding it, the first by name (ids follow name order).
     #[inline]
@@ -309,9 +316,11 @@ impl Authorizer {
             }
         });
         let decision = match (denied, granted) {
-            (Some((role, rule)), _) => Decision::Denied { role: self.role_name(role), deny: &rule.pattern },
+            (Some((role, rule)), _) => {
+                Decision::Denied { role: self.role_name(role), pattern: &rule.pattern }
+            }
             (None, Some((role, rule))) => {
-                Decision::Granted { role: self.role_name(role), grant: &rule.pattern }
+                Decision::Granted { role: self.role_name(role), pattern: &rule.pattern }
             }
             (None, None) => Decision::NoMatchingGrant,
         };

@@ -7,18 +7,19 @@
 
 use alloc::string::String;
 
+use serde::ser::{Serialize, SerializeMap, Serializer};
+
 use super::claims::Claims;
 use super::error::TokenError;
 use super::keys::KeySet;
 use super::options::ValidationOptions;
-#[cfg(doc)]
-use super::verify::prepare_external;
-use super::verify::{ExternalSignature, verify, verify_external};
+use super::verify::verify;
 use crate::authz::{Authorizer, Decision};
 use crate::ident::{self, IdentifierError, IdentifierKind};
 use crate::pattern::Candidate;
 
-/// The one answer of `authorize`.
+/// The one answer of `authorize`. Serializes as every face answers:
+/// `{"allowed", "reason", "subject"?, "role"?, "pattern"?}`.
 #[derive(Clone, Debug, PartialEq)]
 pub enum Authorization<'a> {
     /// The token was refused; the snapshot was not consulted.
@@ -63,8 +64,23 @@ impl Authorization<'_> {
             Self::TokenRejected(error) => error.code(),
             Self::InvalidSubject { error } => error.code(),
             Self::OutsideTokenScope { .. } => "outside_token_scope",
-            Self::Decided { decision, .. } => decision.reason(),
+            Self::Decided { decision, .. } => decision.reason().name(),
         }
+    }
+}
+
+impl Serialize for Authorization<'_> {
+    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let mut map = serializer.serialize_map(None)?;
+        map.serialize_entry("allowed", &self.allowed())?;
+        map.serialize_entry("reason", self.reason())?;
+        if let Some(subject) = self.subject() {
+            map.serialize_entry("subject", subject)?;
+        }
+        if let Self::Decided { decision, .. } = self {
+            decision.serialize_entries(&mut map)?;
+        }
+        map.end()
     }
 }
 
@@ -81,36 +97,7 @@ pub fn authorize<'a>(
     decide(authz, permission, || verify(token, keys, options, now))
 }
 
-/// [`authorize`] for a token whose signature the caller checked itself (see
-/// [`prepare_external`]); `signature_valid` is its verdict.
-pub fn authorize_external<'a>(
-    authz: &'a Authorizer,
-    keys: &KeySet,
-    options: &ValidationOptions,
-    token: &str,
-    permission: &str,
-    now: i64,
-    signature_valid: bool,
-) -> Result<Authorization<'a>, IdentifierError> {
-    decide(authz, permission, || verify_external(token, keys, options, now, signature_valid))
-}
-
-/// [`authorize`] for a token already through [`prepare_external`], given the caller's
-/// verdict on its signature: a face that must wait for its crypto can decide before
-/// the verdict arrives (for `true`) and release the answer only once it has it (with
-/// `false`, the answer is the token's refusal for a bad signature).
-pub fn authorize_prepared<'a>(
-    authz: &'a Authorizer,
-    prepared: &ExternalSignature<'_, '_>,
-    options: &ValidationOptions,
-    permission: &str,
-    now: i64,
-    signature_valid: bool,
-) -> Result<Authorization<'a>, IdentifierError> {
-    decide(authz, permission, || prepared.claims(options, now, signature_valid))
-}
-
-fn decide<'a>(
+pub(crate) fn decide<'a>(
     authz: &'a Authorizer,
     permission: &str,
     verified: impl FnOnce() -> Result<Claims, TokenError>,

@@ -29,22 +29,22 @@
 //! | `ERR_TOKEN_UNKNOWN_CRIT` | the header has `crit` (a non-empty array of names; any other `crit` is malformed) |
 //! | `ERR_TOKEN_WRONG_TYP` | `typ` is not absent, `JWT` or `at+jwt` (or not the configured type) |
 
-mod authorize;
+pub(crate) mod authorize;
 mod claims;
 mod error;
 mod issue;
 mod json;
 mod keys;
 mod options;
-mod verify;
+pub(crate) mod verify;
 
 #[cfg(test)]
 mod tests;
 
-pub use authorize::{Authorization, authorize, authorize_external, authorize_prepared};
+pub use authorize::{Authorization, authorize};
 pub use claims::Claims;
 pub use error::TokenError;
 pub use issue::{IssuedToken, TokenRequest, TokenSigner};
 pub use keys::{JwtAlgorithm, KeySet, TokenKey};
 pub use options::ValidationOptions;
-pub use verify::{ExternalSignature, prepare_external, verify, verify_external};
+pub use verify::verify;

@@ -10,6 +10,7 @@ use serde_json::{Map, Value, json};
 
 use super::verify::{check_header, header_members, split, verify_signature};
 use super::*;
+use crate::external::{SignatureVerdict, prepare_external};
 
 /// RFC 7515 A.1 and A.3 sign these claims; they expired in 2011, so checks run then.
 const RFC_NOW: i64 = 1_300_819_300;
@@ -222,12 +223,12 @@ fn external_signature_path_matches_verify() {
     let key = set.select(Some("ed-1"), JwtAlgorithm::EdDsa).expect("key");
     assert!(verify_signature(&key.verifier, external.signing_input.as_bytes(), &external.signature));
 
-    let claims = verify_external(&token, &set, &options, 1_800_000_100, true).expect("accepted");
+    let claims = external.claims(&options, 1_800_000_100, SignatureVerdict::Valid).expect("accepted");
     assert_eq!(claims, verify(&token, &set, &options, 1_800_000_100).expect("verifies"));
-    let refused = verify_external(&token, &set, &options, 1_800_000_100, false);
+    let refused = external.claims(&options, 1_800_000_100, SignatureVerdict::Invalid);
     assert_eq!(refused.expect_err("bad signature").code(), "ERR_TOKEN_BAD_SIGNATURE");
     // The claims rules still run: an expired token is refused even with a valid signature.
-    let expired = verify_external(&token, &set, &options, 1_800_010_000, true);
+    let expired = external.claims(&options, 1_800_010_000, SignatureVerdict::Valid);
     assert_eq!(expired.expect_err("expired").code(), "ERR_TOKEN_EXPIRED");
     // And so do the header rules, before any signature is asked for.
     let empty = KeySet::new();
@@ -235,8 +236,8 @@ fn external_signature_path_matches_verify() {
     assert_eq!(unknown.expect_err("no key").code(), "ERR_TOKEN_UNKNOWN_KID");
 }
 
-/// Deciding before the verdict (`authorize_prepared`) gives `authorize`'s answers:
-/// the decision for `true`, the bad-signature refusal for `false` whatever the claims.
+/// Deciding before the verdict gives `authorize`'s answers: the decision for a valid
+/// signature, the bad-signature refusal for an invalid one whatever the claims.
 #[test]
 fn prepared_authorization_matches_authorize() {
     let (token, set) = alice_ed25519_token();
@@ -253,13 +254,17 @@ fn prepared_authorization_matches_authorize() {
         [(1_800_000_100, "posts:read"), (1_800_000_100, "posts:edit"), (1_800_010_000, "posts:read")]
     {
         let expected = authorize(&authz, &set, &options, &token, permission, now).expect("decided");
-        let got = authorize_prepared(&authz, &prepared, &options, permission, now, true).expect("decided");
+        let got =
+            prepared.authorize(&authz, &options, permission, now, SignatureVerdict::Valid).expect("decided");
         assert_eq!(got, expected, "{permission} at {now}");
-        let forged =
-            authorize_prepared(&authz, &prepared, &options, permission, now, false).expect("decided");
+        let forged = prepared
+            .authorize(&authz, &options, permission, now, SignatureVerdict::Invalid)
+            .expect("decided");
         assert_eq!(forged, Authorization::TokenRejected(TokenError::BadSignature));
     }
-    assert!(authorize_prepared(&authz, &prepared, &options, "bad permission", 1_800_000_100, true).is_err());
+    let bad_permission =
+        prepared.authorize(&authz, &options, "bad permission", 1_800_000_100, SignatureVerdict::Valid);
+    assert!(bad_permission.is_err());
 }
 
 #[test]

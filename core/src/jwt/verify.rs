@@ -154,7 +154,7 @@ pub(crate) fn verify_signature(verifier: &Verifier, message: &[u8], signature: &
 }
 
 /// Every rule up to the signature: size, encoding, header, and the key it selects.
-fn prepare<'t, 'k>(
+pub(crate) fn prepare<'t, 'k>(
     token: &'t str,
     keys: &'k KeySet,
     options: &ValidationOptions,
@@ -170,7 +170,7 @@ fn prepare<'t, 'k>(
 }
 
 /// Every rule after the signature: the claims.
-fn claims_of(payload: &[u8], options: &ValidationOptions, now: i64) -> Result<Claims, TokenError> {
+pub(crate) fn claims_of(payload: &[u8], options: &ValidationOptions, now: i64) -> Result<Claims, TokenError> {
     let claims = members(payload, Segment::Claims)?;
     // A JSON object read from the bytes: they are UTF-8.
     let json = core::str::from_utf8(payload).map_err(|_| malformed("claims are not a JSON object"))?;
@@ -190,72 +190,4 @@ pub fn verify(
         return Err(TokenError::BadSignature);
     }
     claims_of(&parts.payload, options, now)
-}
-
-/// What a face needs to check a token's signature with the platform's own crypto
-/// (WebCrypto, where it is faster than this code compiled to wasm): the algorithm
-/// and the id of the key the core selected, the signed bytes and the signature; and
-/// the rest of the token, for [`ExternalSignature::claims`] once the face has its
-/// verdict.
-#[derive(Debug)]
-pub struct ExternalSignature<'t, 'k> {
-    /// The algorithm the header names and the key is bound to.
-    pub algorithm: JwtAlgorithm,
-    /// The selected key's id.
-    pub kid: &'k str,
-    /// `header.payload`, the signed bytes.
-    pub signing_input: &'t str,
-    /// The decoded signature (for ES256 the 64-byte `r || s`).
-    pub signature: Vec<u8>,
-    /// The decoded claims segment, not yet trusted.
-    payload: Vec<u8>,
-}
-
-impl ExternalSignature<'_, '_> {
-    /// The second half of [`verify`]: the claims of this token, given the caller's
-    /// verdict on its signature (checked with [`algorithm`](Self::algorithm) and
-    /// the key [`kid`](Self::kid) names). `signature_valid` is the one thing trusted:
-    /// `false` is [`TokenError::BadSignature`], before any claim is read, as in
-    /// [`verify`].
-    pub fn claims(
-        &self,
-        options: &ValidationOptions,
-        now: i64,
-        signature_valid: bool,
-    ) -> Result<Claims, TokenError> {
-        if !signature_valid {
-            return Err(TokenError::BadSignature);
-        }
-        claims_of(&self.payload, options, now)
-    }
-}
-
-/// The first half of [`verify`] for a face that checks signatures itself: every rule
-/// before the signature, and what to check it with. Nothing here is trusted yet.
-pub fn prepare_external<'t, 'k>(
-    token: &'t str,
-    keys: &'k KeySet,
-    options: &ValidationOptions,
-) -> Result<ExternalSignature<'t, 'k>, TokenError> {
-    let (parts, key) = prepare(token, keys, options)?;
-    Ok(ExternalSignature {
-        algorithm: key.algorithm(),
-        kid: key.kid(),
-        signing_input: parts.signing_input,
-        signature: parts.signature,
-        payload: parts.payload,
-    })
-}
-
-/// Both halves in one call, for a face that checked the signature of `token` (with the
-/// algorithm and key [`prepare_external`] named) before asking: every rule is applied
-/// again, and `signature_valid` is the caller's verdict on exactly this `token`.
-pub fn verify_external(
-    token: &str,
-    keys: &KeySet,
-    options: &ValidationOptions,
-    now: i64,
-    signature_valid: bool,
-) -> Result<Claims, TokenError> {
-    prepare_external(token, keys, options)?.claims(options, now, signature_valid)
 }

@@ -4,7 +4,7 @@
 use alloc::string::String;
 use alloc::vec::Vec;
 
-use super::{Snapshot, envelope};
+use super::{PolicySummary, Snapshot, envelope};
 use crate::authz::Authorizer;
 use crate::error::SnapshotError;
 use crate::keys::{EncryptionKey, VerifyingKey};
@@ -44,6 +44,13 @@ pub struct LoadedSnapshot {
     pub info: SnapshotInfo,
     /// The compiled policy.
     pub authorizer: Authorizer,
+}
+
+impl LoadedSnapshot {
+    /// What is in force, as every face reports it.
+    pub fn summary(&self) -> PolicySummary<'_> {
+        PolicySummary::new(&self.authorizer, Some(&self.info))
+    }
 }
 
 impl Default for SnapshotLoader {

@@ -21,6 +21,7 @@
 mod codec;
 mod envelope;
 mod loader;
+mod summary;
 
 use alloc::format;
 use alloc::vec::Vec;
@@ -28,6 +29,7 @@ use alloc::vec::Vec;
 use serde::{Deserialize, Serialize};
 
 pub use loader::{DEFAULT_MAX_SNAPSHOT_BYTES, LoadedSnapshot, SnapshotInfo, SnapshotLoader, peek_header};
+pub use summary::PolicySummary;
 
 use crate::error::SnapshotError;
 #[cfg(feature = "getrandom")]

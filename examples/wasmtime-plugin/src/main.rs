@@ -84,7 +84,7 @@ fn main() -> Result<(), Box<dyn Error>> {
         let decision = authz.check(user, permission)?;
         let why = match (decision.role(), decision.pattern()) {
             (Some(role), Some(pattern)) => format!("{} by {role} ({pattern})", decision.reason()),
-            _ => decision.reason().to_owned(),
+            _ => decision.reason().to_string(),
         };
         println!("{user:>6} {permission:<13} {:<7} {why}", if decision.allowed() { "allow" } else { "deny" });
         Ok(())

@@ -3,7 +3,7 @@
 //! verified snapshot file, or from the tenant's policy in the store.
 
 use serde_json::json;
-use tessera_core::{EncryptionKey, SigningKey, Snapshot, VerifyingKey};
+use tessera_core::{EncryptionKey, Reason, SigningKey, Snapshot, VerifyingKey};
 
 use crate::args::{CheckArgs, QueryArgs, QueryKind};
 use crate::error::CliError;
@@ -85,15 +85,10 @@ pub(super) fn check(ctx: &Context, args: &CheckArgs) -> Result<u8, CliError> {
     let files = args.snapshot.as_deref().zip(args.key.as_deref());
     let (mut guest, info) = loaded_guest(ctx, files)?;
     let decision = guest.check(&args.user, &args.permission)?;
-    let mut value = json!({
-        "user": args.user, "permission": args.permission,
-        "allowed": decision.allowed(), "reason": decision.reason(),
-        "snapshot": loaded_json(&info),
-    });
-    if let (Some(role), Some(pattern)) = (decision.role(), decision.pattern()) {
-        value["role"] = role.into();
-        value["pattern"] = pattern.into();
-    }
+    let mut value = json!(decision);
+    value["user"] = args.user.as_str().into();
+    value["permission"] = args.permission.as_str().into();
+    value["snapshot"] = loaded_json(&info);
     ctx.out.print(&value, &describe(&args.user, &args.permission, &decision));
     Ok(if decision.allowed() { 0 } else { 1 })
 }
@@ -124,11 +119,14 @@ fn describe(user: &str, permission: &str, decision: &Decision) -> String {
     let role = decision.role().unwrap_or_default();
     let pattern = decision.pattern().unwrap_or_default();
     match decision.reason() {
-        "granted" => format!("allowed: {user} may {permission} (role {role} grants {pattern})"),
-        "denied" => format!(
+        Reason::Granted => format!("allowed: {user} may {permission} (role {role} grants {pattern})"),
+        Reason::Denied => format!(
             "denied: {user} may not {permission} (role {role} denies {pattern}, and a deny beats any grant)"
         ),
-        "unknown_user" => format!("denied: {user} may not {permission} (no such user in this tenant)"),
+        Reason::UnknownUser => format!("denied: {user} may not {permission} (no such user in this tenant)"),
+        Reason::UserNotKeyBacked => {
+            format!("denied: {user} may not {permission} (strict users: the user holds no live API key)")
+        }
         _ => format!("denied: {user} may not {permission} (none of the user's roles grants it)"),
     }
 }

@@ -794,7 +794,7 @@ mod tests {
     fn seeds_reach_what_they_are_for() {
         let loaded = ["configure ok", "load_bytes ok"];
         let mut queries: Vec<String> = (0..=10).map(|_| "query ok".to_owned()).collect();
-        queries.push("query ERR_GUEST_INPUT".to_owned());
+        queries.push("query ERR_INVALID_ARGUMENT".to_owned());
         let expected: Vec<(&str, Vec<&str>)> = vec![
             ("check", [&loaded[..], &["check ok"]].concat()),
             ("load-from-store", vec!["configure ok", "load ok", "info ok"]),
@@ -818,7 +818,8 @@ mod tests {
             ("compile", vec!["compile_policy ok", "info ok"]),
             (
                 "overrun",
-                [&loaded[..], &["check ERR_GUEST_INPUT", "input ok", "check ERR_GUEST_INPUT"]].concat(),
+                [&loaded[..], &["check ERR_INVALID_ARGUMENT", "input ok", "check ERR_INVALID_ARGUMENT"]]
+                    .concat(),
             ),
             ("big-input", vec!["input memory", "configure ok", "load_bytes ok", "check ok"]),
             ("regression-input-beyond-wasm32", [&loaded[..], &["input memory", "check ok"]].concat()),

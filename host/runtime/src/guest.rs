@@ -6,7 +6,8 @@ use std::time::Duration;
 
 use serde::de::DeserializeOwned;
 use serde_json::{Map, Value};
-use tessera_abi::wire::{self, ABI_VERSION, NOW_FROM_HOST, QueryKind, Reason};
+use tessera_abi::wire::{self, ABI_VERSION, NOW_FROM_HOST, QueryKind};
+use tessera_core::Reason;
 use wasmtime::{Engine, InstancePre, Memory, Store, Trap, TypedFunc, WasmParams};
 
 use super::GuestConfig;
@@ -96,16 +97,20 @@ fn answers(output: &[u8]) -> Result<Vec<bool>, GuestError> {
 fn decision(output: &[u8]) -> Result<Decision, GuestError> {
     let broken = || GuestError::abi("malformed decision");
     let (&[reason, role_len], rest) = output.split_first_chunk::<2>().ok_or_else(broken)?;
-    let reason = Reason::from_byte(reason).ok_or_else(broken)?;
+    let reason = Reason::from_code(reason).ok_or_else(broken)?;
     let (role, pattern) = rest.split_at_checked(usize::from(role_len)).ok_or_else(broken)?;
-    if role.is_empty() {
-        return Ok(Decision { reason, role: None, pattern: None });
-    }
-    Ok(Decision {
-        reason,
-        role: Some(InlineName::new(role).ok_or_else(broken)?),
-        pattern: Some(InlineName::new(pattern).ok_or_else(broken)?),
-    })
+    let decision = if role.is_empty() {
+        Decision { reason, role: None, pattern: None }
+    } else {
+        Decision {
+            reason,
+            role: Some(InlineName::new(role).ok_or_else(broken)?),
+            pattern: Some(InlineName::new(pattern).ok_or_else(broken)?),
+        }
+    };
+    // The reason and the names must agree, as the core's decision requires.
+    tessera_core::Decision::from_parts(reason, decision.role(), decision.pattern()).ok_or_else(broken)?;
+    Ok(decision)
 }
 
 fn now_arg(now: Option<i64>) -> i64 {
@@ -334,7 +339,7 @@ impl Guest {
         self.put(&[user.as_bytes(), permission.as_bytes()])?;
         let lens = (len32(user.as_bytes())?, len32(permission.as_bytes())?);
         let output = self.call(|e| &e.check, lens, Deadline::Call)?;
-        match output.first().copied().and_then(Reason::from_byte) {
+        match output.first().copied().and_then(Reason::from_code) {
             Some(reason) => Ok(reason == Reason::Granted),
             None => Err(GuestError::abi("malformed decision")),
         }

@@ -1,7 +1,7 @@
 //! The answers and settings that cross the ABI, as owned host types.
 
-use serde::{Deserialize, Serialize};
-use tessera_abi::wire::Reason;
+use serde::{Deserialize, Serialize, Serializer};
+use tessera_core::Reason;
 
 /// A role name or pattern held inline. The identifier rules cap roles at 64 bytes and
 /// patterns at 128, so a decision carries its reason without allocating (on the check
@@ -33,7 +33,8 @@ impl<const N: usize> std::fmt::Debug for InlineName<N> {
     }
 }
 
-/// The outcome of a check, with its reason.
+/// The outcome of a check, with its reason: the core's [`tessera_core::Decision`],
+/// owned, and serialized as the core serializes it.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct Decision {
     pub(crate) reason: Reason,
@@ -47,10 +48,9 @@ impl Decision {
         self.reason == Reason::Granted
     }
 
-    /// `granted`, `denied`, `unknown_user`, `no_matching_grant` or
-    /// `user_not_key_backed`, as in the core.
-    pub fn reason(&self) -> &'static str {
-        self.reason.as_str()
+    /// Why it was decided so.
+    pub fn reason(&self) -> Reason {
+        self.reason
     }
 
     /// The role holding the grant or deny the decision rests on.
@@ -62,23 +62,38 @@ impl Decision {
     pub fn pattern(&self) -> Option<&str> {
         self.pattern.as_ref().map(InlineName::as_str)
     }
+
+    /// The decision as the core's type, borrowing its names.
+    pub fn as_core(&self) -> tessera_core::Decision<'_> {
+        // Built by `guest::decision` from parts the core accepted.
+        tessera_core::Decision::from_parts(self.reason, self.role(), self.pattern())
+            .unwrap_or(tessera_core::Decision::NoMatchingGrant)
+    }
 }
 
-/// The answer of `authorize(token, permission)`.
-#[derive(Clone, Debug, PartialEq, Eq, Deserialize)]
+impl Serialize for Decision {
+    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        self.as_core().serialize(serializer)
+    }
+}
+
+/// The answer of `authorize(token, permission)`: the core's
+/// [`tessera_core::Authorization`] as the guest serialized it, owned (and serialized
+/// back in the same shape).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Authorization {
     /// Whether the request is allowed.
     pub allowed: bool,
     /// The decision's reason, `outside_token_scope`, or the token's error code.
     pub reason: String,
     /// The token's subject, once the token is valid.
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub subject: Option<String>,
     /// The role the decision rests on.
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub role: Option<String>,
     /// The pattern that matched.
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub pattern: Option<String>,
 }
 

@@ -241,7 +241,7 @@ fn bad_arguments_are_refused_with_the_rule_they_break() {
     let fixture = Fixture::new();
     let runtime = fixture.runtime(RuntimeConfig::default());
     let mut guest = runtime.guest().unwrap();
-    assert_eq!(guest.can("alice", "posts:read").unwrap_err().code(), "ERR_GUEST_NOT_LOADED");
+    assert_eq!(guest.can("alice", "posts:read").unwrap_err().code(), "ERR_NOT_LOADED");
     guest.compile_policy(&blog_policy("")).unwrap();
     let error = guest.check("alice", "posts read").unwrap_err();
     assert_eq!(error.code(), "ERR_INVALID_IDENTIFIER");
@@ -251,7 +251,7 @@ fn bad_arguments_are_refused_with_the_rule_they_break() {
         "ERR_INVALID_IDENTIFIER"
     );
     assert_eq!(guest.check_many("alice", &["posts:read", "posts:delete"]).unwrap(), [true, false]);
-    assert_eq!(guest.validate_identifier("colour", "red").unwrap_err().code(), "ERR_GUEST_INPUT");
+    assert_eq!(guest.validate_identifier("colour", "red").unwrap_err().code(), "ERR_INVALID_ARGUMENT");
     assert!(!guest.is_poisoned(), "refusals do not retire the instance");
     assert_eq!(guest.escape("<b>hi</b>", Some(4)).unwrap(), "&lt;b&gt;h");
 }

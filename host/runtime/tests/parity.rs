@@ -8,13 +8,13 @@
 mod common;
 
 use serde_json::{Value, json};
-use tessera_conformance::{Engine, Query, Refusal, decision_value, run_all};
+use tessera_conformance::{Face, Query, Refusal, run_all};
 use tessera_core::{PolicyDocument, ValidationOptions};
 use tessera_runtime::{Decision, Guest, GuestConfig, GuestError, Runtime, RuntimeConfig};
 
 use common::Fixture;
 
-struct GuestEngine {
+struct GuestFace {
     fixture: Fixture,
     runtime: Runtime,
     guest: Guest,
@@ -22,7 +22,7 @@ struct GuestEngine {
     revision: u64,
 }
 
-impl GuestEngine {
+impl GuestFace {
     fn new(via_snapshot: bool) -> Self {
         let fixture = Fixture::new();
         let runtime = fixture.runtime(RuntimeConfig::default());
@@ -47,10 +47,10 @@ fn refusal(error: GuestError) -> Refusal {
 }
 
 fn decision(d: Decision) -> Value {
-    decision_value(d.allowed(), d.reason(), d.role(), d.pattern())
+    json!(d)
 }
 
-impl Engine for GuestEngine {
+impl Face for GuestFace {
     fn load(&mut self, policy_json: &str) -> Result<(), Refusal> {
         // A fresh instance per policy: vectors change tenants, which a loaded guest refuses.
         self.guest = self.runtime.guest().unwrap();
@@ -115,16 +115,12 @@ impl Engine for GuestEngine {
     ) -> Result<Value, Refusal> {
         self.use_tokens(jwks, options);
         let answer = self.guest.authorize(token, permission, Some(now)).map_err(refusal)?;
-        let mut value = json!({"allowed": answer.allowed, "reason": answer.reason});
-        if let Some(subject) = answer.subject {
-            value["subject"] = subject.into();
-        }
-        Ok(value)
+        Ok(json!(answer))
     }
 }
 
 fn run(via_snapshot: bool) {
-    let report = run_all(&mut GuestEngine::new(via_snapshot));
+    let report = run_all(&mut GuestFace::new(via_snapshot));
     for failure in &report.failures {
         eprintln!("{failure}");
     }

@@ -132,7 +132,7 @@ impl From<StoreError> for ApiError {
 impl From<GuestError> for ApiError {
     fn from(error: GuestError) -> Self {
         let code = error.code();
-        if code.starts_with("ERR_INVALID") {
+        if code == "ERR_INVALID_IDENTIFIER" {
             return Self::new(StatusCode::BAD_REQUEST, "ERR_INVALID_IDENTIFIER", error.to_string());
         }
         if code == "ERR_AUDIT_UNAVAILABLE" {

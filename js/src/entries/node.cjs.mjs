@@ -2,8 +2,8 @@
 // the file next to it.
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { initSync } from '../engine.mjs';
+import { initSync } from '../instantiate.mjs';
 
 initSync({ module: readFileSync(join(__dirname, 'tessera.wasm')) });
 
-export { Authorizer, SnapshotLoader, TesseraError, sanitize, requirePermission, guard } from '../engine.mjs';
+export { Authorizer, SnapshotPoller, TesseraError, sanitize, requirePermission, guard } from '../instantiate.mjs';

@@ -1,7 +1,7 @@
 // Node, ES module: the wasm bytes come from the file next to this one.
 import { readFileSync } from 'node:fs';
-import { initSync } from './engine.mjs';
+import { initSync } from './instantiate.mjs';
 
 initSync({ module: readFileSync(new URL('./tessera.wasm', import.meta.url)) });
 
-export { Authorizer, SnapshotLoader, TesseraError, sanitize, requirePermission, guard } from './engine.mjs';
+export { Authorizer, SnapshotPoller, TesseraError, sanitize, requirePermission, guard } from './instantiate.mjs';

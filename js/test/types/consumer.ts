@@ -1,6 +1,6 @@
 // Compiled by test/types.test.mjs with `tsc --noEmit --strict`: the declarations
 // describe the API as the tests use it, and reject misuse.
-import { Authorizer, SnapshotLoader, TesseraError, guard, requirePermission, sanitize } from 'tessera-authz';
+import { Authorizer, SnapshotPoller, TesseraError, guard, requirePermission, sanitize } from 'tessera-authz';
 import type { Authorization, Decision, DecisionEvent, SnapshotInfo } from 'tessera-authz';
 
 declare const bytes: Uint8Array;
@@ -26,7 +26,7 @@ const claims: Record<string, unknown> = authz.verify('token');
 sanitize.identifier('role', 'admin');
 const escaped: string = sanitize.escape('<b>', { maxLength: 10 }) + sanitize.strip('x');
 const findings = sanitize.inspect('x').map((f) => `${f.kind}@${f.offset}`);
-const loader = new SnapshotLoader('https://x/api/snapshot', { snapshotKeys: [], intervalMs: 1000, onError: (e) => e.message });
+const loader = new SnapshotPoller('https://x/api/snapshot', { snapshotKeys: [], intervalMs: 1000, onError: (e) => e.message });
 const ready: Promise<Authorizer> = loader.ready;
 const edge: (request: Request) => Response | undefined = guard(loader, 'posts:read');
 const node = requirePermission(() => authz, 'posts:read');

@@ -1,6 +1,7 @@
 //! The encodings both sides of the ABI share: packed results, framed string lists,
-//! and the numeric codes of reasons, queries and key purposes. The runtime uses
-//! this module too, so the two sides cannot drift apart.
+//! and the numeric codes of queries and key purposes (a reason's code is the core's,
+//! [`tessera_core::Reason::code`]). The runtime uses this module too, so the two
+//! sides cannot drift apart.
 
 use alloc::vec::Vec;
 
@@ -69,42 +70,6 @@ pub fn unframe(mut bytes: &[u8]) -> Option<Vec<&str>> {
         bytes = rest;
     }
     Some(items)
-}
-
-/// Why `check` decided as it did: the first byte of its output.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-#[repr(u8)]
-pub enum Reason {
-    /// A role in the user's closure grants it.
-    Granted = 0,
-    /// A role in the user's closure denies it.
-    Denied = 1,
-    /// The user has no membership.
-    UnknownUser = 2,
-    /// No role in the closure grants it.
-    NoMatchingGrant = 3,
-    /// Strict users, and the user holds no live API key.
-    UserNotKeyBacked = 4,
-}
-
-impl Reason {
-    /// The reason for a byte, if it names one.
-    pub fn from_byte(byte: u8) -> Option<Self> {
-        [Self::Granted, Self::Denied, Self::UnknownUser, Self::NoMatchingGrant, Self::UserNotKeyBacked]
-            .get(usize::from(byte))
-            .copied()
-    }
-
-    /// The stable string the core uses (`granted`, `denied`, ...).
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Self::Granted => "granted",
-            Self::Denied => "denied",
-            Self::UnknownUser => "unknown_user",
-            Self::NoMatchingGrant => "no_matching_grant",
-            Self::UserNotKeyBacked => "user_not_key_backed",
-        }
-    }
 }
 
 /// The queries of `tessera_query`.
@@ -204,9 +169,6 @@ mod tests {
 
     #[test]
     fn codes_are_stable() {
-        assert_eq!(Reason::from_byte(3), Some(Reason::NoMatchingGrant));
-        assert_eq!(Reason::from_byte(4), Some(Reason::UserNotKeyBacked));
-        assert_eq!(Reason::from_byte(5), None);
         assert_eq!(QueryKind::from_code(9), Some(QueryKind::Roles));
         assert_eq!(QueryKind::from_code(10), Some(QueryKind::StrictBlocks));
         assert_eq!(QueryKind::from_code(11), None);

@@ -6,12 +6,7 @@ pub(crate) use tessera_core::ErrorReport as Failure;
 
 /// The host passed arguments the ABI does not allow.
 pub(crate) fn input(message: impl Into<String>) -> Failure {
-    Failure::new("ERR_GUEST_INPUT", message)
-}
-
-/// A query came before any policy was loaded.
-pub(crate) fn not_loaded() -> Failure {
-    Failure::new("ERR_GUEST_NOT_LOADED", "no snapshot or policy is loaded")
+    Failure::invalid_argument(message)
 }
 
 /// The audit sink refused an event the call must record.

@@ -38,9 +38,11 @@
 //! | `tessera_inspect(len)` | text | findings JSON `[{kind, offset}]` |
 //! | `tessera_validate_identifier(kind_len, value_len)` | kind, value | |
 //!
-//! `reason` of `tessera_check`: 0 granted, 1 denied, 2 unknown user, 3 no matching
-//! grant, 4 user not key-backed (strict users); role and pattern are empty for 2, 3
-//! and 4. `now` = `i64::MIN` asks the host's
+//! `reason` of `tessera_check` is the core's `Reason::code` (0 granted, 1 denied,
+//! 2 unknown user, 3 no matching grant, 4 user not key-backed); role and pattern are
+//! empty for 2, 3 and 4. Failures of the calling convention itself (a length past
+//! the input buffer, bytes that are not UTF-8, an unknown kind) are
+//! `ERR_INVALID_ARGUMENT`; a call before any load is `ERR_NOT_LOADED`. `now` = `i64::MIN` asks the host's
 //! clock. Query kinds: 0 has_role(user, role), 1 user_roles(user), 2
 //! user_permissions(user), 3 user_denies(user), 4 role_permissions(role), 5
 //! role_denies(role), 6 role_members(role), 7 which_roles_can(permission), 8
@@ -76,6 +78,6 @@
 #[cfg(target_arch = "wasm32")]
 mod abi;
 #[cfg(target_arch = "wasm32")]
-mod engine;
-#[cfg(target_arch = "wasm32")]
 mod failure;
+#[cfg(target_arch = "wasm32")]
+mod instance;

@@ -6,9 +6,7 @@ use core::cell::RefCell;
 pub(crate) use tessera_core::ErrorReport as Failure;
 use wasm_bindgen::prelude::*;
 
-/// What a hot call returns in place of its answer when it failed; the failure is then
-/// held for [`take_failure`]. No answer uses it (they are small numbers or lengths).
-pub(crate) const FAILED: u32 = u32::MAX;
+use crate::scratch::FAILED;
 
 thread_local! {
     static LAST_FAILURE: RefCell<String> = const { RefCell::new(String::new()) };
@@ -19,16 +17,10 @@ pub(crate) fn options(message: impl core::fmt::Display) -> Failure {
     Failure::new("ERR_OPTIONS", format!("options: {message}"))
 }
 
-/// A JS argument of the wrong kind (an unknown identifier kind, a length beyond the
-/// scratch buffer).
+/// An argument the calling convention does not allow (an unknown identifier kind, a
+/// length past the scratch buffer).
 pub(crate) fn argument(message: impl Into<String>) -> Failure {
-    Failure::new("ERR_INVALID_ARGUMENT", message)
-}
-
-/// A query came before any snapshot was loaded (only reachable through misuse of the
-/// raw module; the wrapper never builds an empty authorizer).
-pub(crate) fn not_loaded() -> Failure {
-    Failure::new("ERR_NOT_LOADED", "no snapshot is loaded")
+    Failure::invalid_argument(message)
 }
 
 /// Any core error or failure, as the value thrown to JS.
@@ -46,8 +38,8 @@ pub(crate) fn answer(result: Result<u32, Failure>) -> u32 {
     })
 }
 
-/// The JSON text of the failure behind the last `FAILED` (`u32::MAX`) answer (empty after it
-/// was taken once).
+/// The JSON text of the failure behind the last `FAILED` (`u32::MAX`) answer (empty
+/// after it was taken once).
 #[wasm_bindgen]
 pub fn take_failure() -> String {
     LAST_FAILURE.with_borrow_mut(core::mem::take)

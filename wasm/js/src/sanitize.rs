@@ -1,6 +1,5 @@
 //! The sanitizer: identifier rules, escaping, stripping and the detector.
 
-use serde_json::{Value, json};
 use tessera_core::{IdentifierKind, SanitizeOptions};
 use wasm_bindgen::prelude::*;
 
@@ -23,14 +22,11 @@ pub fn strip(text: &str, max_len: Option<u32>) -> String {
     tessera_core::strip(text, &options(max_len))
 }
 
-/// What the detector finds in `text`: JSON `[{kind, offset}]` (byte offsets).
+/// What the detector finds in `text`: the core's findings as JSON `[{kind, offset}]`
+/// (byte offsets).
 #[wasm_bindgen]
 pub fn inspect(text: &str) -> String {
-    let findings: Vec<Value> = tessera_core::inspect(text)
-        .iter()
-        .map(|f| json!({"kind": f.kind.code(), "offset": f.offset}))
-        .collect();
-    Value::Array(findings).to_string()
+    serde_json::to_string(&tessera_core::inspect(text)).unwrap_or_else(|_| String::from("[]"))
 }
 
 /// Checks `value` against the rule for `kind` (`role`, `user`, `permission`,

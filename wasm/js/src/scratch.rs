@@ -1,10 +1,16 @@
-//! One reused buffer in wasm memory for the hot calls (`can`, `check`, `check_many`):
-//! the wrapper writes the arguments into it and reads short answers back from it,
-//! so a call allocates nothing and crosses into wasm once. wasm-bindgen's own
-//! string passing costs an allocation and a free per argument, more than a check.
+//! The scratch buffer and the calling convention of the hot calls (the table in the
+//! crate docs): one reused buffer in wasm memory that the wrapper writes the inputs
+//! into and reads the output from, and one number back. A call allocates nothing of
+//! its own and crosses into wasm once; wasm-bindgen's string passing costs an
+//! allocation and a free per argument, more than a check.
+//!
+//! Every length here is checked: a length that overflows or runs past the buffer is
+//! `ERR_INVALID_ARGUMENT`, never a panic (a panic aborts the module with the buffer
+//! still borrowed, and every later call would fail).
 
 use core::cell::RefCell;
 
+use tessera_abi::wire::unframe;
 use wasm_bindgen::prelude::*;
 
 use crate::failure::{self, Failure};
@@ -12,6 +18,13 @@ use crate::failure::{self, Failure};
 thread_local! {
     static SCRATCH: RefCell<Vec<u8>> = const { RefCell::new(Vec::new()) };
 }
+
+/// What a hot call returns when it failed; the failure then waits in `take_failure`.
+/// No answer packs to it: the output length stays below [`MAX_OUTPUT`].
+pub(crate) const FAILED: u32 = u32::MAX;
+
+/// The largest output a packed answer can announce (24 bits, all ones excluded).
+const MAX_OUTPUT: usize = (1 << 24) - 2;
 
 /// Makes the buffer at least `len` bytes and returns its address in wasm memory.
 /// The address stays valid until the next call of `scratch` (only this grows it).
@@ -27,40 +40,120 @@ pub fn scratch(len: u32) -> u32 {
     })
 }
 
-/// Runs `f` on the buffer.
-pub(crate) fn with<R>(f: impl FnOnce(&mut [u8]) -> R) -> R {
-    SCRATCH.with_borrow_mut(|buffer| f(buffer))
+/// The inputs of a call: the first bytes of the buffer, back to back.
+pub(crate) struct Inputs<'b> {
+    rest: &'b [u8],
 }
 
-/// The first `a + b` bytes of the buffer as two strings.
-pub(crate) fn two_strs(buffer: &[u8], a: u32, b: u32) -> Result<(&str, &str), Failure> {
-    let (a, b) = (a as usize, b as usize);
-    let bytes = buffer.get(..a + b).ok_or_else(|| failure::argument("lengths exceed the scratch buffer"))?;
-    let (first, second) = bytes.split_at(a);
-    let utf8 = |bytes| core::str::from_utf8(bytes).map_err(|_| failure::argument("an argument is not UTF-8"));
-    Ok((utf8(first)?, utf8(second)?))
+impl<'b> Inputs<'b> {
+    /// The next `len` bytes.
+    fn bytes(&mut self, len: u32) -> Result<&'b [u8], Failure> {
+        let (head, tail) = self
+            .rest
+            .split_at_checked(len as usize)
+            .ok_or_else(|| failure::argument("an input runs past the scratch buffer"))?;
+        self.rest = tail;
+        Ok(head)
+    }
+
+    /// The next input, a string of `len` bytes.
+    pub(crate) fn str(&mut self, len: u32) -> Result<&'b str, Failure> {
+        core::str::from_utf8(self.bytes(len)?).map_err(|_| failure::argument("an input is not UTF-8"))
+    }
+
+    /// The next input, a framed list of `len` bytes (each item `u32 len` + bytes, as
+    /// the guest's ABI frames lists).
+    pub(crate) fn list(&mut self, len: u32) -> Result<Vec<&'b str>, Failure> {
+        unframe(self.bytes(len)?).ok_or_else(|| failure::argument("a list input is not framed UTF-8"))
+    }
 }
 
-/// Writes `lines` joined by `\n` into the buffer from `at` (past any input still
-/// needed there), then the bytes of `tail`; returns the lines' length | the tail's
-/// length << 16 (the lines' length alone when there is no tail).
-pub(crate) fn put_answer(buffer: &mut [u8], at: usize, lines: &[&str], tail: &[u8]) -> Result<u32, Failure> {
-    let lines_len = lines.iter().map(|line| line.len()).sum::<usize>() + lines.len().saturating_sub(1);
-    // Identifiers, reasons and kids are short and signatures at most 512 bytes, so the
-    // fields always fit and the answer can never be FAILED; refused all the same.
-    if lines_len > 0xffff || tail.len() > 0x7fff {
-        return Err(failure::argument("an answer is too long for the scratch buffer's fields"));
+/// The output of a call, written right after its inputs.
+pub(crate) struct Output<'b> {
+    buffer: &'b mut [u8],
+    len: usize,
+}
+
+impl Output<'_> {
+    /// Appends raw bytes.
+    pub(crate) fn bytes(&mut self, bytes: &[u8]) -> Result<(), Failure> {
+        let end = self.len.checked_add(bytes.len()).filter(|&end| end <= MAX_OUTPUT);
+        let slot = end
+            .and_then(|end| self.buffer.get_mut(self.len..end))
+            .ok_or_else(|| failure::argument("the scratch buffer is too small for the answer"))?;
+        slot.copy_from_slice(bytes);
+        self.len += bytes.len();
+        Ok(())
     }
-    let too_small = || failure::argument("the scratch buffer is too small");
-    let mut end = at;
-    for (i, line) in lines.iter().enumerate() {
-        let separator = usize::from(i > 0);
-        let out = buffer.get_mut(end..end + separator + line.len()).ok_or_else(too_small)?;
-        let (nl, text) = out.split_at_mut(separator);
-        nl.fill(b'\n');
-        text.copy_from_slice(line.as_bytes());
-        end += separator + line.len();
+
+    /// Appends one field: `u32 len` + bytes.
+    pub(crate) fn field(&mut self, bytes: &[u8]) -> Result<(), Failure> {
+        let len = u32::try_from(bytes.len()).map_err(|_| failure::argument("an answer field is too long"))?;
+        self.bytes(&len.to_le_bytes())?;
+        self.bytes(bytes)
     }
-    buffer.get_mut(end..end + tail.len()).ok_or_else(too_small)?.copy_from_slice(tail);
-    Ok(lines_len as u32 | (tail.len() as u32) << 16)
+
+    /// Appends several fields.
+    pub(crate) fn fields(&mut self, fields: &[&[u8]]) -> Result<(), Failure> {
+        fields.iter().try_for_each(|field| self.field(field))
+    }
+}
+
+/// Runs a hot call: `input_lens` are the lengths of its inputs (they must fit the
+/// buffer, their sum included); `f` reads them, writes its output, and returns the
+/// call's one-byte value. Returns the packed answer, or [`FAILED`] with the failure
+/// kept for `take_failure`.
+pub(crate) fn call(
+    input_lens: &[u32],
+    f: impl FnOnce(&mut Inputs<'_>, &mut Output<'_>) -> Result<u8, Failure>,
+) -> u32 {
+    let answer = SCRATCH.with_borrow_mut(|buffer| {
+        let total = input_lens
+            .iter()
+            .try_fold(0usize, |sum, &len| sum.checked_add(len as usize))
+            .ok_or_else(|| failure::argument("input lengths overflow"))?;
+        let (inputs, after) = buffer
+            .split_at_mut_checked(total)
+            .ok_or_else(|| failure::argument("the inputs run past the scratch buffer"))?;
+        let mut output = Output { buffer: after, len: 0 };
+        let value = f(&mut Inputs { rest: inputs }, &mut output)?;
+        Ok(pack(value, output.len))
+    });
+    failure::answer(answer)
+}
+
+/// The answer of a hot call: its value in bits 0-7, the length of its output in bits
+/// 8-31. (`Output` keeps the length at most [`MAX_OUTPUT`], so this is never [`FAILED`].)
+fn pack(value: u8, output_len: usize) -> u32 {
+    u32::from(value) | (output_len.min(MAX_OUTPUT) as u32) << 8
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn answers_never_pack_to_failed() {
+        assert_ne!(pack(u8::MAX, MAX_OUTPUT), FAILED);
+        assert_eq!(pack(3, 10), 3 | 10 << 8);
+    }
+
+    #[test]
+    fn lengths_that_overflow_or_overrun_fail_without_panicking() {
+        scratch(16);
+        let failed = call(&[u32::MAX, u32::MAX, 2], |_, _| Ok(0));
+        assert_eq!(failed, FAILED);
+        assert!(crate::take_failure().contains("ERR_INVALID_ARGUMENT"));
+        assert_eq!(call(&[17], |_, _| Ok(0)), FAILED);
+        crate::take_failure();
+        // The buffer is usable afterwards.
+        assert_eq!(call(&[4], |inputs, _| inputs.str(4).map(|_| 1)), 1);
+    }
+
+    #[test]
+    fn output_that_does_not_fit_fails() {
+        scratch(8);
+        assert_eq!(call(&[0], |_, output| output.field(&[0; 16]).map(|()| 0)), FAILED);
+        assert!(crate::take_failure().contains("too small"));
+    }
 }

@@ -9,8 +9,8 @@ use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use serde::Deserialize;
 use serde_json::{Value, json};
-use tessera_core::Decision;
 use tessera_core::IdentifierKind::{Pattern, Permission, Role, User};
+use tessera_core::Reason;
 
 use super::{Caller, valid};
 use crate::app::App;
@@ -183,7 +183,7 @@ pub(crate) async fn remove_deny(
 /// snapshot in force decides it).
 fn strict_reason(tenant: &Tenant, user: &str) -> Result<Option<&'static str>, ApiError> {
     let blocked = tenant.authorizer.with(|g| g.strict_blocks(user))?;
-    Ok(blocked.then(|| Decision::UserNotKeyBacked.reason()))
+    Ok(blocked.then(|| Reason::UserNotKeyBacked.name()))
 }
 
 /// Auth's membership check: `{"has_permission": ...}` in the envelope (sic).
@@ -265,15 +265,12 @@ pub(crate) async fn decision_data(
     };
     let decision = tenant.authorizer.check(user, permission)?;
     app.metrics.decision(decision.allowed());
-    let mut why = json!({"reason": decision.reason(), "revision": tenant.view().revision});
-    if let (Some(role), Some(pattern)) = (decision.role(), decision.pattern()) {
-        why["role"] = role.into();
-        why["pattern"] = pattern.into();
-    }
+    let mut why = json!(decision);
+    why["revision"] = tenant.view().revision.into();
     let mut data = json!({"has_permission": decision.allowed(), "decision": why});
     // Auth names this one reason beside the answer too.
-    if decision.reason() == Decision::UserNotKeyBacked.reason() {
-        data["reason"] = decision.reason().into();
+    if decision.reason() == Reason::UserNotKeyBacked {
+        data["reason"] = json!(decision.reason());
     }
     Ok(data)
 }

@@ -1,5 +1,5 @@
 //! The guest's state and operations: what each export does, in safe Rust over the
-//! core. One engine per instance (wasm has one thread), behind a `RefCell`.
+//! core. One [`Instance`] per wasm instance (wasm has one thread), behind a `RefCell`.
 
 use std::cell::RefCell;
 
@@ -7,42 +7,42 @@ use serde::Serialize;
 use serde_json::{Value, json};
 use tessera_core::{
     Authorization, Authorizer, Decision, EncryptionKey, IdentifierKind, KeySet, PolicyDocument,
-    SanitizeOptions, SnapshotError, SnapshotInfo, SnapshotLoader, TokenError, VerifyingKey, peek_header,
-    validate_identifier,
+    PolicySummary, SanitizeOptions, SnapshotError, SnapshotInfo, SnapshotLoader, TokenError, VerifyingKey,
+    peek_header, validate_identifier,
 };
 
 use crate::abi::{self, Level, Stored};
 use crate::failure::{self, Failure};
 use tessera_abi::config::GuestConfig;
-use tessera_abi::wire::{KeyPurpose, NOW_FROM_HOST, QueryKind, Reason, frame, pack, unframe};
+use tessera_abi::wire::{KeyPurpose, NOW_FROM_HOST, QueryKind, frame, pack, unframe};
 
 thread_local! {
-    static ENGINE: RefCell<Engine> = RefCell::new(Engine::default());
+    static INSTANCE: RefCell<Instance> = RefCell::new(Instance::default());
 }
 
-/// Runs `f` on the instance's engine.
-pub(crate) fn with<R>(f: impl FnOnce(&mut Engine) -> R) -> R {
-    ENGINE.with_borrow_mut(f)
+/// Runs `f` on the instance's state.
+pub(crate) fn with<R>(f: impl FnOnce(&mut Instance) -> R) -> R {
+    INSTANCE.with_borrow_mut(f)
 }
 
 /// Runs one export: `f` writes its answer into the output buffer, or fails; the
 /// packed result tells the host where the output is.
-pub(crate) fn call(f: impl FnOnce(&mut Engine) -> Result<(), Failure>) -> i64 {
-    with(|engine| {
+pub(crate) fn call(f: impl FnOnce(&mut Instance) -> Result<(), Failure>) -> i64 {
+    with(|instance| {
         // A huge answer (every user of a large tenant) should not pin its memory.
-        if engine.output.capacity() > 1 << 20 {
-            engine.output = Vec::new();
+        if instance.output.capacity() > 1 << 20 {
+            instance.output = Vec::new();
         }
-        engine.output.clear();
-        let failed = match f(engine) {
+        instance.output.clear();
+        let failed = match f(instance) {
             Ok(()) => false,
             Err(failure) => {
-                engine.output.clear();
-                engine.output.extend_from_slice(failure.to_json().as_bytes());
+                instance.output.clear();
+                instance.output.extend_from_slice(failure.to_json().as_bytes());
                 true
             }
         };
-        pack(engine.output.as_ptr() as usize as u32, engine.output.len(), failed)
+        pack(instance.output.as_ptr() as usize as u32, instance.output.len(), failed)
     })
 }
 
@@ -58,18 +58,9 @@ impl Loaded {
         self.info.as_ref().map_or(0, |info| info.revision)
     }
 
-    fn info_json(&self) -> Value {
-        let info = self.info.as_ref();
-        json!({
-            "tenant": self.authz.tenant(),
-            "revision": self.revision(),
-            "issued_at": info.map(|i| i.issued_at),
-            "expires_at": info.and_then(|i| i.expires_at),
-            "signed_by": info.map(|i| i.signed_by.as_str()),
-            "encrypted_with": info.and_then(|i| i.encrypted_with.as_deref()),
-            "users": self.authz.user_count(),
-            "roles": self.authz.roles().len(),
-        })
+    /// What is in force, as the core reports it.
+    fn summary_json(&self) -> Vec<u8> {
+        serde_json::to_vec(&PolicySummary::new(&self.authz, self.info.as_ref())).unwrap_or_default()
     }
 }
 
@@ -112,14 +103,13 @@ fn decision_id() -> String {
     })
 }
 
-fn decision_details(loaded: &Loaded, decision: &Decision<'_>) -> Value {
-    json!({
-        "reason": decision.reason(),
-        "role": decision.role(),
-        "pattern": decision.pattern(),
-        "revision": loaded.revision(),
-        "decision_id": decision_id(),
-    })
+/// An audit event's details: the answer as the core serializes it, the revision it
+/// was made on and the id that ties the two together.
+fn decision_details(loaded: &Loaded, answer: impl Serialize) -> Value {
+    let mut details = json!(answer);
+    details["revision"] = loaded.revision().into();
+    details["decision_id"] = decision_id().into();
+    details
 }
 
 /// Splits the input buffer into strings of the given lengths.
@@ -148,23 +138,16 @@ fn now_or_host(now: i64) -> i64 {
 }
 
 fn write_decision(output: &mut Vec<u8>, decision: &Decision<'_>) {
-    let reason = match decision {
-        Decision::Granted { .. } => Reason::Granted,
-        Decision::Denied { .. } => Reason::Denied,
-        Decision::UnknownUser => Reason::UnknownUser,
-        Decision::NoMatchingGrant => Reason::NoMatchingGrant,
-        Decision::UserNotKeyBacked => Reason::UserNotKeyBacked,
-    };
     let role = decision.role().unwrap_or_default();
     // Role names are at most 64 bytes by the identifier rule, so the length fits a byte.
-    output.extend_from_slice(&[reason as u8, role.len() as u8]);
+    output.extend_from_slice(&[decision.reason().code(), role.len() as u8]);
     output.extend_from_slice(role.as_bytes());
     output.extend_from_slice(decision.pattern().unwrap_or_default().as_bytes());
 }
 
 /// The guest's whole state.
 #[derive(Debug, Default)]
-pub(crate) struct Engine {
+pub(crate) struct Instance {
     input: Vec<u8>,
     output: Vec<u8>,
     config: GuestConfig,
@@ -173,7 +156,7 @@ pub(crate) struct Engine {
     token_keys: Option<KeySet>,
 }
 
-impl Engine {
+impl Instance {
     /// The input buffer, grown to at least `len` bytes: its address, or 0 when the
     /// memory cannot be had (the instance's limit, or more than wasm32 addresses). A
     /// refused size leaves the instance as it was: the host asked too much, and the
@@ -190,7 +173,7 @@ impl Engine {
     }
 
     fn loaded(&self) -> Result<&Loaded, Failure> {
-        self.loaded.as_ref().ok_or_else(failure::not_loaded)
+        self.loaded.as_ref().ok_or_else(Failure::not_loaded)
     }
 
     pub(crate) fn configure(&mut self, len: u32) -> Result<(), Failure> {
@@ -277,7 +260,7 @@ impl Engine {
         let loaded = outcome?;
         recorded?;
         abi::log(Level::Info, &format!("loaded snapshot revision {}", loaded.revision()));
-        self.output = serde_json::to_vec(&loaded.info_json()).unwrap_or_default();
+        self.output = loaded.summary_json();
         self.loaded = Some(loaded);
         self.token_keys = None;
         Ok(())
@@ -318,21 +301,20 @@ impl Engine {
         let policy = PolicyDocument::from_json(text)?.into_policy()?;
         let loaded = Loaded { info: None, authz: Authorizer::new(policy) };
         require_tenant(self.config.tenant.as_deref(), loaded.authz.tenant())?;
-        self.output = serde_json::to_vec(&loaded.info_json()).unwrap_or_default();
+        self.output = loaded.summary_json();
         self.loaded = Some(loaded);
         self.token_keys = None;
         Ok(())
     }
 
     pub(crate) fn info(&mut self) -> Result<(), Failure> {
-        let info = self.loaded()?.info_json();
-        self.output = serde_json::to_vec(&info).unwrap_or_default();
+        self.output = self.loaded()?.summary_json();
         Ok(())
     }
 
     pub(crate) fn check(&mut self, user_len: u32, permission_len: u32) -> Result<(), Failure> {
         let [user, permission] = strs(&self.input, [user_len, permission_len])?;
-        let loaded = self.loaded.as_ref().ok_or_else(failure::not_loaded)?;
+        let loaded = self.loaded.as_ref().ok_or_else(Failure::not_loaded)?;
         let decision = loaded.authz.check(user, permission)?;
         if self.config.audit_checks.records(decision.allowed()) {
             record_check(loaded, user, permission, &decision)?;
@@ -351,7 +333,7 @@ impl Engine {
             .get(..usize::try_from(list_len).unwrap_or(usize::MAX))
             .and_then(unframe)
             .ok_or_else(|| failure::input("the permission list is not framed UTF-8"))?;
-        let loaded = self.loaded.as_ref().ok_or_else(failure::not_loaded)?;
+        let loaded = self.loaded.as_ref().ok_or_else(Failure::not_loaded)?;
         let decisions = loaded.authz.check_many(user, &list)?;
         for (decision, permission) in decisions.iter().zip(&list) {
             if self.config.audit_checks.records(decision.allowed()) {
@@ -365,7 +347,7 @@ impl Engine {
     pub(crate) fn query(&mut self, kind: u32, a_len: u32, b_len: u32) -> Result<(), Failure> {
         let kind = QueryKind::from_code(kind).ok_or_else(|| failure::input("unknown query kind"))?;
         let [a, b] = strs(&self.input, [a_len, b_len])?;
-        let authz = &self.loaded.as_ref().ok_or_else(failure::not_loaded)?.authz;
+        let authz = &self.loaded.as_ref().ok_or_else(Failure::not_loaded)?.authz;
         let list = match kind {
             QueryKind::HasRole => {
                 self.output.push(u8::from(authz.has_role(a, b)?));
@@ -411,7 +393,7 @@ impl Engine {
     pub(crate) fn authorize(&mut self, token_len: u32, permission_len: u32, now: i64) -> Result<(), Failure> {
         let Self { input, output, config, loaded, token_keys } = self;
         let [token, permission] = strs(input, [token_len, permission_len])?;
-        let loaded = loaded.as_ref().ok_or_else(failure::not_loaded)?;
+        let loaded = loaded.as_ref().ok_or_else(Failure::not_loaded)?;
         let now = now_or_host(now);
         let answer = with_token_keys(
             token_keys,
@@ -419,16 +401,7 @@ impl Engine {
             |keys| tessera_core::authorize(&loaded.authz, keys, &config.token, token, permission, now),
             |result| matches!(result, Ok(Authorization::TokenRejected(TokenError::UnknownKid { .. }))),
         )??;
-        let decision = match &answer {
-            Authorization::Decided { decision, .. } => Some(decision),
-            _ => None,
-        };
         if config.audit_checks.records(answer.allowed()) {
-            let mut details = match decision {
-                Some(decision) => decision_details(loaded, decision),
-                None => json!({"revision": loaded.revision(), "decision_id": decision_id()}),
-            };
-            details["reason"] = answer.reason().into();
             Event {
                 action: "authorize",
                 tenant: loaded.authz.tenant(),
@@ -436,21 +409,11 @@ impl Engine {
                 entity_type: "permission",
                 entity: permission,
                 success: answer.allowed(),
-                details,
+                details: decision_details(loaded, &answer),
             }
             .record()?;
         }
-        let mut value = json!({"allowed": answer.allowed(), "reason": answer.reason()});
-        if let Some(subject) = answer.subject() {
-            value["subject"] = subject.into();
-        }
-        if let Some(decision) = decision
-            && let (Some(role), Some(pattern)) = (decision.role(), decision.pattern())
-        {
-            value["role"] = role.into();
-            value["pattern"] = pattern.into();
-        }
-        *output = serde_json::to_vec(&value).unwrap_or_default();
+        *output = serde_json::to_vec(&answer).unwrap_or_default();
         Ok(())
     }
 
@@ -468,10 +431,7 @@ impl Engine {
 
     pub(crate) fn inspect(&mut self, len: u32) -> Result<(), Failure> {
         let [text] = strs(&self.input, [len])?;
-        let findings: Vec<Value> = tessera_core::inspect(text)
-            .iter()
-            .map(|f| json!({"kind": f.kind.code(), "offset": f.offset}))
-            .collect();
+        let findings = tessera_core::inspect(text);
         if !findings.is_empty() && self.config.audit_suspicious_input {
             Event {
                 action: "security.suspicious_input",

@@ -1,4 +1,4 @@
-// Bundled to dist/engine.mjs: the API and the wasm-bindgen bindings, without a
+// Bundled to dist/instantiate.mjs: the API and the wasm-bindgen bindings, without a
 // wasm module yet. Each runtime's entry (entries/) hands it one, its own way.
 import init, { initSync as instantiate } from '../build/raw/tessera.js';
 import { bind } from './scratch.js';

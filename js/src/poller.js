@@ -1,4 +1,4 @@
-// SnapshotLoader: keeps an Authorizer current from a URL (`tessera serve`'s
+// SnapshotPoller: keeps an Authorizer current from a URL (`tessera serve`'s
 // GET /api/snapshot, a CDN, any HTTP server), polling with ETag / If-None-Match.
 import { Authorizer, checkOptionNames } from './authorizer.js';
 import { TesseraError, invalidArgument } from './errors.js';
@@ -8,7 +8,7 @@ import { TesseraError, invalidArgument } from './errors.js';
  * A failed download or a refused snapshot (bad signature, rollback, other tenant)
  * changes nothing: the last good snapshot stays in force and `onError` is told.
  */
-export class SnapshotLoader {
+export class SnapshotPoller {
   #url;
   #options;
   #fetch;

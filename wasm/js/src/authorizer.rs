@@ -1,0 +1,228 @@
+//! One authorizer: a verified snapshot, the keys that may replace it, and the token
+//! rules. The hot calls follow the table in the crate docs; the rest take and return
+//! wasm-bindgen values and throw the JSON text of a failure.
+
+use tessera_core::external::{ExternalSignature, SignatureVerdict, prepare_external};
+use tessera_core::{Authorization, Authorizer, ErrorReport, LoadedSnapshot, Reason, TokenError};
+use wasm_bindgen::prelude::*;
+
+use crate::failure::{Failure, thrown};
+use crate::options::Options;
+use crate::scratch::{self, Output};
+
+/// An authorizer as the wrapper drives it.
+#[wasm_bindgen(js_name = WasmAuthorizer)]
+pub struct WasmAuthorizer {
+    options: Options,
+    loaded: Option<LoadedSnapshot>,
+}
+
+/// Seconds since the Unix epoch from a JS number (the wrapper checks it is finite).
+fn seconds(now: f64) -> i64 {
+    // `as` saturates and maps NaN to 0: the wrapper refuses both before calling.
+    now as i64
+}
+
+/// Lists cross as JS arrays of strings.
+fn owned(list: Result<Vec<&str>, tessera_core::IdentifierError>) -> Result<Vec<String>, JsValue> {
+    list.map(|items| items.into_iter().map(String::from).collect()).map_err(thrown)
+}
+
+/// The core's reasons by code: the wrapper reads `check`'s value through this table.
+#[wasm_bindgen]
+pub fn reason_names() -> Vec<String> {
+    Reason::ALL.iter().map(|reason| reason.name().into()).collect()
+}
+
+#[wasm_bindgen(js_class = WasmAuthorizer)]
+impl WasmAuthorizer {
+    /// An authorizer with the options JSON (see `options.rs`), and nothing loaded yet.
+    #[wasm_bindgen(constructor)]
+    pub fn new(options_json: &str) -> Result<WasmAuthorizer, JsValue> {
+        Ok(Self { options: Options::from_json(options_json).map_err(thrown)?, loaded: None })
+    }
+
+    fn loaded(&self) -> Result<&LoadedSnapshot, Failure> {
+        self.loaded.as_ref().ok_or_else(Failure::not_loaded)
+    }
+
+    fn authz(&self) -> Result<&Authorizer, JsValue> {
+        self.loaded().map(|loaded| &loaded.authorizer).map_err(thrown)
+    }
+
+    /// Verifies, decrypts and compiles a snapshot, then puts it in force and returns
+    /// its summary JSON. A snapshot for another tenant, with an older revision, a bad
+    /// signature or any defect is refused and what was in force stays.
+    pub fn load(&mut self, bytes: &[u8], now: f64) -> Result<String, JsValue> {
+        let current = self.loaded.as_ref().map(|loaded| &loaded.info);
+        self.loaded = Some(self.options.loader.load(bytes, seconds(now), current).map_err(thrown)?);
+        self.info()
+    }
+
+    /// What is in force, as the core's summary JSON.
+    pub fn info(&self) -> Result<String, JsValue> {
+        serde_json::to_string(&self.loaded().map_err(thrown)?.summary())
+            .map_err(|e| thrown(ErrorReport::new("ERR_INTERNAL", e.to_string())))
+    }
+
+    /// `can`: see the crate docs' table.
+    pub fn can(&self, user_len: u32, permission_len: u32) -> u32 {
+        scratch::call(&[user_len, permission_len], |inputs, _| {
+            let (user, permission) = (inputs.str(user_len)?, inputs.str(permission_len)?);
+            Ok(u8::from(self.loaded()?.authorizer.has_permission(user, permission)?))
+        })
+    }
+
+    /// `check`: see the crate docs' table.
+    pub fn check(&self, user_len: u32, permission_len: u32) -> u32 {
+        scratch::call(&[user_len, permission_len], |inputs, output| {
+            let (user, permission) = (inputs.str(user_len)?, inputs.str(permission_len)?);
+            let decision = self.loaded()?.authorizer.check(user, permission)?;
+            if let (Some(role), Some(pattern)) = (decision.role(), decision.pattern()) {
+                output.fields(&[role.as_bytes(), pattern.as_bytes()])?;
+            }
+            Ok(decision.reason().code() << 1 | u8::from(decision.allowed()))
+        })
+    }
+
+    /// `check_many`: see the crate docs' table.
+    pub fn check_many(&self, user_len: u32, list_len: u32) -> u32 {
+        scratch::call(&[user_len, list_len], |inputs, output| {
+            let (user, permissions) = (inputs.str(user_len)?, inputs.list(list_len)?);
+            let decisions = self.loaded()?.authorizer.check_many(user, &permissions)?;
+            decisions.iter().try_for_each(|decision| output.bytes(&[u8::from(decision.allowed())]))?;
+            Ok(0)
+        })
+    }
+
+    /// Whether `role` is in the closure of `user`'s roles.
+    pub fn has_role(&self, user: &str, role: &str) -> Result<bool, JsValue> {
+        self.authz()?.has_role(user, role).map_err(thrown)
+    }
+
+    /// Direct roles of `user`, sorted.
+    pub fn user_roles(&self, user: &str) -> Result<Vec<String>, JsValue> {
+        owned(self.authz()?.user_roles(user))
+    }
+
+    /// Effective grant patterns of `user`, sorted.
+    pub fn user_permissions(&self, user: &str) -> Result<Vec<String>, JsValue> {
+        owned(self.authz()?.user_permissions(user))
+    }
+
+    /// Effective grant patterns of `role`'s closure, sorted.
+    pub fn role_permissions(&self, role: &str) -> Result<Vec<String>, JsValue> {
+        owned(self.authz()?.role_permissions(role))
+    }
+
+    /// Direct members of `role`, sorted.
+    pub fn role_members(&self, role: &str) -> Result<Vec<String>, JsValue> {
+        owned(self.authz()?.role_members(role))
+    }
+
+    /// Roles whose closure allows `permission`, sorted.
+    pub fn which_roles_can(&self, permission: &str) -> Result<Vec<String>, JsValue> {
+        owned(self.authz()?.which_roles_can(permission))
+    }
+
+    /// Users for whom `check` allows `permission`, sorted.
+    pub fn which_users_can(&self, permission: &str) -> Result<Vec<String>, JsValue> {
+        owned(self.authz()?.which_users_can(permission))
+    }
+
+    /// Every role, sorted.
+    pub fn roles(&self) -> Result<Vec<String>, JsValue> {
+        owned(Ok(self.authz()?.roles()))
+    }
+
+    /// Validates a token at `now` and returns its claims as JSON.
+    pub fn verify(&self, token: &str, now: f64) -> Result<String, JsValue> {
+        let claims =
+            tessera_core::verify_token(token, &self.options.token_keys, &self.options.token, seconds(now))
+                .map_err(thrown)?;
+        Ok(claims.json)
+    }
+
+    /// `authorize`: see the crate docs' table. A refused token is an answer (the
+    /// token error's code as reason), not a failure.
+    pub fn authorize(&self, token_len: u32, permission_len: u32, now: f64) -> u32 {
+        let Options { token_keys, token: rules, .. } = &self.options;
+        scratch::call(&[token_len, permission_len], |inputs, output| {
+            let (token, permission) = (inputs.str(token_len)?, inputs.str(permission_len)?);
+            let authz = &self.loaded()?.authorizer;
+            let answer = tessera_core::authorize(authz, token_keys, rules, token, permission, seconds(now))?;
+            write_authorization(output, &answer)?;
+            Ok(u8::from(answer.allowed()))
+        })
+    }
+
+    /// `verify_webcrypto`: see the crate docs' table.
+    pub fn verify_webcrypto(&self, token_len: u32, now: f64) -> u32 {
+        let Options { token_keys, token: rules, .. } = &self.options;
+        scratch::call(&[token_len], |inputs, output| {
+            let prepared = prepare_external(inputs.str(token_len)?, token_keys, rules)?;
+            if is_hmac(&prepared) {
+                return Ok(0);
+            }
+            write_signature_parts(output, &prepared)?;
+            let claims = |verdict| prepared.claims(rules, seconds(now), verdict);
+            let (valid, invalid) = (claims(SignatureVerdict::Valid), claims(SignatureVerdict::Invalid));
+            let outcome = |claims: Result<tessera_core::Claims, TokenError>| match claims {
+                Ok(claims) => claims.json,
+                Err(error) => ErrorReport::from(error).to_json(),
+            };
+            let verdicts = u8::from(valid.is_ok()) | u8::from(invalid.is_ok()) << 1;
+            output.fields(&[outcome(valid).as_bytes(), outcome(invalid).as_bytes()])?;
+            Ok(verdicts)
+        })
+    }
+
+    /// `authorize_webcrypto`: see the crate docs' table.
+    pub fn authorize_webcrypto(&self, token_len: u32, permission_len: u32, now: f64) -> u32 {
+        let Options { token_keys, token: rules, .. } = &self.options;
+        scratch::call(&[token_len, permission_len], |inputs, output| {
+            let (token, permission) = (inputs.str(token_len)?, inputs.str(permission_len)?);
+            let authz = &self.loaded()?.authorizer;
+            let prepared = prepare_external(token, token_keys, rules)?;
+            if is_hmac(&prepared) {
+                return Ok(0);
+            }
+            write_signature_parts(output, &prepared)?;
+            let answer = |verdict| prepared.authorize(authz, rules, permission, seconds(now), verdict);
+            let (valid, invalid) = (answer(SignatureVerdict::Valid)?, answer(SignatureVerdict::Invalid)?);
+            write_authorization(output, &valid)?;
+            write_authorization(output, &invalid)?;
+            Ok(u8::from(valid.allowed()) | u8::from(invalid.allowed()) << 1)
+        })
+    }
+}
+
+/// Whether the token is the synchronous path's: HMAC keys are secrets WebCrypto
+/// is not given.
+fn is_hmac(prepared: &ExternalSignature<'_, '_>) -> bool {
+    prepared.algorithm.min_secret_len().is_some()
+}
+
+/// What WebCrypto needs: the fields `ALG`, `KID`, signature. The signed bytes are the
+/// token's up to its last dot, still at the buffer's start.
+fn write_signature_parts(
+    output: &mut Output<'_>,
+    prepared: &ExternalSignature<'_, '_>,
+) -> Result<(), Failure> {
+    output.fields(&[prepared.algorithm.name().as_bytes(), prepared.kid.as_bytes(), &prepared.signature])
+}
+
+/// An answer of `authorize` as the fields `reason`, `subject`, `role`, `pattern`
+/// (absent ones empty: a present one never is), its `allowed` being the call's value.
+fn write_authorization(output: &mut Output<'_>, answer: &Authorization<'_>) -> Result<(), Failure> {
+    let decision = match answer {
+        Authorization::Decided { decision, .. } => Some(decision),
+        _ => None,
+    };
+    output.fields(&[
+        answer.reason().as_bytes(),
+        answer.subject().unwrap_or_default().as_bytes(),
+        decision.and_then(|d| d.role()).unwrap_or_default().as_bytes(),
+        decision.and_then(|d| d.pattern()).unwrap_or_default().as_bytes(),
+    ])
+}
