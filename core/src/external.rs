@@ -14,9 +14,9 @@ use alloc::vec::Vec;
 
 use crate::authz::Authorizer;
 use crate::ident::IdentifierError;
-use crate::jwt::{
-    Authorization, Claims, JwtAlgorithm, KeySet, TokenError, ValidationOptions, authorize, verify,
-};
+use crate::jwt::authorize::decide;
+use crate::jwt::verify::{claims_of, prepare};
+use crate::jwt::{Authorization, Claims, JwtAlgorithm, KeySet, TokenError, ValidationOptions};
 
 /// The face's verdict on a token's signature, checked with the algorithm and the key
 /// [`ExternalSignature`] named, over its signing input.
@@ -52,7 +52,7 @@ pub fn prepare_external<'t, 'k>(
     keys: &'k KeySet,
     options: &ValidationOptions,
 ) -> Result<ExternalSignature<'t, 'k>, TokenError> {
-    let (parts, key) = verify::prepare(token, keys, options)?;
+    let (parts, key) = prepare(token, keys, options)?;
     Ok(ExternalSignature {
         algorithm: key.algorithm(),
         kid: key.kid(),
@@ -73,7 +73,7 @@ impl ExternalSignature<'_, '_> {
         verdict: SignatureVerdict,
     ) -> Result<Claims, TokenError> {
         match verdict {
-            SignatureVerdict::Valid => verify::claims_of(&self.payload, options, now),
+            SignatureVerdict::Valid => claims_of(&self.payload, options, now),
             SignatureVerdict::Invalid => Err(TokenError::BadSignature),
         }
     }
@@ -88,6 +88,6 @@ impl ExternalSignature<'_, '_> {
         now: i64,
         verdict: SignatureVerdict,
     ) -> Result<Authorization<'a>, IdentifierError> {
-        authorize::decide(authz, permission, || self.claims(options, now, verdict))
+        decide(authz, permission, || self.claims(options, now, verdict))
     }
 }
