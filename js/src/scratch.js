@@ -60,25 +60,35 @@ export function putString(text, at) {
   return encoder.encodeInto(text, bytes().subarray(base + at)).written;
 }
 
-function putU32(value, at) {
-  const m = bytes();
-  const p = base + at;
-  m[p] = value & 0xff;
-  m[p + 1] = (value >>> 8) & 0xff;
-  m[p + 2] = (value >>> 16) & 0xff;
-  m[p + 3] = value >>> 24;
-}
-
-/** Writes `items` as a framed list: each `u32 len` + UTF-8. */
+/** Writes `items` as a framed list: each `u32 len` + UTF-8 (room reserved once, for the worst case). */
 export function putList(items, at) {
-  let p = at;
+  let worst = 0;
+  for (const item of items) worst += 4 + 3 * item.length;
+  reserveFor(at + worst);
+  const m = bytes();
+  const start = base + at;
+  let p = start;
   for (const item of items) {
-    reserveFor(p + 4);
-    const length = putString(item, p + 4);
-    putU32(length, p);
-    p += 4 + length;
+    const n = item.length;
+    const text = p + 4;
+    let q = text;
+    let i = 0;
+    if (n <= LOOP_LIMIT) {
+      for (; i < n; i++) {
+        const c = item.charCodeAt(i);
+        if (c > 0x7f) break;
+        m[q++] = c;
+      }
+    }
+    if (i < n) q = text + encoder.encodeInto(item, m.subarray(text)).written;
+    const length = q - text;
+    m[p] = length & 0xff;
+    m[p + 1] = (length >>> 8) & 0xff;
+    m[p + 2] = (length >>> 16) & 0xff;
+    m[p + 3] = length >>> 24;
+    p = q;
   }
-  return p - at;
+  return p - start;
 }
 
 // Decoders: of the answer, and of the output it announces.

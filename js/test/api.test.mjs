@@ -31,6 +31,10 @@ describe('Authorizer.load', () => {
     assert.deepEqual(authz.check('bob', 'posts:edit'), { allowed: false, reason: 'no_matching_grant' });
     assert.deepEqual(authz.checkMany('alice', ['posts:read', 'posts:delete', 'x']), [true, false, false]);
     assert.deepEqual(authz.checkMany('alice', []), []);
+    // Long and empty items keep their place in the framed list.
+    const long = `posts:${'x'.repeat(100)}`;
+    assert.deepEqual(authz.checkMany('alice', [long, 'posts:read', long, 'posts:delete']), [true, true, true, false]);
+    assert.deepEqual(authz.checkMany('root', Array.from({ length: 5000 }, (_, i) => `svc${i}:read`)).length, 5000);
   });
 
   test('queries, with empty lists for unknown users and roles', () => {
@@ -77,6 +81,11 @@ describe('Authorizer.load', () => {
     throwsCode(() => authz.checkMany('alice', 'posts:read'), 'ERR_INVALID_ARGUMENT');
     throwsCode(() => authz.can('al ice', 'posts:read'), 'ERR_INVALID_IDENTIFIER');
     throwsCode(() => authz.checkMany('alice', ['posts:read', 'a\nb']), 'ERR_INVALID_IDENTIFIER');
+    throwsCode(() => authz.checkMany('alice', ['posts:read', 'pöst:read']), 'ERR_INVALID_IDENTIFIER');
+    throwsCode(() => authz.checkMany('alice', ['posts:read', '']), 'ERR_INVALID_IDENTIFIER');
+    throwsCode(() => authz.check('alice', `posts:${'ü'.repeat(70)}`), 'ERR_INVALID_IDENTIFIER');
+    // After refusals the scratch buffer still serves.
+    assert.equal(authz.can('alice', 'posts:edit'), true);
     throwsCode(() => authz.verify('x.y.z', { now: Number.NaN }), 'ERR_INVALID_ARGUMENT');
     assert.throws(() => new Authorizer(), TesseraError);
   });

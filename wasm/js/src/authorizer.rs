@@ -90,7 +90,9 @@ impl WasmAuthorizer {
         scratch::call(&[user_len, list_len], |inputs, output| {
             let (user, permissions) = (inputs.str(user_len)?, inputs.list(list_len)?);
             let decisions = self.loaded()?.authorizer.check_many(user, &permissions)?;
-            decisions.iter().try_for_each(|decision| output.bytes(&[u8::from(decision.allowed())]))?;
+            for (slot, decision) in output.slot(decisions.len())?.iter_mut().zip(&decisions) {
+                *slot = u8::from(decision.allowed());
+            }
             Ok(0)
         })
     }

@@ -75,14 +75,20 @@ pub(crate) struct Output<'b> {
 }
 
 impl Output<'_> {
+    /// The next `len` bytes of the output, to be filled by the caller.
+    pub(crate) fn slot(&mut self, len: usize) -> Result<&mut [u8], Failure> {
+        let start = self.len;
+        let end = start.checked_add(len).filter(|&end| end <= MAX_OUTPUT);
+        let slot = end
+            .and_then(|end| self.buffer.get_mut(start..end))
+            .ok_or_else(|| failure::argument("the scratch buffer is too small for the answer"))?;
+        self.len = start + len;
+        Ok(slot)
+    }
+
     /// Appends raw bytes.
     pub(crate) fn bytes(&mut self, bytes: &[u8]) -> Result<(), Failure> {
-        let end = self.len.checked_add(bytes.len()).filter(|&end| end <= MAX_OUTPUT);
-        let slot = end
-            .and_then(|end| self.buffer.get_mut(self.len..end))
-            .ok_or_else(|| failure::argument("the scratch buffer is too small for the answer"))?;
-        slot.copy_from_slice(bytes);
-        self.len += bytes.len();
+        self.slot(bytes.len())?.copy_from_slice(bytes);
         Ok(())
     }
 
