@@ -30,8 +30,8 @@ pub enum SignatureVerdict {
 
 /// What a face needs to check a token's signature itself: the algorithm and the id
 /// of the key the core selected, the signed bytes and the signature; and the rest of
-/// the token, not yet trusted, for the steps after the verdict.
-#[derive(Debug)]
+/// the token, not yet trusted, for the steps after the verdict. Its `Debug` shows the
+/// algorithm and the key id only: the rest is the bearer token itself.
 pub struct ExternalSignature<'t, 'k> {
     /// The algorithm the header names and the key is bound to.
     pub algorithm: JwtAlgorithm,
@@ -43,6 +43,15 @@ pub struct ExternalSignature<'t, 'k> {
     pub signature: Vec<u8>,
     /// The decoded claims segment, not yet trusted.
     payload: Vec<u8>,
+}
+
+impl core::fmt::Debug for ExternalSignature<'_, '_> {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        f.debug_struct("ExternalSignature")
+            .field("algorithm", &self.algorithm)
+            .field("kid", &self.kid)
+            .finish_non_exhaustive()
+    }
 }
 
 /// Every rule before the signature, for a face that checks signatures itself, and

@@ -56,7 +56,9 @@ fuzz_target!(|data: &[u8]| {
             }
             assert_eq!(prepared.claims(options, NOW, SignatureVerdict::Invalid), Err(TokenError::BadSignature));
         } else {
-            assert!(verified.is_err());
+            // Refused before the signature: the same refusal as `verify`'s.
+            let refused = prepare_external(token, &fx.keys, options).err();
+            assert_eq!(refused, verified.clone().err(), "the external path refuses {token:?} otherwise");
         }
 
         // authorize: only a verified token can be allowed; a refused one is refused

@@ -8,40 +8,18 @@
 // processes: import + instantiate + load a 10,000-user snapshot.
 import { execFileSync } from 'node:child_process';
 import { createHmac, createSecretKey, generateKeyPairSync, sign } from 'node:crypto';
-import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import * as jose from 'jose';
 import jsonwebtoken from 'jsonwebtoken';
 import { Authorizer } from 'tessera-authz';
+import { median, signedSnapshots } from './tenant.mjs';
 
 const js = fileURLToPath(new URL('..', import.meta.url));
-const target = join(js, '..', process.env.CARGO_TARGET_DIR ?? 'target');
-const bin = process.env.TESSERA_BIN ?? [join(target, 'release', 'tessera'), join(target, 'debug', 'tessera')].find(existsSync);
 const work = mkdtempSync(join(tmpdir(), 'tessera-bench-'));
-const env = { ...process.env, AUTH_DATA_DIR: join(work, 'data') };
-const cli = (...args) => execFileSync(bin, args, { env, encoding: 'utf8' });
-
-// A tenant like the HTTP benchmark's: 100 roles of 10 grants, users spread over them.
-function policy(users) {
-  const roles = {};
-  for (let r = 0; r < 100; r++) {
-    roles[`role${r}`] = { grants: Array.from({ length: 10 }, (_, g) => `svc${r}:action${g}`), parents: r > 0 && r % 10 ? [`role${r - 1}`] : [] };
-  }
-  const members = {};
-  for (let u = 0; u < users; u++) members[`user${u}`] = [...new Set([`role${u % 100}`, `role${(u * 7 + 3) % 100}`])];
-  return { tenant: '6f1d3a2e-4b5c-4d7e-8f90-a1b2c3d4e5f6', roles, members };
-}
-cli('keys', 'generate', '--kind', 'snapshot', '--out', join(work, 'key.jwk'));
-const snapshotKeys = [JSON.parse(cli('keys', 'public', join(work, 'key.jwk')))];
-function snapshotOf(users) {
-  writeFileSync(join(work, `p${users}.json`), JSON.stringify(policy(users)));
-  cli('snapshot', 'build', join(work, `p${users}.json`), '--key', join(work, 'key.jwk'), '--out', join(work, `s${users}.bin`), '--revision', '1');
-  return readFileSync(join(work, `s${users}.bin`));
-}
-const small = snapshotOf(1000);
-const large = snapshotOf(10_000);
+const { snapshotKeys, snapshots: [small, large] } = signedSnapshots([1000, 10_000]);
 
 // Tokens: HS256, ES256, EdDSA, signed with node:crypto.
 const now = Math.floor(Date.now() / 1000);
@@ -74,7 +52,6 @@ for (const [alg, token] of Object.entries(tokens)) {
   if (!answer.allowed) throw new Error(`bench setup: ${alg} token refused: ${answer.reason}`);
 }
 
-const median = (xs) => xs.sort((a, b) => a - b)[xs.length >> 1];
 /** ns per call of a synchronous `fn`, median of 7 rounds of `n` calls. */
 function perCall(fn, n) {
   for (let i = 0; i < n; i++) fn(i);

@@ -1,5 +1,5 @@
 // The package's whole API, the same in every runtime; the entry points differ only
-// in how they hand the wasm module to the engine.
+// in how they instantiate the wasm module.
 export { Authorizer } from './authorizer.js';
 export { SnapshotPoller } from './poller.js';
 export { TesseraError } from './errors.js';

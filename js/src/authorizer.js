@@ -1,10 +1,11 @@
 // Authorizer: a verified snapshot in the wasm module, behind a small typed API. The
 // hot calls follow the calling convention of wasm/js/src/lib.rs through scratch.js.
-import { WasmAuthorizer, reason_names as reasonNames, take_failure as takeFailure } from '../build/raw/tessera.js';
+import { WasmAuthorizer, reasonNames, take_failure as takeFailure } from '../build/raw/tessera.js';
 import { bytesOf, requireString, seconds } from './arguments.js';
 import { invalidArgument, translate } from './errors.js';
 import {
-  FAILED, byteAt, bytesAt, fieldSpans, outputLength, putList, putString, readTexts, textAt, valueOf,
+  FAILED, allowedOf, byteAt, bytesAt, fieldSpans, outputLength, putList, putString, readTexts, reasonCodeOf,
+  reserveOutput, textAt, verdictFor,
 } from './scratch.js';
 import { WebCryptoKeys } from './webcrypto.js';
 
@@ -67,8 +68,7 @@ function call(fn) {
 /** `check`'s answer: allowed (bit 0), the reason by its code, the role and pattern when it names them. */
 function decisionOf(answer, at) {
   reasons ??= reasonNames();
-  const value = valueOf(answer);
-  const out = { allowed: (value & 1) === 1, reason: reasons[value >>> 1] };
+  const out = { allowed: allowedOf(answer), reason: reasons[reasonCodeOf(answer)] };
   if (outputLength(answer) > 0) [out.role, out.pattern] = readTexts(at, outputLength(answer));
   return out;
 }
@@ -83,6 +83,12 @@ function authorizationOf(allowed, [reason, subject, role, pattern]) {
   }
   return out;
 }
+
+/**
+ * Room for a WebCrypto call's output: the signature and the claims are each shorter
+ * than the token, and a failure or an answer is short.
+ */
+const webcryptoRoom = (tokenLength) => 3 * tokenLength + 4096;
 
 /**
  * What a WebCrypto call left after its `inputLength` bytes of input: `ALG`, `KID`, the
@@ -103,7 +109,7 @@ function signedParts(token, inputLength, answer) {
     signature: bytesAt(spans[4], spans[5]),
     // A token that passed the core's checks is ASCII: characters are bytes.
     signingInput: bytesAt(0, token.lastIndexOf('.')),
-    verdicts: valueOf(answer),
+    answer,
     outcomes: texts,
   };
 }
@@ -184,7 +190,7 @@ export class Authorizer {
     requireString(permission, 'permission');
     const userLength = putString(user, 0);
     const permissionLength = putString(permission, userLength);
-    return (valueOf(hot(this.#module.can(userLength, permissionLength))) & 1) === 1;
+    return allowedOf(hot(this.#module.can(userLength, permissionLength)));
   }
 
   /** The decision with its reason: `{ allowed, reason, role?, pattern? }`. */
@@ -281,7 +287,7 @@ export class Authorizer {
     const permissionLength = putString(permission, tokenLength);
     const answer = hot(this.#module.authorize(tokenLength, permissionLength, now));
     const at = tokenLength + permissionLength;
-    const out = authorizationOf((valueOf(answer) & 1) === 1, readTexts(at, outputLength(answer)));
+    const out = authorizationOf(allowedOf(answer), readTexts(at, outputLength(answer)));
     if (this.#onDecision !== undefined) this.#emit(out.subject, permission, out);
     return out;
   }
@@ -296,13 +302,13 @@ export class Authorizer {
     requireString(token, 'token');
     const now = seconds(options);
     const tokenLength = putString(token, 0);
+    reserveOutput(tokenLength, webcryptoRoom(tokenLength));
     const signed = signedParts(token, tokenLength, this.#module.verify_webcrypto(tokenLength, now));
     if (signed === undefined) return this.verify(token, { now });
     const valid = await this.#webcrypto.verify(signed.alg, signed.kid, signed.signingInput, signed.signature);
     if (valid === undefined) return this.verify(token, { now });
-    const outcome = valid ? 0 : 1;
-    const text = signed.outcomes[outcome];
-    if (((signed.verdicts >>> outcome) & 1) === 0) throw translate(text);
+    const text = signed.outcomes[valid ? 0 : 1];
+    if (!verdictFor(signed.answer, !valid)) throw translate(text);
     return JSON.parse(text);
   }
 
@@ -317,14 +323,14 @@ export class Authorizer {
     const now = seconds(options);
     const tokenLength = putString(token, 0);
     const permissionLength = putString(permission, tokenLength);
+    reserveOutput(tokenLength + permissionLength, webcryptoRoom(tokenLength));
     const answer = this.#module.authorize_webcrypto(tokenLength, permissionLength, now);
     const signed = signedParts(token, tokenLength + permissionLength, answer);
     if (signed === undefined) return this.authorize(token, permission, { now });
     const valid = await this.#webcrypto.verify(signed.alg, signed.kid, signed.signingInput, signed.signature);
     if (valid === undefined) return this.authorize(token, permission, { now });
-    const outcome = valid ? 0 : 1;
-    const fields = signed.outcomes.slice(4 * outcome, 4 * outcome + 4);
-    const out = authorizationOf(((signed.verdicts >>> outcome) & 1) === 1, fields);
+    const fields = valid ? signed.outcomes.slice(0, 4) : signed.outcomes.slice(4, 8);
+    const out = authorizationOf(verdictFor(signed.answer, !valid), fields);
     if (this.#onDecision !== undefined) this.#emit(out.subject, permission, out);
     return out;
   }

@@ -53,7 +53,7 @@ export interface Decision {
  */
 export interface Authorization {
   allowed: boolean;
-  reason: Reason | 'outside_token_scope' | string;
+  reason: Reason | 'outside_token_scope' | TesseraErrorCode;
   subject?: string;
   role?: string;
   pattern?: string;

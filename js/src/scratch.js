@@ -5,7 +5,8 @@
 // than a native call for a few dozen characters); anything beyond ASCII goes through
 // TextEncoder/TextDecoder and reaches the core as the same UTF-8 (which refuses a
 // non-ASCII identifier with the same ERR_INVALID_IDENTIFIER as every other face).
-import { scratch as reserve } from '../build/raw/tessera.js';
+import { scratch } from '../build/raw/tessera.js';
+import { invalidArgument } from './errors.js';
 
 /** Room kept past the inputs for a call's output (fields of identifiers, a signature, claims). */
 const OUTPUT_ROOM = 4096;
@@ -27,13 +28,24 @@ function bytes() {
   return view;
 }
 
-/** Makes the buffer hold `need` bytes of input plus room for the output. */
-function reserveFor(need) {
-  if (need + OUTPUT_ROOM > size) {
-    size = Math.max(2 * OUTPUT_ROOM, 2 * (need + OUTPUT_ROOM));
-    base = reserve(size);
+/** Largest scratch buffer asked for: far past any input the core accepts (a token is at most `maxTokenLength`). */
+const MAX_BYTES = 1 << 30;
+
+/** Makes the buffer hold `need` bytes of input plus `room` for the output. */
+function reserveFor(need, room = OUTPUT_ROOM) {
+  if (need + room > size) {
+    const want = Math.max(2 * OUTPUT_ROOM, 2 * (need + room));
+    const address = want <= MAX_BYTES ? scratch(want) : 0;
+    if (address === 0) throw invalidArgument(`an input of ${need} bytes is more than the scratch buffer can hold`);
+    size = want;
+    base = address;
     view = new Uint8Array(0);
   }
+}
+
+/** Makes room for an output of up to `room` bytes after `inputLength` bytes of input. */
+export function reserveOutput(inputLength, room) {
+  reserveFor(inputLength, room);
 }
 
 const encoder = new TextEncoder();
@@ -97,7 +109,16 @@ export function putList(items, at) {
 export const FAILED = 0xffffffff;
 
 /** The answer's one-byte value. */
-export const valueOf = (answer) => answer & 0xff;
+export const answerValue = (answer) => answer & 0xff;
+
+/** Whether `can`, `check` or `authorize` allowed: bit 0 of the value. */
+export const allowedOf = (answer) => (answer & 1) === 1;
+
+/** `check`'s reason code: bits 1-7 of the value. */
+export const reasonCodeOf = (answer) => (answer & 0xff) >>> 1;
+
+/** A WebCrypto call's outcome for a valid (`invalid` false) or an invalid signature: bit 0 or 1 of the value. */
+export const verdictFor = (answer, invalid) => ((answer >>> (invalid ? 1 : 0)) & 1) === 1;
 
 /** The length in bytes of the output the answer announces. */
 export const outputLength = (answer) => answer >>> 8;

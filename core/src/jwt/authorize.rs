@@ -44,6 +44,9 @@ pub enum Authorization<'a> {
 }
 
 impl Authorization<'_> {
+    /// The reason of [`Authorization::OutsideTokenScope`].
+    pub const OUTSIDE_TOKEN_SCOPE: &'static str = "outside_token_scope";
+
     /// Whether the request is allowed.
     pub fn allowed(&self) -> bool {
         matches!(self, Self::Decided { decision, .. } if decision.allowed())
@@ -63,7 +66,7 @@ impl Authorization<'_> {
         match self {
             Self::TokenRejected(error) => error.code(),
             Self::InvalidSubject { error } => error.code(),
-            Self::OutsideTokenScope { .. } => "outside_token_scope",
+            Self::OutsideTokenScope { .. } => Self::OUTSIDE_TOKEN_SCOPE,
             Self::Decided { decision, .. } => decision.reason().name(),
         }
     }

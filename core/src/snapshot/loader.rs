@@ -20,8 +20,8 @@ pub struct SnapshotLoader {
     max_bytes: usize,
 }
 
-/// What a loaded snapshot is, without its policy.
-#[derive(Clone, Debug, PartialEq, Eq)]
+/// What a loaded snapshot is, without its policy. Serializes with these field names.
+#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize)]
 pub struct SnapshotInfo {
     /// The tenant's client key.
     pub tenant: String,

@@ -88,7 +88,7 @@ pub(super) fn check(ctx: &Context, args: &CheckArgs) -> Result<u8, CliError> {
     let mut value = json!(decision);
     value["user"] = args.user.as_str().into();
     value["permission"] = args.permission.as_str().into();
-    value["snapshot"] = loaded_json(&info);
+    value["snapshot"] = json!(info);
     ctx.out.print(&value, &describe(&args.user, &args.permission, &decision));
     Ok(if decision.allowed() { 0 } else { 1 })
 }
@@ -108,13 +108,6 @@ pub(super) fn query(ctx: &Context, args: &QueryArgs) -> Result<u8, CliError> {
     Ok(0)
 }
 
-fn loaded_json(info: &LoadedInfo) -> serde_json::Value {
-    json!({
-        "tenant": info.tenant, "revision": info.revision, "issued_at": info.issued_at,
-        "expires_at": info.expires_at, "signed_by": info.signed_by, "encrypted_with": info.encrypted_with,
-    })
-}
-
 fn describe(user: &str, permission: &str, decision: &Decision) -> String {
     let role = decision.role().unwrap_or_default();
     let pattern = decision.pattern().unwrap_or_default();
@@ -127,6 +120,8 @@ fn describe(user: &str, permission: &str, decision: &Decision) -> String {
         Reason::UserNotKeyBacked => {
             format!("denied: {user} may not {permission} (strict users: the user holds no live API key)")
         }
-        _ => format!("denied: {user} may not {permission} (none of the user's roles grants it)"),
+        Reason::NoMatchingGrant => {
+            format!("denied: {user} may not {permission} (none of the user's roles grants it)")
+        }
     }
 }

@@ -3,7 +3,7 @@
 use std::time::{SystemTime, UNIX_EPOCH};
 
 use serde_json::json;
-use tessera_core::{Snapshot, SnapshotInfo, SnapshotLoader, peek_header};
+use tessera_core::{Snapshot, SnapshotLoader, peek_header};
 
 use crate::args::{BuildArgs, InspectArgs};
 use crate::context::progress;
@@ -103,7 +103,7 @@ pub(super) fn inspect(ctx: &Context, args: &InspectArgs) -> Result<u8, CliError>
     }
     let (snapshot, info) = loader.open(&bytes, now())?;
     let policy = &snapshot.policy;
-    let mut value = info_json(&info);
+    let mut value = json!(info);
     value["verified"] = true.into();
     value["bytes"] = bytes.len().into();
     value["roles"] = policy.role_count().into();
@@ -131,13 +131,6 @@ pub(super) fn inspect(ctx: &Context, args: &InspectArgs) -> Result<u8, CliError>
     }
     out.print(&value, text.trim_end());
     Ok(0)
-}
-
-fn info_json(info: &SnapshotInfo) -> serde_json::Value {
-    json!({
-        "tenant": info.tenant, "revision": info.revision, "issued_at": info.issued_at,
-        "expires_at": info.expires_at, "signed_by": info.signed_by, "encrypted_with": info.encrypted_with,
-    })
 }
 
 fn now_millis() -> u64 {

@@ -106,8 +106,9 @@ pub struct Finding {
     pub offset: usize,
 }
 
-/// What is loaded in a guest.
-#[derive(Clone, Debug, PartialEq, Eq, Deserialize)]
+/// What is loaded in a guest: the core's [`tessera_core::PolicySummary`], owned (and
+/// serialized back in the same shape).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct LoadedInfo {
     /// The tenant.
     pub tenant: String,

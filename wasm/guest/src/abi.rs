@@ -1,5 +1,5 @@
 //! The module boundary: host imports behind safe wrappers, and the exported entry
-//! points, each a one-line hand-off to [`crate::instance`].
+//! points, each a one-line hand-off to [`crate::state`].
 //!
 //! This is the one module with `unsafe` code, and all of it is of two kinds, reviewed
 //! together:
@@ -13,7 +13,7 @@
 
 use zeroize::Zeroizing;
 
-use crate::instance;
+use crate::state;
 use tessera_abi::wire::{ABI_VERSION, KeyPurpose};
 
 #[link(wasm_import_module = "tessera")]
@@ -123,7 +123,7 @@ pub(crate) fn log(level: Level, message: &str) {
 }
 
 // The exports. Lengths and codes come from the host, which is trusted to call the ABI
-// but not to get it right: the instance checks every length against the input buffer.
+// but not to get it right: the guest checks every length against the input buffer.
 
 #[unsafe(no_mangle)]
 extern "C" fn tessera_abi_version() -> u32 {
@@ -134,70 +134,70 @@ extern "C" fn tessera_abi_version() -> u32 {
 /// hold that much.
 #[unsafe(no_mangle)]
 extern "C" fn tessera_input(len: u32) -> u32 {
-    instance::with(|i| i.input(len))
+    state::with(|s| s.input(len))
 }
 
 #[unsafe(no_mangle)]
 extern "C" fn tessera_configure(len: u32) -> i64 {
-    instance::call(|i| i.configure(len))
+    state::call(|s| s.configure(len))
 }
 
 #[unsafe(no_mangle)]
 extern "C" fn tessera_load(tenant_len: u32) -> i64 {
-    instance::call(|i| i.load(tenant_len))
+    state::call(|s| s.load(tenant_len))
 }
 
 #[unsafe(no_mangle)]
 extern "C" fn tessera_load_bytes(len: u32, record: u32) -> i64 {
-    instance::call(|i| i.load_bytes(len, record != 0))
+    state::call(|s| s.load_bytes(len, record != 0))
 }
 
 #[unsafe(no_mangle)]
 extern "C" fn tessera_compile_policy(len: u32) -> i64 {
-    instance::call(|i| i.compile_policy(len))
+    state::call(|s| s.compile_policy(len))
 }
 
 #[unsafe(no_mangle)]
 extern "C" fn tessera_info() -> i64 {
-    instance::call(|i| i.info())
+    state::call(|s| s.info())
 }
 
 #[unsafe(no_mangle)]
 extern "C" fn tessera_check(user_len: u32, permission_len: u32) -> i64 {
-    instance::call(|i| i.check(user_len, permission_len))
+    state::call(|s| s.check(user_len, permission_len))
 }
 
 #[unsafe(no_mangle)]
 extern "C" fn tessera_check_many(user_len: u32, list_len: u32) -> i64 {
-    instance::call(|i| i.check_many(user_len, list_len))
+    state::call(|s| s.check_many(user_len, list_len))
 }
 
 #[unsafe(no_mangle)]
 extern "C" fn tessera_query(kind: u32, a_len: u32, b_len: u32) -> i64 {
-    instance::call(|i| i.query(kind, a_len, b_len))
+    state::call(|s| s.query(kind, a_len, b_len))
 }
 
 #[unsafe(no_mangle)]
 extern "C" fn tessera_verify_token(token_len: u32, now: i64) -> i64 {
-    instance::call(|i| i.verify_token(token_len, now))
+    state::call(|s| s.verify_token(token_len, now))
 }
 
 #[unsafe(no_mangle)]
 extern "C" fn tessera_authorize(token_len: u32, permission_len: u32, now: i64) -> i64 {
-    instance::call(|i| i.authorize(token_len, permission_len, now))
+    state::call(|s| s.authorize(token_len, permission_len, now))
 }
 
 #[unsafe(no_mangle)]
 extern "C" fn tessera_sanitize(mode: u32, len: u32, max_len: i64) -> i64 {
-    instance::call(|i| i.sanitize(mode, len, max_len))
+    state::call(|s| s.sanitize(mode, len, max_len))
 }
 
 #[unsafe(no_mangle)]
 extern "C" fn tessera_inspect(len: u32) -> i64 {
-    instance::call(|i| i.inspect(len))
+    state::call(|s| s.inspect(len))
 }
 
 #[unsafe(no_mangle)]
 extern "C" fn tessera_validate_identifier(kind_len: u32, value_len: u32) -> i64 {
-    instance::call(|i| i.validate_identifier(kind_len, value_len))
+    state::call(|s| s.validate_identifier(kind_len, value_len))
 }

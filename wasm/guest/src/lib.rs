@@ -80,4 +80,4 @@ mod abi;
 #[cfg(target_arch = "wasm32")]
 mod failure;
 #[cfg(target_arch = "wasm32")]
-mod instance;
+mod state;

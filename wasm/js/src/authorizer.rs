@@ -29,7 +29,7 @@ fn owned(list: Result<Vec<&str>, tessera_core::IdentifierError>) -> Result<Vec<S
 }
 
 /// The core's reasons by code: the wrapper reads `check`'s value through this table.
-#[wasm_bindgen]
+#[wasm_bindgen(js_name = reasonNames)]
 pub fn reason_names() -> Vec<String> {
     Reason::ALL.iter().map(|reason| reason.name().into()).collect()
 }
@@ -81,7 +81,7 @@ impl WasmAuthorizer {
             if let (Some(role), Some(pattern)) = (decision.role(), decision.pattern()) {
                 output.fields(&[role.as_bytes(), pattern.as_bytes()])?;
             }
-            Ok(decision.reason().code() << 1 | u8::from(decision.allowed()))
+            Ok(scratch::decision_value(&decision))
         })
     }
 
@@ -173,7 +173,7 @@ impl WasmAuthorizer {
                 Ok(claims) => claims.json,
                 Err(error) => ErrorReport::from(error).to_json(),
             };
-            let verdicts = u8::from(valid.is_ok()) | u8::from(invalid.is_ok()) << 1;
+            let verdicts = scratch::verdict_bits(valid.is_ok(), invalid.is_ok());
             output.fields(&[outcome(valid).as_bytes(), outcome(invalid).as_bytes()])?;
             Ok(verdicts)
         })
@@ -194,7 +194,7 @@ impl WasmAuthorizer {
             let (valid, invalid) = (answer(SignatureVerdict::Valid)?, answer(SignatureVerdict::Invalid)?);
             write_authorization(output, &valid)?;
             write_authorization(output, &invalid)?;
-            Ok(u8::from(valid.allowed()) | u8::from(invalid.allowed()) << 1)
+            Ok(scratch::verdict_bits(valid.allowed(), invalid.allowed()))
         })
     }
 }

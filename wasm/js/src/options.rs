@@ -1,4 +1,4 @@
-//! What an engine is built with: the JSON the wrapper makes of `Authorizer.load`'s
+//! What a `WasmAuthorizer` is built with: the JSON the wrapper makes of `Authorizer.load`'s
 //! options (snake_case; unknown fields refused so a typo cannot weaken a check).
 
 use serde::Deserialize;
@@ -29,7 +29,7 @@ struct Raw {
     max_snapshot_bytes: Option<usize>,
 }
 
-/// An engine's fixed setup, parsed and checked once.
+/// An authorizer's fixed setup, parsed and checked once.
 pub(crate) struct Options {
     pub(crate) loader: SnapshotLoader,
     pub(crate) token_keys: KeySet,

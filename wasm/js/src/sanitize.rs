@@ -25,8 +25,11 @@ pub fn strip(text: &str, max_len: Option<u32>) -> String {
 /// What the detector finds in `text`: the core's findings as JSON `[{kind, offset}]`
 /// (byte offsets).
 #[wasm_bindgen]
-pub fn inspect(text: &str) -> String {
-    serde_json::to_string(&tessera_core::inspect(text)).unwrap_or_else(|_| String::from("[]"))
+pub fn inspect(text: &str) -> Result<String, JsValue> {
+    // Findings always serialize; were it ever to fail, the caller hears of it rather
+    // than reading "nothing found".
+    serde_json::to_string(&tessera_core::inspect(text))
+        .map_err(|e| thrown(tessera_core::ErrorReport::new("ERR_INTERNAL", e.to_string())))
 }
 
 /// Checks `value` against the rule for `kind` (`role`, `user`, `permission`,

@@ -1,7 +1,7 @@
 //! The scratch buffer and the calling convention of the hot calls (the table in the
 //! crate docs): one reused buffer in wasm memory that the wrapper writes the inputs
-//! into and reads the output from, and one number back. A call allocates nothing of
-//! its own and crosses into wasm once; wasm-bindgen's string passing costs an
+//! into and reads the output from, and one number back. A call crosses into wasm once
+//! and passes no string through wasm-bindgen, whose string passing costs an
 //! allocation and a free per argument, more than a check.
 //!
 //! Every length here is checked: a length that overflows or runs past the buffer is
@@ -26,18 +26,34 @@ pub(crate) const FAILED: u32 = u32::MAX;
 /// The largest output a packed answer can announce (24 bits, all ones excluded).
 const MAX_OUTPUT: usize = (1 << 24) - 2;
 
-/// Makes the buffer at least `len` bytes and returns its address in wasm memory.
-/// The address stays valid until the next call of `scratch` (only this grows it).
+/// Makes the buffer at least `len` bytes and returns its address in wasm memory, or
+/// 0 when the memory cannot be had (the buffer is then as it was: growing must not
+/// abort, or the buffer would stay borrowed for good). The address stays valid until
+/// the next call of `scratch` (only this grows it).
 #[wasm_bindgen]
 pub fn scratch(len: u32) -> u32 {
     SCRATCH.with_borrow_mut(|buffer| {
         let len = len as usize;
-        if buffer.len() < len {
+        if let Some(more) = len.checked_sub(buffer.len()).filter(|&more| more > 0) {
+            if buffer.try_reserve_exact(more).is_err() {
+                return 0;
+            }
             buffer.resize(len, 0);
         }
         // An address in the 32-bit wasm memory (the wrapper's only target).
         buffer.as_mut_ptr() as usize as u32
     })
+}
+
+/// `check`'s value: bit 0 allowed, bits 1-7 the reason's code.
+pub(crate) fn decision_value(decision: &tessera_core::Decision<'_>) -> u8 {
+    decision.reason().code() << 1 | u8::from(decision.allowed())
+}
+
+/// The WebCrypto calls' value: bit 0 the outcome for a valid signature, bit 1 for an
+/// invalid one (allowed, or claims accepted).
+pub(crate) fn verdict_bits(valid: bool, invalid: bool) -> u8 {
+    u8::from(valid) | u8::from(invalid) << 1
 }
 
 /// The inputs of a call: the first bytes of the buffer, back to back.

@@ -10,7 +10,7 @@ use axum::response::{IntoResponse, Response};
 use serde::Deserialize;
 use serde_json::{Value, json};
 use tessera_core::IdentifierKind::{Pattern, Permission, Role, User};
-use tessera_core::Reason;
+use tessera_core::{Decision, Reason};
 
 use super::{Caller, valid};
 use crate::app::App;
@@ -223,7 +223,7 @@ pub(crate) async fn add_membership(
             "strict_users is enabled and user '{user}' has no API key. Either create one with \
              POST /api/apikeys/user/{user}, or opt this namespace out with PUT /api/settings {{\"strict_users\": false}}."
         );
-        let body = json!({"result": false, "reason": "user_not_key_backed", "hint": hint});
+        let body = json!({"result": false, "reason": Reason::UserNotKeyBacked, "hint": hint});
         return Ok((StatusCode::CONFLICT, Json(body)).into_response());
     }
     let added = app
@@ -261,7 +261,7 @@ pub(crate) async fn decision_data(
     permission: &str,
 ) -> Result<Value, ApiError> {
     let Some(tenant) = app.tenant(key).await? else {
-        return Ok(json!({"has_permission": false, "decision": {"reason": "unknown_user"}}));
+        return Ok(json!({"has_permission": false, "decision": Decision::UnknownUser}));
     };
     let decision = tenant.authorizer.check(user, permission)?;
     app.metrics.decision(decision.allowed());

@@ -347,10 +347,8 @@ pub(crate) async fn authorize(
         return Ok(Json(json!({"allowed": false, "reason": "unknown_tenant"})).into_response());
     };
     let decided = tenant.authorizer.authorize(&body.token, &body.permission, None)?;
-    let mut answer = json!({
-        "allowed": decided.allowed, "reason": decided.reason, "subject": decided.subject,
-        "role": decided.role, "pattern": decided.pattern, "revision": tenant.view().revision,
-    });
+    let mut answer = json!(decided);
+    answer["revision"] = tenant.view().revision.into();
     if decided.reason.starts_with("ERR_") {
         app.metrics.token_failure(&decided.reason);
         return Ok(Json(answer).into_response());

@@ -1,5 +1,5 @@
 //! The guest's state and operations: what each export does, in safe Rust over the
-//! core. One [`Instance`] per wasm instance (wasm has one thread), behind a `RefCell`.
+//! core. One [`GuestState`] per wasm instance (wasm has one thread), behind a `RefCell`.
 
 use std::cell::RefCell;
 
@@ -17,32 +17,32 @@ use tessera_abi::config::GuestConfig;
 use tessera_abi::wire::{KeyPurpose, NOW_FROM_HOST, QueryKind, frame, pack, unframe};
 
 thread_local! {
-    static INSTANCE: RefCell<Instance> = RefCell::new(Instance::default());
+    static STATE: RefCell<GuestState> = RefCell::new(GuestState::default());
 }
 
-/// Runs `f` on the instance's state.
-pub(crate) fn with<R>(f: impl FnOnce(&mut Instance) -> R) -> R {
-    INSTANCE.with_borrow_mut(f)
+/// Runs `f` on the guest's state.
+pub(crate) fn with<R>(f: impl FnOnce(&mut GuestState) -> R) -> R {
+    STATE.with_borrow_mut(f)
 }
 
 /// Runs one export: `f` writes its answer into the output buffer, or fails; the
 /// packed result tells the host where the output is.
-pub(crate) fn call(f: impl FnOnce(&mut Instance) -> Result<(), Failure>) -> i64 {
-    with(|instance| {
+pub(crate) fn call(f: impl FnOnce(&mut GuestState) -> Result<(), Failure>) -> i64 {
+    with(|state| {
         // A huge answer (every user of a large tenant) should not pin its memory.
-        if instance.output.capacity() > 1 << 20 {
-            instance.output = Vec::new();
+        if state.output.capacity() > 1 << 20 {
+            state.output = Vec::new();
         }
-        instance.output.clear();
-        let failed = match f(instance) {
+        state.output.clear();
+        let failed = match f(state) {
             Ok(()) => false,
             Err(failure) => {
-                instance.output.clear();
-                instance.output.extend_from_slice(failure.to_json().as_bytes());
+                state.output.clear();
+                state.output.extend_from_slice(failure.to_json().as_bytes());
                 true
             }
         };
-        pack(instance.output.as_ptr() as usize as u32, instance.output.len(), failed)
+        pack(state.output.as_ptr() as usize as u32, state.output.len(), failed)
     })
 }
 
@@ -147,7 +147,7 @@ fn write_decision(output: &mut Vec<u8>, decision: &Decision<'_>) {
 
 /// The guest's whole state.
 #[derive(Debug, Default)]
-pub(crate) struct Instance {
+pub(crate) struct GuestState {
     input: Vec<u8>,
     output: Vec<u8>,
     config: GuestConfig,
@@ -156,7 +156,7 @@ pub(crate) struct Instance {
     token_keys: Option<KeySet>,
 }
 
-impl Instance {
+impl GuestState {
     /// The input buffer, grown to at least `len` bytes: its address, or 0 when the
     /// memory cannot be had (the instance's limit, or more than wasm32 addresses). A
     /// refused size leaves the instance as it was: the host asked too much, and the
