@@ -54,6 +54,7 @@
 extern crate alloc;
 
 mod authz;
+pub mod condition;
 mod error;
 pub mod external;
 mod ident;
