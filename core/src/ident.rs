@@ -1,4 +1,5 @@
-//! Identifier rules shared by every face: role, user, permission and client key.
+//! Identifier rules shared by every face: role, user, permission, client key, and
+//! the resource model's resource types, actions and resource ids.
 //!
 //! The character sets are those of the reference system "Auth", so its clients keep
 //! working; `:` (segments) and `*` (wildcards) are Tessera's additions for permissions.
@@ -20,6 +21,13 @@ pub enum IdentifierKind {
     ClientKey,
     /// The label of an API key: `^[A-Za-z0-9 _.-]{1,64}$`, no leading or trailing space.
     ApiKeyLabel,
+    /// A resource type: `^[a-z][a-z0-9_-]{0,63}$`.
+    ResourceType,
+    /// An action on a resource type: `^[A-Za-z0-9_.-]{1,64}$`.
+    Action,
+    /// A resource id: 1 to 256 bytes of UTF-8 without control characters
+    /// (`route:/todos/{todoId}` and `Q3 report.pdf` are ids).
+    ResourceId,
 }
 
 impl IdentifierKind {
@@ -32,11 +40,15 @@ impl IdentifierKind {
             Self::Pattern => "permission pattern",
             Self::ClientKey => "client key",
             Self::ApiKeyLabel => "API key label",
+            Self::ResourceType => "resource type",
+            Self::Action => "action",
+            Self::ResourceId => "resource id",
         }
     }
 
     /// A stable name for APIs and test vectors: `role`, `user`, `permission`,
-    /// `pattern`, `client_key`, `api_key_label`.
+    /// `pattern`, `client_key`, `api_key_label`, `resource_type`, `action`,
+    /// `resource_id`.
     pub const fn code(self) -> &'static str {
         match self {
             Self::Role => "role",
@@ -45,14 +57,27 @@ impl IdentifierKind {
             Self::Pattern => "pattern",
             Self::ClientKey => "client_key",
             Self::ApiKeyLabel => "api_key_label",
+            Self::ResourceType => "resource_type",
+            Self::Action => "action",
+            Self::ResourceId => "resource_id",
         }
     }
 
     /// The kind named by [`code`](Self::code), if any.
     pub fn from_code(code: &str) -> Option<Self> {
-        [Self::Role, Self::User, Self::Permission, Self::Pattern, Self::ClientKey, Self::ApiKeyLabel]
-            .into_iter()
-            .find(|kind| kind.code() == code)
+        [
+            Self::Role,
+            Self::User,
+            Self::Permission,
+            Self::Pattern,
+            Self::ClientKey,
+            Self::ApiKeyLabel,
+            Self::ResourceType,
+            Self::Action,
+            Self::ResourceId,
+        ]
+        .into_iter()
+        .find(|kind| kind.code() == code)
     }
 
     /// The rule this kind of identifier must follow, as shown to users.
@@ -64,6 +89,9 @@ impl IdentifierKind {
             Self::Pattern => "^[A-Za-z0-9_:*.-]{1,128}$ with `*` only as a whole last segment",
             Self::ClientKey => "a lowercase UUID4 such as 0b5e7f2a-8c1d-4e3f-9a6b-2c4d6e8f0a1b",
             Self::ApiKeyLabel => "^[A-Za-z0-9 _.-]{1,64}$ without leading or trailing spaces",
+            Self::ResourceType => "^[a-z][a-z0-9_-]{0,63}$",
+            Self::Action => "^[A-Za-z0-9_.-]{1,64}$",
+            Self::ResourceId => "1 to 256 bytes of UTF-8 without control characters",
         }
     }
 
@@ -78,6 +106,9 @@ impl IdentifierKind {
             Self::Pattern => r"^(\*|[A-Za-z0-9_:.-]*:\*|[A-Za-z0-9_:.-]+)$",
             Self::ClientKey => "^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$",
             Self::ApiKeyLabel => "^[A-Za-z0-9_.-]([A-Za-z0-9 _.-]*[A-Za-z0-9_.-])?$",
+            Self::ResourceType => "^[a-z][a-z0-9_-]*$",
+            Self::Action => "^[A-Za-z0-9_.-]+$",
+            Self::ResourceId => r"^[^\x00-\x1f\x7f-\x9f]+$",
         }
     }
 
@@ -87,17 +118,20 @@ impl IdentifierKind {
             Self::User => USER_CHAR,
             Self::Permission | Self::Pattern => PERMISSION_CHAR,
             Self::ApiKeyLabel => LABEL_CHAR,
-            // Checked by shape, never by this table.
-            Self::ClientKey => 0,
+            Self::ResourceType => TYPE_CHAR,
+            Self::Action => ACTION_CHAR,
+            // Checked by shape or by character, never by this table.
+            Self::ClientKey | Self::ResourceId => 0,
         }
     }
 
     /// The longest identifier of this kind, in bytes.
     pub const fn max_len(self) -> usize {
         match self {
-            Self::Role | Self::User | Self::ApiKeyLabel => 64,
+            Self::Role | Self::User | Self::ApiKeyLabel | Self::ResourceType | Self::Action => 64,
             Self::Permission | Self::Pattern => 128,
             Self::ClientKey => 36,
+            Self::ResourceId => 256,
         }
     }
 }
@@ -201,6 +235,21 @@ pub fn validate(kind: IdentifierKind, value: &str) -> Result<(), IdentifierError
     if kind == IdentifierKind::ClientKey {
         return if is_uuid4(value) { Ok(()) } else { fail(Violation::NotUuid4) };
     }
+    if kind == IdentifierKind::ResourceId {
+        if let Some((at, ch)) = value.char_indices().find(|(_, ch)| ch.is_control()) {
+            return fail(Violation::ForbiddenChar { ch, at });
+        }
+        if value.len() > kind.max_len() {
+            return fail(Violation::TooLong { len: value.len(), max: kind.max_len() });
+        }
+        return Ok(());
+    }
+    // A type starts with a letter (the table allows digits, `_` and `-` after it).
+    if kind == IdentifierKind::ResourceType
+        && let Some(first) = value.chars().next().filter(|ch| !ch.is_ascii_lowercase())
+    {
+        return fail(Violation::ForbiddenChar { ch: first, at: 0 });
+    }
     let mask = kind.class_mask();
     if let Some(at) = value.bytes().position(|b| CLASSES[usize::from(b)] & mask == 0) {
         // Every byte before `at` is ASCII, so `at` starts a character.
@@ -223,6 +272,8 @@ const ROLE_CHAR: u8 = 1;
 const USER_CHAR: u8 = 2;
 const PERMISSION_CHAR: u8 = 4;
 const LABEL_CHAR: u8 = 8;
+const TYPE_CHAR: u8 = 16;
+const ACTION_CHAR: u8 = 32;
 
 /// For each byte, the kinds that allow it: one table lookup per byte keeps
 /// validation off the profile of a check.
@@ -233,7 +284,13 @@ static CLASSES: [u8; 256] = {
         let b = byte as u8;
         let mut mask = 0;
         if b.is_ascii_alphanumeric() || b == b'_' || b == b'-' {
-            mask = ROLE_CHAR | USER_CHAR | PERMISSION_CHAR | LABEL_CHAR;
+            mask = ROLE_CHAR | USER_CHAR | PERMISSION_CHAR | LABEL_CHAR | ACTION_CHAR;
+        }
+        if b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'_' || b == b'-' {
+            mask |= TYPE_CHAR;
+        }
+        if b == b'.' {
+            mask |= ACTION_CHAR;
         }
         if b == b' ' || b == b'.' {
             mask |= LABEL_CHAR;
@@ -308,6 +365,27 @@ mod tests {
         }
         // A query may name `*` literally; only patterns give it meaning.
         assert_eq!(validate(Permission, "po*"), Ok(()));
+    }
+
+    #[test]
+    fn resource_types_actions_and_ids_follow_the_resource_model() {
+        assert_eq!(validate(ResourceType, "document"), Ok(()));
+        assert_eq!(validate(ResourceType, "todo-list_2"), Ok(()));
+        let err = validate(ResourceType, "2fa").unwrap_err();
+        assert_eq!(err.violation(), Violation::ForbiddenChar { ch: '2', at: 0 });
+        let err = validate(ResourceType, "Document").unwrap_err();
+        assert_eq!(err.violation(), Violation::ForbiddenChar { ch: 'D', at: 0 });
+        assert_eq!(validate(ResourceType, &"t".repeat(64)), Ok(()));
+        assert!(validate(ResourceType, &"t".repeat(65)).is_err());
+        assert_eq!(validate(Action, "can_read.v2"), Ok(()));
+        assert!(validate(Action, "read:all").is_err());
+        assert_eq!(validate(ResourceId, "route:/todos/{todoId}"), Ok(()));
+        assert_eq!(validate(ResourceId, "Q3 r\u{e9}sum\u{e9}.pdf"), Ok(()));
+        let err = validate(ResourceId, "a\u{85}b").unwrap_err();
+        assert_eq!(err.violation(), Violation::ForbiddenChar { ch: '\u{85}', at: 1 });
+        assert_eq!(validate(ResourceId, &"\u{e9}".repeat(128)), Ok(()));
+        let err = validate(ResourceId, &"\u{e9}".repeat(129)).unwrap_err();
+        assert_eq!(err.violation(), Violation::TooLong { len: 258, max: 256 });
     }
 
     #[test]

@@ -208,7 +208,8 @@ export declare class TesseraError extends Error {
   readonly violation?: string;
 }
 
-export type IdentifierKind = 'role' | 'user' | 'permission' | 'pattern' | 'client_key';
+export type IdentifierKind =
+  | 'role' | 'user' | 'permission' | 'pattern' | 'client_key' | 'api_key_label' | 'resource_type' | 'action' | 'resource_id';
 export type FindingKind =
   | 'dangerous_tag' | 'event_handler' | 'script_url' | 'sql_injection' | 'path_traversal' | 'nul_byte' | 'sensitive_path';
 export interface Finding {

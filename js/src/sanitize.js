@@ -16,7 +16,8 @@ function maxLength(options) {
 export const sanitize = Object.freeze({
   /**
    * Throws a TesseraError (ERR_INVALID_IDENTIFIER, with `violation`) unless `value`
-   * follows the rule for `kind`: role, user, permission, pattern or client_key.
+   * follows the rule for `kind`: role, user, permission, pattern, client_key,
+   * api_key_label, resource_type, action or resource_id.
    */
   identifier(kind, value) {
     requireString(kind, 'kind');

@@ -101,6 +101,9 @@ pub(crate) fn valid(kind: IdentifierKind, value: &str) -> Result<(), ApiError> {
             IdentifierKind::Pattern | IdentifierKind::Permission => "permission name",
             IdentifierKind::ClientKey => "client key",
             IdentifierKind::ApiKeyLabel => "label",
+            IdentifierKind::ResourceType => "resource type",
+            IdentifierKind::Action => "action",
+            IdentifierKind::ResourceId => "resource id",
         };
         let shown: String = value.chars().take(130).collect();
         ApiError::bad_request(error.code(), format!("Invalid {what}: {shown} ({error})"))
