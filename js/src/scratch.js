@@ -53,23 +53,28 @@ const decoder = new TextDecoder('utf-8', { fatal: true });
 
 // Encoders: each writes one input at byte offset `at` and returns its length in bytes.
 
-/** Writes `text` as UTF-8. */
-export function putString(text, at) {
+/**
+ * Writes `text` as UTF-8 at `p` in `m` (room for 3 bytes per UTF-16 unit reserved by
+ * the caller); returns the bytes written.
+ */
+function writeText(m, p, text) {
   const n = text.length;
   if (n <= LOOP_LIMIT) {
-    reserveFor(at + n);
-    const m = bytes();
-    let p = base + at;
     let i = 0;
     for (; i < n; i++) {
       const c = text.charCodeAt(i);
       if (c > 0x7f) break;
-      m[p++] = c;
+      m[p + i] = c;
     }
     if (i === n) return n;
   }
-  reserveFor(at + 3 * n);
-  return encoder.encodeInto(text, bytes().subarray(base + at)).written;
+  return encoder.encodeInto(text, m.subarray(p)).written;
+}
+
+/** Writes `text` as UTF-8. */
+export function putString(text, at) {
+  reserveFor(at + 3 * text.length);
+  return writeText(bytes(), base + at, text);
 }
 
 /** Writes `items` as a framed list: each `u32 len` + UTF-8 (room reserved once, for the worst case). */
@@ -81,24 +86,12 @@ export function putList(items, at) {
   const start = base + at;
   let p = start;
   for (const item of items) {
-    const n = item.length;
-    const text = p + 4;
-    let q = text;
-    let i = 0;
-    if (n <= LOOP_LIMIT) {
-      for (; i < n; i++) {
-        const c = item.charCodeAt(i);
-        if (c > 0x7f) break;
-        m[q++] = c;
-      }
-    }
-    if (i < n) q = text + encoder.encodeInto(item, m.subarray(text)).written;
-    const length = q - text;
+    const length = writeText(m, p + 4, item);
     m[p] = length & 0xff;
     m[p + 1] = (length >>> 8) & 0xff;
     m[p + 2] = (length >>> 16) & 0xff;
     m[p + 3] = length >>> 24;
-    p = q;
+    p += 4 + length;
   }
   return p - start;
 }

@@ -9,13 +9,13 @@
 
 #![allow(clippy::unwrap_used, clippy::expect_used, reason = "test code: a failed unwrap is a failed test")]
 
+mod common;
+
 use std::collections::BTreeSet;
 use std::fs;
 use std::path::{Path, PathBuf};
 
-fn repo() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).parent().unwrap().to_path_buf()
-}
+use common::{assert_same, declared_union, repo};
 
 /// Source files under `dir` (recursively), skipping test directories and build output.
 fn sources(dir: &Path, out: &mut Vec<PathBuf>) {
@@ -102,28 +102,16 @@ fn every_code_produced_is_documented_and_every_documented_code_is_produced() {
     let produced = produced(&dirs.iter().map(String::as_str).collect::<Vec<_>>(), &[]);
     let documented = documented();
     assert!(produced.len() > 80, "only {} codes found: the scan is broken", produced.len());
-    let undocumented: Vec<_> = produced.difference(&documented).collect();
-    let unproduced: Vec<_> = documented.difference(&produced).collect();
-    assert!(undocumented.is_empty(), "codes missing from docs/ERRORS.md: {undocumented:?}");
-    assert!(unproduced.is_empty(), "codes in docs/ERRORS.md that nothing produces: {unproduced:?}");
+    assert_same(&produced, "the sources", &documented, "docs/ERRORS.md");
 }
 
 #[test]
 fn the_npm_error_code_union_lists_what_the_package_can_throw() {
     // The middleware's codes go into HTTP answers, not into a TesseraError.
     let produced = produced(&["core/src", "wasm/js/src", "js/src"], &["middleware.js"]);
-    let types = fs::read_to_string(repo().join("js/src/index.d.ts")).unwrap();
-    let union = types
-        .split("export type TesseraErrorCode =")
-        .nth(1)
-        .and_then(|rest| rest.split(';').next())
-        .expect("index.d.ts declares `TesseraErrorCode`");
-    let typed: BTreeSet<String> =
-        union.split('\'').skip(1).step_by(2).filter(|s| is_code(s)).map(String::from).collect();
-    let untyped: Vec<_> = produced.difference(&typed).collect();
-    let stale: Vec<_> = typed.difference(&produced).collect();
-    assert!(untyped.is_empty(), "codes missing from TesseraErrorCode: {untyped:?}");
-    assert!(stale.is_empty(), "TesseraErrorCode lists codes nothing throws: {stale:?}");
+    let typed: BTreeSet<String> = declared_union("TesseraErrorCode").into_iter().collect();
+    assert!(typed.iter().all(|code| is_code(code)), "{typed:?}");
+    assert_same(&produced, "what the package can throw", &typed, "TesseraErrorCode");
 }
 
 #[test]
