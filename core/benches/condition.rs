@@ -19,16 +19,15 @@ impl Attributes for Request<'_> {
     }
 }
 
-const TAGS: &[&str] = &["legal", "q3", "board"];
-
 fn bench(c: &mut Criterion) {
+    let tags: Vec<String> = ["legal", "q3", "board"].map(String::from).to_vec();
     let request = Request(vec![
         (Root::Subject, "id", Value::Str("alice")),
         (Root::Subject, "department", Value::Str("Legal")),
         (Root::Resource, "owner", Value::Str("alice")),
         (Root::Resource, "department", Value::Str("Legal")),
         (Root::Resource, "archived", Value::Bool(false)),
-        (Root::Resource, "tags", Value::Strs(TAGS)),
+        (Root::Resource, "tags", Value::Strs(&tags)),
         (Root::Context, "mfa", Value::Bool(true)),
     ]);
     let mut group = c.benchmark_group("condition");

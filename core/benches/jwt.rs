@@ -32,10 +32,9 @@ fn policy() -> Authorizer {
         .map(|i| (format!("user-{i:04}"), vec![if i % 2 == 0 { "editor" } else { "viewer" }.to_string()]))
         .collect();
     let doc = PolicyDocument {
-        tenant: "0b5e7f2a-8c1d-4e3f-9a6b-2c4d6e8f0a1b".into(),
         roles: Entries(roles),
         members: Entries(members),
-        strict_users: None,
+        ..PolicyDocument::new("0b5e7f2a-8c1d-4e3f-9a6b-2c4d6e8f0a1b")
     };
     Authorizer::new(doc.into_policy().unwrap())
 }

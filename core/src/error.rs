@@ -129,6 +129,60 @@ pub enum PolicyError {
         /// The parser's description, with its position.
         message: String,
     },
+    /// A role is named (by a group, a grant or a rule) that is not defined.
+    UndefinedRole {
+        /// Where it is named (`grants[3]`, `rules.owners.roles`, ...).
+        field: String,
+        /// The missing role.
+        role: String,
+    },
+    /// A resource type is named that `types` does not declare.
+    UnknownType {
+        /// Where it is named.
+        field: String,
+        /// The undeclared type.
+        name: String,
+    },
+    /// A permission pattern names an action its type does not declare.
+    UndeclaredAction {
+        /// Where the pattern sits.
+        field: String,
+        /// The type.
+        kind: String,
+        /// The undeclared action.
+        action: String,
+    },
+    /// A resource (`type:id`) is named as a parent or grant target but not stored.
+    UnknownResource {
+        /// Where it is named.
+        field: String,
+        /// The missing resource.
+        resource: String,
+    },
+    /// A group is named (as a parent or in a grant) that is not defined.
+    UnknownGroup {
+        /// Where it is named.
+        field: String,
+        /// The missing group.
+        group: String,
+    },
+    /// Resource parents form a cycle; `cycle` lists it, first resource repeated at the end.
+    ResourceCycle {
+        /// The resources on the cycle (`type:id`).
+        cycle: Vec<String>,
+    },
+    /// Group parents form a cycle; `cycle` lists it, first group repeated at the end.
+    GroupCycle {
+        /// The groups on the cycle.
+        cycle: Vec<String>,
+    },
+    /// A rule's condition does not parse or cannot be true or false as written.
+    Condition {
+        /// The rule's id.
+        rule: String,
+        /// What is wrong, and at which byte.
+        error: crate::condition::ConditionError,
+    },
 }
 
 impl PolicyError {
@@ -138,12 +192,18 @@ impl PolicyError {
             Self::InvalidIdentifier { .. } => "ERR_INVALID_IDENTIFIER",
             Self::UnknownParent { .. } => "ERR_POLICY_UNKNOWN_PARENT",
             Self::UnknownRole { .. } => "ERR_POLICY_UNKNOWN_ROLE",
-            Self::Cycle { .. } => "ERR_POLICY_CYCLE",
             Self::Duplicate { .. } => "ERR_POLICY_DUPLICATE",
             Self::InvalidDescription { .. } => "ERR_POLICY_INVALID_DESCRIPTION",
             Self::NotCanonical { .. } => "ERR_POLICY_NOT_CANONICAL",
             Self::IndexOutOfRange { .. } => "ERR_POLICY_INDEX_OUT_OF_RANGE",
             Self::Document { .. } => "ERR_POLICY_DOCUMENT",
+            Self::UndefinedRole { .. } => "ERR_POLICY_UNKNOWN_ROLE",
+            Self::UnknownType { .. } => "ERR_POLICY_UNKNOWN_TYPE",
+            Self::UndeclaredAction { .. } => "ERR_POLICY_UNDECLARED_ACTION",
+            Self::UnknownResource { .. } => "ERR_POLICY_UNKNOWN_RESOURCE",
+            Self::UnknownGroup { .. } => "ERR_POLICY_UNKNOWN_GROUP",
+            Self::Cycle { .. } | Self::ResourceCycle { .. } | Self::GroupCycle { .. } => "ERR_POLICY_CYCLE",
+            Self::Condition { .. } => "ERR_POLICY_CONDITION",
         }
     }
 }
@@ -158,16 +218,21 @@ impl fmt::Display for PolicyError {
             Self::UnknownRole { user, role } => {
                 write!(f, "user `{user}` is a member of the undefined role `{role}`")
             }
-            Self::Cycle { cycle } => {
-                f.write_str("role hierarchy has a cycle: ")?;
-                for (i, role) in cycle.iter().enumerate() {
-                    if i > 0 {
-                        f.write_str(" -> ")?;
-                    }
-                    f.write_str(role)?;
-                }
-                Ok(())
+            Self::Cycle { cycle } => write_cycle(f, "role hierarchy", cycle),
+            Self::ResourceCycle { cycle } => write_cycle(f, "resource parents", cycle),
+            Self::GroupCycle { cycle } => write_cycle(f, "group parents", cycle),
+            Self::UndefinedRole { field, role } => write!(f, "`{field}` names the undefined role `{role}`"),
+            Self::UnknownType { field, name } => {
+                write!(f, "`{field}` names the type `{name}`, which `types` does not declare")
             }
+            Self::UndeclaredAction { field, kind, action } => {
+                write!(f, "`{field}` names the action `{action}`, which type `{kind}` does not declare")
+            }
+            Self::UnknownResource { field, resource } => {
+                write!(f, "`{field}` names the resource `{resource}`, which `resources` does not hold")
+            }
+            Self::UnknownGroup { field, group } => write!(f, "`{field}` names the undefined group `{group}`"),
+            Self::Condition { rule, error } => write!(f, "condition of rule `{rule}`: {error}"),
             Self::Duplicate { field, value } => write!(f, "`{value}` appears twice in `{field}`"),
             Self::InvalidDescription { role } => write!(
                 f,
@@ -176,11 +241,23 @@ impl fmt::Display for PolicyError {
             ),
             Self::NotCanonical { field } => write!(f, "`{field}` is not in canonical form"),
             Self::IndexOutOfRange { field, index } => {
-                write!(f, "`{field}` holds the role index {index}, past the role table")
+                write!(f, "`{field}` holds the index {index}, past the end of its table")
             }
             Self::Document { message } => write!(f, "policy document: {message}"),
         }
     }
+}
+
+/// `what has a cycle: a -> b -> a`.
+fn write_cycle(f: &mut fmt::Formatter<'_>, what: &str, cycle: &[String]) -> fmt::Result {
+    write!(f, "{what} has a cycle: ")?;
+    for (i, name) in cycle.iter().enumerate() {
+        if i > 0 {
+            f.write_str(" -> ")?;
+        }
+        f.write_str(name)?;
+    }
+    Ok(())
 }
 
 impl core::error::Error for PolicyError {}

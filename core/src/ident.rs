@@ -28,6 +28,12 @@ pub enum IdentifierKind {
     /// A resource id: 1 to 256 bytes of UTF-8 without control characters
     /// (`route:/todos/{todoId}` and `Q3 report.pdf` are ids).
     ResourceId,
+    /// A group name: `^[A-Za-z0-9_-]{1,64}$` (the role rule).
+    Group,
+    /// A rule id: `^[A-Za-z0-9_.-]{1,64}$`.
+    RuleId,
+    /// An attribute name: `^[A-Za-z_][A-Za-z0-9_]{0,63}$`, so a condition can name it.
+    Attribute,
 }
 
 impl IdentifierKind {
@@ -43,12 +49,15 @@ impl IdentifierKind {
             Self::ResourceType => "resource type",
             Self::Action => "action",
             Self::ResourceId => "resource id",
+            Self::Group => "group",
+            Self::RuleId => "rule id",
+            Self::Attribute => "attribute name",
         }
     }
 
     /// A stable name for APIs and test vectors: `role`, `user`, `permission`,
     /// `pattern`, `client_key`, `api_key_label`, `resource_type`, `action`,
-    /// `resource_id`.
+    /// `resource_id`, `group`, `rule_id`, `attribute`.
     pub const fn code(self) -> &'static str {
         match self {
             Self::Role => "role",
@@ -60,6 +69,9 @@ impl IdentifierKind {
             Self::ResourceType => "resource_type",
             Self::Action => "action",
             Self::ResourceId => "resource_id",
+            Self::Group => "group",
+            Self::RuleId => "rule_id",
+            Self::Attribute => "attribute",
         }
     }
 
@@ -75,6 +87,9 @@ impl IdentifierKind {
             Self::ResourceType,
             Self::Action,
             Self::ResourceId,
+            Self::Group,
+            Self::RuleId,
+            Self::Attribute,
         ]
         .into_iter()
         .find(|kind| kind.code() == code)
@@ -92,6 +107,9 @@ impl IdentifierKind {
             Self::ResourceType => "^[a-z][a-z0-9_-]{0,63}$",
             Self::Action => "^[A-Za-z0-9_.-]{1,64}$",
             Self::ResourceId => "1 to 256 bytes of UTF-8 without control characters",
+            Self::Group => "^[A-Za-z0-9_-]{1,64}$",
+            Self::RuleId => "^[A-Za-z0-9_.-]{1,64}$",
+            Self::Attribute => "^[A-Za-z_][A-Za-z0-9_]{0,63}$",
         }
     }
 
@@ -109,17 +127,21 @@ impl IdentifierKind {
             Self::ResourceType => "^[a-z][a-z0-9_-]*$",
             Self::Action => "^[A-Za-z0-9_.-]+$",
             Self::ResourceId => r"^[^\x00-\x1f\x7f-\x9f]+$",
+            Self::Group => "^[A-Za-z0-9_-]+$",
+            Self::RuleId => "^[A-Za-z0-9_.-]+$",
+            Self::Attribute => "^[A-Za-z_][A-Za-z0-9_]*$",
         }
     }
 
     const fn class_mask(self) -> u8 {
         match self {
-            Self::Role => ROLE_CHAR,
+            Self::Role | Self::Group => ROLE_CHAR,
             Self::User => USER_CHAR,
             Self::Permission | Self::Pattern => PERMISSION_CHAR,
             Self::ApiKeyLabel => LABEL_CHAR,
             Self::ResourceType => TYPE_CHAR,
-            Self::Action => ACTION_CHAR,
+            Self::Action | Self::RuleId => ACTION_CHAR,
+            Self::Attribute => ATTRIBUTE_CHAR,
             // Checked by shape or by character, never by this table.
             Self::ClientKey | Self::ResourceId => 0,
         }
@@ -128,7 +150,14 @@ impl IdentifierKind {
     /// The longest identifier of this kind, in bytes.
     pub const fn max_len(self) -> usize {
         match self {
-            Self::Role | Self::User | Self::ApiKeyLabel | Self::ResourceType | Self::Action => 64,
+            Self::Role
+            | Self::User
+            | Self::ApiKeyLabel
+            | Self::ResourceType
+            | Self::Action
+            | Self::Group
+            | Self::RuleId
+            | Self::Attribute => 64,
             Self::Permission | Self::Pattern => 128,
             Self::ClientKey => 36,
             Self::ResourceId => 256,
@@ -244,10 +273,14 @@ pub fn validate(kind: IdentifierKind, value: &str) -> Result<(), IdentifierError
         }
         return Ok(());
     }
-    // A type starts with a letter (the table allows digits, `_` and `-` after it).
-    if kind == IdentifierKind::ResourceType
-        && let Some(first) = value.chars().next().filter(|ch| !ch.is_ascii_lowercase())
-    {
+    // A type starts with a lowercase letter, an attribute with a letter or `_` (the
+    // table allows digits after them).
+    let first_allowed = |ch: char| match kind {
+        IdentifierKind::ResourceType => ch.is_ascii_lowercase(),
+        IdentifierKind::Attribute => ch.is_ascii_alphabetic() || ch == '_',
+        _ => true,
+    };
+    if let Some(first) = value.chars().next().filter(|&ch| !first_allowed(ch)) {
         return fail(Violation::ForbiddenChar { ch: first, at: 0 });
     }
     let mask = kind.class_mask();
@@ -274,6 +307,7 @@ const PERMISSION_CHAR: u8 = 4;
 const LABEL_CHAR: u8 = 8;
 const TYPE_CHAR: u8 = 16;
 const ACTION_CHAR: u8 = 32;
+const ATTRIBUTE_CHAR: u8 = 64;
 
 /// For each byte, the kinds that allow it: one table lookup per byte keeps
 /// validation off the profile of a check.
@@ -288,6 +322,9 @@ static CLASSES: [u8; 256] = {
         }
         if b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'_' || b == b'-' {
             mask |= TYPE_CHAR;
+        }
+        if b.is_ascii_alphanumeric() || b == b'_' {
+            mask |= ATTRIBUTE_CHAR;
         }
         if b == b'.' {
             mask |= ACTION_CHAR;

@@ -39,9 +39,9 @@
 //! }"#).unwrap();
 //! let authz = Authorizer::new(doc.into_policy().unwrap());
 //! assert_eq!(authz.check("alice", "posts:edit").unwrap(),
-//!            Decision::Granted { role: "editor", pattern: "posts:*" });
+//!            Decision::Granted { role: "editor", pattern: "posts:*", on: None });
 //! assert_eq!(authz.check("alice", "posts:delete").unwrap(),
-//!            Decision::Denied { role: "editor", pattern: "posts:delete" });
+//!            Decision::Denied { role: "editor", pattern: "posts:delete", on: None });
 //! assert!(!authz.has_permission("mallory", "posts:read").unwrap());
 //! ```
 
@@ -66,7 +66,7 @@ mod sanitize;
 mod snapshot;
 
 // The public interface is:
-pub use authz::{Authorizer, Decision, Reason};
+pub use authz::{Authorizer, Decision, Found, Page, Query, Reason, RequestAttributes, ResourceRef};
 pub use error::{Error, ErrorReport, KeyError, PolicyError, SnapshotError};
 pub use ident::{IdentifierError, IdentifierKind, Violation, validate as validate_identifier};
 pub use jwt::{
@@ -75,8 +75,9 @@ pub use jwt::{
 };
 pub use keys::{EncryptionKey, SigningKey, VerifyingKey};
 pub use policy::{
-    Entries, MAX_DESCRIPTION_LEN, Policy, PolicyDocument, Role, RoleDocument, StrictUsersDocument,
-    check_description,
+    AttributeMap, AttributeValue, Effect, Entries, GrantDocument, GroupDocument, MAX_DESCRIPTION_LEN, Policy,
+    PolicyDocument, ResourceDocument, Role, RoleDocument, RuleDocument, StrictUsersDocument, TypeDocument,
+    UserDocument, check_description,
 };
 pub use sanitize::{Finding, FindingKind, MAX_FINDINGS, SanitizeOptions, escape, inspect, strip};
 pub use snapshot::{

@@ -24,6 +24,15 @@ impl<'a> Candidate<'a> {
             None => Self::Exact(pattern),
         }
     }
+
+    /// Whether the pattern covers `permission`.
+    pub(crate) fn matches(self, permission: &str) -> bool {
+        match self {
+            Self::Exact(name) => name == permission,
+            Self::Prefix(prefix) => permission.starts_with(prefix),
+            Self::Any => true,
+        }
+    }
 }
 
 #[cfg(test)]

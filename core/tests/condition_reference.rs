@@ -188,7 +188,7 @@ enum Stored {
     Str(&'static str),
     Int(i64),
     Bool(bool),
-    Strs(Vec<&'static str>),
+    Strs(Vec<String>),
 }
 
 impl Attributes for Env {
@@ -207,7 +207,8 @@ fn env() -> impl Strategy<Value = Env> {
         prop::sample::select(&STRS[..]).prop_map(Stored::Str),
         (-2i64..3).prop_map(Stored::Int),
         any::<bool>().prop_map(Stored::Bool),
-        prop::collection::vec(prop::sample::select(&STRS[..]), 0..3).prop_map(Stored::Strs),
+        prop::collection::vec(prop::sample::select(&STRS[..]).prop_map(String::from), 0..3)
+            .prop_map(Stored::Strs),
     ];
     prop::collection::vec((root(), prop::sample::select(&NAMES[..]), stored), 0..8).prop_map(Env)
 }
@@ -230,7 +231,7 @@ fn value(e: &Expr, env: &Env) -> V {
             Some(Value::Str(s)) => V::Str(s.to_owned()),
             Some(Value::Int(i)) => V::Int(i),
             Some(Value::Bool(b)) => V::Bool(b),
-            Some(Value::Strs(l)) => V::List(l.iter().map(|s| V::Str((*s).to_owned())).collect()),
+            Some(Value::Strs(l)) => V::List(l.iter().map(|s| V::Str(s.clone())).collect()),
         },
         Expr::Not(a) => V::Bool(value(a, env) != V::Bool(true)),
         Expr::And(a, b) => V::Bool(value(a, env) == V::Bool(true) && value(b, env) == V::Bool(true)),

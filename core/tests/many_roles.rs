@@ -28,20 +28,31 @@ fn colliding_summary_bits_do_not_grant_or_deny() {
         ("d".to_string(), vec!["r192".to_string(), "r001".to_string()]),
     ];
     let doc = PolicyDocument {
-        tenant: "0b5e7f2a-8c1d-4e3f-9a6b-2c4d6e8f0a1b".into(),
         roles: Entries(roles),
         members: Entries(members),
-        strict_users: None,
+        ..PolicyDocument::new("0b5e7f2a-8c1d-4e3f-9a6b-2c4d6e8f0a1b")
     };
     let authz = Authorizer::new(doc.into_policy().unwrap());
-    assert_eq!(authz.check("a", "doc:read").unwrap(), Decision::Granted { role: "r000", pattern: "doc:*" });
-    assert_eq!(authz.check("b", "doc:read").unwrap(), Decision::Denied { role: "r064", pattern: "doc:read" });
+    assert_eq!(
+        authz.check("a", "doc:read").unwrap(),
+        Decision::Granted { role: "r000", pattern: "doc:*", on: None }
+    );
+    assert_eq!(
+        authz.check("b", "doc:read").unwrap(),
+        Decision::Denied { role: "r064", pattern: "doc:read", on: None }
+    );
     assert_eq!(authz.check("b", "doc:write").unwrap(), Decision::NoMatchingGrant);
-    assert_eq!(authz.check("c", "doc:read").unwrap(), Decision::Denied { role: "r128", pattern: "doc:read" });
-    assert_eq!(authz.check("c", "doc:write").unwrap(), Decision::Granted { role: "r000", pattern: "doc:*" });
+    assert_eq!(
+        authz.check("c", "doc:read").unwrap(),
+        Decision::Denied { role: "r128", pattern: "doc:read", on: None }
+    );
+    assert_eq!(
+        authz.check("c", "doc:write").unwrap(),
+        Decision::Granted { role: "r000", pattern: "doc:*", on: None }
+    );
     assert_eq!(
         authz.check("d", "doc:read").unwrap(),
-        Decision::Granted { role: "r192", pattern: "doc:read" }
+        Decision::Granted { role: "r192", pattern: "doc:read", on: None }
     );
     assert_eq!(authz.check("d", "doc:write").unwrap(), Decision::NoMatchingGrant);
     assert_eq!(authz.which_users_can("doc:read").unwrap(), ["a", "d"]);

@@ -124,12 +124,7 @@ impl Model {
             })
             .collect();
         let members = self.members.iter().map(|(u, r)| (u.clone(), r.clone())).collect();
-        PolicyDocument {
-            tenant: TENANT.into(),
-            roles: Entries(roles),
-            members: Entries(members),
-            strict_users: None,
-        }
+        PolicyDocument { roles: Entries(roles), members: Entries(members), ..PolicyDocument::new(TENANT) }
     }
 
     fn policy(&self) -> tessera_core::Policy {

@@ -6,29 +6,62 @@ use core::hash::BuildHasher;
 
 use hashbrown::{DefaultHashBuilder, HashMap, HashTable};
 
+use super::model::ModelIndex;
 use super::rules::RuleIndex;
-use super::{Authorizer, CompiledRole, Group, RoleId, RoleSet, Span};
+use super::{Authorizer, CompiledRole, NONE, RoleClass, RoleId, RoleSet, Span, Subject};
 use crate::policy::{Policy, Role};
 
 pub(super) fn compile(policy: Policy) -> Authorizer {
-    let Policy { tenant, roles, members, key_backed } = policy;
+    let Policy { tenant, roles, members, key_backed, model } = policy;
     let mut role_lists: Vec<RoleId> = Vec::new();
     let closures = role_closures(&roles, &mut role_lists);
     let rules =
         RuleIndex::build((0..).zip(&roles).map(|(id, r)| (id, r.grants.as_slice(), r.denies.as_slice())));
+    let index = ModelIndex::build(&model);
 
-    // Users sharing a set of direct roles share one group, compiled once.
+    // Subjects: members and the model's users, merged by name.
+    let mut subjects: Vec<Subject> = Vec::with_capacity(members.len().max(model.users.len()));
+    let (mut m, mut u) = (0usize, 0usize);
+    while m < members.len() || u < model.users.len() {
+        let member = (m < members.len()).then(|| members.name(m));
+        let user = model.users.get(u).map(|user| user.name.as_str());
+        let (take_member, take_user) = match (member, user) {
+            (Some(a), Some(b)) => (a <= b, b <= a),
+            (a, b) => (a.is_some(), b.is_some()),
+        };
+        subjects.push(Subject {
+            member: if take_member { m as u32 } else { NONE },
+            user: if take_user { u as u32 } else { NONE },
+            class: 0,
+        });
+        m += usize::from(take_member);
+        u += usize::from(take_user);
+    }
+
+    // Subjects with the same direct roles and the same roles held tenant-wide share
+    // one class, compiled once.
     let hasher = DefaultHashBuilder::default();
-    let mut user_index = HashTable::with_capacity(members.len());
-    let mut groups: Vec<Group> = Vec::new();
+    let mut user_index = HashTable::with_capacity(subjects.len());
+    let mut classes: Vec<RoleClass> = Vec::new();
     {
-        let mut group_ids: HashMap<&[RoleId], u32> = HashMap::new();
+        let mut class_ids: HashMap<(&[RoleId], Vec<RoleId>), u32> = HashMap::new();
         let mut scratch: Vec<RoleId> = Vec::new();
-        for user in 0..members.len() {
-            let direct = members.roles_of(user);
-            let group = *group_ids.entry(direct).or_insert_with(|| {
+        let user_count = model.users.len() as u32;
+        for subject in subjects.iter_mut() {
+            let direct =
+                if subject.member == NONE { &[][..] } else { members.roles_of(subject.member as usize) };
+            let mut held: Vec<RoleId> = direct.to_vec();
+            if subject.user != NONE {
+                for &principal in index.principals_of(subject.user) {
+                    let group = principal.checked_sub(user_count).and_then(|g| model.groups.get(g as usize));
+                    held.extend(group.iter().flat_map(|g| g.roles.iter().copied()));
+                }
+            }
+            held.sort_unstable();
+            held.dedup();
+            let class = *class_ids.entry((direct, held)).or_insert_with_key(|(direct, held)| {
                 scratch.clear();
-                for &role in direct {
+                for &role in held {
                     if let Some(span) = closures.get(role as usize) {
                         scratch.extend_from_slice(&role_lists[span.start as usize..span.end as usize]);
                     }
@@ -37,14 +70,19 @@ pub(super) fn compile(policy: Policy) -> Authorizer {
                 scratch.dedup();
                 let direct = push_list(&mut role_lists, direct);
                 let closure = push_list(&mut role_lists, &scratch);
-                groups.push(Group { direct, closure });
-                (groups.len() - 1) as u32
+                classes.push(RoleClass { direct, closure });
+                (classes.len() - 1) as u32
             });
-            let hash = hasher.hash_one(members.name(user));
-            user_index.insert_unique(hash, (user as u32, group), |&(u, _)| {
-                hasher.hash_one(members.name(u as usize))
-            });
+            subject.class = class;
         }
+    }
+    let name = |s: &Subject| {
+        if s.member == NONE { index.user_name(s.user) } else { members.name(s.member as usize) }
+    };
+    for (i, subject) in (0u32..).zip(&subjects) {
+        let hash = hasher.hash_one(name(subject));
+        user_index
+            .insert_unique(hash, i, |&j| subjects.get(j as usize).map_or(0, |s| hasher.hash_one(name(s))));
     }
 
     let role_ids = (0..).zip(&roles).map(|(id, role)| (role.name.as_str().into(), id)).collect();
@@ -64,12 +102,14 @@ pub(super) fn compile(policy: Policy) -> Authorizer {
         roles,
         role_ids,
         members,
+        subjects,
         user_index,
         hasher,
-        groups,
+        classes,
         role_lists,
         rules,
         key_backed,
+        model: index,
     }
 }
 

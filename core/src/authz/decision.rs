@@ -19,6 +19,9 @@ pub enum Decision<'a> {
         role: &'a str,
         /// The grant pattern that matched.
         pattern: &'a str,
+        /// Where the role is held: `None` tenant-wide, or the resource (`type:id`)
+        /// it is held on, the checked one or an ancestor.
+        on: Option<&'a str>,
     },
     /// Denied: `role` (in the user's closure) holds the deny `pattern`, which beats any grant.
     Denied {
@@ -26,6 +29,18 @@ pub enum Decision<'a> {
         role: &'a str,
         /// The deny pattern that matched.
         pattern: &'a str,
+        /// Where the role is held, as for [`Decision::Granted`].
+        on: Option<&'a str>,
+    },
+    /// Allowed by the permit rule `rule` (no role grant applied).
+    Permitted {
+        /// The rule's id.
+        rule: &'a str,
+    },
+    /// Denied by the forbid rule `rule`, which beats every grant and permit.
+    Forbidden {
+        /// The rule's id.
+        rule: &'a str,
     },
     /// Denied: the user has no membership in this tenant.
     UnknownUser,
@@ -40,19 +55,33 @@ impl<'a> Decision<'a> {
     /// when a reason that names a role and pattern lacks them, or one that names
     /// neither carries them.
     pub fn from_parts(reason: Reason, role: Option<&'a str>, pattern: Option<&'a str>) -> Option<Self> {
-        match (reason, role, pattern) {
-            (Reason::Granted, Some(role), Some(pattern)) => Some(Self::Granted { role, pattern }),
-            (Reason::Denied, Some(role), Some(pattern)) => Some(Self::Denied { role, pattern }),
-            (Reason::UnknownUser, None, None) => Some(Self::UnknownUser),
-            (Reason::NoMatchingGrant, None, None) => Some(Self::NoMatchingGrant),
-            (Reason::UserNotKeyBacked, None, None) => Some(Self::UserNotKeyBacked),
+        Self::from_all_parts(reason, role, pattern, None, None)
+    }
+
+    /// A decision from all its parts (`on` for a role held on a resource, `rule` for
+    /// a rule's decision); `None` when the parts do not fit the reason.
+    pub fn from_all_parts(
+        reason: Reason,
+        role: Option<&'a str>,
+        pattern: Option<&'a str>,
+        on: Option<&'a str>,
+        rule: Option<&'a str>,
+    ) -> Option<Self> {
+        match (reason, role, pattern, rule) {
+            (Reason::Granted, Some(role), Some(pattern), None) => Some(Self::Granted { role, pattern, on }),
+            (Reason::Denied, Some(role), Some(pattern), None) => Some(Self::Denied { role, pattern, on }),
+            (Reason::Permitted, None, None, Some(rule)) if on.is_none() => Some(Self::Permitted { rule }),
+            (Reason::Forbidden, None, None, Some(rule)) if on.is_none() => Some(Self::Forbidden { rule }),
+            (Reason::UnknownUser, None, None, None) if on.is_none() => Some(Self::UnknownUser),
+            (Reason::NoMatchingGrant, None, None, None) if on.is_none() => Some(Self::NoMatchingGrant),
+            (Reason::UserNotKeyBacked, None, None, None) if on.is_none() => Some(Self::UserNotKeyBacked),
             _ => None,
         }
     }
 
     /// Whether the permission is granted.
     pub fn allowed(&self) -> bool {
-        matches!(self, Self::Granted { .. })
+        matches!(self, Self::Granted { .. } | Self::Permitted { .. })
     }
 
     /// Why it was decided so.
@@ -60,6 +89,8 @@ impl<'a> Decision<'a> {
         match self {
             Self::Granted { .. } => Reason::Granted,
             Self::Denied { .. } => Reason::Denied,
+            Self::Permitted { .. } => Reason::Permitted,
+            Self::Forbidden { .. } => Reason::Forbidden,
             Self::UnknownUser => Reason::UnknownUser,
             Self::NoMatchingGrant => Reason::NoMatchingGrant,
             Self::UserNotKeyBacked => Reason::UserNotKeyBacked,
@@ -82,12 +113,35 @@ impl<'a> Decision<'a> {
         }
     }
 
+    /// The resource (`type:id`) the deciding role is held on; `None` when it is held
+    /// tenant-wide or no role decided.
+    pub fn on(&self) -> Option<&'a str> {
+        match *self {
+            Self::Granted { on, .. } | Self::Denied { on, .. } => on,
+            _ => None,
+        }
+    }
+
+    /// The id of the rule that decided, if a rule did.
+    pub fn rule(&self) -> Option<&'a str> {
+        match *self {
+            Self::Permitted { rule } | Self::Forbidden { rule } => Some(rule),
+            _ => None,
+        }
+    }
+
     /// Writes the decision's entries into a map being serialized (shared with
     /// answers that extend a decision, such as `authorize`'s).
     pub(crate) fn serialize_entries<M: SerializeMap>(&self, map: &mut M) -> Result<(), M::Error> {
         if let (Some(role), Some(pattern)) = (self.role(), self.pattern()) {
             map.serialize_entry("role", role)?;
             map.serialize_entry("pattern", pattern)?;
+        }
+        if let Some(on) = self.on() {
+            map.serialize_entry("on", on)?;
+        }
+        if let Some(rule) = self.rule() {
+            map.serialize_entry("rule", rule)?;
         }
         Ok(())
     }
@@ -109,7 +163,7 @@ mod tests {
 
     #[test]
     fn serializes_as_the_faces_answer() {
-        let granted = Decision::Granted { role: "editor", pattern: "posts:*" };
+        let granted = Decision::Granted { role: "editor", pattern: "posts:*", on: None };
         assert_eq!(
             serde_json::to_string(&granted).unwrap(),
             r#"{"allowed":true,"reason":"granted","role":"editor","pattern":"posts:*"}"#
@@ -123,15 +177,24 @@ mod tests {
     #[test]
     fn parts_round_trip_and_inconsistent_parts_are_refused() {
         for decision in [
-            Decision::Granted { role: "r", pattern: "a:*" },
-            Decision::Denied { role: "r", pattern: "a:b" },
+            Decision::Granted { role: "r", pattern: "a:*", on: None },
+            Decision::Granted { role: "r", pattern: "a:*", on: Some("folder:x") },
+            Decision::Denied { role: "r", pattern: "a:b", on: None },
+            Decision::Permitted { rule: "p" },
+            Decision::Forbidden { rule: "f" },
             Decision::UnknownUser,
             Decision::NoMatchingGrant,
             Decision::UserNotKeyBacked,
         ] {
-            let parts = (decision.reason(), decision.role(), decision.pattern());
-            assert_eq!(Decision::from_parts(parts.0, parts.1, parts.2), Some(decision));
+            let parts =
+                (decision.reason(), decision.role(), decision.pattern(), decision.on(), decision.rule());
+            assert_eq!(Decision::from_all_parts(parts.0, parts.1, parts.2, parts.3, parts.4), Some(decision));
         }
+        assert_eq!(Decision::from_all_parts(Reason::Permitted, None, None, Some("x:y"), Some("p")), None);
+        assert_eq!(
+            serde_json::to_string(&Decision::Forbidden { rule: "archived" }).unwrap(),
+            r#"{"allowed":false,"reason":"forbidden","rule":"archived"}"#
+        );
         assert_eq!(Decision::from_parts(Reason::Granted, None, None), None);
         assert_eq!(Decision::from_parts(Reason::UnknownUser, Some("r"), Some("p")), None);
     }

@@ -7,6 +7,8 @@
 
 mod compile;
 mod decision;
+mod model;
+mod query;
 mod reason;
 mod rules;
 
@@ -19,13 +21,30 @@ use core::hash::BuildHasher;
 use hashbrown::{DefaultHashBuilder, HashMap, HashTable};
 
 pub use decision::Decision;
+pub use query::{Found, Page, Query, RequestAttributes, ResourceRef};
 pub use reason::Reason;
 
 use crate::ident::{self, IdentifierError, IdentifierKind};
 use crate::policy::{Members, Policy};
+use model::ModelIndex;
 use rules::RuleIndex;
 
 type RoleId = u32;
+
+/// Marks an absent index in [`Subject`].
+const NONE: u32 = u32::MAX;
+
+/// Someone decisions can be about: a member of tenant roles, a user the resource
+/// model names, or both.
+#[derive(Clone, Copy)]
+struct Subject {
+    /// Index in `members`, or [`NONE`].
+    member: u32,
+    /// Index of the model's user, or [`NONE`].
+    user: u32,
+    /// The subject's [`RoleClass`].
+    class: u32,
+}
 
 /// A tenant's policy, compiled for queries. Immutable; build a new one to change it.
 pub struct Authorizer {
@@ -34,16 +53,20 @@ pub struct Authorizer {
     role_ids: HashMap<Box<str>, RoleId>,
     /// Users sorted by name, with their direct roles.
     members: Members,
-    /// `(user, group)` hashed by user name (the names live once, in `members`).
-    user_index: HashTable<(u32, u32)>,
+    /// Every subject, sorted by name.
+    subjects: Vec<Subject>,
+    /// Subject indices hashed by name (the names live in `members` or the model).
+    user_index: HashTable<u32>,
     hasher: DefaultHashBuilder,
-    /// One per distinct set of direct roles; many users share one.
-    groups: Vec<Group>,
-    /// Role lists of roles and groups, by range.
+    /// One per distinct (direct roles, roles held tenant-wide); many users share one.
+    classes: Vec<RoleClass>,
+    /// Role lists of roles and classes, by range.
     role_lists: Vec<RoleId>,
     rules: RuleIndex,
     /// Strict users: the users holding a live API key, sorted; `None` when off.
     key_backed: Option<Vec<String>>,
+    /// Types, resources, grants on resources and rules.
+    model: ModelIndex,
 }
 
 struct CompiledRole {
@@ -54,7 +77,9 @@ struct CompiledRole {
     denies: Vec<String>,
 }
 
-struct Group {
+/// The roles of a set of subjects: their direct memberships, and the closure of
+/// every role they hold tenant-wide (memberships and their groups' roles).
+struct RoleClass {
     direct: Span,
     closure: Span,
 }
@@ -136,7 +161,7 @@ impl Authorizer {
         // Only valid names are stored, so a user found needs no validation, nor does a
         // permission granted or denied by name; everything else is validated, so the
         // answer is the same as validating first, minus two scans on the common path.
-        let Some(group) = self.group_of(user) else {
+        let Some(group) = self.class_of(user) else {
             ident::validate(IdentifierKind::User, user)?;
             ident::validate(IdentifierKind::Permission, permission)?;
             return Ok(Decision::UnknownUser);
@@ -159,7 +184,7 @@ impl Authorizer {
             ident::validate(IdentifierKind::Permission, permission.as_ref())?;
         }
         let blocked = self.blocks(user);
-        let group = self.group_of(user);
+        let group = self.class_of(user);
         Ok(permissions
             .iter()
             .map(|p| match group {
@@ -199,7 +224,7 @@ impl Authorizer {
     pub fn has_role(&self, user: &str, role: &str) -> Result<bool, IdentifierError> {
         ident::validate(IdentifierKind::User, user)?;
         ident::validate(IdentifierKind::Role, role)?;
-        let (Some(group), Some(&role)) = (self.decided_group(user), self.role_ids.get(role)) else {
+        let (Some(group), Some(&role)) = (self.decided_class(user), self.role_ids.get(role)) else {
             return Ok(false);
         };
         Ok(self.list(group.closure).binary_search(&role).is_ok())
@@ -208,21 +233,21 @@ impl Authorizer {
     /// The user's direct roles, sorted.
     pub fn user_roles(&self, user: &str) -> Result<Vec<&str>, IdentifierError> {
         ident::validate(IdentifierKind::User, user)?;
-        Ok(self.group_of(user).map(|g| self.role_names(self.list(g.direct))).unwrap_or_default())
+        Ok(self.class_of(user).map(|g| self.role_names(self.list(g.direct))).unwrap_or_default())
     }
 
     /// The grant patterns in effect for the user (through the closure), sorted; none
     /// for a user strict users blocks.
     pub fn user_permissions(&self, user: &str) -> Result<Vec<&str>, IdentifierError> {
         ident::validate(IdentifierKind::User, user)?;
-        Ok(self.decided_group(user).map(|g| self.patterns(g.closure, |r| &r.grants)).unwrap_or_default())
+        Ok(self.decided_class(user).map(|g| self.patterns(g.closure, |r| &r.grants)).unwrap_or_default())
     }
 
     /// The deny patterns in effect for the user (through the closure), sorted; none
     /// for a user strict users blocks.
     pub fn user_denies(&self, user: &str) -> Result<Vec<&str>, IdentifierError> {
         ident::validate(IdentifierKind::User, user)?;
-        Ok(self.decided_group(user).map(|g| self.patterns(g.closure, |r| &r.denies)).unwrap_or_default())
+        Ok(self.decided_class(user).map(|g| self.patterns(g.closure, |r| &r.denies)).unwrap_or_default())
     }
 
     /// The grant patterns in effect for the role (its own and inherited), sorted.
@@ -264,17 +289,12 @@ impl Authorizer {
     pub fn which_users_can(&self, permission: &str) -> Result<Vec<&str>, IdentifierError> {
         ident::validate(IdentifierKind::Permission, permission)?;
         let allowed: Vec<bool> =
-            self.groups.iter().map(|g| self.decide(self.set(g.closure), permission).allowed()).collect();
-        let mut users = Vec::new();
-        self.user_index.iter().for_each(|&(user, group)| {
-            if allowed.get(group as usize).copied().unwrap_or(false) {
-                users.push(user);
-            }
-        });
-        users.sort_unstable();
-        Ok(users
-            .into_iter()
-            .map(|u| self.members.name(u as usize))
+            self.classes.iter().map(|c| self.decide(self.set(c.closure), permission).allowed()).collect();
+        Ok(self
+            .subjects
+            .iter()
+            .filter(|s| allowed.get(s.class as usize).copied().unwrap_or(false))
+            .map(|s| self.subject_name(s))
             .filter(|name| !self.blocks(name))
             .collect())
     }
@@ -317,26 +337,41 @@ impl Authorizer {
         });
         let decision = match (denied, granted) {
             (Some((role, rule)), _) => {
-                Decision::Denied { role: self.role_name(role), pattern: &rule.pattern }
+                Decision::Denied { role: self.role_name(role), pattern: &rule.pattern, on: None }
             }
             (None, Some((role, rule))) => {
-                Decision::Granted { role: self.role_name(role), pattern: &rule.pattern }
+                Decision::Granted { role: self.role_name(role), pattern: &rule.pattern, on: None }
             }
             (None, None) => Decision::NoMatchingGrant,
         };
         (decision, named)
     }
 
-    /// The user's group for a decision: none when strict users blocks the user.
-    fn decided_group(&self, user: &str) -> Option<&Group> {
-        if self.blocks(user) { None } else { self.group_of(user) }
+    /// The user's role class for a decision: none when strict users blocks the user.
+    fn decided_class(&self, user: &str) -> Option<&RoleClass> {
+        if self.blocks(user) { None } else { self.class_of(user) }
     }
 
     #[inline]
-    fn group_of(&self, user: &str) -> Option<&Group> {
-        let hash = self.hasher.hash_one(user);
-        let &(_, group) = self.user_index.find(hash, |&(u, _)| self.members.name(u as usize) == user)?;
-        self.groups.get(group as usize)
+    fn class_of(&self, user: &str) -> Option<&RoleClass> {
+        self.subject(user).and_then(|s| self.classes.get(s.class as usize))
+    }
+
+    #[inline]
+    fn subject(&self, name: &str) -> Option<&Subject> {
+        let hash = self.hasher.hash_one(name);
+        let &index = self
+            .user_index
+            .find(hash, |&i| self.subjects.get(i as usize).is_some_and(|s| self.subject_name(s) == name))?;
+        self.subjects.get(index as usize)
+    }
+
+    fn subject_name(&self, subject: &Subject) -> &str {
+        if subject.member == NONE {
+            self.model.user_name(subject.user)
+        } else {
+            self.members.name(subject.member as usize)
+        }
     }
 
     #[inline]

@@ -20,15 +20,26 @@ pub enum Reason {
     NoMatchingGrant = 3,
     /// The tenant is under strict users and the user holds no live API key.
     UserNotKeyBacked = 4,
+    /// A permit rule allows it (and no role grant did).
+    Permitted = 5,
+    /// A forbid rule denies it, which beats every grant and permit.
+    Forbidden = 6,
 }
 
 impl Reason {
     /// Every reason, in code order (`ALL[code]` is the reason of `code`).
-    pub const ALL: [Self; 5] =
-        [Self::Granted, Self::Denied, Self::UnknownUser, Self::NoMatchingGrant, Self::UserNotKeyBacked];
+    pub const ALL: [Self; 7] = [
+        Self::Granted,
+        Self::Denied,
+        Self::UnknownUser,
+        Self::NoMatchingGrant,
+        Self::UserNotKeyBacked,
+        Self::Permitted,
+        Self::Forbidden,
+    ];
 
     /// The stable name: `granted`, `denied`, `unknown_user`, `no_matching_grant`,
-    /// `user_not_key_backed`.
+    /// `user_not_key_backed`, `permitted`, `forbidden`.
     pub fn name(self) -> &'static str {
         match self {
             Self::Granted => "granted",
@@ -36,6 +47,8 @@ impl Reason {
             Self::UnknownUser => "unknown_user",
             Self::NoMatchingGrant => "no_matching_grant",
             Self::UserNotKeyBacked => "user_not_key_backed",
+            Self::Permitted => "permitted",
+            Self::Forbidden => "forbidden",
         }
     }
 
@@ -74,6 +87,7 @@ mod tests {
         }
         assert_eq!(Reason::from_code(3), Some(Reason::NoMatchingGrant));
         assert_eq!(Reason::from_code(4), Some(Reason::UserNotKeyBacked));
-        assert_eq!(Reason::from_code(5), None);
+        assert_eq!(Reason::from_code(6), Some(Reason::Forbidden));
+        assert_eq!(Reason::from_code(7), None);
     }
 }

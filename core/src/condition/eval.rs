@@ -55,7 +55,7 @@ enum Slot<'a> {
     Str(&'a str),
     Int(i64),
     Bool(bool),
-    Strs(&'a [&'a str]),
+    Strs(&'a [String]),
     Literals(&'a [Scalar]),
 }
 
@@ -84,7 +84,7 @@ impl<'a> Slot<'a> {
     /// Whether the list holds `item` (a value of another type is never held).
     fn holds(self, item: Slot<'_>) -> bool {
         match self {
-            Self::Strs(list) => list.iter().any(|s| same(Slot::Str(s), item) == Some(true)),
+            Self::Strs(list) => list.iter().any(|s| same(Slot::Str(s.as_str()), item) == Some(true)),
             Self::Literals(list) => list.iter().any(|s| same(Slot::of_scalar(s), item) == Some(true)),
             _ => false,
         }

@@ -55,7 +55,7 @@ pub enum Value<'a> {
     /// A boolean.
     Bool(bool),
     /// A list of strings (attributes hold lists of strings).
-    Strs(&'a [&'a str]),
+    Strs(&'a [alloc::string::String]),
 }
 
 /// What a condition reads: the value of `root.name`, if there is one.
@@ -65,7 +65,7 @@ pub trait Attributes {
 }
 
 /// A parsed and checked condition, ready to evaluate.
-#[derive(Clone, Debug, PartialEq)]
+#[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Condition {
     program: Vec<eval::Op>,
 }

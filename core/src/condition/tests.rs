@@ -12,16 +12,16 @@ impl Attributes for Facts<'_> {
     }
 }
 
-const TAGS: &[&str] = &["legal", "q3"];
-
 fn facts() -> Facts<'static> {
+    // Leaked once per test: the facts borrow it for the test's life.
+    let tags: &'static [alloc::string::String] = Vec::leak(vec!["legal".into(), "q3".into()]);
     Facts(vec![
         (Root::Subject, "id", Value::Str("alice")),
         (Root::Subject, "department", Value::Str("Legal")),
         (Root::Subject, "level", Value::Int(3)),
         (Root::Resource, "owner", Value::Str("alice")),
         (Root::Resource, "archived", Value::Bool(false)),
-        (Root::Resource, "tags", Value::Strs(TAGS)),
+        (Root::Resource, "tags", Value::Strs(tags)),
         (Root::Resource, "size", Value::Int(120)),
         (Root::Action, "name", Value::Str("edit")),
         (Root::Context, "mfa", Value::Bool(true)),

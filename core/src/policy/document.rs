@@ -13,6 +13,8 @@ use serde::ser::SerializeMap;
 use serde::{Deserialize, Deserializer, Serialize, Serializer};
 
 use super::model::{Members, Policy, Role};
+use super::resources::{GrantDocument, ResourceDocument, ResourceModel, RuleDocument, TypeDocument};
+use super::resources::{GroupDocument, UserDocument};
 use crate::error::PolicyError;
 
 /// A policy as users write it. Unknown fields are an error, so a typo can neither
@@ -42,6 +44,24 @@ pub struct PolicyDocument {
     /// (`tessera snapshot build`) and for the conformance vectors.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub strict_users: Option<StrictUsersDocument>,
+    /// Resource types and their actions.
+    #[serde(default, skip_serializing_if = "Entries::is_empty")]
+    pub types: Entries<TypeDocument>,
+    /// Stored resources by `type:id`, with their parents and attributes.
+    #[serde(default, skip_serializing_if = "Entries::is_empty")]
+    pub resources: Entries<ResourceDocument>,
+    /// Groups of users, with their sub-group links and tenant-wide roles.
+    #[serde(default, skip_serializing_if = "Entries::is_empty")]
+    pub groups: Entries<GroupDocument>,
+    /// Users' attributes.
+    #[serde(default, skip_serializing_if = "Entries::is_empty")]
+    pub users: Entries<UserDocument>,
+    /// Roles held on resources.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub grants: Vec<GrantDocument>,
+    /// Permit and forbid rules.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub rules: Vec<RuleDocument>,
 }
 
 /// Strict users in a [`PolicyDocument`]: decisions about any user not listed are
@@ -111,12 +131,21 @@ macro_rules! mapping_only {
     )*};
 }
 
+pub(crate) use mapping_only;
+
 mapping_only!(PolicyDocument, RoleDocument, StrictUsersDocument);
 
 /// A map kept as a list of entries in document order, so that a key written twice
 /// is reported as a duplicate instead of silently overwriting the first.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Entries<V>(pub Vec<(String, V)>);
+
+impl<V> Entries<V> {
+    /// Whether there are no entries.
+    pub fn is_empty(&self) -> bool {
+        self.0.is_empty()
+    }
+}
 
 impl<V> Default for Entries<V> {
     fn default() -> Self {
@@ -163,6 +192,22 @@ impl<'de, V: Deserialize<'de>> Deserialize<'de> for Entries<V> {
 }
 
 impl PolicyDocument {
+    /// An empty policy for `tenant`.
+    pub fn new(tenant: impl Into<String>) -> Self {
+        Self {
+            tenant: tenant.into(),
+            roles: Entries::default(),
+            members: Entries::default(),
+            strict_users: None,
+            types: Entries::default(),
+            resources: Entries::default(),
+            groups: Entries::default(),
+            users: Entries::default(),
+            grants: Vec::new(),
+            rules: Vec::new(),
+        }
+    }
+
     /// Parses a JSON policy document. An error names where in the document it is
     /// (`roles.viewer: invalid type: sequence, expected a mapping at line 1 column 40`).
     pub fn from_json(text: &str) -> Result<Self, PolicyError> {
@@ -241,7 +286,18 @@ impl PolicyDocument {
         for (user, ids) in &users {
             members.push(user, ids);
         }
-        let policy = Policy::new(self.tenant, roles, members, None)?;
+        let model = ResourceModel::build(
+            &index,
+            super::resources::Sections {
+                types: self.types,
+                resources: self.resources,
+                groups: self.groups,
+                users: self.users,
+                grants: self.grants,
+                rules: self.rules,
+            },
+        )?;
+        let policy = Policy::new(self.tenant, roles, members, None, model)?;
         match self.strict_users {
             Some(strict) => policy.with_strict_users(strict.key_backed),
             None => Ok(policy),

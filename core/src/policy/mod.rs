@@ -4,14 +4,20 @@
 //! validated, canonical form that snapshots carry and the authorizer compiles.
 //! The only ways to a `Policy` validate it.
 
+mod attributes;
 mod document;
 mod model;
+pub(crate) mod resources;
 mod validate;
 mod wire;
 
+pub use attributes::{AttributeMap, AttributeValue};
 pub use document::{Entries, PolicyDocument, RoleDocument, StrictUsersDocument};
 pub(crate) use model::Members;
 pub use model::{Policy, Role};
+pub use resources::{
+    Effect, GrantDocument, GroupDocument, ResourceDocument, RuleDocument, TypeDocument, UserDocument,
+};
 pub(crate) use wire::RawPolicy;
 
 /// Longest role description accepted, in bytes.

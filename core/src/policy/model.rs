@@ -4,6 +4,7 @@ use alloc::string::String;
 use alloc::vec::Vec;
 
 use super::document::{Entries, PolicyDocument, RoleDocument, StrictUsersDocument};
+use super::resources::ResourceModel;
 use super::validate;
 use crate::error::PolicyError;
 
@@ -20,6 +21,8 @@ pub struct Policy {
     /// Strict users: `Some` when the tenant answers only for users holding a live API
     /// key, with those users, sorted.
     pub(crate) key_backed: Option<Vec<String>>,
+    /// Types, resources, groups, users' attributes, grants on resources and rules.
+    pub(crate) model: ResourceModel,
 }
 
 /// A role of a [`Policy`].
@@ -78,9 +81,10 @@ impl Policy {
         roles: Vec<Role>,
         members: Members,
         key_backed: Option<Vec<String>>,
+        model: ResourceModel,
     ) -> Result<Self, PolicyError> {
-        validate::policy(&tenant, &roles, &members, key_backed.as_deref())?;
-        Ok(Self { tenant, roles, members, key_backed })
+        validate::policy(&tenant, &roles, &members, key_backed.as_deref(), &model)?;
+        Ok(Self { tenant, roles, members, key_backed, model })
     }
 
     /// The same policy under strict users: every decision about a user who is not in
@@ -99,7 +103,7 @@ impl Policy {
                 value: pair[0].clone(),
             });
         }
-        Self::new(self.tenant, self.roles, self.members, Some(users))
+        Self::new(self.tenant, self.roles, self.members, Some(users), self.model)
     }
 
     /// The users holding a live API key, sorted, when strict users is on.
@@ -120,6 +124,12 @@ impl Policy {
     /// Number of users with a membership entry.
     pub fn user_count(&self) -> usize {
         self.members.len()
+    }
+
+    /// Whether the policy uses the resource model (types, resources, groups, users'
+    /// attributes, grants on resources or rules).
+    pub fn has_resource_model(&self) -> bool {
+        !self.model.is_empty()
     }
 
     /// Number of (user, direct role) memberships.
@@ -147,11 +157,13 @@ impl Policy {
             .map(|i| (self.members.name(i).into(), self.members.roles_of(i).iter().map(name).collect()))
             .collect();
         let strict_users = self.key_backed.clone().map(|key_backed| StrictUsersDocument { key_backed });
-        PolicyDocument {
-            tenant: self.tenant.clone(),
+        let mut document = PolicyDocument {
             roles: Entries(roles),
             members: Entries(members),
             strict_users,
-        }
+            ..PolicyDocument::new(self.tenant.clone())
+        };
+        self.model.write_sections(&self.roles, &mut document);
+        document
     }
 }

@@ -2,7 +2,6 @@
 
 use alloc::format;
 use alloc::string::String;
-use alloc::vec;
 use alloc::vec::Vec;
 use core::cmp::Ordering;
 
@@ -10,6 +9,7 @@ use hashbrown::HashSet;
 
 use super::check_description;
 use super::model::{Members, Role};
+use super::resources::{self, ResourceModel};
 use crate::error::PolicyError;
 use crate::ident::{self, IdentifierKind};
 
@@ -19,12 +19,14 @@ pub(super) fn policy(
     roles: &[Role],
     members: &Members,
     key_backed: Option<&[String]>,
+    model: &ResourceModel,
 ) -> Result<(), PolicyError> {
     check_identifier(IdentifierKind::ClientKey, "tenant", tenant)?;
     check_roles(roles)?;
     check_acyclic(roles)?;
     check_members(roles, members)?;
-    key_backed.map_or(Ok(()), check_key_backed)
+    key_backed.map_or(Ok(()), check_key_backed)?;
+    resources::validate::model(model, roles)
 }
 
 /// Key-backed users: valid user names, strictly ascending (so unique). They need no
@@ -97,50 +99,12 @@ fn check_patterns(role: &str, list: &str, patterns: &[String]) -> Result<(), Pol
     Ok(())
 }
 
-/// Depth-first search with three colours; a grey parent closes a cycle, which is
-/// reported as the path from that parent back to itself.
+/// Role parents form no cycle; one found is named, first role repeated at the end.
 fn check_acyclic(roles: &[Role]) -> Result<(), PolicyError> {
-    #[derive(Clone, Copy, PartialEq)]
-    enum Colour {
-        White,
-        Grey,
-        Black,
-    }
-    let mut colour = vec![Colour::White; roles.len()];
-    // Iterative, so a hostile hierarchy thousands of levels deep cannot overflow the stack.
-    let mut stack: Vec<(usize, usize)> = Vec::new();
-    for start in 0..roles.len() {
-        if colour[start] != Colour::White {
-            continue;
-        }
-        colour[start] = Colour::Grey;
-        stack.push((start, 0));
-        while let Some(&mut (role, ref mut next)) = stack.last_mut() {
-            let parents = &roles[role].parents;
-            if let Some(&parent) = parents.get(*next) {
-                *next += 1;
-                let parent = parent as usize;
-                match colour[parent] {
-                    Colour::White => {
-                        colour[parent] = Colour::Grey;
-                        stack.push((parent, 0));
-                    }
-                    Colour::Grey => {
-                        let from = stack.iter().position(|&(r, _)| r == parent).unwrap_or(0);
-                        let mut cycle: Vec<String> =
-                            stack[from..].iter().map(|&(r, _)| roles[r].name.clone()).collect();
-                        cycle.push(roles[parent].name.clone());
-                        return Err(PolicyError::Cycle { cycle });
-                    }
-                    Colour::Black => {}
-                }
-            } else {
-                colour[role] = Colour::Black;
-                stack.pop();
-            }
-        }
-    }
-    Ok(())
+    let parents: Vec<&[u32]> = roles.iter().map(|r| r.parents.as_slice()).collect();
+    resources::validate::acyclic(&parents).map_err(|cycle| PolicyError::Cycle {
+        cycle: cycle.into_iter().filter_map(|r| roles.get(r as usize)).map(|r| r.name.clone()).collect(),
+    })
 }
 
 /// Users strictly ascending (so unique), each with strictly ascending, known roles.

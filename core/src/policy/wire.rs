@@ -6,7 +6,8 @@
 //! indices with a count per user. Grant and deny patterns are sent once, in a sorted
 //! table, and roles refer to them by index: a pattern many roles hold costs its text
 //! once. Under strict users, the key-backed users follow as a sorted list
-//! (`key_backed`), absent otherwise.
+//! (`key_backed`), absent otherwise. The resource model, when there is one, follows
+//! as `model` (see `resources::wire`).
 
 use alloc::collections::BTreeMap;
 use alloc::string::{String, ToString};
@@ -15,6 +16,7 @@ use alloc::vec::Vec;
 use serde::{Deserialize, Serialize, Serializer};
 
 use super::model::{Members, Policy, Role};
+use super::resources::{ModelOut, RawModel, ResourceModel};
 use crate::error::PolicyError;
 
 #[derive(Serialize)]
@@ -25,6 +27,8 @@ struct PolicyOut<'a> {
     members: MembersOut<'a>,
     #[serde(skip_serializing_if = "Option::is_none")]
     key_backed: Option<&'a [String]>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    model: Option<ModelOut<'a>>,
 }
 
 /// `[name, description | nil, [parent], [grant], [deny]]`: an array, not a map, so
@@ -52,6 +56,8 @@ pub(crate) struct RawPolicy<'a> {
     members: MembersIn<'a>,
     #[serde(default)]
     key_backed: Option<Vec<String>>,
+    #[serde(default)]
+    model: Option<RawModel>,
 }
 
 #[derive(Deserialize)]
@@ -76,6 +82,7 @@ impl Serialize for Policy {
             roles,
             members: front_coded(&self.members),
             key_backed: self.key_backed.as_deref(),
+            model: (!self.model.is_empty()).then(|| ModelOut::new(&self.model)),
         }
         .serialize(serializer)
     }
@@ -143,7 +150,16 @@ impl RawPolicy<'_> {
                 parents,
             });
         }
-        Policy::new(self.tenant, roles, members, self.key_backed)
+        let model = match self.model {
+            Some(model) => model.rebuild()?,
+            None => ResourceModel::default(),
+        };
+        Policy::new(self.tenant, roles, members, self.key_backed, model)
+    }
+
+    /// Whether the policy carries a resource model (format 3 and later).
+    pub(crate) fn has_model(&self) -> bool {
+        self.model.is_some()
     }
 
     /// Whether the policy is under strict users (known before validation: the

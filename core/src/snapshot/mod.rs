@@ -7,16 +7,18 @@
 //! - signature: Ed25519 over `"tessera-snapshot-v1\0" || u32be(len(header)) || header || payload`,
 //!   so the bytes verified are exactly the bytes decoded afterwards
 //! - payload: the snapshot, or its AES-256-GCM ciphertext with the header as associated data
-//! - snapshot: `{format: 1 | 2, revision: u64, issued_at: i64, expires_at?: i64, policy}`;
-//!   format 2 is written exactly when the policy is under strict users, so a reader
-//!   that predates them refuses such a snapshot (unsupported version) rather than
-//!   answering for users it should not
+//! - snapshot: `{format: 1 | 2 | 3, revision: u64, issued_at: i64, expires_at?: i64, policy}`;
+//!   format 3 is written exactly when the policy has a resource model, else format 2
+//!   exactly when it is under strict users, else format 1: a reader that predates
+//!   what a policy carries refuses it (unsupported version) rather than answering
+//!   without it
 //! - policy: `{tenant, patterns: [str], roles: [[name, description | nil, [parent index],
 //!   [grant pattern index], [deny pattern index]]], members: {shared: bin,
 //!   suffixes: [str], counts: [u32], roles: [index]}, key_backed?: [str]}`: the grant and deny patterns in
 //!   one sorted table; users sorted and front-coded (bytes shared with the previous
 //!   name, then the rest), with each user's count of direct roles and all role indices
-//!   in one list
+//!   in one list; `model?`: the resource model in columns (format 3; see
+//!   `policy::resources::wire`)
 
 mod codec;
 mod envelope;
@@ -39,11 +41,15 @@ use crate::policy::{Policy, RawPolicy};
 
 /// The newest snapshot format version this build writes and reads (it reads every
 /// older one too).
-pub const FORMAT_VERSION: u32 = 2;
+pub const FORMAT_VERSION: u32 = 3;
 
 /// The format a policy needs: the oldest that carries everything in it.
-fn format_for(strict: bool) -> u32 {
-    if strict { 2 } else { 1 }
+fn format_for(strict: bool, model: bool) -> u32 {
+    match (model, strict) {
+        (true, _) => 3,
+        (false, true) => 2,
+        (false, false) => 1,
+    }
 }
 
 /// A tenant's policy at one revision.
@@ -90,7 +96,7 @@ impl Snapshot {
     /// The snapshot's MessagePack payload (unsigned).
     pub fn encode(&self) -> Result<Vec<u8>, SnapshotError> {
         codec::encode(&PayloadRef {
-            format: format_for(self.policy.key_backed.is_some()),
+            format: format_for(self.policy.key_backed.is_some(), self.policy.has_resource_model()),
             revision: self.revision,
             issued_at: self.issued_at,
             expires_at: self.expires_at,
@@ -116,9 +122,12 @@ impl Snapshot {
         }
         // Each snapshot is written in the format its policy needs: any other is not
         // one this signer wrote.
-        if payload.format != u64::from(format_for(payload.policy.is_strict())) {
+        if payload.format != u64::from(format_for(payload.policy.is_strict(), payload.policy.has_model())) {
             return Err(SnapshotError::Malformed {
-                reason: format!("format {} does not match its policy's strict users", payload.format),
+                reason: format!(
+                    "format {} does not match what its policy carries (strict users, resource model)",
+                    payload.format
+                ),
             });
         }
         let policy = payload.policy.validate().map_err(SnapshotError::InvalidPolicy)?;
@@ -198,9 +207,9 @@ mod tests {
     #[test]
     fn newer_format_is_reported_as_such() {
         let policy = policy();
-        let payload = PayloadRef { format: 3, revision: 1, issued_at: 0, expires_at: None, policy: &policy };
+        let payload = PayloadRef { format: 4, revision: 1, issued_at: 0, expires_at: None, policy: &policy };
         let bytes = codec::encode(&payload).expect("encodes");
-        assert_eq!(Snapshot::decode(&bytes), Err(SnapshotError::UnsupportedVersion { version: 3 }));
+        assert_eq!(Snapshot::decode(&bytes), Err(SnapshotError::UnsupportedVersion { version: 4 }));
     }
 
     /// Strict users need format 2, and only they: a reader from before them refuses

@@ -435,9 +435,8 @@ fn read_document(
         roles.sort_unstable();
     }
     Ok(PolicyDocument {
-        tenant: client_key.to_owned(),
         roles: Entries(documents),
         members: Entries(members),
-        strict_users: None,
+        ..PolicyDocument::new(client_key.to_owned())
     })
 }

@@ -1,0 +1,176 @@
+//! A check on a resource: the roles the subject holds where they apply to it, the
+//! grants and denies of those roles, then the rules.
+//!
+//! allowed iff (a role held tenant-wide or on the resource or an ancestor grants
+//! `type:action`, or a permit rule holds) and no such role denies it and no forbid
+//! rule holds. The reason names, in this order of precedence: a deny, a forbid
+//! rule, a grant, a permit rule; otherwise `no_matching_grant`. Among roles the
+//! most specific pattern decides, then the first role by name, then where it is
+//! held: tenant-wide first, then the resource first by `type:id`.
+
+use alloc::vec::Vec;
+
+use super::{Facts, ModelIndex, PrincipalId};
+use crate::authz::rules::Rule;
+use crate::authz::{Authorizer, Decision, RoleId, RoleSet};
+
+/// Where a role is held: tenant-wide, or on a resource (its index + 1). The order
+/// is the order of preference in a reason.
+type Place = u32;
+const TENANT: Place = 0;
+
+/// Roles a subject holds on a resource's ancestors, with where each is held. Most
+/// checks find a few; they stay on the stack.
+pub(in crate::authz) struct Held {
+    inline: [(RoleId, Place); 8],
+    len: usize,
+    spill: Vec<(RoleId, Place)>,
+}
+
+impl Held {
+    pub(in crate::authz) const fn new() -> Self {
+        Self { inline: [(0, 0); 8], len: 0, spill: Vec::new() }
+    }
+
+    fn clear(&mut self) {
+        self.len = 0;
+        self.spill.clear();
+    }
+
+    fn push(&mut self, entry: (RoleId, Place)) {
+        match self.inline.get_mut(self.len) {
+            Some(slot) => {
+                *slot = entry;
+                self.len += 1;
+            }
+            None => self.spill.push(entry),
+        }
+    }
+
+    fn iter(&self) -> impl Iterator<Item = &(RoleId, Place)> {
+        self.inline.iter().take(self.len).chain(&self.spill)
+    }
+}
+
+/// What a check needs about its subject, looked up once (a search reuses it).
+pub(in crate::authz) struct SubjectView<'a> {
+    pub(in crate::authz) name: &'a str,
+    /// The closure of the roles held tenant-wide (memberships and groups' roles).
+    pub(in crate::authz) tenant: RoleSet<'a>,
+    /// The principals it acts as in grants (itself and its groups).
+    pub(in crate::authz) principals: &'a [PrincipalId],
+    pub(in crate::authz) stored: Option<&'a crate::policy::AttributeMap>,
+}
+
+impl ModelIndex {
+    /// Fills `held` with the roles `principals` hold on `resource` and its ancestors.
+    pub(in crate::authz) fn collect_held(&self, resource: u32, principals: &[PrincipalId], held: &mut Held) {
+        held.clear();
+        if principals.is_empty() {
+            return;
+        }
+        for &at in self.ancestors_of(resource) {
+            let grants = self.held_on(at);
+            if grants.is_empty() {
+                continue;
+            }
+            for &principal in principals {
+                let start = grants.partition_point(|&(p, _)| p < principal);
+                for &(p, role) in grants.get(start..).unwrap_or_default() {
+                    if p != principal {
+                        break;
+                    }
+                    held.push((role, at + 1));
+                }
+            }
+        }
+    }
+}
+
+impl Authorizer {
+    /// Decides `permission` (`type:action`) for a subject holding `held` on the
+    /// resource, given the rules covering it.
+    pub(in crate::authz) fn decide_on<'a>(
+        &'a self,
+        subject: &SubjectView<'_>,
+        held: &Held,
+        permission: &str,
+        (forbids, permits): (&[u32], &[u32]),
+        facts: &Facts<'_>,
+    ) -> Decision<'a> {
+        let mut denied: Option<((RoleId, Place), &Rule)> = None;
+        let mut granted: Option<((RoleId, Place), &Rule)> = None;
+        // Matches come least specific first, so a later hit replaces an earlier one.
+        self.rules.for_each_match(permission, |rule| {
+            if let Some(best) = self.holder(self.rules.denies(rule), subject.tenant, held) {
+                denied = Some((best, rule));
+            }
+            if let Some(best) = self.holder(self.rules.grants(rule), subject.tenant, held) {
+                granted = Some((best, rule));
+            }
+        });
+        if let Some(((role, place), rule)) = denied {
+            return Decision::Denied {
+                role: self.role_name(role),
+                pattern: &rule.pattern,
+                on: self.place(place),
+            };
+        }
+        if let Some(rule) = forbids.iter().find(|&&i| self.rule_holds(i, subject, held, facts)) {
+            return Decision::Forbidden { rule: self.model.rule_id(*rule) };
+        }
+        if let Some(((role, place), rule)) = granted {
+            return Decision::Granted {
+                role: self.role_name(role),
+                pattern: &rule.pattern,
+                on: self.place(place),
+            };
+        }
+        if let Some(rule) = permits.iter().find(|&&i| self.rule_holds(i, subject, held, facts)) {
+            return Decision::Permitted { rule: self.model.rule_id(*rule) };
+        }
+        Decision::NoMatchingGrant
+    }
+
+    /// The role and place a reason names among `holders` (roles holding one pattern):
+    /// the first role by id, held tenant-wide before on a resource.
+    #[inline]
+    fn holder(&self, holders: RoleSet<'_>, tenant: RoleSet<'_>, held: &Held) -> Option<(RoleId, Place)> {
+        let mut best = tenant.first_common(holders).map(|role| (role, TENANT));
+        for &(role, place) in held.iter() {
+            let Some(closure) = self.roles.get(role as usize).map(|r| self.set(r.closure)) else { continue };
+            if let Some(found) = closure.first_common(holders).map(|r| (r, place))
+                && best.is_none_or(|b| found < b)
+            {
+                best = Some(found);
+            }
+        }
+        best
+    }
+
+    fn place(&self, place: Place) -> Option<&str> {
+        let resource = place.checked_sub(1)?;
+        self.model.resources.get(resource as usize).map(|r| &*r.key)
+    }
+
+    /// Whether the subject holds `role`, tenant-wide or through a role held here.
+    fn holds_role(&self, role: RoleId, subject: &SubjectView<'_>, held: &Held) -> bool {
+        subject.tenant.roles.binary_search(&role).is_ok()
+            || held.iter().any(|&(r, _)| {
+                self.roles.get(r as usize).is_some_and(|r| self.list(r.closure).binary_search(&role).is_ok())
+            })
+    }
+
+    fn rule_holds(&self, rule: u32, subject: &SubjectView<'_>, held: &Held, facts: &Facts<'_>) -> bool {
+        let Some(rule) = self.model.rules.get(rule as usize) else { return false };
+        let role_held =
+            rule.roles.is_empty() || rule.roles.iter().any(|&role| self.holds_role(role, subject, held));
+        role_held && rule.condition.as_ref().is_none_or(|c| c.holds(facts))
+    }
+}
+
+impl ModelIndex {
+    fn rule_id(&self, rule: u32) -> &str {
+        self.rules.get(rule as usize).map_or("", |r| &*r.id)
+    }
+}

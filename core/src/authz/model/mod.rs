@@ -1,0 +1,347 @@
+//! The resource model, compiled: resources with their ancestors precomputed, the
+//! roles held on each resource by principal, and rules by the permission they
+//! cover, so a resource check walks no graph and runs only the rules that can match.
+
+mod evaluate;
+mod facts;
+mod search;
+
+use alloc::boxed::Box;
+use alloc::collections::BTreeSet;
+use alloc::vec::Vec;
+use core::hash::BuildHasher;
+use core::ops::Range;
+
+use hashbrown::{DefaultHashBuilder, HashMap, HashTable};
+
+use super::RoleId;
+use crate::condition::Condition;
+use crate::pattern::Candidate;
+use crate::policy::AttributeMap;
+use crate::policy::resources::{Effect, Principal, ResourceModel};
+
+pub(super) use facts::Facts;
+
+/// A principal: a model user (below the user count) or a group (after them).
+pub(super) type PrincipalId = u32;
+
+pub(super) struct ModelIndex {
+    pub(super) types: Vec<CompiledType>,
+    type_ids: HashMap<Box<str>, u32>,
+    pub(super) resources: Vec<CompiledResource>,
+    /// Resource index, hashed by (type, id).
+    resource_table: HashTable<u32>,
+    hasher: DefaultHashBuilder,
+    /// Ancestor lists (each resource and everything above it, ascending), by range.
+    ancestors: Vec<u32>,
+    /// Roles held on resources: per resource a range, sorted by principal then role.
+    held: Vec<(PrincipalId, RoleId)>,
+    /// Per model user: the principals it acts as (itself, its groups and theirs), ascending.
+    principals: Vec<Range<u32>>,
+    principal_lists: Vec<PrincipalId>,
+    /// The model's users, sorted, and their stored attributes.
+    user_names: Vec<Box<str>>,
+    pub(super) user_attributes: Vec<AttributeMap>,
+    rules: Vec<CompiledRule>,
+    /// For each declared permission `type:action`: the rules covering it.
+    by_permission: HashMap<Box<str>, RuleLists>,
+    rule_lists: Vec<u32>,
+}
+
+pub(super) struct CompiledType {
+    pub(super) name: Box<str>,
+    /// Sorted.
+    pub(super) actions: Vec<Box<str>>,
+    /// Its resources: a contiguous run, as resources are sorted by (type, id).
+    pub(super) resources: Range<u32>,
+}
+
+pub(super) struct CompiledResource {
+    /// `type:id`.
+    pub(super) key: Box<str>,
+    /// Where the id starts in `key`.
+    id_at: u32,
+    ancestors: Range<u32>,
+    held: Range<u32>,
+    pub(super) attributes: AttributeMap,
+}
+
+struct CompiledRule {
+    id: Box<str>,
+    forbid: bool,
+    /// The permission patterns it covers.
+    patterns: Vec<Box<str>>,
+    /// Roles, ascending; empty means any subject.
+    roles: Vec<RoleId>,
+    condition: Option<Condition>,
+}
+
+/// Forbid rules, then permit rules, each in id order, as ranges of `rule_lists`.
+#[derive(Clone, Default)]
+struct RuleLists {
+    forbids: Range<u32>,
+    permits: Range<u32>,
+}
+
+impl CompiledResource {
+    pub(super) fn id(&self) -> &str {
+        self.key.get(self.id_at as usize..).unwrap_or_default()
+    }
+}
+
+impl ModelIndex {
+    /// Compiles `model`. Every index in it was validated, and the parents are acyclic.
+    pub(super) fn build(model: &ResourceModel) -> Self {
+        let hasher = DefaultHashBuilder::default();
+        let types: Vec<CompiledType> = model
+            .types
+            .iter()
+            .enumerate()
+            .map(|(i, t)| {
+                let start = model.resources.partition_point(|r| (r.kind as usize) < i) as u32;
+                let end = model.resources.partition_point(|r| (r.kind as usize) <= i) as u32;
+                CompiledType {
+                    name: t.name.as_str().into(),
+                    actions: t.actions.iter().map(|a| a.as_str().into()).collect(),
+                    resources: start..end,
+                }
+            })
+            .collect();
+        let type_ids = (0..).zip(&types).map(|(i, t)| (t.name.clone(), i)).collect();
+
+        // Ancestors: each resource's parents' lists, merged, in an order where every
+        // parent is done before its children (the graph is acyclic).
+        let count = model.resources.len();
+        let mut lists: Vec<Option<Vec<u32>>> = alloc::vec![None; count];
+        let mut stack: Vec<usize> = Vec::new();
+        for start in 0..count {
+            stack.push(start);
+            while let Some(&node) = stack.last() {
+                if lists[node].is_some() {
+                    stack.pop();
+                    continue;
+                }
+                let parents = &model.resources[node].parents;
+                let pending = stack.len();
+                stack.extend(parents.iter().map(|&p| p as usize).filter(|&p| lists[p].is_none()));
+                if stack.len() > pending {
+                    continue;
+                }
+                let mut set: BTreeSet<u32> = BTreeSet::new();
+                set.insert(node as u32);
+                for &parent in parents {
+                    set.extend(lists[parent as usize].iter().flatten().copied());
+                }
+                lists[node] = Some(set.into_iter().collect());
+                stack.pop();
+            }
+        }
+
+        let users = model.users.len() as u32;
+        let principal_of = |p: Principal| match p {
+            Principal::User(u) => u,
+            Principal::Group(g) => users + g,
+        };
+        // Grants are sorted by (resource, principal, role): each resource's run is
+        // already in the order a check searches it.
+        let held: Vec<(PrincipalId, RoleId)> =
+            model.grants.iter().map(|g| (principal_of(g.principal), g.role)).collect();
+
+        let mut ancestors = Vec::new();
+        let mut resource_table = HashTable::with_capacity(count);
+        let mut resources = Vec::with_capacity(count);
+        for (i, (def, list)) in model.resources.iter().zip(lists).enumerate() {
+            let start = ancestors.len() as u32;
+            ancestors.extend(list.into_iter().flatten());
+            let held_start = model.grants.partition_point(|g| (g.on as usize) < i) as u32;
+            let held_end = model.grants.partition_point(|g| (g.on as usize) <= i) as u32;
+            let kind = types.get(def.kind as usize).map_or("", |t| &*t.name);
+            let key: Box<str> = alloc::format!("{kind}:{}", def.id).into();
+            let hash = hasher.hash_one((kind, def.id.as_str()));
+            resource_table.insert_unique(hash, i as u32, |&j| {
+                let r: &CompiledResource = &resources[j as usize];
+                hasher.hash_one((&r.key[..r.id_at as usize - 1], r.id()))
+            });
+            resources.push(CompiledResource {
+                id_at: kind.len() as u32 + 1,
+                key,
+                ancestors: start..ancestors.len() as u32,
+                held: held_start..held_end,
+                attributes: def.attributes.clone(),
+            });
+        }
+
+        // Each user acts as itself and as every group it is in, directly or through
+        // sub-groups (a group's members hold what its parent groups hold).
+        let group_closures = group_closures(model);
+        let mut member_of: Vec<BTreeSet<u32>> = alloc::vec![BTreeSet::new(); model.users.len()];
+        for (g, group) in model.groups.iter().enumerate() {
+            for &member in &group.members {
+                if let Some(set) = member_of.get_mut(member as usize) {
+                    set.extend(group_closures[g].iter().map(|&h| users + h));
+                }
+            }
+        }
+        let mut principal_lists = Vec::new();
+        let principals = (0..users)
+            .zip(member_of)
+            .map(|(u, groups)| {
+                let start = principal_lists.len() as u32;
+                principal_lists.push(u);
+                principal_lists.extend(groups);
+                start..principal_lists.len() as u32
+            })
+            .collect();
+
+        let rules: Vec<CompiledRule> = model
+            .rules
+            .iter()
+            .map(|r| CompiledRule {
+                id: r.id.as_str().into(),
+                forbid: r.effect == Effect::Forbid,
+                patterns: r.actions.iter().map(|a| a.as_str().into()).collect(),
+                roles: r.roles.clone(),
+                condition: r.when.as_ref().map(|(_, c)| c.clone()),
+            })
+            .collect();
+        let mut rule_lists = Vec::new();
+        let mut by_permission = HashMap::new();
+        for t in &model.types {
+            for action in &t.actions {
+                let permission = alloc::format!("{}:{action}", t.name);
+                let lists = push_rule_lists(model, &permission, &mut rule_lists);
+                by_permission.insert(permission.into_boxed_str(), lists);
+            }
+        }
+
+        Self {
+            types,
+            type_ids,
+            resources,
+            resource_table,
+            hasher,
+            ancestors,
+            held,
+            principals,
+            principal_lists,
+            user_names: model.users.iter().map(|u| u.name.as_str().into()).collect(),
+            user_attributes: model.users.iter().map(|u| u.attributes.clone()).collect(),
+            rules,
+            by_permission,
+            rule_lists,
+        }
+    }
+
+    /// The index of the resource `kind:id`, if stored.
+    #[inline]
+    pub(super) fn resource(&self, kind: &str, id: &str) -> Option<u32> {
+        let hash = self.hasher.hash_one((kind, id));
+        self.resource_table
+            .find(hash, |&i| {
+                self.resources.get(i as usize).is_some_and(|r| {
+                    r.id() == id && r.key.get(..(r.id_at as usize).saturating_sub(1)) == Some(kind)
+                })
+            })
+            .copied()
+    }
+
+    /// A model user's name.
+    pub(super) fn user_name(&self, user: u32) -> &str {
+        self.user_names.get(user as usize).map_or("", |n| n)
+    }
+
+    /// The type's index, if declared.
+    pub(super) fn kind(&self, name: &str) -> Option<u32> {
+        self.type_ids.get(name).copied()
+    }
+
+    /// The resource's ancestors, itself included, ascending.
+    fn ancestors_of(&self, resource: u32) -> &[u32] {
+        let range = self.resources.get(resource as usize).map_or(0..0, |r| r.ancestors.clone());
+        self.ancestors.get(range.start as usize..range.end as usize).unwrap_or_default()
+    }
+
+    /// Roles held directly on the resource, by principal.
+    fn held_on(&self, resource: u32) -> &[(PrincipalId, RoleId)] {
+        let range = self.resources.get(resource as usize).map_or(0..0, |r| r.held.clone());
+        self.held.get(range.start as usize..range.end as usize).unwrap_or_default()
+    }
+
+    /// The principals a model user acts as, ascending.
+    pub(super) fn principals_of(&self, user: u32) -> &[PrincipalId] {
+        let range = self.principals.get(user as usize).cloned().unwrap_or(0..0);
+        self.principal_lists.get(range.start as usize..range.end as usize).unwrap_or_default()
+    }
+
+    /// The rules covering `permission`: forbids, then permits, each in id order. A
+    /// declared permission has its lists ready; any other is matched against every
+    /// rule (only `*` and `type:*` can cover it), into `scratch`.
+    fn rules_for<'s>(&'s self, permission: &str, scratch: &'s mut Vec<u32>) -> (&'s [u32], &'s [u32]) {
+        if let Some(lists) = self.by_permission.get(permission) {
+            let list =
+                |r: &Range<u32>| self.rule_lists.get(r.start as usize..r.end as usize).unwrap_or_default();
+            return (list(&lists.forbids), list(&lists.permits));
+        }
+        let covers =
+            |rule: &CompiledRule| rule.patterns.iter().any(|p| Candidate::of_pattern(p).matches(permission));
+        let of = |forbid: bool| {
+            (0u32..).zip(&self.rules).filter(move |(_, r)| r.forbid == forbid && covers(r)).map(|(i, _)| i)
+        };
+        scratch.clear();
+        scratch.extend(of(true));
+        let forbids = scratch.len();
+        scratch.extend(of(false));
+        scratch.split_at(forbids)
+    }
+
+    /// Whether `permission` is declared (`type:action` of a declared type).
+    fn declares(&self, permission: &str) -> bool {
+        self.by_permission.contains_key(permission)
+    }
+}
+
+/// Each group and every group above it (its parents, theirs, ...), ascending.
+fn group_closures(model: &ResourceModel) -> Vec<Vec<u32>> {
+    let mut closures: Vec<Option<Vec<u32>>> = alloc::vec![None; model.groups.len()];
+    let mut stack = Vec::new();
+    for start in 0..model.groups.len() {
+        stack.push(start);
+        while let Some(&g) = stack.last() {
+            if closures[g].is_some() {
+                stack.pop();
+                continue;
+            }
+            let parents = &model.groups[g].parents;
+            let pending = stack.len();
+            stack.extend(parents.iter().map(|&p| p as usize).filter(|&p| closures[p].is_none()));
+            if stack.len() > pending {
+                continue;
+            }
+            let mut set = BTreeSet::new();
+            set.insert(g as u32);
+            for &p in parents {
+                set.extend(closures[p as usize].iter().flatten().copied());
+            }
+            closures[g] = Some(set.into_iter().collect());
+            stack.pop();
+        }
+    }
+    closures.into_iter().map(Option::unwrap_or_default).collect()
+}
+
+/// Appends the forbid and permit rules covering `permission` to `lists`.
+fn push_rule_lists(model: &ResourceModel, permission: &str, lists: &mut Vec<u32>) -> RuleLists {
+    let mut run = |effect: Effect| {
+        let start = lists.len() as u32;
+        for (i, rule) in model.rules.iter().enumerate() {
+            let covers = rule.actions.iter().any(|p| Candidate::of_pattern(p).matches(permission));
+            if rule.effect == effect && covers {
+                lists.push(i as u32);
+            }
+        }
+        start..lists.len() as u32
+    };
+    let forbids = run(Effect::Forbid);
+    let permits = run(Effect::Permit);
+    RuleLists { forbids, permits }
+}

@@ -1,0 +1,223 @@
+//! The resource model's questions: a check on a resource (and its batch form),
+//! and the three searches: which actions, which resources, which subjects.
+
+use alloc::vec::Vec;
+
+use super::Facts;
+use super::evaluate::{Held, SubjectView};
+use crate::authz::{Authorizer, Decision, Found, NONE, Page, Query, RequestAttributes, ResourceRef, RoleSet};
+use crate::ident::{self, IdentifierError, IdentifierKind};
+
+/// The longest `type:action`: both parts are at most 64 bytes.
+const PERMISSION_CAP: usize = 129;
+
+/// `kind:action` written into `buf`; `None` when it does not fit (then one of the
+/// two breaks its identifier rule).
+fn join<'b>(buf: &'b mut [u8; PERMISSION_CAP], kind: &str, action: &str) -> Option<&'b str> {
+    let len = kind.len() + 1 + action.len();
+    let out = buf.get_mut(..len)?;
+    let (head, tail) = out.split_at_mut(kind.len());
+    head.copy_from_slice(kind.as_bytes());
+    let (colon, rest) = tail.split_first_mut()?;
+    *colon = b':';
+    rest.copy_from_slice(action.as_bytes());
+    core::str::from_utf8(out).ok()
+}
+
+fn validate_resource(resource: ResourceRef<'_>) -> Result<(), IdentifierError> {
+    ident::validate(IdentifierKind::ResourceType, resource.kind)?;
+    ident::validate(IdentifierKind::ResourceId, resource.id)
+}
+
+impl Authorizer {
+    /// Decides a query: may its subject do its action on its resource, given the
+    /// request's attributes? Without a resource it is [`check`](Self::check) of the
+    /// permission `action`.
+    ///
+    /// A resource that is not stored is one with no parents, no grants and the
+    /// request's attributes. Unknown users, types and actions are denied, never
+    /// errors; identifiers that break their rule are errors.
+    pub fn evaluate<'a>(&'a self, query: &Query<'_>) -> Result<Decision<'a>, IdentifierError> {
+        let Some(resource) = query.resource else { return self.check(query.subject, query.action) };
+        let mut buf = [0u8; PERMISSION_CAP];
+        let permission = join(&mut buf, resource.kind, query.action);
+        // Stored names were validated at load: only what is not found is checked.
+        if !permission.is_some_and(|p| self.model.declares(p)) {
+            ident::validate(IdentifierKind::ResourceType, resource.kind)?;
+            ident::validate(IdentifierKind::Action, query.action)?;
+        }
+        let found = self.model.resource(resource.kind, resource.id);
+        if found.is_none() {
+            ident::validate(IdentifierKind::ResourceId, resource.id)?;
+        }
+        if self.subject(query.subject).is_none() {
+            ident::validate(IdentifierKind::User, query.subject)?;
+        }
+        if self.blocks(query.subject) {
+            return Ok(Decision::UserNotKeyBacked);
+        }
+        let permission = permission.unwrap_or_default();
+        let subject = self.view(query.subject);
+        let mut held = Held::new();
+        if let Some(found) = found {
+            self.model.collect_held(found, subject.principals, &mut held);
+        }
+        let facts = self.facts(&subject, resource, found, query.action, query.attributes);
+        let mut scratch = Vec::new();
+        let rules = self.model.rules_for(permission, &mut scratch);
+        Ok(self.decide_on(&subject, &held, permission, rules, &facts))
+    }
+
+    /// Decides many queries; the first identifier that breaks its rule fails them all.
+    pub fn evaluate_many<'a>(&'a self, queries: &[Query<'_>]) -> Result<Vec<Decision<'a>>, IdentifierError> {
+        queries.iter().map(|query| self.evaluate(query)).collect()
+    }
+
+    /// The actions of `resource`'s type that `subject` may do on it, sorted, one page.
+    /// None for a type the policy does not declare.
+    pub fn actions<'a>(
+        &'a self,
+        subject: &str,
+        resource: ResourceRef<'_>,
+        attributes: &RequestAttributes,
+        page: Page<'_>,
+    ) -> Result<Found<'a>, IdentifierError> {
+        ident::validate(IdentifierKind::User, subject)?;
+        validate_resource(resource)?;
+        let Some(kind) = self.model.kind(resource.kind).and_then(|k| self.model.types.get(k as usize)) else {
+            return Ok(Found::default());
+        };
+        if self.blocks(subject) {
+            return Ok(Found::default());
+        }
+        let view = self.view(subject);
+        let found = self.model.resource(resource.kind, resource.id);
+        let mut held = Held::new();
+        if let Some(found) = found {
+            self.model.collect_held(found, view.principals, &mut held);
+        }
+        let mut scratch = Vec::new();
+        Ok(Found::collect(
+            kind.actions.iter().map(|a| &**a),
+            |a| a,
+            page,
+            |&action| {
+                let mut buf = [0u8; PERMISSION_CAP];
+                let Some(permission) = join(&mut buf, resource.kind, action) else { return false };
+                let facts = self.facts(&view, resource, found, action, attributes);
+                let rules = self.model.rules_for(permission, &mut scratch);
+                self.decide_on(&view, &held, permission, rules, &facts).allowed()
+            },
+        ))
+    }
+
+    /// The ids of stored resources of type `kind` that `subject` may `action`,
+    /// sorted, one page.
+    pub fn resources<'a>(
+        &'a self,
+        subject: &str,
+        action: &str,
+        kind: &str,
+        attributes: &RequestAttributes,
+        page: Page<'_>,
+    ) -> Result<Found<'a>, IdentifierError> {
+        ident::validate(IdentifierKind::User, subject)?;
+        ident::validate(IdentifierKind::Action, action)?;
+        ident::validate(IdentifierKind::ResourceType, kind)?;
+        let Some(range) =
+            self.model.kind(kind).and_then(|k| self.model.types.get(k as usize)).map(|t| t.resources.clone())
+        else {
+            return Ok(Found::default());
+        };
+        if self.blocks(subject) {
+            return Ok(Found::default());
+        }
+        let mut buf = [0u8; PERMISSION_CAP];
+        let permission = join(&mut buf, kind, action).unwrap_or_default();
+        let view = self.view(subject);
+        let mut scratch = Vec::new();
+        let rules = self.model.rules_for(permission, &mut scratch);
+        let mut held = Held::new();
+        let candidates =
+            (range.start..range.end).filter_map(|r| Some((r, self.model.resources.get(r as usize)?)));
+        Ok(Found::collect(
+            candidates,
+            |(_, res)| res.id(),
+            page,
+            |&(r, res)| {
+                self.model.collect_held(r, view.principals, &mut held);
+                let facts =
+                    self.facts(&view, ResourceRef { kind, id: res.id() }, Some(r), action, attributes);
+                self.decide_on(&view, &held, permission, rules, &facts).allowed()
+            },
+        ))
+    }
+
+    /// The users who may `action` on `resource`, sorted, one page: members of roles,
+    /// and the users the model names (group members, grantees, users with attributes).
+    pub fn subjects<'a>(
+        &'a self,
+        action: &str,
+        resource: ResourceRef<'_>,
+        attributes: &RequestAttributes,
+        page: Page<'_>,
+    ) -> Result<Found<'a>, IdentifierError> {
+        ident::validate(IdentifierKind::Action, action)?;
+        validate_resource(resource)?;
+        let mut buf = [0u8; PERMISSION_CAP];
+        let permission = join(&mut buf, resource.kind, action).unwrap_or_default();
+        let mut scratch = Vec::new();
+        let rules = self.model.rules_for(permission, &mut scratch);
+        let found = self.model.resource(resource.kind, resource.id);
+        let mut held = Held::new();
+        let names = self.subjects.iter().map(|s| self.subject_name(s));
+        Ok(Found::collect(
+            names,
+            |name| name,
+            page,
+            |&name| {
+                if self.blocks(name) {
+                    return false;
+                }
+                let view = self.view(name);
+                if let Some(found) = found {
+                    self.model.collect_held(found, view.principals, &mut held);
+                }
+                let facts = self.facts(&view, resource, found, action, attributes);
+                self.decide_on(&view, &held, permission, rules, &facts).allowed()
+            },
+        ))
+    }
+
+    /// What a check needs about `name`; empty for a subject the policy does not know.
+    fn view<'s>(&'s self, name: &'s str) -> SubjectView<'s> {
+        let subject = self.subject(name);
+        let class = subject.and_then(|s| self.classes.get(s.class as usize));
+        let user = subject.map(|s| s.user).filter(|&u| u != NONE);
+        SubjectView {
+            name,
+            tenant: class.map_or(RoleSet { roles: &[], mask: 0 }, |c| self.set(c.closure)),
+            principals: user.map_or(&[][..], |u| self.model.principals_of(u)),
+            stored: user.and_then(|u| self.model.user_attributes.get(u as usize)),
+        }
+    }
+
+    fn facts<'f>(
+        &'f self,
+        subject: &SubjectView<'f>,
+        resource: ResourceRef<'f>,
+        found: Option<u32>,
+        action: &'f str,
+        request: &'f RequestAttributes,
+    ) -> Facts<'f> {
+        Facts {
+            subject: subject.name,
+            subject_stored: subject.stored,
+            kind: resource.kind,
+            id: resource.id,
+            resource_stored: found.and_then(|r| self.model.resources.get(r as usize)).map(|r| &r.attributes),
+            action,
+            request,
+        }
+    }
+}
