@@ -81,7 +81,7 @@ impl<'a> Decision<'a> {
 
     /// Whether the permission is granted.
     pub fn allowed(&self) -> bool {
-        matches!(self, Self::Granted { .. } | Self::Permitted { .. })
+        self.reason().allows()
     }
 
     /// Why it was decided so.

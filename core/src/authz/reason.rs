@@ -52,6 +52,11 @@ impl Reason {
         }
     }
 
+    /// Whether a decision with this reason allows.
+    pub fn allows(self) -> bool {
+        matches!(self, Self::Granted | Self::Permitted)
+    }
+
     /// The one-byte code faces send in place of the name.
     pub fn code(self) -> u8 {
         self as u8

@@ -108,6 +108,11 @@ pub(super) fn query(ctx: &Context, args: &QueryArgs) -> Result<u8, CliError> {
     Ok(0)
 }
 
+/// The id of the rule a decision names.
+fn rule(decision: &Decision) -> &str {
+    decision.as_core().rule().unwrap_or_default()
+}
+
 fn describe(user: &str, permission: &str, decision: &Decision) -> String {
     let role = decision.role().unwrap_or_default();
     let pattern = decision.pattern().unwrap_or_default();
@@ -122,6 +127,10 @@ fn describe(user: &str, permission: &str, decision: &Decision) -> String {
         }
         Reason::NoMatchingGrant => {
             format!("denied: {user} may not {permission} (none of the user's roles grants it)")
+        }
+        Reason::Permitted => format!("allowed: {user} may {permission} (rule {} permits it)", rule(decision)),
+        Reason::Forbidden => {
+            format!("denied: {user} may not {permission} (rule {} forbids it)", rule(decision))
         }
     }
 }

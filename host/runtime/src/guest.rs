@@ -340,7 +340,7 @@ impl Guest {
         let lens = (len32(user.as_bytes())?, len32(permission.as_bytes())?);
         let output = self.call(|e| &e.check, lens, Deadline::Call)?;
         match output.first().copied().and_then(Reason::from_code) {
-            Some(reason) => Ok(reason == Reason::Granted),
+            Some(reason) => Ok(reason.allows()),
             None => Err(GuestError::abi("malformed decision")),
         }
     }

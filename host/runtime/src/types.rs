@@ -45,7 +45,7 @@ pub struct Decision {
 impl Decision {
     /// Whether the permission is granted.
     pub fn allowed(&self) -> bool {
-        self.reason == Reason::Granted
+        self.reason.allows()
     }
 
     /// Why it was decided so.

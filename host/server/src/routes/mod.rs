@@ -104,6 +104,9 @@ pub(crate) fn valid(kind: IdentifierKind, value: &str) -> Result<(), ApiError> {
             IdentifierKind::ResourceType => "resource type",
             IdentifierKind::Action => "action",
             IdentifierKind::ResourceId => "resource id",
+            IdentifierKind::Group => "group name",
+            IdentifierKind::RuleId => "rule id",
+            IdentifierKind::Attribute => "attribute name",
         };
         let shown: String = value.chars().take(130).collect();
         ApiError::bad_request(error.code(), format!("Invalid {what}: {shown} ({error})"))

@@ -1,0 +1,3 @@
+//! Plain references the property tests compare Tessera's compiled forms against.
+
+pub(crate) mod condition;
