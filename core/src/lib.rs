@@ -66,7 +66,10 @@ mod sanitize;
 mod snapshot;
 
 // The public interface is:
-pub use authz::{Authorizer, Decision, Found, Page, Query, Reason, RequestAttributes, ResourceRef};
+pub use authz::{
+    Authorizer, CheckRequest, DEFAULT_PAGE_LIMIT, Decision, Found, Page, PageRequest, Query, Reason,
+    RequestAttributes, ResourceKey, ResourceRef, SearchRequest,
+};
 pub use error::{Error, ErrorReport, KeyError, PolicyError, SnapshotError};
 pub use ident::{IdentifierError, IdentifierKind, Violation, validate as validate_identifier};
 pub use jwt::{

@@ -12,12 +12,12 @@ mod reference;
 use std::collections::{BTreeMap, BTreeSet};
 
 use proptest::prelude::*;
-use reference::condition::{Expr, STRS, V, render, truth, value};
+use reference::condition::{Expr, STRS, render, truth};
+use reference::model::Reference;
 use serde_json::{Value as Json, json};
-use tessera_core::condition::{Attributes, Condition, Root, Value};
+use tessera_core::condition::Condition;
 use tessera_core::{
-    AttributeMap, AttributeValue, Authorizer, Decision, Page, PolicyDocument, Query, RequestAttributes,
-    ResourceRef,
+    AttributeMap, AttributeValue, Authorizer, Page, PolicyDocument, Query, RequestAttributes, ResourceRef,
 };
 
 const TENANT: &str = "0b5e7f2a-8c1d-4e3f-9a6b-2c4d6e8f0a1b";
@@ -284,234 +284,6 @@ impl Model {
             "groups": groups, "users": users, "grants": grants, "rules": rules,
         })
     }
-
-    /// The rules the document carries, with their ids.
-    fn kept_rules(&self) -> Vec<(String, &Rule)> {
-        self.rules
-            .iter()
-            .enumerate()
-            .filter(|(_, rule)| rule.when.as_ref().is_none_or(|e| Condition::parse(&render(e)).is_ok()))
-            .map(|(i, rule)| (format!("rule-{i}"), rule))
-            .collect()
-    }
-
-    fn closure(&self, role: usize) -> BTreeSet<usize> {
-        let mut seen = BTreeSet::new();
-        let mut stack = vec![role];
-        while let Some(r) = stack.pop() {
-            if seen.insert(r) {
-                stack.extend(self.roles[r].0.iter().copied());
-            }
-        }
-        seen
-    }
-
-    fn groups_of(&self, user: &str) -> BTreeSet<usize> {
-        let mut seen = BTreeSet::new();
-        let mut stack: Vec<usize> =
-            (0..self.groups.len()).filter(|&g| self.groups[g].0.contains(user)).collect();
-        while let Some(g) = stack.pop() {
-            if seen.insert(g) {
-                stack.extend(self.groups[g].1.iter().copied());
-            }
-        }
-        seen
-    }
-
-    fn ancestors(&self, r: usize) -> BTreeSet<usize> {
-        let mut seen = BTreeSet::new();
-        let mut stack = vec![r];
-        while let Some(x) = stack.pop() {
-            if seen.insert(x) {
-                stack.extend(self.resources[x].2.iter().copied());
-            }
-        }
-        seen
-    }
-
-    fn known_users(&self) -> BTreeSet<&'static str> {
-        let mut users: BTreeSet<&str> = self.members.keys().copied().collect();
-        users.extend(self.user_attributes.keys().copied());
-        users.extend(self.groups.iter().flat_map(|g| g.0.iter().copied()));
-        users.extend(self.grants.iter().filter_map(|g| match g.0 {
-            Principal::User(u) => Some(u),
-            Principal::Group(_) => None,
-        }));
-        users
-    }
-
-    /// (role held, where: None tenant-wide or Some(resource)).
-    fn held(&self, user: &str, resource: Option<usize>) -> Vec<(usize, Option<usize>)> {
-        let groups = self.groups_of(user);
-        let mut held: Vec<(usize, Option<usize>)> =
-            self.members.get(user).into_iter().flatten().map(|&r| (r, None)).collect();
-        held.extend(groups.iter().flat_map(|&g| self.groups[g].2.iter().map(|&r| (r, None))));
-        if let Some(resource) = resource {
-            let ancestors = self.ancestors(resource);
-            for (principal, role, on) in &self.grants {
-                let mine = match principal {
-                    Principal::User(u) => *u == user,
-                    Principal::Group(g) => groups.contains(g),
-                };
-                if mine && ancestors.contains(on) {
-                    held.push((*role, Some(*on)));
-                }
-            }
-        }
-        held
-    }
-}
-
-fn specificity(pattern: &str) -> usize {
-    match pattern.strip_suffix('*') {
-        Some(prefix) => prefix.len(),
-        None => 1000,
-    }
-}
-
-fn matches(pattern: &str, permission: &str) -> bool {
-    match pattern.strip_suffix('*') {
-        Some(prefix) => permission.starts_with(prefix),
-        None => pattern == permission,
-    }
-}
-
-/// The reference's decision: (reason, role, pattern, on, rule).
-type Answer = (&'static str, Option<String>, Option<String>, Option<String>, Option<String>);
-
-fn answer(decision: &Decision<'_>) -> Answer {
-    let owned = |s: Option<&str>| s.map(str::to_string);
-    (
-        decision.reason().name(),
-        owned(decision.role()),
-        owned(decision.pattern()),
-        owned(decision.on()),
-        owned(decision.rule()),
-    )
-}
-
-struct Facts<'f> {
-    model: &'f Model,
-    user: &'f str,
-    resource: Option<usize>,
-    kind: &'f str,
-    id: &'f str,
-    action: &'f str,
-    request: &'f RequestAttributes,
-}
-
-impl Attributes for Facts<'_> {
-    fn value(&self, root: Root, name: &str) -> Option<Value<'_>> {
-        let stored = |attrs: Option<&'_ Attrs>| attrs.and_then(|a| a.get(name)).map(|v| v.core());
-        let _ = stored;
-        match (root, name) {
-            (Root::Subject, "id") => Some(Value::Str(self.user)),
-            (Root::Resource, "id") => Some(Value::Str(self.id)),
-            (Root::Resource, "type") => Some(Value::Str(self.kind)),
-            (Root::Action, "name") => Some(Value::Str(self.action)),
-            (Root::Subject, _) => self
-                .model
-                .user_attributes
-                .get(self.user)
-                .and_then(|a| a.get(name))
-                .map(stored_value)
-                .or_else(|| self.request.subject.get(name).map(AttributeValue::as_value)),
-            (Root::Resource, _) => self
-                .resource
-                .and_then(|r| self.model.resources[r].3.get(name))
-                .map(stored_value)
-                .or_else(|| self.request.resource.get(name).map(AttributeValue::as_value)),
-            (Root::Action, _) => self.request.action.get(name).map(AttributeValue::as_value),
-            (Root::Context, _) => self.request.context.get(name).map(AttributeValue::as_value),
-        }
-    }
-}
-
-fn stored_value(stored: &Stored) -> Value<'static> {
-    match stored {
-        Stored::Str(s) => Value::Str(s),
-        Stored::Int(i) => Value::Int(*i),
-        Stored::Bool(b) => Value::Bool(*b),
-        // Leaked: a test's lists are few and small.
-        Stored::Strs(l) => Value::Strs(Vec::leak(l.iter().map(|s| (*s).to_string()).collect())),
-    }
-}
-
-/// The decision, plainly.
-fn decide(
-    model: &Model,
-    user: &str,
-    action: &str,
-    resource: Option<(&str, &str)>,
-    request: &RequestAttributes,
-) -> Answer {
-    let Some((kind, id)) = resource else {
-        if !model.known_users().contains(user) {
-            return ("unknown_user", None, None, None, None);
-        }
-        return roles_decide(model, &model.held(user, None), action).unwrap_or((
-            "no_matching_grant",
-            None,
-            None,
-            None,
-            None,
-        ));
-    };
-    let stored =
-        (0..model.resources.len()).find(|&r| model.resources[r].0 == kind && model.resources[r].1 == id);
-    let permission = format!("{kind}:{action}");
-    let held = model.held(user, stored);
-    let (deny, grant) = (best(model, &held, &permission, true), best(model, &held, &permission, false));
-    if let Some(deny) = deny {
-        return deny;
-    }
-    let facts = Facts { model, user, resource: stored, kind, id, action, request };
-    let holds = |rule: &Rule| {
-        let role_held = rule.roles.is_empty()
-            || held.iter().any(|(h, _)| model.closure(*h).iter().any(|r| rule.roles.contains(r)));
-        role_held
-            && rule.actions.iter().any(|p| matches(p, &permission))
-            && rule.when.as_ref().is_none_or(|e| value(e, &facts) == V::Bool(true))
-    };
-    let rules = model.kept_rules();
-    if let Some((id, _)) = rules.iter().find(|(_, r)| r.forbid && holds(r)) {
-        return ("forbidden", None, None, None, Some(id.clone()));
-    }
-    if let Some(grant) = grant {
-        return grant;
-    }
-    if let Some((id, _)) = rules.iter().find(|(_, r)| !r.forbid && holds(r)) {
-        return ("permitted", None, None, None, Some(id.clone()));
-    }
-    ("no_matching_grant", None, None, None, None)
-}
-
-fn roles_decide(model: &Model, held: &[(usize, Option<usize>)], permission: &str) -> Option<Answer> {
-    best(model, held, permission, true).or_else(|| best(model, held, permission, false))
-}
-
-/// The deny (or grant) a reason names: the most specific pattern, then the first
-/// role by name, then tenant-wide before the first resource.
-fn best(model: &Model, held: &[(usize, Option<usize>)], permission: &str, deny: bool) -> Option<Answer> {
-    let mut candidates = Vec::new();
-    for &(role, place) in held {
-        for x in model.closure(role) {
-            let list = if deny { &model.roles[x].2 } else { &model.roles[x].1 };
-            for pattern in list.iter().filter(|p| matches(p, permission)) {
-                // Tenant-wide sorts before any resource (None < Some).
-                candidates.push((std::cmp::Reverse(specificity(pattern)), x, place, *pattern));
-            }
-        }
-    }
-    let (_, role, place, pattern) = candidates.into_iter().min()?;
-    let reason = if deny { "denied" } else { "granted" };
-    Some((
-        reason,
-        Some(ROLES[role].to_string()),
-        Some(pattern.to_string()),
-        place.map(|p| model.key(p)),
-        None,
-    ))
 }
 
 fn request() -> impl Strategy<Value = RequestAttributes> {
@@ -580,45 +352,34 @@ proptest! {
 
     #[test]
     fn compiled_model_agrees_with_the_reference(model in model(), asks in asks()) {
-        let document = serde_json::to_string(&model.document()).unwrap();
-        let policy = PolicyDocument::from_json(&document).and_then(PolicyDocument::into_policy);
-        let policy = policy.map_err(|e| TestCaseError::fail(format!("{e}: {document}")))?;
+        let document = model.document();
+        let text = serde_json::to_string(&document).unwrap();
+        let policy = PolicyDocument::from_json(&text).and_then(PolicyDocument::into_policy);
+        let policy = policy.map_err(|e| TestCaseError::fail(format!("{e}: {text}")))?;
         let authz = Authorizer::new(policy);
+        let reference = Reference::new(&document);
         for ask in &asks {
+            let request = serde_json::to_value(&ask.request).unwrap();
             let resource = ask.resource.map(|pick| target(&model, pick));
-            let reference = decide(&model, ask.user, ask.action, resource.as_ref().map(|(k, i)| (k.as_str(), i.as_str())), &ask.request);
-            let query = match &resource {
-                Some((kind, id)) => Query::on(ask.user, ask.action, kind, id).with(&ask.request),
-                None => {
-                    // Tenant-wide: the permission is `doc:<action>`.
-                    let permission: &'static str = Box::leak(format!("doc:{}", ask.action).into_boxed_str());
-                    Query { subject: ask.user, action: permission, resource: None, attributes: &ask.request }
-                }
+            let Some((kind, id)) = &resource else {
+                // Tenant-wide: the permission is `doc:<action>`.
+                let permission = format!("doc:{}", ask.action);
+                let query = Query { subject: ask.user, action: &permission, resource: None, attributes: &ask.request };
+                let expected = reference.decide(ask.user, &permission, None, &request);
+                prop_assert_eq!(json!(authz.evaluate(&query).unwrap()), expected, "{:?} in {}", ask, text);
+                continue;
             };
-            let reference = match &resource {
-                Some(_) => reference,
-                None => decide(&model, ask.user, query.action, None, &ask.request),
-            };
-            let decision = authz.evaluate(&query).unwrap();
-            prop_assert_eq!(answer(&decision), reference, "{:?} in {}", ask, document);
+            let query = Query::on(ask.user, ask.action, kind, id).with(&ask.request);
+            let expected = reference.decide(ask.user, ask.action, Some((kind, id)), &request);
+            prop_assert_eq!(json!(authz.evaluate(&query).unwrap()), expected, "{:?} in {}", ask, text);
 
-            let Some((kind, id)) = &resource else { continue };
             let r = ResourceRef { kind, id };
-            let allowed = |a: &Answer| a.0 == "granted" || a.0 == "permitted";
-            let actions: Vec<String> = TYPES.iter().filter(|(t, _)| t == kind).flat_map(|(_, a)| a.iter())
-                .filter(|a| allowed(&decide(&model, ask.user, a, Some((kind, id)), &ask.request)))
-                .map(|a| a.to_string()).collect();
-            prop_assert_eq!(&paged(|p| authz.actions(ask.user, r, &ask.request, p).unwrap()), &actions, "actions {:?}", ask);
-            let subjects: Vec<String> = model.known_users().into_iter()
-                .filter(|u| allowed(&decide(&model, u, ask.action, Some((kind, id)), &ask.request)))
-                .map(str::to_string).collect();
-            prop_assert_eq!(&paged(|p| authz.subjects(ask.action, r, &ask.request, p).unwrap()), &subjects, "subjects {:?}", ask);
-            let mut ids: Vec<&String> = model.resources.iter().filter(|res| res.0 == kind).map(|res| &res.1).collect();
-            ids.sort();
-            let resources: Vec<String> = ids.into_iter()
-                .filter(|rid| allowed(&decide(&model, ask.user, ask.action, Some((kind, rid)), &ask.request)))
-                .cloned().collect();
-            prop_assert_eq!(&paged(|p| authz.resources(ask.user, ask.action, kind, &ask.request, p).unwrap()), &resources, "resources {:?}", ask);
+            let actions = reference.actions(ask.user, (kind, id), &request);
+            prop_assert_eq!(paged(|p| authz.actions(ask.user, r, &ask.request, p).unwrap()), actions, "actions {:?}", ask);
+            let subjects = reference.subjects(ask.action, (kind, id), &request);
+            prop_assert_eq!(paged(|p| authz.subjects(ask.action, r, &ask.request, p).unwrap()), subjects, "subjects {:?}", ask);
+            let resources = reference.resources(ask.user, ask.action, kind, &request);
+            prop_assert_eq!(paged(|p| authz.resources(ask.user, ask.action, kind, &ask.request, p).unwrap()), resources, "resources {:?}", ask);
         }
     }
 }
@@ -637,8 +398,11 @@ fn the_generated_cases_reach_every_outcome() {
         for ask in asks {
             let Some(pick) = ask.resource else { continue };
             let (kind, id) = target(&model, pick);
-            let answer = decide(&model, ask.user, ask.action, Some((&kind, &id)), &ask.request);
-            let key = format!("{}{}", answer.0, if answer.3.is_some() { " on a resource" } else { "" });
+            let document = model.document();
+            let request = serde_json::to_value(&ask.request).unwrap();
+            let answer = Reference::new(&document).decide(ask.user, ask.action, Some((&kind, &id)), &request);
+            let on = if answer.get("on").is_some() { " on a resource" } else { "" };
+            let key = format!("{}{on}", answer["reason"].as_str().unwrap());
             *seen.entry(key).or_default() += 1;
         }
     }

@@ -37,7 +37,14 @@ export interface AuthorizerOptions {
 }
 
 /** Why a check came out the way it did. */
-export type Reason = 'granted' | 'denied' | 'unknown_user' | 'no_matching_grant' | 'user_not_key_backed';
+export type Reason =
+  | 'granted'
+  | 'denied'
+  | 'unknown_user'
+  | 'no_matching_grant'
+  | 'user_not_key_backed'
+  | 'permitted'
+  | 'forbidden';
 
 /** The answer of `check`. `role` and `pattern` name the grant or deny that decided. */
 export interface Decision {
@@ -171,6 +178,10 @@ export type TesseraErrorCode =
   | 'ERR_POLICY_NOT_CANONICAL'
   | 'ERR_POLICY_UNKNOWN_PARENT'
   | 'ERR_POLICY_UNKNOWN_ROLE'
+  | 'ERR_POLICY_UNKNOWN_TYPE'
+  | 'ERR_POLICY_UNDECLARED_ACTION'
+  | 'ERR_POLICY_UNKNOWN_RESOURCE'
+  | 'ERR_POLICY_UNKNOWN_GROUP'
   | 'ERR_SNAPSHOT_BAD_SIGNATURE'
   | 'ERR_SNAPSHOT_DECRYPTION_FAILED'
   | 'ERR_SNAPSHOT_EXPIRED'

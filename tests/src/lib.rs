@@ -70,6 +70,75 @@ pub enum Query {
     },
     /// Every role → sorted list.
     Roles,
+    /// A check on a resource (or tenant-wide without one) →
+    /// `{allowed, reason, role?, pattern?, on?, rule?}`.
+    Evaluate {
+        /// User id.
+        subject: String,
+        /// Action (or, without a resource, permission).
+        action: String,
+        /// `{type, id}`.
+        #[serde(default)]
+        resource: Option<Value>,
+        /// `{subject?, resource?, action?, context?}` request attributes.
+        #[serde(default)]
+        attributes: Option<Value>,
+    },
+    /// One of the searches (`actions`, `resources`, `subjects`) → `{items, next?}`.
+    Search {
+        /// Which search.
+        search: String,
+        /// User id (`actions`, `resources`).
+        #[serde(default)]
+        subject: Option<String>,
+        /// Action (`resources`, `subjects`).
+        #[serde(default)]
+        action: Option<String>,
+        /// `{type, id}` (`actions`, `subjects`).
+        #[serde(default)]
+        resource: Option<Value>,
+        /// Resource type (`resources`).
+        #[serde(default, rename = "type")]
+        kind: Option<String>,
+        /// Request attributes.
+        #[serde(default)]
+        attributes: Option<Value>,
+        /// `{after?, limit?}`.
+        #[serde(default)]
+        page: Option<Value>,
+    },
+}
+
+impl Query {
+    /// The request JSON of an `evaluate` or `search` (the shape every face reads,
+    /// `tessera_core::CheckRequest` and `SearchRequest`); `None` for other ops.
+    pub fn request_json(&self) -> Option<Value> {
+        let mut out = serde_json::Map::new();
+        let mut put = |name: &str, value: Option<Value>| {
+            if let Some(value) = value {
+                out.insert(name.to_string(), value);
+            }
+        };
+        match self {
+            Self::Evaluate { subject, action, resource, attributes } => {
+                put("subject", Some(subject.clone().into()));
+                put("action", Some(action.clone().into()));
+                put("resource", resource.clone());
+                put("attributes", attributes.clone());
+            }
+            Self::Search { search, subject, action, resource, kind, attributes, page } => {
+                put("search", Some(search.clone().into()));
+                put("subject", subject.clone().map(Value::from));
+                put("action", action.clone().map(Value::from));
+                put("resource", resource.clone());
+                put("type", kind.clone().map(Value::from));
+                put("attributes", attributes.clone());
+                put("page", page.clone());
+            }
+            _ => return None,
+        }
+        Some(Value::Object(out))
+    }
 }
 
 /// What a case expects: an answer, or a refusal with an error code.

@@ -5,8 +5,8 @@
 use serde_json::{Value, json};
 use tessera_conformance::{Face, Query, Refusal, run_all};
 use tessera_core::{
-    Authorizer, Decision, IdentifierError, IdentifierKind, KeySet, PolicyDocument, SanitizeOptions,
-    ValidationOptions,
+    Authorizer, CheckRequest, Decision, ErrorReport, IdentifierError, IdentifierKind, KeySet, PolicyDocument,
+    SanitizeOptions, SearchRequest, ValidationOptions,
 };
 
 #[derive(Default)]
@@ -16,6 +16,10 @@ struct Native {
 
 fn refusal(error: IdentifierError) -> Refusal {
     Refusal { code: error.code().into(), violation: Some(error.violation().code().into()) }
+}
+
+fn report(error: ErrorReport) -> Refusal {
+    Refusal { code: error.code.into(), violation: error.violation.map(Into::into) }
 }
 
 fn decision(d: Decision<'_>) -> Value {
@@ -48,6 +52,16 @@ impl Face for Native {
             Query::WhichRolesCan { permission } => list(authz.which_roles_can(permission)),
             Query::WhichUsersCan { permission } => list(authz.which_users_can(permission)),
             Query::Roles => Ok(json!(authz.roles())),
+            Query::Evaluate { .. } => {
+                let text = query.request_json().map(|r| r.to_string()).unwrap_or_default();
+                let request = CheckRequest::from_json(&text).map_err(report)?;
+                authz.evaluate(&request.query()).map(decision).map_err(refusal)
+            }
+            Query::Search { .. } => {
+                let text = query.request_json().map(|r| r.to_string()).unwrap_or_default();
+                let request = SearchRequest::from_json(&text).map_err(report)?;
+                authz.search(&request).map(|found| json!(found)).map_err(refusal)
+            }
         }
     }
 

@@ -10,6 +10,7 @@ mod decision;
 mod model;
 mod query;
 mod reason;
+mod request;
 mod rules;
 
 use alloc::boxed::Box;
@@ -23,6 +24,7 @@ use hashbrown::{DefaultHashBuilder, HashMap, HashTable};
 pub use decision::Decision;
 pub use query::{Found, Page, Query, RequestAttributes, ResourceRef};
 pub use reason::Reason;
+pub use request::{CheckRequest, DEFAULT_PAGE_LIMIT, PageRequest, ResourceKey, SearchRequest};
 
 use crate::ident::{self, IdentifierError, IdentifierKind};
 use crate::policy::{Members, Policy};

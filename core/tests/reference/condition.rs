@@ -233,3 +233,148 @@ pub(crate) fn compare(op: &str, a: &V, b: &V) -> bool {
         _ => member(a, b),
     }
 }
+
+/// Reads condition text into an expression, plainly (recursive descent over a
+/// token list); `None` for text the grammar does not produce. Strings are leaked:
+/// test conditions are few and short.
+pub(crate) fn parse(text: &str) -> Option<Expr> {
+    let tokens = tokenize(text)?;
+    let mut at = 0;
+    let expr = parse_or(&tokens, &mut at)?;
+    (at == tokens.len()).then_some(expr)
+}
+
+#[derive(Clone, Debug, PartialEq)]
+enum Tok {
+    Str(String),
+    Int(i64),
+    Word(String),
+    Sym(&'static str),
+}
+
+fn tokenize(text: &str) -> Option<Vec<Tok>> {
+    let chars: Vec<char> = text.chars().collect();
+    let mut out = Vec::new();
+    let mut i = 0;
+    while i < chars.len() {
+        let c = chars[i];
+        if c.is_whitespace() {
+            i += 1;
+        } else if c == '"' || c == '\'' {
+            let end = chars[i + 1..].iter().position(|&d| d == c)? + i + 1;
+            out.push(Tok::Str(chars[i + 1..end].iter().collect()));
+            i = end + 1;
+        } else if c.is_ascii_digit() || (c == '-' && chars.get(i + 1).is_some_and(char::is_ascii_digit)) {
+            let start = i;
+            i += 1;
+            while chars.get(i).is_some_and(char::is_ascii_digit) {
+                i += 1;
+            }
+            out.push(Tok::Int(chars[start..i].iter().collect::<String>().parse().ok()?));
+        } else if c.is_ascii_alphabetic() || c == '_' {
+            let start = i;
+            while chars.get(i).is_some_and(|d| d.is_ascii_alphanumeric() || *d == '_') {
+                i += 1;
+            }
+            out.push(Tok::Word(chars[start..i].iter().collect()));
+        } else {
+            let two: String = chars[i..(i + 2).min(chars.len())].iter().collect();
+            let sym = ["==", "!=", "<=", ">=", "&&", "||"].into_iter().find(|s| *s == two);
+            let sym = sym.or_else(|| {
+                ["<", ">", "!", "(", ")", "[", "]", ",", "."].into_iter().find(|s| s.starts_with(c))
+            })?;
+            i += sym.len();
+            out.push(Tok::Sym(sym));
+        }
+    }
+    Some(out)
+}
+
+fn leak(s: &str) -> &'static str {
+    Box::leak(s.to_owned().into_boxed_str())
+}
+
+fn parse_or(t: &[Tok], at: &mut usize) -> Option<Expr> {
+    let mut left = parse_and(t, at)?;
+    while t.get(*at) == Some(&Tok::Sym("||")) {
+        *at += 1;
+        left = Expr::Or(Box::new(left), Box::new(parse_and(t, at)?));
+    }
+    Some(left)
+}
+
+fn parse_and(t: &[Tok], at: &mut usize) -> Option<Expr> {
+    let mut left = parse_not(t, at)?;
+    while t.get(*at) == Some(&Tok::Sym("&&")) {
+        *at += 1;
+        left = Expr::And(Box::new(left), Box::new(parse_not(t, at)?));
+    }
+    Some(left)
+}
+
+fn parse_not(t: &[Tok], at: &mut usize) -> Option<Expr> {
+    if t.get(*at) == Some(&Tok::Sym("!")) {
+        *at += 1;
+        return Some(Expr::Not(Box::new(parse_not(t, at)?)));
+    }
+    let left = parse_operand(t, at)?;
+    let op = match t.get(*at) {
+        Some(Tok::Sym(s)) if ["==", "!=", "<", "<=", ">", ">="].contains(s) => *s,
+        Some(Tok::Word(w)) if w == "in" || w == "contains" => leak(w),
+        _ => return Some(left),
+    };
+    *at += 1;
+    let right = parse_operand(t, at)?;
+    Some(Expr::Cmp(op, Box::new(left), Box::new(right)))
+}
+
+fn parse_literal(t: &[Tok], at: &mut usize) -> Option<Lit> {
+    let lit = match t.get(*at)? {
+        Tok::Str(s) => Lit::Str(leak(s)),
+        Tok::Int(i) => Lit::Int(*i),
+        Tok::Word(w) if w == "true" || w == "false" => Lit::Bool(w == "true"),
+        _ => return None,
+    };
+    *at += 1;
+    Some(lit)
+}
+
+fn parse_operand(t: &[Tok], at: &mut usize) -> Option<Expr> {
+    match t.get(*at)? {
+        Tok::Sym("(") => {
+            *at += 1;
+            let inner = parse_or(t, at)?;
+            (t.get(*at) == Some(&Tok::Sym(")"))).then_some(())?;
+            *at += 1;
+            Some(inner)
+        }
+        Tok::Sym("[") => {
+            *at += 1;
+            let mut items = Vec::new();
+            if t.get(*at) != Some(&Tok::Sym("]")) {
+                items.push(parse_literal(t, at)?);
+                while t.get(*at) == Some(&Tok::Sym(",")) {
+                    *at += 1;
+                    items.push(parse_literal(t, at)?);
+                }
+            }
+            (t.get(*at) == Some(&Tok::Sym("]"))).then_some(())?;
+            *at += 1;
+            Some(Expr::Lit(Lit::List(items)))
+        }
+        Tok::Word(w) if ["subject", "resource", "action", "context"].contains(&w.as_str()) => {
+            let root = match w.as_str() {
+                "subject" => Root::Subject,
+                "resource" => Root::Resource,
+                "action" => Root::Action,
+                _ => Root::Context,
+            };
+            let (Some(Tok::Sym(".")), Some(Tok::Word(name))) = (t.get(*at + 1), t.get(*at + 2)) else {
+                return None;
+            };
+            *at += 3;
+            Some(Expr::Path(root, leak(name)))
+        }
+        _ => parse_literal(t, at).map(Expr::Lit),
+    }
+}

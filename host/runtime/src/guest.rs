@@ -28,6 +28,8 @@ struct Exports {
     info: TypedFunc<(), i64>,
     check: TypedFunc<(u32, u32), i64>,
     check_many: TypedFunc<(u32, u32), i64>,
+    evaluate: TypedFunc<u32, i64>,
+    search: TypedFunc<u32, i64>,
     query: TypedFunc<(u32, u32, u32), i64>,
     verify_token: TypedFunc<(u32, i64), i64>,
     authorize: TypedFunc<(u32, u32, i64), i64>,
@@ -159,6 +161,8 @@ impl Guest {
             info: export!("tessera_info"),
             check: export!("tessera_check"),
             check_many: export!("tessera_check_many"),
+            evaluate: export!("tessera_evaluate"),
+            search: export!("tessera_search"),
             query: export!("tessera_query"),
             verify_token: export!("tessera_verify_token"),
             authorize: export!("tessera_authorize"),
@@ -428,6 +432,20 @@ impl Guest {
     pub fn verify_token(&mut self, token: &str, now: Option<i64>) -> Result<Map<String, Value>, GuestError> {
         self.put(&[token.as_bytes()])?;
         json(self.call(|e| &e.verify_token, (len32(token.as_bytes())?, now_arg(now)), Deadline::Call)?)
+    }
+
+    /// A check on a resource (or tenant-wide without one): the request as JSON
+    /// (`tessera_core::CheckRequest`), the decision as the core serializes it.
+    pub fn evaluate(&mut self, request: &str) -> Result<serde_json::Value, GuestError> {
+        self.put(&[request.as_bytes()])?;
+        json(self.call(|e| &e.evaluate, len32(request.as_bytes())?, Deadline::Call)?)
+    }
+
+    /// One of the searches: the request as JSON (`tessera_core::SearchRequest`),
+    /// the answer `{items, next?}`.
+    pub fn search(&mut self, request: &str) -> Result<serde_json::Value, GuestError> {
+        self.put(&[request.as_bytes()])?;
+        json(self.call(|e| &e.search, len32(request.as_bytes())?, Deadline::Call)?)
     }
 
     /// Validates a token, then decides for its subject.

@@ -67,6 +67,7 @@ impl Face for GuestFace {
     }
 
     fn query(&mut self, query: &Query) -> Result<Value, Refusal> {
+        let request = |query: &Query| query.request_json().map(|r| r.to_string()).unwrap_or_default();
         let g = &mut self.guest;
         let list = |r: Result<Vec<String>, GuestError>| r.map(|l| json!(l)).map_err(refusal);
         match query {
@@ -82,6 +83,8 @@ impl Face for GuestFace {
             Query::WhichRolesCan { permission } => list(g.which_roles_can(permission)),
             Query::WhichUsersCan { permission } => list(g.which_users_can(permission)),
             Query::Roles => list(g.roles()),
+            Query::Evaluate { .. } => g.evaluate(&request(query)).map_err(refusal),
+            Query::Search { .. } => g.search(&request(query)).map_err(refusal),
         }
     }
 

@@ -168,6 +168,16 @@ extern "C" fn tessera_check(user_len: u32, permission_len: u32) -> i64 {
 }
 
 #[unsafe(no_mangle)]
+extern "C" fn tessera_evaluate(len: u32) -> i64 {
+    state::call(|s| s.evaluate(len))
+}
+
+#[unsafe(no_mangle)]
+extern "C" fn tessera_search(len: u32) -> i64 {
+    state::call(|s| s.search(len))
+}
+
+#[unsafe(no_mangle)]
 extern "C" fn tessera_check_many(user_len: u32, list_len: u32) -> i64 {
     state::call(|s| s.check_many(user_len, list_len))
 }

@@ -31,6 +31,8 @@
 //! | `tessera_info()` | | info JSON |
 //! | `tessera_check(user_len, perm_len)` | user, permission | `u8 reason`, `u8 role_len`, role, pattern |
 //! | `tessera_check_many(user_len, list_len)` | user, framed permissions | one byte (0/1) per permission |
+//! | `tessera_evaluate(len)` | check request JSON (`tessera_core::CheckRequest`) | decision JSON `{allowed, reason, role?, pattern?, on?, rule?}` |
+//! | `tessera_search(len)` | search request JSON (`tessera_core::SearchRequest`) | `{items, next?}` |
 //! | `tessera_query(kind, a_len, b_len)` | up to two strings | framed list, or one byte for `has_role` and `strict_blocks` |
 //! | `tessera_verify_token(token_len, now: i64)` | token | claims JSON |
 //! | `tessera_authorize(token_len, perm_len, now: i64)` | token, permission | `{allowed, reason, subject?, role?, pattern?}` |
@@ -39,8 +41,9 @@
 //! | `tessera_validate_identifier(kind_len, value_len)` | kind, value | |
 //!
 //! `reason` of `tessera_check` is the core's `Reason::code` (0 granted, 1 denied,
-//! 2 unknown user, 3 no matching grant, 4 user not key-backed); role and pattern are
-//! empty for 2, 3 and 4. Failures of the calling convention itself (a length past
+//! 2 unknown user, 3 no matching grant, 4 user not key-backed; a tenant-wide check
+//! gives no other); role and pattern are empty for 2, 3 and 4. A malformed request
+//! JSON is `ERR_INVALID_ARGUMENT`. Failures of the calling convention itself (a length past
 //! the input buffer, bytes that are not UTF-8, an unknown kind) are
 //! `ERR_INVALID_ARGUMENT`; a call before any load is `ERR_NOT_LOADED`. `now` = `i64::MIN` asks the host's
 //! clock. Query kinds: 0 has_role(user, role), 1 user_roles(user), 2

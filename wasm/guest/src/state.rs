@@ -6,9 +6,9 @@ use std::cell::RefCell;
 use serde::Serialize;
 use serde_json::{Value, json};
 use tessera_core::{
-    Authorization, Authorizer, Decision, EncryptionKey, IdentifierKind, KeySet, PolicyDocument,
-    PolicySummary, SanitizeOptions, SnapshotError, SnapshotInfo, SnapshotLoader, TokenError, VerifyingKey,
-    peek_header, validate_identifier,
+    Authorization, Authorizer, CheckRequest, Decision, EncryptionKey, IdentifierKind, KeySet, PolicyDocument,
+    PolicySummary, SanitizeOptions, SearchRequest, SnapshotError, SnapshotInfo, SnapshotLoader, TokenError,
+    VerifyingKey, peek_header, validate_identifier,
 };
 
 use crate::abi::{self, Level, Stored};
@@ -323,6 +323,37 @@ impl GuestState {
         Ok(())
     }
 
+    /// A check on a resource (or tenant-wide), asked and answered in JSON.
+    pub(crate) fn evaluate(&mut self, len: u32) -> Result<(), Failure> {
+        let [text] = strs(&self.input, [len])?;
+        let request = CheckRequest::from_json(text)?;
+        let loaded = self.loaded.as_ref().ok_or_else(Failure::not_loaded)?;
+        let query = request.query();
+        let decision = loaded.authz.evaluate(&query)?;
+        if self.config.audit_checks.records(decision.allowed()) {
+            match &request.resource {
+                Some(resource) => {
+                    let key = format!("{}:{}", resource.kind, resource.id);
+                    let mut details = decision_details(loaded, decision);
+                    details["action"] = query.action.into();
+                    record_decision(loaded, query.subject, ("resource", &key), decision.allowed(), details)?;
+                }
+                None => record_check(loaded, query.subject, query.action, &decision)?,
+            }
+        }
+        self.output = serde_json::to_vec(&decision).map_err(|_| failure::input("unserializable decision"))?;
+        Ok(())
+    }
+
+    /// One of the searches, asked and answered in JSON (`{items, next?}`).
+    pub(crate) fn search(&mut self, len: u32) -> Result<(), Failure> {
+        let [text] = strs(&self.input, [len])?;
+        let request = SearchRequest::from_json(text)?;
+        let found = self.loaded()?.authz.search(&request)?;
+        self.output = serde_json::to_vec(&found).map_err(|_| failure::input("unserializable answer"))?;
+        Ok(())
+    }
+
     pub(crate) fn check_many(&mut self, user_len: u32, list_len: u32) -> Result<(), Failure> {
         let (user_bytes, rest) = self
             .input
@@ -463,14 +494,31 @@ fn record_check(
     permission: &str,
     decision: &Decision<'_>,
 ) -> Result<(), Failure> {
+    record_decision(
+        loaded,
+        user,
+        ("permission", permission),
+        decision.allowed(),
+        decision_details(loaded, decision),
+    )
+}
+
+/// A `check` event about `(entity_type, entity)`.
+fn record_decision(
+    loaded: &Loaded,
+    user: &str,
+    (entity_type, entity): (&str, &str),
+    allowed: bool,
+    details: Value,
+) -> Result<(), Failure> {
     Event {
         action: "check",
         tenant: loaded.authz.tenant(),
         actor: Some(user),
-        entity_type: "permission",
-        entity: permission,
-        success: decision.allowed(),
-        details: decision_details(loaded, decision),
+        entity_type,
+        entity,
+        success: allowed,
+        details,
     }
     .record()
 }

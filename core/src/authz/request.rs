@@ -1,0 +1,168 @@
+//! Checks and searches as every face receives them, in JSON: one shape, read once
+//! here, so the guest, the npm package and the server cannot drift apart.
+//!
+//! ```json
+//! {"subject": "alice", "action": "edit", "resource": {"type": "document", "id": "42"},
+//!  "attributes": {"subject": {}, "resource": {"owner": "alice"}, "action": {}, "context": {"mfa": true}}}
+//! {"search": "resources", "subject": "alice", "action": "read", "type": "document",
+//!  "page": {"after": "41", "limit": 50}}
+//! ```
+
+use alloc::format;
+use alloc::string::String;
+
+use serde::{Deserialize, Serialize};
+
+use super::{Authorizer, Found, Page, Query, RequestAttributes, ResourceRef};
+use crate::error::ErrorReport;
+use crate::ident::IdentifierError;
+
+/// The page size of a search that names none.
+pub const DEFAULT_PAGE_LIMIT: u32 = 100;
+
+/// A resource as requests name it: `{"type", "id"}`.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ResourceKey {
+    /// The resource type.
+    #[serde(rename = "type")]
+    pub kind: String,
+    /// The resource id.
+    pub id: String,
+}
+
+impl ResourceKey {
+    /// The key as a query names it.
+    pub fn as_resource(&self) -> ResourceRef<'_> {
+        ResourceRef { kind: &self.kind, id: &self.id }
+    }
+}
+
+/// A check: `subject` doing `action` on `resource` (tenant-wide without one, with
+/// `action` the permission).
+#[derive(Clone, Debug, PartialEq, Eq, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct CheckRequest {
+    /// The user.
+    pub subject: String,
+    /// The action, or the permission of a tenant-wide check.
+    pub action: String,
+    /// The resource, if any.
+    #[serde(default)]
+    pub resource: Option<ResourceKey>,
+    /// Attributes the request brings.
+    #[serde(default)]
+    pub attributes: RequestAttributes,
+}
+
+/// Which page a search asks for: `{"after"?, "limit"?}`.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct PageRequest {
+    /// The last item of the previous page.
+    #[serde(default)]
+    pub after: Option<String>,
+    /// The most items to return (default [`DEFAULT_PAGE_LIMIT`]).
+    #[serde(default)]
+    pub limit: Option<u32>,
+}
+
+/// One of the three searches, tagged by `search`.
+#[derive(Clone, Debug, PartialEq, Eq, Deserialize)]
+#[serde(tag = "search", rename_all = "lowercase", deny_unknown_fields)]
+pub enum SearchRequest {
+    /// The actions `subject` may do on `resource`.
+    Actions {
+        /// The user.
+        subject: String,
+        /// The resource.
+        resource: ResourceKey,
+        /// Attributes the request brings.
+        #[serde(default)]
+        attributes: RequestAttributes,
+        /// Which page.
+        #[serde(default)]
+        page: PageRequest,
+    },
+    /// The stored resources of `type` that `subject` may `action`.
+    Resources {
+        /// The user.
+        subject: String,
+        /// The action.
+        action: String,
+        /// The resource type.
+        #[serde(rename = "type")]
+        kind: String,
+        /// Attributes the request brings.
+        #[serde(default)]
+        attributes: RequestAttributes,
+        /// Which page.
+        #[serde(default)]
+        page: PageRequest,
+    },
+    /// The users who may `action` on `resource`.
+    Subjects {
+        /// The action.
+        action: String,
+        /// The resource.
+        resource: ResourceKey,
+        /// Attributes the request brings.
+        #[serde(default)]
+        attributes: RequestAttributes,
+        /// Which page.
+        #[serde(default)]
+        page: PageRequest,
+    },
+}
+
+fn read<'de, T: Deserialize<'de>>(what: &str, text: &'de str) -> Result<T, ErrorReport> {
+    serde_json::from_str(text).map_err(|e| ErrorReport::invalid_argument(format!("{what}: {e}")))
+}
+
+impl CheckRequest {
+    /// Reads a check from JSON; a wrong shape is `ERR_INVALID_ARGUMENT`, naming what.
+    pub fn from_json(text: &str) -> Result<Self, ErrorReport> {
+        read("check request", text)
+    }
+
+    /// The request as a query.
+    pub fn query(&self) -> Query<'_> {
+        Query {
+            subject: &self.subject,
+            action: &self.action,
+            resource: self.resource.as_ref().map(ResourceKey::as_resource),
+            attributes: &self.attributes,
+        }
+    }
+}
+
+impl SearchRequest {
+    /// Reads a search from JSON; a wrong shape is `ERR_INVALID_ARGUMENT`, naming what.
+    pub fn from_json(text: &str) -> Result<Self, ErrorReport> {
+        read("search request", text)
+    }
+}
+
+impl PageRequest {
+    fn page(&self) -> Page<'_> {
+        let limit = self.limit.unwrap_or(DEFAULT_PAGE_LIMIT);
+        Page { after: self.after.as_deref(), limit: usize::try_from(limit).unwrap_or(usize::MAX) }
+    }
+}
+
+impl Authorizer {
+    /// Runs a search request.
+    pub fn search<'a>(&'a self, request: &SearchRequest) -> Result<Found<'a>, IdentifierError> {
+        match request {
+            SearchRequest::Actions { subject, resource, attributes, page } => {
+                self.actions(subject, resource.as_resource(), attributes, page.page())
+            }
+            SearchRequest::Resources { subject, action, kind, attributes, page } => {
+                self.resources(subject, action, kind, attributes, page.page())
+            }
+            SearchRequest::Subjects { action, resource, attributes, page } => {
+                self.subjects(action, resource.as_resource(), attributes, page.page())
+            }
+        }
+    }
+}
