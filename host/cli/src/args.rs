@@ -45,8 +45,8 @@ pub(crate) enum Command {
     /// Add users to roles and remove them.
     #[command(subcommand)]
     Member(MemberCommand),
-    /// Decide whether USER holds PERMISSION (exit 0 allowed, 1 denied), from the store
-    /// or from a snapshot file.
+    /// Decide whether USER holds PERMISSION, or may do ACTION on RESOURCE (`type:id`)
+    /// (exit 0 allowed, 1 denied), from the store or from a snapshot file.
     Check(CheckArgs),
     /// Ask the policy a question (the same answers as Auth's REST queries).
     Query(QueryArgs),
@@ -177,16 +177,33 @@ pub(crate) enum MemberCommand {
 /// Arguments of `tessera check`.
 #[derive(Debug, Args)]
 pub(crate) struct CheckArgs {
+    /// Where the policy comes from: the store, or a snapshot file.
+    #[command(flatten)]
+    pub source: SourceArgs,
+    /// The user.
+    pub user: String,
+    /// The permission; with RESOURCE, the action on it.
+    pub permission: String,
+    /// The resource (`type:id`) the action is on; without it the check is tenant-wide.
+    pub resource: Option<String>,
+    /// Request attributes: JSON `{"subject"?, "resource"?, "action"?, "context"?}`,
+    /// each a map of strings, integers, booleans and lists of strings.
+    #[arg(long, value_name = "JSON")]
+    pub attributes: Option<String>,
+    /// The request's context attributes (JSON map); replaces `context` in --attributes.
+    #[arg(long, value_name = "JSON")]
+    pub context: Option<String>,
+}
+
+/// Where `check` and `query` take the policy from.
+#[derive(Debug, Args)]
+pub(crate) struct SourceArgs {
     /// Decide from this signed snapshot file instead of the store.
     #[arg(long, requires = "key")]
     pub snapshot: Option<PathBuf>,
     /// Key file (public or private) trusted to have signed the snapshot.
     #[arg(long, env = "AUTH_SNAPSHOT_KEY_FILE")]
     pub key: Option<PathBuf>,
-    /// The user.
-    pub user: String,
-    /// The permission.
-    pub permission: String,
 }
 
 /// Which question `tessera query` asks.
@@ -204,6 +221,12 @@ pub(crate) enum QueryKind {
     WhichRolesCan,
     /// Users allowed a permission.
     WhichUsersCan,
+    /// Actions USER may do on RESOURCE (`type:id`): `actions USER RESOURCE`.
+    Actions,
+    /// Stored resources of TYPE that USER may ACTION: `resources USER ACTION TYPE`.
+    Resources,
+    /// Users who may ACTION on RESOURCE: `subjects ACTION RESOURCE`.
+    Subjects,
 }
 
 /// Arguments of `tessera query`.
@@ -211,8 +234,25 @@ pub(crate) enum QueryKind {
 pub(crate) struct QueryArgs {
     /// The question.
     pub kind: QueryKind,
-    /// The user, role or permission it is about.
-    pub arg: String,
+    /// What it is about: a user, role or permission; for `actions`, `resources` and
+    /// `subjects` the arguments their help names.
+    #[arg(required = true, num_args = 1..=3)]
+    pub args: Vec<String>,
+    /// Where the policy comes from: the store, or a snapshot file.
+    #[command(flatten)]
+    pub source: SourceArgs,
+    /// For searches: start after this item (the `next` of the previous page).
+    #[arg(long)]
+    pub after: Option<String>,
+    /// For searches: the most items to return (default 100).
+    #[arg(long)]
+    pub limit: Option<u32>,
+    /// For searches: request attributes, as for `check`.
+    #[arg(long, value_name = "JSON")]
+    pub attributes: Option<String>,
+    /// For searches: the request's context attributes (JSON map).
+    #[arg(long, value_name = "JSON")]
+    pub context: Option<String>,
 }
 
 /// Arguments of `tessera import`.

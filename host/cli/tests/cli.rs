@@ -262,6 +262,20 @@ fn usage_errors_exit_2() {
 }
 
 #[test]
+fn the_shared_drive_example_runs() {
+    let script = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../examples/shared-drive/run.sh");
+    let out = Command::new("bash")
+        .arg(script)
+        .arg(env!("CARGO_BIN_EXE_tessera"))
+        .env("XDG_CACHE_HOME", cache_dir())
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{}\n{}", stdout(&out), stderr(&out));
+    assert!(stdout(&out).contains("shared drive complete"));
+    assert!(stdout(&out).contains("rule owners-manage-their-documents permits it"));
+}
+
+#[test]
 fn the_walkthrough_example_runs() {
     let script = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../examples/cli-walkthrough/run.sh");
     let out = Command::new("bash")
