@@ -24,3 +24,27 @@ export function bytesOf(value, name = 'snapshot') {
   if (ArrayBuffer.isView(value)) return new Uint8Array(value.buffer, value.byteOffset, value.byteLength);
   throw invalidArgument(`${name} must be a Uint8Array or ArrayBuffer, got ${typeof value}`);
 }
+
+/** A resource as `{ type, id }`, from that object or from `'type:id'` (split at the first colon). */
+export function resourceOf(resource) {
+  if (typeof resource === 'string') {
+    const colon = resource.indexOf(':');
+    if (colon < 0) throw invalidArgument(`resource \`${resource}\` is not \`type:id\``);
+    return { type: resource.slice(0, colon), id: resource.slice(colon + 1) };
+  }
+  if (resource === null || typeof resource !== 'object') {
+    throw invalidArgument('resource must be `type:id` or an object `{ type, id }`');
+  }
+  requireString(resource.type, 'resource.type');
+  requireString(resource.id, 'resource.id');
+  return { type: resource.type, id: resource.id };
+}
+
+/** Request attributes `{ subject?, resource?, action?, context? }`, or undefined. */
+export function attributesOf(attributes) {
+  if (attributes === undefined) return undefined;
+  if (attributes === null || typeof attributes !== 'object' || Array.isArray(attributes)) {
+    throw invalidArgument('attributes must be an object `{ subject?, resource?, action?, context? }`');
+  }
+  return attributes;
+}

@@ -1,7 +1,7 @@
 // Authorizer: a verified snapshot in the wasm module, behind a small typed API. The
 // hot calls follow the calling convention of wasm/js/src/lib.rs through scratch.js.
 import { WasmAuthorizer, reasonNames, take_failure as takeFailure } from '../build/raw/tessera.js';
-import { bytesOf, requireString, seconds } from './arguments.js';
+import { attributesOf, bytesOf, requireString, resourceOf, seconds } from './arguments.js';
 import { invalidArgument, translate } from './errors.js';
 import {
   FAILED, allowedOf, byteAt, bytesAt, fieldSpans, outputLength, putList, putString, readTexts, reasonCodeOf,
@@ -73,6 +73,25 @@ function decisionOf(answer, at) {
   return out;
 }
 
+/**
+ * `evaluate`'s answer: allowed (bit 0), the reason by its code, then `role`,
+ * `pattern` and `on` (empty when held tenant-wide) for a role's decision, or `rule`
+ * for a rule's.
+ */
+function resourceDecisionOf(answer, at) {
+  reasons ??= reasonNames();
+  const out = { allowed: allowedOf(answer), reason: reasons[reasonCodeOf(answer)] };
+  if (outputLength(answer) === 0) return out;
+  const fields = readTexts(at, outputLength(answer));
+  if (fields.length === 1) {
+    out.rule = fields[0];
+  } else {
+    [out.role, out.pattern] = fields;
+    if (fields[2] !== '') out.on = fields[2];
+  }
+  return out;
+}
+
 /** `authorize`'s answer from its four fields (absent ones empty) and whether it allows. */
 function authorizationOf(allowed, [reason, subject, role, pattern]) {
   const out = { allowed, reason };
@@ -112,6 +131,23 @@ function signedParts(token, inputLength, answer) {
     answer,
     outcomes: texts,
   };
+}
+
+/** A search's `attributes` and `page` from the options `{ attributes?, after?, limit? }`. */
+function searchOptions({ attributes, after, limit, ...rest }) {
+  const unknown = Object.keys(rest);
+  if (unknown.length > 0) throw invalidArgument(`unknown search option \`${unknown[0]}\``);
+  const out = { page: {} };
+  if (attributes !== undefined) out.attributes = attributesOf(attributes);
+  if (after !== undefined) {
+    requireString(after, 'after');
+    out.page.after = after;
+  }
+  if (limit !== undefined) {
+    if (!Number.isInteger(limit) || limit < 1) throw invalidArgument('limit must be a positive integer');
+    out.page.limit = limit;
+  }
+  return out;
 }
 
 /**
@@ -171,8 +207,8 @@ export class Authorizer {
     return { ...this.#info };
   }
 
-  #emit(user, permission, answer) {
-    this.#onDecision({
+  #emit(user, permission, answer, resource) {
+    const event = {
       user,
       permission,
       allowed: answer.allowed,
@@ -180,12 +216,24 @@ export class Authorizer {
       role: answer.role,
       revision: this.#info.revision,
       time: Date.now(),
-    });
+    };
+    if (resource !== undefined) {
+      event.resource = `${resource.type}:${resource.id}`;
+      event.on = answer.on;
+      event.rule = answer.rule;
+    }
+    this.#onDecision(event);
   }
 
-  /** Whether `user` holds `permission`. */
-  can(user, permission) {
-    if (this.#onDecision !== undefined) return this.check(user, permission).allowed;
+  /**
+   * Whether `user` holds `permission`; with a `resource` (`'type:id'` or
+   * `{ type, id }`), whether `user` may do the action `permission` on it, given the
+   * request's `attributes` (`{ subject?, resource?, action?, context? }`).
+   */
+  can(user, permission, resource, attributes) {
+    if (this.#onDecision !== undefined || resource !== undefined) {
+      return this.check(user, permission, resource, attributes).allowed;
+    }
     requireString(user, 'user');
     requireString(permission, 'permission');
     const userLength = putString(user, 0);
@@ -193,15 +241,72 @@ export class Authorizer {
     return allowedOf(hot(this.#module.can(userLength, permissionLength)));
   }
 
-  /** The decision with its reason: `{ allowed, reason, role?, pattern? }`. */
-  check(user, permission) {
+  /**
+   * The decision with its reason: `{ allowed, reason, role?, pattern? }`. With a
+   * `resource` (`'type:id'` or `{ type, id }`), the decision on it for the action
+   * `permission`, given the request's `attributes`:
+   * `{ allowed, reason, role?, pattern?, on?, rule? }`.
+   */
+  check(user, permission, resource, attributes) {
     requireString(user, 'user');
     requireString(permission, 'permission');
+    if (resource !== undefined) return this.#evaluate(user, permission, resourceOf(resource), attributesOf(attributes));
+    if (attributes !== undefined) throw invalidArgument('attributes need a resource');
     const userLength = putString(user, 0);
     const permissionLength = putString(permission, userLength);
     const answer = decisionOf(hot(this.#module.check(userLength, permissionLength)), userLength + permissionLength);
     if (this.#onDecision !== undefined) this.#emit(user, permission, answer);
     return answer;
+  }
+
+  #evaluate(user, action, resource, attributes) {
+    let answer;
+    if (attributes === undefined) {
+      const userLength = putString(user, 0);
+      const actionLength = putString(action, userLength);
+      const typeLength = putString(resource.type, userLength + actionLength);
+      const idLength = putString(resource.id, userLength + actionLength + typeLength);
+      const inputLength = userLength + actionLength + typeLength + idLength;
+      answer = resourceDecisionOf(
+        hot(this.#module.evaluate(userLength, actionLength, typeLength, idLength)),
+        inputLength,
+      );
+    } else {
+      const request = JSON.stringify({ subject: user, action, resource, attributes });
+      answer = JSON.parse(call(() => this.#module.evaluate_json(request)));
+    }
+    if (this.#onDecision !== undefined) this.#emit(user, action, answer, resource);
+    return answer;
+  }
+
+  /**
+   * One of the searches, as a request object:
+   * `{ search: 'actions' | 'resources' | 'subjects', subject?, action?, resource?, type?, attributes?, page? }`.
+   * Answers `{ items, next? }`: sorted, one page (`page: { after?, limit? }`, default 100).
+   */
+  search(request) {
+    if (request === null || typeof request !== 'object') throw invalidArgument('a search request must be an object');
+    return JSON.parse(call(() => this.#module.search(JSON.stringify(request))));
+  }
+
+  /** The declared actions of `resource`'s type that `user` may do on it. Options: `{ attributes?, after?, limit? }`. */
+  actions(user, resource, options = {}) {
+    requireString(user, 'user');
+    return this.search({ search: 'actions', subject: user, resource: resourceOf(resource), ...searchOptions(options) });
+  }
+
+  /** The ids of stored resources of `type` that `user` may `action`. Options as `actions`. */
+  resources(user, action, type, options = {}) {
+    requireString(user, 'user');
+    requireString(action, 'action');
+    requireString(type, 'type');
+    return this.search({ search: 'resources', subject: user, action, type, ...searchOptions(options) });
+  }
+
+  /** The users who may `action` on `resource`. Options as `actions`. */
+  subjects(action, resource, options = {}) {
+    requireString(action, 'action');
+    return this.search({ search: 'subjects', action, resource: resourceOf(resource), ...searchOptions(options) });
   }
 
   /** One boolean per permission, in order. */

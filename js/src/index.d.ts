@@ -46,13 +46,56 @@ export type Reason =
   | 'permitted'
   | 'forbidden';
 
-/** The answer of `check`. `role` and `pattern` name the grant or deny that decided. */
+/**
+ * The answer of `check`. `role` and `pattern` name the grant or deny that decided,
+ * `on` the resource (`type:id`) the role is held on (absent when held tenant-wide),
+ * `rule` the rule that decided (`permitted`, `forbidden`).
+ */
 export interface Decision {
   allowed: boolean;
   reason: Reason;
   role?: string;
   pattern?: string;
+  on?: string;
+  rule?: string;
 }
+
+/** A resource: `'type:id'` (split at the first colon) or `{ type, id }`. */
+export type Resource = string | { type: string; id: string };
+
+/** An attribute value: a string, an integer, a boolean or a list of strings. */
+export type AttributeValue = string | number | boolean | string[];
+
+/**
+ * Attributes a request brings; rule conditions read them as `subject.x`,
+ * `resource.x`, `action.x`, `context.x`. Stored attributes win: these only fill
+ * names the snapshot does not hold.
+ */
+export interface RequestAttributes {
+  subject?: Record<string, AttributeValue>;
+  resource?: Record<string, AttributeValue>;
+  action?: Record<string, AttributeValue>;
+  context?: Record<string, AttributeValue>;
+}
+
+/** Options of the searches: request attributes, and the page (`after` the previous page's `next`; `limit` default 100). */
+export interface SearchOptions {
+  attributes?: RequestAttributes;
+  after?: string;
+  limit?: number;
+}
+
+/** One page of a search: items sorted; `next`, when more follow, is the `after` of the next page. */
+export interface Found {
+  items: string[];
+  next?: string;
+}
+
+/** A search as one object (what `actions`, `resources` and `subjects` send). */
+export type SearchRequest =
+  | { search: 'actions'; subject: string; resource: { type: string; id: string }; attributes?: RequestAttributes; page?: { after?: string; limit?: number } }
+  | { search: 'resources'; subject: string; action: string; type: string; attributes?: RequestAttributes; page?: { after?: string; limit?: number } }
+  | { search: 'subjects'; action: string; resource: { type: string; id: string }; attributes?: RequestAttributes; page?: { after?: string; limit?: number } };
 
 /**
  * The answer of `authorize`. `reason` is a decision reason, `outside_token_scope`,
@@ -66,13 +109,19 @@ export interface Authorization {
   pattern?: string;
 }
 
-/** What `onDecision` receives. `time` is milliseconds since the Unix epoch. */
+/**
+ * What `onDecision` receives. `time` is milliseconds since the Unix epoch. For a
+ * check on a resource, `permission` is the action and `resource` the `type:id`.
+ */
 export interface DecisionEvent {
   user: string | undefined;
   permission: string;
   allowed: boolean;
   reason: string;
   role?: string;
+  resource?: string;
+  on?: string;
+  rule?: string;
   revision: number;
   time: number;
 }
@@ -106,8 +155,18 @@ export declare class Authorizer {
   readonly revision: number;
   readonly tenant: string;
   readonly info: SnapshotInfo;
-  can(user: string, permission: string): boolean;
-  check(user: string, permission: string): Decision;
+  /** Whether `user` holds `permission` (tenant-wide), or may do the action `permission` on `resource`. */
+  can(user: string, permission: string, resource?: Resource, attributes?: RequestAttributes): boolean;
+  /** The decision with its reason, tenant-wide or on `resource` (with the request's attributes). */
+  check(user: string, permission: string, resource?: Resource, attributes?: RequestAttributes): Decision;
+  /** The declared actions of `resource`'s type that `user` may do on it. */
+  actions(user: string, resource: Resource, options?: SearchOptions): Found;
+  /** The ids of stored resources of `type` that `user` may `action`. */
+  resources(user: string, action: string, type: string, options?: SearchOptions): Found;
+  /** The users who may `action` on `resource`. */
+  subjects(action: string, resource: Resource, options?: SearchOptions): Found;
+  /** Any of the three searches, as one object. */
+  search(request: SearchRequest): Found;
   checkMany(user: string, permissions: string[]): boolean[];
   hasRole(user: string, role: string): boolean;
   userRoles(user: string): string[];

@@ -61,7 +61,27 @@ function query(authz, c) {
     case 'which_roles_can': return authz.whichRolesCan(c.permission);
     case 'which_users_can': return authz.whichUsersCan(c.permission);
     case 'roles': return authz.roles();
+    case 'evaluate':
+      return c.resource === undefined
+        ? authz.check(c.subject, c.action)
+        : authz.check(c.subject, c.action, c.resource, c.attributes);
+    case 'search': return search(authz, c);
     default: throw new Error(`unknown op ${c.op}`);
+  }
+}
+
+/** A search vector through the method a JS user would call (`search` for a kind there is none for). */
+function search(authz, c) {
+  const options = { attributes: c.attributes, after: c.page?.after, limit: c.page?.limit };
+  for (const key of Object.keys(options)) if (options[key] === undefined) delete options[key];
+  switch (c.search) {
+    case 'actions': return authz.actions(c.subject, c.resource, options);
+    case 'resources': return authz.resources(c.subject, c.action, c.type, options);
+    case 'subjects': return authz.subjects(c.action, c.resource, options);
+    default: {
+      const { op, expect, expect_error: _, ...request } = c;
+      return authz.search(request);
+    }
   }
 }
 

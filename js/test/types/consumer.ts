@@ -1,7 +1,7 @@
 // Compiled by test/types.test.mjs with `tsc --noEmit --strict`: the declarations
 // describe the API as the tests use it, and reject misuse.
 import { Authorizer, SnapshotPoller, TesseraError, guard, requirePermission, sanitize } from 'tessera-authz';
-import type { Authorization, Decision, DecisionEvent, SnapshotInfo } from 'tessera-authz';
+import type { Authorization, Decision, DecisionEvent, Found, SnapshotInfo } from 'tessera-authz';
 
 declare const bytes: Uint8Array;
 const events: DecisionEvent[] = [];
@@ -15,7 +15,20 @@ const authz: Authorizer = Authorizer.load(bytes, {
 });
 const allowed: boolean = authz.can('alice', 'posts:read');
 const decision: Decision = authz.check('alice', 'posts:read');
-const reason: 'granted' | 'denied' | 'unknown_user' | 'no_matching_grant' | 'user_not_key_backed' = decision.reason;
+const reason:
+  | 'granted'
+  | 'denied'
+  | 'unknown_user'
+  | 'no_matching_grant'
+  | 'user_not_key_backed'
+  | 'permitted'
+  | 'forbidden' = decision.reason;
+const onResource: Decision = authz.check('alice', 'edit', 'document:42', { context: { mfa: true } });
+const where: string | undefined = onResource.on ?? onResource.rule;
+const mayEdit: boolean = authz.can('alice', 'edit', { type: 'document', id: '42' });
+const page: Found = authz.resources('alice', 'edit', 'document', { limit: 50, after: '41' });
+const who: string[] = authz.subjects('edit', 'document:42').items.concat(authz.actions('alice', 'document:42').items);
+const same: Found = authz.search({ search: 'resources', subject: 'alice', action: 'edit', type: 'document' });
 const many: boolean[] = authz.checkMany('alice', ['a', 'b']);
 const roles: string[] = authz.userRoles('alice').concat(authz.roles(), authz.whichUsersCan('x'));
 const info: SnapshotInfo = authz.replace(bytes);
@@ -39,6 +52,8 @@ try {
 new Authorizer();
 // @ts-expect-error: permissions are a list
 authz.checkMany('alice', 'posts:read');
+// @ts-expect-error: attribute values are strings, integers, booleans or lists of strings
+authz.check('alice', 'edit', 'document:42', { resource: { owner: { name: 'alice' } } });
 // @ts-expect-error: unknown option names are refused at compile time too
 Authorizer.load(bytes, { snapshotKey: {} });
-export { allowed, reason, many, roles, revision, answer, later, claims, escaped, findings, ready, edge, node };
+export { allowed, reason, where, mayEdit, page, who, same, many, roles, revision, answer, later, claims, escaped, findings, ready, edge, node };

@@ -3,7 +3,10 @@
 //! wasm-bindgen values and throw the JSON text of a failure.
 
 use tessera_core::external::{ExternalSignature, SignatureVerdict, prepare_external};
-use tessera_core::{Authorization, Authorizer, ErrorReport, LoadedSnapshot, Reason, TokenError};
+use tessera_core::{
+    Authorization, Authorizer, CheckRequest, Decision, ErrorReport, LoadedSnapshot, Query, Reason,
+    SearchRequest, TokenError,
+};
 use wasm_bindgen::prelude::*;
 
 use crate::failure::{Failure, thrown};
@@ -83,6 +86,31 @@ impl WasmAuthorizer {
             }
             Ok(scratch::decision_value(&decision))
         })
+    }
+
+    /// `evaluate`: see the crate docs' table.
+    pub fn evaluate(&self, subject_len: u32, action_len: u32, type_len: u32, id_len: u32) -> u32 {
+        scratch::call(&[subject_len, action_len, type_len, id_len], |inputs, output| {
+            let (subject, action) = (inputs.str(subject_len)?, inputs.str(action_len)?);
+            let (kind, id) = (inputs.str(type_len)?, inputs.str(id_len)?);
+            let decision = self.loaded()?.authorizer.evaluate(&Query::on(subject, action, kind, id))?;
+            write_decision(output, &decision)?;
+            Ok(scratch::decision_value(&decision))
+        })
+    }
+
+    /// A check with request attributes: the core's `CheckRequest` JSON in, the
+    /// decision JSON out.
+    pub fn evaluate_json(&self, request: &str) -> Result<String, JsValue> {
+        let request = CheckRequest::from_json(request).map_err(thrown)?;
+        let decision = self.authz()?.evaluate(&request.query()).map_err(thrown)?;
+        json(&decision)
+    }
+
+    /// A search: the core's `SearchRequest` JSON in, `{items, next?}` JSON out.
+    pub fn search(&self, request: &str) -> Result<String, JsValue> {
+        let request = SearchRequest::from_json(request).map_err(thrown)?;
+        json(&self.authz()?.search(&request).map_err(thrown)?)
     }
 
     /// `check_many`: see the crate docs' table.
@@ -196,6 +224,23 @@ impl WasmAuthorizer {
             write_authorization(output, &invalid)?;
             Ok(scratch::verdict_bits(valid.allowed(), invalid.allowed()))
         })
+    }
+}
+
+fn json(value: &impl serde::Serialize) -> Result<String, JsValue> {
+    serde_json::to_string(value).map_err(|e| thrown(ErrorReport::new("ERR_INTERNAL", e.to_string())))
+}
+
+/// A resource decision's fields: `role`, `pattern`, `on` (empty when held
+/// tenant-wide) for a role's decision, `rule` for a rule's, none otherwise.
+fn write_decision(output: &mut Output<'_>, decision: &Decision<'_>) -> Result<(), Failure> {
+    if let (Some(role), Some(pattern)) = (decision.role(), decision.pattern()) {
+        let on = decision.on().unwrap_or_default();
+        return output.fields(&[role.as_bytes(), pattern.as_bytes(), on.as_bytes()]);
+    }
+    match decision.rule() {
+        Some(rule) => output.fields(&[rule.as_bytes()]),
+        None => Ok(()),
     }
 }
 
