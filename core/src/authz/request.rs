@@ -67,9 +67,9 @@ pub struct PageRequest {
     pub limit: Option<u32>,
 }
 
-/// One of the three searches, tagged by `search`.
-#[derive(Clone, Debug, PartialEq, Eq, Deserialize)]
-#[serde(tag = "search", rename_all = "lowercase", deny_unknown_fields)]
+/// One of the three searches; in JSON tagged by `search`, with the fields that
+/// search needs and no others.
+#[derive(Clone, Debug, PartialEq, Eq)]
 pub enum SearchRequest {
     /// The actions `subject` may do on `resource`.
     Actions {
@@ -78,10 +78,8 @@ pub enum SearchRequest {
         /// The resource.
         resource: ResourceKey,
         /// Attributes the request brings.
-        #[serde(default)]
         attributes: RequestAttributes,
         /// Which page.
-        #[serde(default)]
         page: PageRequest,
     },
     /// The stored resources of `type` that `subject` may `action`.
@@ -91,13 +89,10 @@ pub enum SearchRequest {
         /// The action.
         action: String,
         /// The resource type.
-        #[serde(rename = "type")]
         kind: String,
         /// Attributes the request brings.
-        #[serde(default)]
         attributes: RequestAttributes,
         /// Which page.
-        #[serde(default)]
         page: PageRequest,
     },
     /// The users who may `action` on `resource`.
@@ -107,10 +102,8 @@ pub enum SearchRequest {
         /// The resource.
         resource: ResourceKey,
         /// Attributes the request brings.
-        #[serde(default)]
         attributes: RequestAttributes,
         /// Which page.
-        #[serde(default)]
         page: PageRequest,
     },
 }
@@ -136,10 +129,86 @@ impl CheckRequest {
     }
 }
 
+/// Which search a request asks for.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "lowercase")]
+enum SearchKind {
+    Actions,
+    Resources,
+    Subjects,
+}
+
+/// A search as read, every field optional; [`SearchRequest::from_json`] checks that
+/// the kind's fields are there and no others. (Read flat rather than as a tagged
+/// enum: serde's tagged enums buffer the whole input, which costs the npm module
+/// several kilobytes.)
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawSearch {
+    search: SearchKind,
+    #[serde(default)]
+    subject: Option<String>,
+    #[serde(default)]
+    action: Option<String>,
+    #[serde(default)]
+    resource: Option<ResourceKey>,
+    #[serde(default, rename = "type")]
+    kind: Option<String>,
+    #[serde(default)]
+    attributes: RequestAttributes,
+    #[serde(default)]
+    page: PageRequest,
+}
+
 impl SearchRequest {
-    /// Reads a search from JSON; a wrong shape is `ERR_INVALID_ARGUMENT`, naming what.
+    /// Reads a search from JSON; a wrong shape, a missing field or one the search
+    /// does not take is `ERR_INVALID_ARGUMENT`, naming what.
     pub fn from_json(text: &str) -> Result<Self, ErrorReport> {
-        read("search request", text)
+        let RawSearch { search, subject, action, resource, kind, attributes, page } =
+            read("search request", text)?;
+        let name = match search {
+            SearchKind::Actions => "actions",
+            SearchKind::Resources => "resources",
+            SearchKind::Subjects => "subjects",
+        };
+        let missing =
+            |field: &str| ErrorReport::invalid_argument(format!("search request: `{name}` needs `{field}`"));
+        let extra = |field: &str| {
+            ErrorReport::invalid_argument(format!("search request: `{name}` takes no `{field}`"))
+        };
+        match search {
+            SearchKind::Actions => {
+                if action.is_some() {
+                    return Err(extra("action"));
+                }
+                if kind.is_some() {
+                    return Err(extra("type"));
+                }
+                let subject = subject.ok_or_else(|| missing("subject"))?;
+                let resource = resource.ok_or_else(|| missing("resource"))?;
+                Ok(Self::Actions { subject, resource, attributes, page })
+            }
+            SearchKind::Resources => {
+                if resource.is_some() {
+                    return Err(extra("resource"));
+                }
+                let subject = subject.ok_or_else(|| missing("subject"))?;
+                let action = action.ok_or_else(|| missing("action"))?;
+                let kind = kind.ok_or_else(|| missing("type"))?;
+                Ok(Self::Resources { subject, action, kind, attributes, page })
+            }
+            SearchKind::Subjects => {
+                if subject.is_some() {
+                    return Err(extra("subject"));
+                }
+                if kind.is_some() {
+                    return Err(extra("type"));
+                }
+                let action = action.ok_or_else(|| missing("action"))?;
+                let resource = resource.ok_or_else(|| missing("resource"))?;
+                Ok(Self::Subjects { action, resource, attributes, page })
+            }
+        }
     }
 }
 

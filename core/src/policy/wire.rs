@@ -56,8 +56,8 @@ pub(crate) struct RawPolicy<'a> {
     members: MembersIn<'a>,
     #[serde(default)]
     key_backed: Option<Vec<String>>,
-    #[serde(default)]
-    model: Option<RawModel>,
+    #[serde(default, borrow)]
+    model: Option<RawModel<'a>>,
 }
 
 #[derive(Deserialize)]

@@ -19,8 +19,11 @@ pub(crate) fn encode<T: Serialize>(value: &T) -> Result<Vec<u8>, SnapshotError> 
 /// Decodes exactly one value filling all of `bytes`: trailing bytes are malformed,
 /// missing bytes are truncation.
 pub(crate) fn decode<'de, T: Deserialize<'de>>(bytes: &'de [u8], what: &str) -> Result<T, SnapshotError> {
-    let mut reader = Exact { inner: SliceReader::new(bytes) };
-    let value = messagepack_serde::de::from_core_reader(&mut reader).map_err(|e| match e {
+    let mut reader = Exact { inner: SliceReader::new(bytes), ran_out: false };
+    let decoded = messagepack_serde::de::from_core_reader(&mut reader);
+    // A decoder may report running out of bytes as another error: the reader knows.
+    let value = decoded.map_err(|e| match e {
+        _ if reader.ran_out => SnapshotError::Truncated,
         messagepack_serde::de::Error::Decode(CoreError::UnexpectedEof | CoreError::Io(_)) => {
             SnapshotError::Truncated
         }
@@ -32,15 +35,19 @@ pub(crate) fn decode<'de, T: Deserialize<'de>>(bytes: &'de [u8], what: &str) -> 
     Ok(value)
 }
 
-/// A slice reader we keep hold of, to see what remains after decoding.
+/// A slice reader we keep hold of, to see what remains after decoding and whether
+/// the decoder asked for more than there was.
 struct Exact<'de> {
     inner: SliceReader<'de>,
+    ran_out: bool,
 }
 
 impl<'de> IoRead<'de> for &mut Exact<'de> {
     type Error = RError;
 
     fn read_slice<'a>(&'a mut self, len: usize) -> Result<Reference<'de, 'a>, RError> {
-        self.inner.read_slice(len)
+        let read = self.inner.read_slice(len);
+        self.ran_out |= read.is_err();
+        read
     }
 }
