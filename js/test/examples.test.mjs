@@ -2,6 +2,9 @@
 // service over HTTP, the browser page in Chromium, the worker under workerd.
 import assert from 'node:assert/strict';
 import { execFileSync, spawn } from 'node:child_process';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { createServer } from 'node:net';
 import { after, describe, test } from 'node:test';
 import { fileURLToPath } from 'node:url';
@@ -64,6 +67,28 @@ describe('examples/node-service', () => {
     assert.deepEqual([del.status, (await del.json()).reason], [403, 'denied']);
     const anonymous = await fetch(`${url}/posts`);
     assert.deepEqual([anonymous.status, (await anonymous.json()).error], [401, 'ERR_TOKEN_MISSING']);
+  });
+});
+
+describe('examples/shared-drive', () => {
+  test('answers through the npm package as through the CLI', () => {
+    install('shared-drive');
+    const bin = process.env.TESSERA_BIN ?? `${repo}${process.env.CARGO_TARGET_DIR ?? 'target'}/debug/tessera`;
+    const work = mkdtempSync(join(tmpdir(), 'tessera-drive-'));
+    try {
+      const tessera = (...args) => execFileSync(bin, args, { encoding: 'utf8' });
+      tessera('keys', 'generate', '--out', join(work, 'signing.jwk'));
+      writeFileSync(join(work, 'public.jwk'), tessera('keys', 'public', join(work, 'signing.jwk')));
+      tessera('snapshot', 'build', `${examples}shared-drive/policy.yaml`, '--key', join(work, 'signing.jwk'), '--out', join(work, 'drive.snapshot'));
+      const out = execFileSync(process.execPath, ['node.mjs', join(work, 'drive.snapshot'), join(work, 'public.jwk')], {
+        cwd: `${examples}shared-drive`,
+        encoding: 'utf8',
+      });
+      assert.match(out, /alice edit document:roadmap: allowed \(granted: editor document:edit on folder:engineering\)/);
+      assert.match(out, /shared drive complete/);
+    } finally {
+      rmSync(work, { recursive: true, force: true });
+    }
   });
 });
 
