@@ -70,18 +70,20 @@ impl ModelIndex {
             return;
         }
         for &at in self.ancestors_of(resource) {
-            let grants = self.held_on(at);
-            if grants.is_empty() {
-                continue;
-            }
+            // Both lists ascend by principal. A resource holds a few grants or
+            // hundreds (a shared folder): each principal's run is searched from where
+            // the previous one's ended.
+            let mut grants = self.held_on(at);
             for &principal in principals {
-                let start = grants.partition_point(|&(p, _)| p < principal);
-                for &(p, role) in grants.get(start..).unwrap_or_default() {
-                    if p != principal {
-                        break;
-                    }
+                if grants.is_empty() {
+                    break;
+                }
+                grants = grants.get(grants.partition_point(|&(p, _)| p < principal)..).unwrap_or_default();
+                let run = grants.iter().take_while(|&&(p, _)| p == principal).count();
+                for &(_, role) in grants.get(..run).unwrap_or_default() {
                     held.push((role, at + 1));
                 }
+                grants = grants.get(run..).unwrap_or_default();
             }
         }
     }

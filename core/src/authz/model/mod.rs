@@ -294,9 +294,12 @@ impl ModelIndex {
         scratch.split_at(forbids)
     }
 
-    /// Whether `permission` is declared (`type:action` of a declared type).
-    fn declares(&self, permission: &str) -> bool {
-        self.by_permission.contains_key(permission)
+    /// The rules covering a declared permission (`type:action` of a declared type):
+    /// forbids, then permits; `None` for any other permission.
+    fn declared_rules(&self, permission: &str) -> Option<(&[u32], &[u32])> {
+        let lists = self.by_permission.get(permission)?;
+        let list = |r: &Range<u32>| self.rule_lists.get(r.start as usize..r.end as usize).unwrap_or_default();
+        Some((list(&lists.forbids), list(&lists.permits)))
     }
 }
 

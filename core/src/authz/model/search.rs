@@ -5,7 +5,9 @@ use alloc::vec::Vec;
 
 use super::Facts;
 use super::evaluate::{Held, SubjectView};
-use crate::authz::{Authorizer, Decision, Found, NONE, Page, Query, RequestAttributes, ResourceRef, RoleSet};
+use crate::authz::{
+    Authorizer, Decision, Found, NONE, Page, Query, RequestAttributes, ResourceRef, RoleSet, Subject,
+};
 use crate::ident::{self, IdentifierError, IdentifierKind};
 
 /// The longest `type:action`: both parts are at most 64 bytes.
@@ -42,7 +44,8 @@ impl Authorizer {
         let mut buf = [0u8; PERMISSION_CAP];
         let permission = join(&mut buf, resource.kind, query.action);
         // Stored names were validated at load: only what is not found is checked.
-        if !permission.is_some_and(|p| self.model.declares(p)) {
+        let declared = permission.and_then(|p| self.model.declared_rules(p));
+        if declared.is_none() {
             ident::validate(IdentifierKind::ResourceType, resource.kind)?;
             ident::validate(IdentifierKind::Action, query.action)?;
         }
@@ -50,21 +53,25 @@ impl Authorizer {
         if found.is_none() {
             ident::validate(IdentifierKind::ResourceId, resource.id)?;
         }
-        if self.subject(query.subject).is_none() {
+        let found_subject = self.subject(query.subject);
+        if found_subject.is_none() {
             ident::validate(IdentifierKind::User, query.subject)?;
         }
         if self.blocks(query.subject) {
             return Ok(Decision::UserNotKeyBacked);
         }
         let permission = permission.unwrap_or_default();
-        let subject = self.view(query.subject);
+        let subject = self.view_of(query.subject, found_subject);
         let mut held = Held::new();
         if let Some(found) = found {
             self.model.collect_held(found, subject.principals, &mut held);
         }
         let facts = self.facts(&subject, resource, found, query.action, query.attributes);
         let mut scratch = Vec::new();
-        let rules = self.model.rules_for(permission, &mut scratch);
+        let rules = match declared {
+            Some(rules) => rules,
+            None => self.model.rules_for(permission, &mut scratch),
+        };
         Ok(self.decide_on(&subject, &held, permission, rules, &facts))
     }
 
@@ -191,7 +198,11 @@ impl Authorizer {
 
     /// What a check needs about `name`; empty for a subject the policy does not know.
     fn view<'s>(&'s self, name: &'s str) -> SubjectView<'s> {
-        let subject = self.subject(name);
+        self.view_of(name, self.subject(name))
+    }
+
+    /// The view of a subject already looked up (`None`: unknown).
+    fn view_of<'s>(&'s self, name: &'s str, subject: Option<&'s Subject>) -> SubjectView<'s> {
         let class = subject.and_then(|s| self.classes.get(s.class as usize));
         let user = subject.map(|s| s.user).filter(|&u| u != NONE);
         SubjectView {
