@@ -279,7 +279,8 @@ export declare class TesseraError extends Error {
 }
 
 export type IdentifierKind =
-  | 'role' | 'user' | 'permission' | 'pattern' | 'client_key' | 'api_key_label' | 'resource_type' | 'action' | 'resource_id';
+  | 'role' | 'user' | 'permission' | 'pattern' | 'client_key' | 'api_key_label' | 'resource_type' | 'action' | 'resource_id'
+  | 'group' | 'rule_id' | 'attribute';
 export type FindingKind =
   | 'dangerous_tag' | 'event_handler' | 'script_url' | 'sql_injection' | 'path_traversal' | 'nul_byte' | 'sensitive_path';
 export interface Finding {

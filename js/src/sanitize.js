@@ -17,7 +17,7 @@ export const sanitize = Object.freeze({
   /**
    * Throws a TesseraError (ERR_INVALID_IDENTIFIER, with `violation`) unless `value`
    * follows the rule for `kind`: role, user, permission, pattern, client_key,
-   * api_key_label, resource_type, action or resource_id.
+   * api_key_label, resource_type, action, resource_id, group, rule_id or attribute.
    */
   identifier(kind, value) {
     requireString(kind, 'kind');

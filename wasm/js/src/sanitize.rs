@@ -38,7 +38,7 @@ pub fn inspect(text: &str) -> Result<String, JsValue> {
 pub fn validate_identifier(kind: &str, value: &str) -> Result<(), JsValue> {
     let kind = IdentifierKind::from_code(kind).ok_or_else(|| {
         thrown(failure::argument(format!(
-            "unknown identifier kind `{kind}` (role, user, permission, pattern, client_key, api_key_label, resource_type, action or resource_id)"
+            "unknown identifier kind `{kind}` (role, user, permission, pattern, client_key, api_key_label, resource_type, action, resource_id, group, rule_id or attribute)"
         )))
     })?;
     tessera_core::validate_identifier(kind, value).map_err(thrown)
