@@ -176,6 +176,16 @@ pub enum PolicyError {
         /// The groups on the cycle.
         cycle: Vec<String>,
     },
+    /// A resource sits under more than `limit` resources (itself included), or a
+    /// group's members would hold more than `limit` groups through it.
+    TooManyAncestors {
+        /// `resources` or `groups`.
+        field: &'static str,
+        /// The resource (`type:id`) or group.
+        name: String,
+        /// The limit.
+        limit: usize,
+    },
     /// A rule's condition does not parse or cannot be true or false as written.
     Condition {
         /// The rule's id.
@@ -204,6 +214,7 @@ impl PolicyError {
             Self::UnknownGroup { .. } => "ERR_POLICY_UNKNOWN_GROUP",
             Self::Cycle { .. } | Self::ResourceCycle { .. } | Self::GroupCycle { .. } => "ERR_POLICY_CYCLE",
             Self::Condition { .. } => "ERR_POLICY_CONDITION",
+            Self::TooManyAncestors { .. } => "ERR_POLICY_TOO_DEEP",
         }
     }
 }
@@ -233,6 +244,9 @@ impl fmt::Display for PolicyError {
             }
             Self::UnknownGroup { field, group } => write!(f, "`{field}` names the undefined group `{group}`"),
             Self::Condition { rule, error } => write!(f, "condition of rule `{rule}`: {error}"),
+            Self::TooManyAncestors { field, name, limit } => {
+                write!(f, "`{field}.{name}` sits under more than {limit} of them, itself included")
+            }
             Self::Duplicate { field, value } => write!(f, "`{value}` appears twice in `{field}`"),
             Self::InvalidDescription { role } => write!(
                 f,

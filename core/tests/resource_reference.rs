@@ -392,7 +392,7 @@ fn the_generated_cases_reach_every_outcome() {
     use proptest::test_runner::TestRunner;
     let mut runner = TestRunner::deterministic();
     let mut seen: BTreeMap<String, usize> = BTreeMap::new();
-    for _ in 0..1_000 {
+    for _ in 0..2_000 {
         let model = model().new_tree(&mut runner).unwrap().current();
         let asks = asks().new_tree(&mut runner).unwrap().current();
         for ask in asks {

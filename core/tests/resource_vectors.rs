@@ -69,6 +69,9 @@ fn refusals() -> Vec<Value> {
         json!({"op": "search", "search": "everything", "subject": "alice", "expect_error": "ERR_INVALID_ARGUMENT"}),
         json!({"op": "evaluate", "subject": "alice", "action": "read", "resource": {"type": "doc"}, "expect_error": "ERR_INVALID_ARGUMENT"}),
         json!({"op": "evaluate", "subject": "alice", "action": "read", "resource": {"type": "doc", "id": "1"}, "attributes": {"context": {"n": 1.5}}, "expect_error": "ERR_INVALID_ARGUMENT"}),
+        json!({"op": "evaluate", "subject": "alice", "action": "doc:read", "attributes": {"context": {"mfa": true}}, "expect_error": "ERR_INVALID_ARGUMENT"}),
+        json!({"op": "search", "search": "subjects", "action": "read", "resource": {"type": "doc", "id": "1"}, "attributes": {"subject": {"level": 9}}, "expect_error": "ERR_INVALID_ARGUMENT"}),
+        json!({"op": "search", "search": "resources", "subject": "alice", "action": "read", "type": "doc", "page": {"limit": 0}, "expect_error": "ERR_INVALID_ARGUMENT"}),
     ]
 }
 
@@ -156,14 +159,25 @@ fn cases(name: &str, policy: &Value) -> Vec<Value> {
                 }
             }
         }
+        // A search for subjects takes no subject attributes.
+        let mut others = attributes.clone();
+        if let Some(object) = others.as_object_mut() {
+            object.remove("subject");
+        }
+        let with_others = |mut case: Value| {
+            if others.as_object().is_some_and(|o| !o.is_empty()) {
+                case["attributes"] = others.clone();
+            }
+            case
+        };
         for key in &resources {
             let (kind, id) = key.split_once(':').unwrap();
             for action in actions_of(kind) {
-                let items = reference.subjects(&action, (kind, id), &attributes);
+                let items = reference.subjects(&action, (kind, id), &others);
                 let case = json!({"op": "search", "search": "subjects", "action": action, "resource": resource_json(key), "expect": {"items": items}});
-                out.push(with(case.clone()));
+                out.push(with_others(case.clone()));
                 if items.len() >= 3 {
-                    out.extend(walk(&items, with(case), 2));
+                    out.extend(walk(&items, with_others(case), 2));
                 }
             }
         }

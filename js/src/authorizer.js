@@ -231,7 +231,7 @@ export class Authorizer {
    * request's `attributes` (`{ subject?, resource?, action?, context? }`).
    */
   can(user, permission, resource, attributes) {
-    if (this.#onDecision !== undefined || resource !== undefined) {
+    if (this.#onDecision !== undefined || resource !== undefined || attributes !== undefined) {
       return this.check(user, permission, resource, attributes).allowed;
     }
     requireString(user, 'user');

@@ -4,13 +4,15 @@ use serde::ser::{Serialize, SerializeMap, Serializer};
 
 use super::Reason;
 
-/// The outcome of `check(user, permission)`. Every variant says why.
+/// The outcome of a check, tenant-wide (`check(user, permission)`) or on a
+/// resource (`evaluate`). Every variant says why.
 ///
 /// When several grants (or denies) match, the reason names the most specific
 /// pattern (`posts:read`, then `posts:*`, then `*`) and, among roles holding it,
 /// the first by name, so every runtime reports the same reason.
 ///
-/// Serializes as every face answers: `{"allowed", "reason", "role"?, "pattern"?}`.
+/// Serializes as every face answers: `{"allowed", "reason", "role"?, "pattern"?, "on"?,
+/// "rule"?}`. A tenant-wide check is never `Permitted` or `Forbidden`.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Decision<'a> {
     /// Allowed: `role` (in the user's closure) holds the grant `pattern`.

@@ -62,7 +62,7 @@ pub struct PageRequest {
     /// The last item of the previous page.
     #[serde(default)]
     pub after: Option<String>,
-    /// The most items to return (default [`DEFAULT_PAGE_LIMIT`]).
+    /// The most items to return: at least 1, by default [`DEFAULT_PAGE_LIMIT`].
     #[serde(default)]
     pub limit: Option<u32>,
 }
@@ -113,9 +113,14 @@ fn read<'de, T: Deserialize<'de>>(what: &str, text: &'de str) -> Result<T, Error
 }
 
 impl CheckRequest {
-    /// Reads a check from JSON; a wrong shape is `ERR_INVALID_ARGUMENT`, naming what.
+    /// Reads a check from JSON; a wrong shape, or attributes without a resource
+    /// (a tenant-wide check reads none), is `ERR_INVALID_ARGUMENT`, naming what.
     pub fn from_json(text: &str) -> Result<Self, ErrorReport> {
-        read("check request", text)
+        let request: Self = read("check request", text)?;
+        if request.resource.is_none() && request.attributes != RequestAttributes::NONE {
+            return Err(ErrorReport::invalid_argument("check request: `attributes` need a `resource`"));
+        }
+        Ok(request)
     }
 
     /// The request as a query.
@@ -166,6 +171,9 @@ impl SearchRequest {
     pub fn from_json(text: &str) -> Result<Self, ErrorReport> {
         let RawSearch { search, subject, action, resource, kind, attributes, page } =
             read("search request", text)?;
+        if page.limit == Some(0) {
+            return Err(ErrorReport::invalid_argument("search request: `page.limit` must be at least 1"));
+        }
         let name = match search {
             SearchKind::Actions => "actions",
             SearchKind::Resources => "resources",
@@ -201,6 +209,9 @@ impl SearchRequest {
                 if subject.is_some() {
                     return Err(extra("subject"));
                 }
+                if !attributes.subject.is_empty() {
+                    return Err(extra("attributes.subject"));
+                }
                 if kind.is_some() {
                     return Err(extra("type"));
                 }
@@ -215,6 +226,7 @@ impl SearchRequest {
 impl PageRequest {
     fn page(&self) -> Page<'_> {
         let limit = self.limit.unwrap_or(DEFAULT_PAGE_LIMIT);
+        // `from_json` refused 0.
         Page { after: self.after.as_deref(), limit: usize::try_from(limit).unwrap_or(usize::MAX) }
     }
 }

@@ -217,6 +217,17 @@ impl PolicyDocument {
         Ok(document)
     }
 
+    /// Whether the document has any section of the resource model (types, resources,
+    /// groups, users, grants, rules).
+    pub fn has_resource_model(&self) -> bool {
+        !(self.types.is_empty()
+            && self.resources.is_empty()
+            && self.groups.is_empty()
+            && self.users.is_empty()
+            && self.grants.is_empty()
+            && self.rules.is_empty())
+    }
+
     /// Reads a policy document from any serde format (the CLI reads YAML with it). An
     /// error names where in the document it is, as a dotted path.
     pub fn read<'de, D: Deserializer<'de>>(deserializer: D) -> Result<Self, PolicyError> {

@@ -133,6 +133,7 @@ fn front_coded(members: &Members) -> MembersOut<'_> {
 impl RawPolicy<'_> {
     /// Rebuilds members and roles and validates the whole policy.
     pub(crate) fn validate(self) -> Result<Policy, PolicyError> {
+        let model_sent = self.model.is_some();
         let members = self.members.rebuild()?;
         let pattern = |index: &u32| {
             self.patterns
@@ -154,6 +155,10 @@ impl RawPolicy<'_> {
             Some(model) => model.rebuild()?,
             None => ResourceModel::default(),
         };
+        // A signer writes the section only for a model with something in it.
+        if model_sent && model.is_empty() {
+            return Err(PolicyError::NotCanonical { field: "model" });
+        }
         Policy::new(self.tenant, roles, members, self.key_backed, model)
     }
 

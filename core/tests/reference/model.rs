@@ -243,6 +243,12 @@ impl<'d> Reference<'d> {
         };
         let key = format!("{kind}:{id}");
         let permission = format!("{kind}:{action}");
+        // A declared type's undeclared action: nothing allows it.
+        if let Some(actions) = self.doc.pointer(&format!("/types/{kind}/actions"))
+            && !strings(Some(actions)).iter().any(|a| a == action)
+        {
+            return json!({"allowed": false, "reason": "no_matching_grant"});
+        }
         let held = self.held(user, Some(&key));
         if let Some(deny) = self.best(&held, &permission, "denies") {
             return deny;
@@ -299,8 +305,13 @@ impl<'d> Reference<'d> {
         ids
     }
 
-    /// Known users who may `action` on the resource, sorted.
+    /// Known users who may `action` on the resource, sorted; each with its own
+    /// attributes (the request's subject attributes are not used).
     pub(crate) fn subjects(&self, action: &str, resource: (&str, &str), request: &Value) -> Vec<String> {
-        self.known_users().into_iter().filter(|u| self.allows(u, action, resource, request)).collect()
+        let mut request = request.clone();
+        if let Some(object) = request.as_object_mut() {
+            object.remove("subject");
+        }
+        self.known_users().into_iter().filter(|u| self.allows(u, action, resource, &request)).collect()
     }
 }

@@ -4,7 +4,7 @@
 
 use clap::ValueEnum;
 use serde_json::{Value, json};
-use tessera_core::{EncryptionKey, SigningKey, Snapshot, VerifyingKey};
+use tessera_core::{EncryptionKey, Reason, SigningKey, Snapshot, VerifyingKey};
 
 use crate::args::{CheckArgs, QueryArgs, QueryKind, SourceArgs};
 use crate::error::CliError;
@@ -203,21 +203,25 @@ fn describe(user: &str, what: &str, value: &Value) -> String {
         Some(on) => format!(", held on {on}"),
         None => String::new(),
     };
-    match text("reason").as_str() {
-        "granted" => {
+    let reason = Reason::ALL.into_iter().find(|r| value["reason"].as_str() == Some(r.name()));
+    let Some(reason) = reason else {
+        return format!("{user} {what}: {}", text("reason"));
+    };
+    match reason {
+        Reason::Granted => {
             format!("allowed: {user} may {what} (role {} grants {}{on})", text("role"), text("pattern"))
         }
-        "denied" => format!(
+        Reason::Denied => format!(
             "denied: {user} may not {what} (role {} denies {}{on}, and a deny beats any grant)",
             text("role"),
             text("pattern")
         ),
-        "permitted" => format!("allowed: {user} may {what} (rule {} permits it)", text("rule")),
-        "forbidden" => format!("denied: {user} may not {what} (rule {} forbids it)", text("rule")),
-        "user_not_key_backed" => {
+        Reason::Permitted => format!("allowed: {user} may {what} (rule {} permits it)", text("rule")),
+        Reason::Forbidden => format!("denied: {user} may not {what} (rule {} forbids it)", text("rule")),
+        Reason::UserNotKeyBacked => {
             format!("denied: {user} may not {what} (strict users: the user holds no live API key)")
         }
-        "unknown_user" => format!("denied: {user} may not {what} (no such user in this tenant)"),
-        _ => format!("denied: {user} may not {what} (no role or rule allows it)"),
+        Reason::UnknownUser => format!("denied: {user} may not {what} (no such user in this tenant)"),
+        Reason::NoMatchingGrant => format!("denied: {user} may not {what} (no role or rule allows it)"),
     }
 }

@@ -258,7 +258,7 @@ impl Store {
                     .into(),
             }));
         }
-        if has_resource_model(document) {
+        if document.has_resource_model() {
             // Refused rather than dropped: the store keeps roles and memberships only.
             return Err(StoreError::Policy(PolicyError::Document {
                 message: "types, resources, groups, users, grants and rules: the store does not hold the \
@@ -295,16 +295,6 @@ impl Store {
             Ok((read_document(tx, &self.keys, id, tenant)?, revision))
         })
     }
-}
-
-/// Whether a document has any section of the resource model.
-fn has_resource_model(document: &PolicyDocument) -> bool {
-    !(document.types.is_empty()
-        && document.resources.is_empty()
-        && document.groups.is_empty()
-        && document.users.is_empty()
-        && document.grants.is_empty()
-        && document.rules.is_empty())
 }
 
 fn write_document(

@@ -6,7 +6,7 @@
 //! rule holds. The reason names, in this order of precedence: a deny, a forbid
 //! rule, a grant, a permit rule; otherwise `no_matching_grant`. Among roles the
 //! most specific pattern decides, then the first role by name, then where it is
-//! held: tenant-wide first, then the resource first by `type:id`.
+//! held: tenant-wide first, then the first resource by type name, then id.
 
 use alloc::vec::Vec;
 

@@ -18,6 +18,7 @@ use super::RoleId;
 use crate::condition::Condition;
 use crate::pattern::Candidate;
 use crate::policy::AttributeMap;
+use crate::policy::resources::validate::{MAX_ANCESTORS, closures};
 use crate::policy::resources::{Effect, Principal, ResourceModel};
 
 pub(super) use facts::Facts;
@@ -109,33 +110,11 @@ impl ModelIndex {
             .collect();
         let type_ids = (0..).zip(&types).map(|(i, t)| (t.name.clone(), i)).collect();
 
-        // Ancestors: each resource's parents' lists, merged, in an order where every
-        // parent is done before its children (the graph is acyclic).
+        // Ancestors, each list bounded and acyclic by validation.
         let count = model.resources.len();
-        let mut lists: Vec<Option<Vec<u32>>> = alloc::vec![None; count];
-        let mut stack: Vec<usize> = Vec::new();
-        for start in 0..count {
-            stack.push(start);
-            while let Some(&node) = stack.last() {
-                if lists[node].is_some() {
-                    stack.pop();
-                    continue;
-                }
-                let parents = &model.resources[node].parents;
-                let pending = stack.len();
-                stack.extend(parents.iter().map(|&p| p as usize).filter(|&p| lists[p].is_none()));
-                if stack.len() > pending {
-                    continue;
-                }
-                let mut set: BTreeSet<u32> = BTreeSet::new();
-                set.insert(node as u32);
-                for &parent in parents {
-                    set.extend(lists[parent as usize].iter().flatten().copied());
-                }
-                lists[node] = Some(set.into_iter().collect());
-                stack.pop();
-            }
-        }
+        let parents: Vec<&[u32]> = model.resources.iter().map(|r| r.parents.as_slice()).collect();
+        // Unreachable fallback, failing closed: no resource under anything.
+        let lists = closures(&parents, MAX_ANCESTORS).unwrap_or_else(|_| alloc::vec![Vec::new(); count]);
 
         let users = model.users.len() as u32;
         let principal_of = |p: Principal| match p {
@@ -152,7 +131,7 @@ impl ModelIndex {
         let mut resources = Vec::with_capacity(count);
         for (i, (def, list)) in model.resources.iter().zip(lists).enumerate() {
             let start = ancestors.len() as u32;
-            ancestors.extend(list.into_iter().flatten());
+            ancestors.extend(list);
             let held_start = model.grants.partition_point(|g| (g.on as usize) < i) as u32;
             let held_end = model.grants.partition_point(|g| (g.on as usize) <= i) as u32;
             let kind = types.get(def.kind as usize).map_or("", |t| &*t.name);
@@ -305,31 +284,8 @@ impl ModelIndex {
 
 /// Each group and every group above it (its parents, theirs, ...), ascending.
 fn group_closures(model: &ResourceModel) -> Vec<Vec<u32>> {
-    let mut closures: Vec<Option<Vec<u32>>> = alloc::vec![None; model.groups.len()];
-    let mut stack = Vec::new();
-    for start in 0..model.groups.len() {
-        stack.push(start);
-        while let Some(&g) = stack.last() {
-            if closures[g].is_some() {
-                stack.pop();
-                continue;
-            }
-            let parents = &model.groups[g].parents;
-            let pending = stack.len();
-            stack.extend(parents.iter().map(|&p| p as usize).filter(|&p| closures[p].is_none()));
-            if stack.len() > pending {
-                continue;
-            }
-            let mut set = BTreeSet::new();
-            set.insert(g as u32);
-            for &p in parents {
-                set.extend(closures[p as usize].iter().flatten().copied());
-            }
-            closures[g] = Some(set.into_iter().collect());
-            stack.pop();
-        }
-    }
-    closures.into_iter().map(Option::unwrap_or_default).collect()
+    let parents: Vec<&[u32]> = model.groups.iter().map(|g| g.parents.as_slice()).collect();
+    closures(&parents, MAX_ANCESTORS).unwrap_or_else(|_| alloc::vec![Vec::new(); parents.len()])
 }
 
 /// Appends the forbid and permit rules covering `permission` to `lists`.

@@ -37,7 +37,9 @@ impl Authorizer {
     /// permission `action`.
     ///
     /// A resource that is not stored is one with no parents, no grants and the
-    /// request's attributes. Unknown users, types and actions are denied, never
+    /// request's attributes. A type the policy does not declare is decided by the
+    /// permission `type:action` as any other; an action its declared type does not
+    /// offer is denied (`no_matching_grant`). Unknown users are denied, never
     /// errors; identifiers that break their rule are errors.
     pub fn evaluate<'a>(&'a self, query: &Query<'_>) -> Result<Decision<'a>, IdentifierError> {
         let Some(resource) = query.resource else { return self.check(query.subject, query.action) };
@@ -59,6 +61,11 @@ impl Authorizer {
         }
         if self.blocks(query.subject) {
             return Ok(Decision::UserNotKeyBacked);
+        }
+        // An action a declared type does not offer is refused at authoring as a typo;
+        // asked about, nothing can allow it.
+        if declared.is_none() && self.model.kind(resource.kind).is_some() {
+            return Ok(Decision::NoMatchingGrant);
         }
         let permission = permission.unwrap_or_default();
         let subject = self.view_of(query.subject, found_subject);
@@ -141,6 +148,9 @@ impl Authorizer {
         }
         let mut buf = [0u8; PERMISSION_CAP];
         let permission = join(&mut buf, kind, action).unwrap_or_default();
+        if self.model.declared_rules(permission).is_none() {
+            return Ok(Found::default());
+        }
         let view = self.view(subject);
         let mut scratch = Vec::new();
         let rules = self.model.rules_for(permission, &mut scratch);
@@ -162,6 +172,8 @@ impl Authorizer {
 
     /// The users who may `action` on `resource`, sorted, one page: members of roles,
     /// and the users the model names (group members, grantees, users with attributes).
+    /// Each is decided with its own stored attributes: the request's `subject`
+    /// attributes are not used.
     pub fn subjects<'a>(
         &'a self,
         action: &str,
@@ -173,6 +185,18 @@ impl Authorizer {
         validate_resource(resource)?;
         let mut buf = [0u8; PERMISSION_CAP];
         let permission = join(&mut buf, resource.kind, action).unwrap_or_default();
+        if self.model.kind(resource.kind).is_some() && self.model.declared_rules(permission).is_none() {
+            return Ok(Found::default());
+        }
+        // Subject attributes would stand in for every candidate's own: not used.
+        let without_subject;
+        let attributes = if attributes.subject.is_empty() {
+            attributes
+        } else {
+            without_subject =
+                RequestAttributes { subject: crate::policy::AttributeMap::new(), ..attributes.clone() };
+            &without_subject
+        };
         let mut scratch = Vec::new();
         let rules = self.model.rules_for(permission, &mut scratch);
         let found = self.model.resource(resource.kind, resource.id);

@@ -153,7 +153,13 @@ impl ResourceModel {
         for (i, grant) in grants.iter().enumerate() {
             let field = format!("grants[{i}]");
             let principal = match (&grant.user, &grant.group) {
-                (Some(user), None) => Principal::User(user_ids.get(user.as_str()).copied().unwrap_or(0)),
+                (Some(user), None) => {
+                    // Every grantee was added to the user table above.
+                    let id = user_ids.get(user.as_str()).ok_or_else(|| PolicyError::Document {
+                        message: format!("{field}: `{user}` is not a user"),
+                    })?;
+                    Principal::User(*id)
+                }
                 (None, Some(group)) => {
                     let id = group_ids.get(group.as_str()).ok_or_else(|| PolicyError::UnknownGroup {
                         field: field.clone(),

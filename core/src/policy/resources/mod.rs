@@ -29,8 +29,8 @@ use crate::condition::Condition;
 pub(crate) struct ResourceModel {
     /// Sorted by name.
     pub(crate) types: Vec<TypeDef>,
-    /// Sorted by (type index, id); since types are sorted by name, this is the order
-    /// of their `type:id` keys.
+    /// Sorted by (type index, id), that is by type name, then id (not quite the
+    /// order of the `type:id` keys: `doc-x` sorts after `doc` here, before it there).
     pub(crate) resources: Vec<ResourceDef>,
     /// Every user the model names (in a group, a grant or with attributes), sorted.
     pub(crate) users: Vec<UserDef>,

@@ -107,6 +107,11 @@ fn check_resources(model: &ResourceModel) -> Result<(), PolicyError> {
     let parents: Vec<&[u32]> = resources.iter().map(|r| r.parents.as_slice()).collect();
     acyclic(&parents).map_err(|cycle| PolicyError::ResourceCycle {
         cycle: cycle.into_iter().map(|r| model.key(r)).collect(),
+    })?;
+    closures(&parents, MAX_ANCESTORS).map(drop).map_err(|r| PolicyError::TooManyAncestors {
+        field: "resources",
+        name: model.key(r),
+        limit: MAX_ANCESTORS,
     })
 }
 
@@ -131,6 +136,11 @@ fn check_groups(model: &ResourceModel, role_count: usize) -> Result<(), PolicyEr
     let parents: Vec<&[u32]> = groups.iter().map(|g| g.parents.as_slice()).collect();
     acyclic(&parents).map_err(|cycle| PolicyError::GroupCycle {
         cycle: cycle.into_iter().filter_map(|g| groups.get(g as usize)).map(|g| g.name.clone()).collect(),
+    })?;
+    closures(&parents, MAX_ANCESTORS).map(drop).map_err(|g| PolicyError::TooManyAncestors {
+        field: "groups",
+        name: groups.get(g as usize).map(|g| g.name.clone()).unwrap_or_default(),
+        limit: MAX_ANCESTORS,
     })
 }
 
@@ -191,6 +201,48 @@ fn check_pattern(types: &[TypeDef], field: &str, pattern: &str, rule: bool) -> R
         return Ok(());
     }
     Err(PolicyError::UndeclaredAction { field: field.into(), kind: kind.into(), action: action.into() })
+}
+
+/// The most resources a resource may sit under (itself included), and the most
+/// groups a group's members hold through it: bounds the index a policy compiles to.
+pub(crate) const MAX_ANCESTORS: usize = 256;
+
+/// Each node with everything above it (itself included, ascending), for an
+/// acyclic `parents`; `Err(node)` names a node with more than `limit`.
+pub(crate) fn closures(parents: &[&[u32]], limit: usize) -> Result<Vec<Vec<u32>>, u32> {
+    let mut done: Vec<Option<Vec<u32>>> = vec![None; parents.len()];
+    let mut stack: Vec<usize> = Vec::new();
+    for start in 0..parents.len() {
+        stack.push(start);
+        while let Some(&node) = stack.last() {
+            if done.get(node).is_some_and(Option::is_some) {
+                stack.pop();
+                continue;
+            }
+            let above = parents.get(node).copied().unwrap_or_default();
+            let pending = stack.len();
+            stack.extend(
+                above.iter().map(|&p| p as usize).filter(|&p| done.get(p).is_some_and(Option::is_none)),
+            );
+            if stack.len() > pending {
+                continue;
+            }
+            let mut set = vec![node as u32];
+            for &parent in above {
+                set.extend(done.get(parent as usize).into_iter().flatten().flatten().copied());
+            }
+            set.sort_unstable();
+            set.dedup();
+            if set.len() > limit {
+                return Err(node as u32);
+            }
+            if let Some(slot) = done.get_mut(node) {
+                *slot = Some(set);
+            }
+            stack.pop();
+        }
+    }
+    Ok(done.into_iter().map(Option::unwrap_or_default).collect())
 }
 
 /// Depth-first search with three colours over `parents` (node to its parents); a

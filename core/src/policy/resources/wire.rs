@@ -24,6 +24,7 @@
 
 use alloc::string::{String, ToString};
 use alloc::vec::Vec;
+use core::cell::Cell;
 
 use hashbrown::HashMap;
 use serde::{Deserialize, Serialize};
@@ -170,11 +171,13 @@ struct Reader<'r, 'a> {
     at: usize,
     strings: &'r [&'a str],
     ints: &'r [i64],
+    /// Bytes of text the model may still copy out of the string table.
+    budget: &'r Cell<usize>,
 }
 
 impl<'r, 'a> Reader<'r, 'a> {
-    fn new(table: &'static str, words: &'r [u32], raw: &'r RawModel<'a>) -> Self {
-        Self { table, words, at: 0, strings: &raw.strings, ints: &raw.ints }
+    fn new(table: &'static str, words: &'r [u32], raw: &'r RawModel<'a>, budget: &'r Cell<usize>) -> Self {
+        Self { table, words, at: 0, strings: &raw.strings, ints: &raw.ints, budget }
     }
 
     fn done(&self) -> bool {
@@ -202,10 +205,22 @@ impl<'r, 'a> Reader<'r, 'a> {
 
     fn text(&mut self) -> Result<&'a str, PolicyError> {
         let index = self.word()?;
-        self.strings
-            .get(index as usize)
-            .copied()
-            .ok_or(PolicyError::IndexOutOfRange { field: "model.strings", index })
+        self.lookup(index)
+    }
+
+    /// The string at `index`, charged to the budget.
+    fn lookup(&self, index: u32) -> Result<&'a str, PolicyError> {
+        let text = self.strings.get(index as usize).copied();
+        let text = text.ok_or(PolicyError::IndexOutOfRange { field: "model.strings", index })?;
+        // A reference copies its string: many references to a long one must not
+        // turn a small snapshot into a huge model.
+        let left = self
+            .budget
+            .get()
+            .checked_sub(text.len())
+            .ok_or(PolicyError::NotCanonical { field: "model.strings" })?;
+        self.budget.set(left);
+        Ok(text)
     }
 
     fn string(&mut self) -> Result<String, PolicyError> {
@@ -261,22 +276,28 @@ impl RawModel<'_> {
     /// Rebuilds the model, checking every index and length; the authoring rules run after.
     pub(crate) fn rebuild(self) -> Result<ResourceModel, PolicyError> {
         let mut model = ResourceModel::default();
+        // Every string once, and 64 bytes per reference besides: far more than a
+        // model written by a signer (names are short, long texts used once).
+        let tables = [&self.types, &self.resources, &self.users, &self.groups, &self.rules];
+        let words: usize = tables.iter().map(|t| t.len()).sum();
+        let text: usize = self.strings.iter().map(|s| s.len()).sum();
+        let budget = Cell::new(text.saturating_add(words.saturating_mul(64)));
 
-        let mut r = Reader::new("model.types", &self.types, &self);
+        let mut r = Reader::new("model.types", &self.types, &self, &budget);
         while !r.done() {
             model.types.push(TypeDef { name: r.string()?, actions: r.strings()? });
         }
-        let mut r = Reader::new("model.resources", &self.resources, &self);
+        let mut r = Reader::new("model.resources", &self.resources, &self, &budget);
         while !r.done() {
             let kind = r.word()?;
             let id = r.string()?;
             model.resources.push(ResourceDef { kind, id, parents: r.words()?, attributes: r.attributes()? });
         }
-        let mut r = Reader::new("model.users", &self.users, &self);
+        let mut r = Reader::new("model.users", &self.users, &self, &budget);
         while !r.done() {
             model.users.push(UserDef { name: r.string()?, attributes: r.attributes()? });
         }
-        let mut r = Reader::new("model.groups", &self.groups, &self);
+        let mut r = Reader::new("model.groups", &self.groups, &self, &budget);
         while !r.done() {
             let name = r.string()?;
             let (members, parents, roles) = (r.words()?, r.words()?, r.words()?);
@@ -297,7 +318,7 @@ impl RawModel<'_> {
                 Grant { on: g[0], principal, role: g[2] }
             })
             .collect();
-        let mut r = Reader::new("model.rules", &self.rules, &self);
+        let mut r = Reader::new("model.rules", &self.rules, &self, &budget);
         while !r.done() {
             let id = r.string()?;
             let effect = match r.word()? {
@@ -310,8 +331,7 @@ impl RawModel<'_> {
             let when = match r.word()? {
                 NO_CONDITION => None,
                 index => {
-                    let text = r.strings.get(index as usize).copied();
-                    let text = text.ok_or(PolicyError::IndexOutOfRange { field: "model.strings", index })?;
+                    let text = r.lookup(index)?;
                     let condition = Condition::parse(text)
                         .map_err(|error| PolicyError::Condition { rule: id.clone(), error })?;
                     Some((text.to_string(), condition))
@@ -374,5 +394,28 @@ mod tests {
         let mut raw: RawModel<'_> = messagepack_serde::from_slice(&bytes).expect("decodes");
         raw.resources = alloc::vec![0, 99, 0, 0];
         assert!(raw.rebuild().is_err());
+    }
+
+    /// A long string referenced over and over would copy it each time: refused
+    /// once the copies outgrow what the snapshot could carry.
+    #[test]
+    fn references_cannot_multiply_a_long_string() {
+        let long = "x".repeat(10_000);
+        let mut users = alloc::vec::Vec::new();
+        for _ in 0..1_000 {
+            // name, one attribute: its name and a string value, both the long string.
+            users.extend([0, 1, 0, 0, 0]);
+        }
+        let raw = RawModel {
+            strings: alloc::vec![&long],
+            ints: alloc::vec![],
+            types: alloc::vec![],
+            resources: alloc::vec![],
+            users,
+            groups: alloc::vec![],
+            grants: alloc::vec![],
+            rules: alloc::vec![],
+        };
+        assert_eq!(raw.rebuild(), Err(PolicyError::NotCanonical { field: "model.strings" }));
     }
 }
