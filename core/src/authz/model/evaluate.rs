@@ -175,4 +175,9 @@ impl ModelIndex {
     fn rule_id(&self, rule: u32) -> &str {
         self.rules.get(rule as usize).map_or("", |r| &*r.id)
     }
+
+    /// The roles a rule asks for (empty: any subject); `None` past the table.
+    pub(in crate::authz) fn rule_roles(&self, rule: u32) -> Option<&[RoleId]> {
+        self.rules.get(rule as usize).map(|r| r.roles.as_slice())
+    }
 }

@@ -40,6 +40,13 @@ pub(super) struct ModelIndex {
     /// Per model user: the principals it acts as (itself, its groups and theirs), ascending.
     principals: Vec<Range<u32>>,
     principal_lists: Vec<PrincipalId>,
+    /// Per principal: the resources it holds a role on, ascending, as a range of
+    /// `granted_lists` (users first, then groups, as principal ids run).
+    granted: Vec<Range<u32>>,
+    granted_lists: Vec<u32>,
+    /// Per resource: the resources directly under it, as a range of `child_lists`.
+    children: Vec<Range<u32>>,
+    child_lists: Vec<u32>,
     /// The model's users, sorted, and their stored attributes.
     user_names: Vec<Box<str>>,
     pub(super) user_attributes: Vec<AttributeMap>,
@@ -172,6 +179,21 @@ impl ModelIndex {
             })
             .collect();
 
+        // The inverse views a search walks: what each principal holds a role on, and
+        // what sits under each resource.
+        let principal_count = (users as usize).saturating_add(model.groups.len());
+        let mut pairs: Vec<(u32, u32)> =
+            model.grants.iter().map(|g| (principal_of(g.principal), g.on)).collect();
+        pairs.sort_unstable();
+        pairs.dedup();
+        let (granted, granted_lists) = ranges(principal_count, &pairs);
+        let mut edges: Vec<(u32, u32)> = (0u32..)
+            .zip(&model.resources)
+            .flat_map(|(child, r)| r.parents.iter().map(move |&parent| (parent, child)))
+            .collect();
+        edges.sort_unstable();
+        let (children, child_lists) = ranges(count, &edges);
+
         let rules: Vec<CompiledRule> = model
             .rules
             .iter()
@@ -203,6 +225,10 @@ impl ModelIndex {
             held,
             principals,
             principal_lists,
+            granted,
+            granted_lists,
+            children,
+            child_lists,
             user_names: model.users.iter().map(|u| u.name.as_str().into()).collect(),
             user_attributes: model.users.iter().map(|u| u.attributes.clone()).collect(),
             rules,
@@ -246,6 +272,28 @@ impl ModelIndex {
         self.held.get(range.start as usize..range.end as usize).unwrap_or_default()
     }
 
+    /// Every resource a role held by one of `principals` applies to: those it is held
+    /// on and everything under them, as a bit per resource.
+    pub(super) fn reach(&self, principals: &[PrincipalId]) -> Vec<u64> {
+        let mut seen = alloc::vec![0u64; self.resources.len().div_ceil(64)];
+        let slice = |ranges: &[Range<u32>], lists: &'_ [u32], i: u32| -> Vec<u32> {
+            let range = ranges.get(i as usize).cloned().unwrap_or(0..0);
+            lists.get(range.start as usize..range.end as usize).unwrap_or_default().to_vec()
+        };
+        let mut stack: Vec<u32> =
+            principals.iter().flat_map(|&p| slice(&self.granted, &self.granted_lists, p)).collect();
+        while let Some(r) = stack.pop() {
+            let Some(word) = seen.get_mut(r as usize / 64) else { continue };
+            let bit = 1u64 << (r % 64);
+            if *word & bit != 0 {
+                continue;
+            }
+            *word |= bit;
+            stack.extend(slice(&self.children, &self.child_lists, r));
+        }
+        seen
+    }
+
     /// The principals a model user acts as, ascending.
     pub(super) fn principals_of(&self, user: u32) -> &[PrincipalId] {
         let range = self.principals.get(user as usize).cloned().unwrap_or(0..0);
@@ -280,6 +328,19 @@ impl ModelIndex {
         let list = |r: &Range<u32>| self.rule_lists.get(r.start as usize..r.end as usize).unwrap_or_default();
         Some((list(&lists.forbids), list(&lists.permits)))
     }
+}
+
+/// `pairs` sorted by key, as one range of the values per key below `keys`.
+fn ranges(keys: usize, pairs: &[(u32, u32)]) -> (Vec<Range<u32>>, Vec<u32>) {
+    let values = pairs.iter().map(|&(_, v)| v).collect();
+    let spans = (0..keys as u32)
+        .map(|key| {
+            let start = pairs.partition_point(|&(k, _)| k < key) as u32;
+            let end = pairs.partition_point(|&(k, _)| k <= key) as u32;
+            start..end
+        })
+        .collect();
+    (spans, values)
 }
 
 /// Each group and every group above it (its parents, theirs, ...), ascending.

@@ -155,8 +155,16 @@ impl Authorizer {
         let mut scratch = Vec::new();
         let rules = self.model.rules_for(permission, &mut scratch);
         let mut held = Held::new();
-        let candidates =
-            (range.start..range.end).filter_map(|r| Some((r, self.model.resources.get(r as usize)?)));
+        // Unless something allows it everywhere (a role held tenant-wide, a permit rule
+        // for anyone or for a role held tenant-wide), only resources the subject's
+        // roles reach can be allowed: the rest are not decided at all.
+        let everywhere = self.allows_anywhere(&view, permission, rules.1);
+        let reach = if everywhere { Vec::new() } else { self.model.reach(view.principals) };
+        let reached =
+            |r: u32| everywhere || reach.get(r as usize / 64).is_some_and(|w| w & (1 << (r % 64)) != 0);
+        let candidates = (range.start..range.end)
+            .filter(|&r| reached(r))
+            .filter_map(|r| Some((r, self.model.resources.get(r as usize)?)));
         Ok(Found::collect(
             candidates,
             |(_, res)| res.id(),
@@ -218,6 +226,22 @@ impl Authorizer {
                 self.decide_on(&view, &held, permission, rules, &facts).allowed()
             },
         ))
+    }
+
+    /// Whether the subject may be allowed `permission` on a resource it holds no role
+    /// on or above: a role it holds tenant-wide grants it, or a permit rule needs no
+    /// role or one it holds tenant-wide.
+    fn allows_anywhere(&self, subject: &SubjectView<'_>, permission: &str, permits: &[u32]) -> bool {
+        let mut granted = false;
+        self.rules.for_each_match(permission, |rule| {
+            granted |= subject.tenant.first_common(self.rules.grants(rule)).is_some();
+        });
+        granted
+            || permits.iter().any(|&i| {
+                self.model.rule_roles(i).is_none_or(|roles| {
+                    roles.is_empty() || roles.iter().any(|r| subject.tenant.roles.binary_search(r).is_ok())
+                })
+            })
     }
 
     /// What a check needs about `name`; empty for a subject the policy does not know.
