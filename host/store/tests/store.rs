@@ -121,6 +121,13 @@ fn rejected_writes_change_nothing() {
         let mut foreign = blog_document();
         foreign.tenant = OTHER.into();
         assert_eq!(code(store.import(&s, &foreign, &|_| {}).unwrap_err()), "ERR_POLICY_DOCUMENT");
+        // The store does not hold the resource model: refused, never dropped.
+        let mut with_model = blog_document();
+        with_model
+            .types
+            .0
+            .push(("document".into(), tessera_core::TypeDocument { actions: vec!["read".into()] }));
+        assert_eq!(code(store.import(&s, &with_model, &|_| {}).unwrap_err()), "ERR_POLICY_DOCUMENT");
         let after = (store.policy(TENANT).unwrap(), store.audit_query(TENANT, &all()).unwrap().len());
         assert_eq!(before, after, "{}", db.name);
     });
