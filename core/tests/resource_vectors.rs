@@ -72,6 +72,7 @@ fn refusals() -> Vec<Value> {
         json!({"op": "evaluate", "subject": "alice", "action": "doc:read", "attributes": {"context": {"mfa": true}}, "expect_error": "ERR_INVALID_ARGUMENT"}),
         json!({"op": "search", "search": "subjects", "action": "read", "resource": {"type": "doc", "id": "1"}, "attributes": {"subject": {"level": 9}}, "expect_error": "ERR_INVALID_ARGUMENT"}),
         json!({"op": "search", "search": "resources", "subject": "alice", "action": "read", "type": "doc", "page": {"limit": 0}, "expect_error": "ERR_INVALID_ARGUMENT"}),
+        json!({"op": "search", "search": "resources", "subject": "alice", "action": "read", "type": "doc", "attributes": {"resource": {"archived": true}}, "expect_error": "ERR_INVALID_ARGUMENT"}),
     ]
 }
 
@@ -148,13 +149,24 @@ fn cases(name: &str, policy: &Value) -> Vec<Value> {
                 let case = json!({"op": "search", "search": "actions", "subject": user, "resource": resource_json(key), "expect": {"items": items}});
                 out.push(with(case));
             }
+            // A search for resources takes no resource attributes.
+            let mut others = attributes.clone();
+            if let Some(object) = others.as_object_mut() {
+                object.remove("resource");
+            }
+            let with_others = |mut case: Value| {
+                if others.as_object().is_some_and(|o| !o.is_empty()) {
+                    case["attributes"] = others.clone();
+                }
+                case
+            };
             for kind in &types {
                 for action in actions_of(kind) {
-                    let items = reference.resources(user, &action, kind, &attributes);
+                    let items = reference.resources(user, &action, kind, &others);
                     let case = json!({"op": "search", "search": "resources", "subject": user, "action": action, "type": kind, "expect": {"items": items}});
-                    out.push(with(case.clone()));
+                    out.push(with_others(case.clone()));
                     if items.len() >= 2 {
-                        out.extend(walk(&items, with(case), 1));
+                        out.extend(walk(&items, with_others(case), 1));
                     }
                 }
             }

@@ -16,10 +16,11 @@ const authz = Authorizer.load(readFileSync(snapshotFile), {
 });
 console.log(`loaded revision ${authz.revision}`);
 
-const show = (user, action, resource, attributes) => {
-  const decision = authz.check(user, action, resource, attributes);
+const show = (user, action, resource) => {
+  const decision = authz.check(user, action, resource);
   const why = decision.rule ?? `${decision.role} ${decision.pattern}${decision.on ? ` on ${decision.on}` : ''}`;
-  console.log(`${user} ${action} ${resource}: ${decision.allowed ? 'allowed' : 'denied'} (${decision.reason}${decision.reason === 'no_matching_grant' ? '' : `: ${why}`})`);
+  const name = typeof resource === 'string' ? resource : `${resource.type}:${resource.id}`;
+  console.log(`${user} ${action} ${name}: ${decision.allowed ? 'allowed' : 'denied'} (${decision.reason}${decision.reason === 'no_matching_grant' ? '' : `: ${why}`})`);
   return decision;
 };
 
@@ -30,8 +31,8 @@ assert.deepEqual(show('alice', 'edit', 'document:roadmap'), {
 // Owners manage their documents; nothing archived changes.
 assert.equal(show('carol', 'delete', 'document:roadmap').reason, 'permitted');
 assert.equal(show('bob', 'edit', { type: 'document', id: 'retro-2023' }).reason, 'forbidden');
-// A document the snapshot does not hold: the request's attributes decide.
-assert.equal(show('zed', 'edit', 'document:draft', { resource: { owner: 'zed' } }).allowed, true);
+// A document the snapshot does not hold: the request's properties decide.
+assert.equal(show('zed', 'edit', { type: 'document', id: 'draft', properties: { owner: 'zed' } }).allowed, true);
 assert.equal(authz.can('mallory', 'read', 'document:roadmap'), false);
 
 // The three searches, a page at a time.

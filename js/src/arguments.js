@@ -25,7 +25,32 @@ export function bytesOf(value, name = 'snapshot') {
   throw invalidArgument(`${name} must be a Uint8Array or ArrayBuffer, got ${typeof value}`);
 }
 
-/** A resource as `{ type, id }`, from that object or from `'type:id'` (split at the first colon). */
+/** Attributes (`properties`, a context): a plain object, or undefined. */
+export function propertiesOf(value, name) {
+  if (value === undefined) return undefined;
+  if (value === null || typeof value !== 'object' || Array.isArray(value)) {
+    throw invalidArgument(`${name} must be an object of attributes`);
+  }
+  return value;
+}
+
+/** A subject: a user id, or `{ id, properties? }` (AuthZEN's shape). */
+export function subjectOf(subject, name = 'user') {
+  if (typeof subject === 'string') return { id: subject };
+  if (subject === null || typeof subject !== 'object') throw invalidArgument(`${name} must be a string or \`{ id, properties? }\``);
+  requireString(subject.id, `${name}.id`);
+  return { id: subject.id, properties: propertiesOf(subject.properties, `${name}.properties`) };
+}
+
+/** An action: its name, or `{ name, properties? }`. */
+export function actionOf(action, name = 'action') {
+  if (typeof action === 'string') return { name: action };
+  if (action === null || typeof action !== 'object') throw invalidArgument(`${name} must be a string or \`{ name, properties? }\``);
+  requireString(action.name, `${name}.name`);
+  return { name: action.name, properties: propertiesOf(action.properties, `${name}.properties`) };
+}
+
+/** A resource: `'type:id'` (split at the first colon) or `{ type, id, properties? }`. */
 export function resourceOf(resource) {
   if (typeof resource === 'string') {
     const colon = resource.indexOf(':');
@@ -33,18 +58,23 @@ export function resourceOf(resource) {
     return { type: resource.slice(0, colon), id: resource.slice(colon + 1) };
   }
   if (resource === null || typeof resource !== 'object') {
-    throw invalidArgument('resource must be `type:id` or an object `{ type, id }`');
+    throw invalidArgument('resource must be `type:id` or an object `{ type, id, properties? }`');
   }
   requireString(resource.type, 'resource.type');
   requireString(resource.id, 'resource.id');
-  return { type: resource.type, id: resource.id };
+  return { type: resource.type, id: resource.id, properties: propertiesOf(resource.properties, 'resource.properties') };
 }
 
-/** Request attributes `{ subject?, resource?, action?, context? }`, or undefined. */
-export function attributesOf(attributes) {
-  if (attributes === undefined) return undefined;
-  if (attributes === null || typeof attributes !== 'object' || Array.isArray(attributes)) {
-    throw invalidArgument('attributes must be an object `{ subject?, resource?, action?, context? }`');
-  }
-  return attributes;
+/**
+ * The request attributes the core reads (`{ subject?, resource?, action?, context? }`)
+ * from the properties of a subject, resource and action and a context; undefined
+ * when there are none.
+ */
+export function requestAttributes(subject, action, resource, context) {
+  const out = {};
+  if (subject?.properties !== undefined) out.subject = subject.properties;
+  if (resource?.properties !== undefined) out.resource = resource.properties;
+  if (action?.properties !== undefined) out.action = action.properties;
+  if (context !== undefined) out.context = propertiesOf(context, 'context');
+  return Object.keys(out).length === 0 ? undefined : out;
 }

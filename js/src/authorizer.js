@@ -1,7 +1,7 @@
 // Authorizer: a verified snapshot in the wasm module, behind a small typed API. The
 // hot calls follow the calling convention of wasm/js/src/lib.rs through scratch.js.
 import { WasmAuthorizer, reasonNames, take_failure as takeFailure } from '../build/raw/tessera.js';
-import { attributesOf, bytesOf, requireString, resourceOf, seconds } from './arguments.js';
+import { actionOf, bytesOf, requestAttributes, requireString, resourceOf, seconds, subjectOf } from './arguments.js';
 import { invalidArgument, translate } from './errors.js';
 import {
   FAILED, allowedOf, byteAt, bytesAt, fieldSpans, outputLength, putList, putString, readTexts, reasonCodeOf,
@@ -133,12 +133,13 @@ function signedParts(token, inputLength, answer) {
   };
 }
 
-/** A search's `attributes` and `page` from the options `{ attributes?, after?, limit? }`. */
-function searchOptions({ attributes, after, limit, ...rest }) {
+/** A search's `attributes` and `page`, from its subject, action and resource and the options `{ context?, after?, limit? }`. */
+function searchOptions(subject, action, resource, { context, after, limit, ...rest }) {
   const unknown = Object.keys(rest);
   if (unknown.length > 0) throw invalidArgument(`unknown search option \`${unknown[0]}\``);
   const out = { page: {} };
-  if (attributes !== undefined) out.attributes = attributesOf(attributes);
+  const attributes = requestAttributes(subject, action, resource, context);
+  if (attributes !== undefined) out.attributes = attributes;
   if (after !== undefined) {
     requireString(after, 'after');
     out.page.after = after;
@@ -149,6 +150,9 @@ function searchOptions({ attributes, after, limit, ...rest }) {
   }
   return out;
 }
+
+/** `{ type, id }` without its properties, as requests name a resource. */
+const key = ({ type, id }) => ({ type, id });
 
 /**
  * Answers permission questions from one tenant's verified policy snapshot, and
@@ -226,36 +230,41 @@ export class Authorizer {
   }
 
   /**
-   * Whether `user` holds `permission`; with a `resource` (`'type:id'` or
-   * `{ type, id }`), whether `user` may do the action `permission` on it, given the
-   * request's `attributes` (`{ subject?, resource?, action?, context? }`).
+   * Whether `user` holds `permission`; with a `resource`, whether `user` may do the
+   * action `permission` on it. Arguments as `check`.
    */
-  can(user, permission, resource, attributes) {
-    if (this.#onDecision !== undefined || resource !== undefined || attributes !== undefined) {
-      return this.check(user, permission, resource, attributes).allowed;
+  can(user, permission, resource, context) {
+    if (this.#onDecision !== undefined || resource !== undefined || context !== undefined || typeof user !== 'string' || typeof permission !== 'string') {
+      return this.check(user, permission, resource, context).allowed;
     }
-    requireString(user, 'user');
-    requireString(permission, 'permission');
     const userLength = putString(user, 0);
     const permissionLength = putString(permission, userLength);
     return allowedOf(hot(this.#module.can(userLength, permissionLength)));
   }
 
   /**
-   * The decision with its reason: `{ allowed, reason, role?, pattern? }`. With a
-   * `resource` (`'type:id'` or `{ type, id }`), the decision on it for the action
-   * `permission`, given the request's `attributes`:
-   * `{ allowed, reason, role?, pattern?, on?, rule? }`.
+   * The decision with its reason. Tenant-wide, `check(user, permission)`:
+   * `{ allowed, reason, role?, pattern? }`. On a resource,
+   * `check(subject, action, resource, context?)` in AuthZEN's shapes: the subject a
+   * user id or `{ id, properties }`, the action a name or `{ name, properties }`, the
+   * resource `'type:id'` or `{ type, id, properties }`, and the context an object;
+   * rule conditions read them as `subject.x`, `action.x`, `resource.x`, `context.x`.
+   * Answers `{ allowed, reason, role?, pattern?, on?, rule? }`.
    */
-  check(user, permission, resource, attributes) {
-    requireString(user, 'user');
-    requireString(permission, 'permission');
-    if (resource !== undefined) return this.#evaluate(user, permission, resourceOf(resource), attributesOf(attributes));
-    if (attributes !== undefined) throw invalidArgument('attributes need a resource');
-    const userLength = putString(user, 0);
-    const permissionLength = putString(permission, userLength);
+  check(user, permission, resource, context) {
+    const subject = subjectOf(user);
+    const action = actionOf(permission, 'permission');
+    if (resource !== undefined) {
+      const target = resourceOf(resource);
+      return this.#evaluate(subject.id, action.name, target, requestAttributes(subject, action, target, context));
+    }
+    if (requestAttributes(subject, action, undefined, context) !== undefined) {
+      throw invalidArgument('properties and a context need a resource');
+    }
+    const userLength = putString(subject.id, 0);
+    const permissionLength = putString(action.name, userLength);
     const answer = decisionOf(hot(this.#module.check(userLength, permissionLength)), userLength + permissionLength);
-    if (this.#onDecision !== undefined) this.#emit(user, permission, answer);
+    if (this.#onDecision !== undefined) this.#emit(subject.id, action.name, answer);
     return answer;
   }
 
@@ -272,7 +281,7 @@ export class Authorizer {
         inputLength,
       );
     } else {
-      const request = JSON.stringify({ subject: user, action, resource, attributes });
+      const request = JSON.stringify({ subject: user, action, resource: key(resource), attributes });
       answer = JSON.parse(call(() => this.#module.evaluate_json(request)));
     }
     if (this.#onDecision !== undefined) this.#emit(user, action, answer, resource);
@@ -280,7 +289,7 @@ export class Authorizer {
   }
 
   /**
-   * One of the searches, as a request object:
+   * One of the searches, as the core reads it:
    * `{ search: 'actions' | 'resources' | 'subjects', subject?, action?, resource?, type?, attributes?, page? }`.
    * Answers `{ items, next? }`: sorted, one page (`page: { after?, limit? }`, default 100).
    */
@@ -289,24 +298,26 @@ export class Authorizer {
     return JSON.parse(call(() => this.#module.search(JSON.stringify(request))));
   }
 
-  /** The declared actions of `resource`'s type that `user` may do on it. Options: `{ attributes?, after?, limit? }`. */
+  /** The declared actions of `resource`'s type that `user` may do on it. Options: `{ context?, after?, limit? }`. */
   actions(user, resource, options = {}) {
-    requireString(user, 'user');
-    return this.search({ search: 'actions', subject: user, resource: resourceOf(resource), ...searchOptions(options) });
+    const subject = subjectOf(user);
+    const target = resourceOf(resource);
+    return this.search({ search: 'actions', subject: subject.id, resource: key(target), ...searchOptions(subject, undefined, target, options) });
   }
 
-  /** The ids of stored resources of `type` that `user` may `action`. Options as `actions`. */
+  /** The ids of stored resources of `type` that `user` may do `action` on. Options as `actions`. */
   resources(user, action, type, options = {}) {
-    requireString(user, 'user');
-    requireString(action, 'action');
+    const subject = subjectOf(user);
+    const act = actionOf(action);
     requireString(type, 'type');
-    return this.search({ search: 'resources', subject: user, action, type, ...searchOptions(options) });
+    return this.search({ search: 'resources', subject: subject.id, action: act.name, type, ...searchOptions(subject, act, undefined, options) });
   }
 
-  /** The users who may `action` on `resource`. Options as `actions`. */
+  /** The users who may do `action` on `resource` (each with its own attributes). Options as `actions`. */
   subjects(action, resource, options = {}) {
-    requireString(action, 'action');
-    return this.search({ search: 'subjects', action, resource: resourceOf(resource), ...searchOptions(options) });
+    const act = actionOf(action);
+    const target = resourceOf(resource);
+    return this.search({ search: 'subjects', action: act.name, resource: key(target), ...searchOptions(undefined, act, target, options) });
   }
 
   /** One boolean per permission, in order. */

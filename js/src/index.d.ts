@@ -60,27 +60,36 @@ export interface Decision {
   rule?: string;
 }
 
-/** A resource: `'type:id'` (split at the first colon) or `{ type, id }`. */
-export type Resource = string | { type: string; id: string };
-
 /** An attribute value: a string, an integer, a boolean or a list of strings. */
 export type AttributeValue = string | number | boolean | string[];
 
+/** Attributes by name: rule conditions read them (`subject.department`, `context.mfa`). */
+export type Attributes = Record<string, AttributeValue>;
+
+/** A subject: a user id, or AuthZEN's `{ id, properties }`. */
+export type Subject = string | { id: string; properties?: Attributes };
+
+/** An action: its name, or AuthZEN's `{ name, properties }`. */
+export type Action = string | { name: string; properties?: Attributes };
+
 /**
- * Attributes a request brings; rule conditions read them as `subject.x`,
- * `resource.x`, `action.x`, `context.x`. Stored attributes win: these only fill
- * names the snapshot does not hold.
+ * A resource: `'type:id'` (split at the first colon) or AuthZEN's
+ * `{ type, id, properties }`. Stored attributes win: properties only fill names the
+ * snapshot does not hold for it.
  */
+export type Resource = string | { type: string; id: string; properties?: Attributes };
+
+/** The attributes a search request brings, as the core reads them (what `search` takes). */
 export interface RequestAttributes {
-  subject?: Record<string, AttributeValue>;
-  resource?: Record<string, AttributeValue>;
-  action?: Record<string, AttributeValue>;
-  context?: Record<string, AttributeValue>;
+  subject?: Attributes;
+  resource?: Attributes;
+  action?: Attributes;
+  context?: Attributes;
 }
 
-/** Options of the searches: request attributes, and the page (`after` the previous page's `next`; `limit` default 100). */
+/** Options of the searches: the context, and the page (`after` the previous page's `next`; `limit` at least 1, default 100). */
 export interface SearchOptions {
-  attributes?: RequestAttributes;
+  context?: Attributes;
   after?: string;
   limit?: number;
 }
@@ -156,15 +165,15 @@ export declare class Authorizer {
   readonly tenant: string;
   readonly info: SnapshotInfo;
   /** Whether `user` holds `permission` (tenant-wide), or may do the action `permission` on `resource`. */
-  can(user: string, permission: string, resource?: Resource, attributes?: RequestAttributes): boolean;
-  /** The decision with its reason, tenant-wide or on `resource` (with the request's attributes). */
-  check(user: string, permission: string, resource?: Resource, attributes?: RequestAttributes): Decision;
+  can(user: Subject, permission: Action, resource?: Resource, context?: Attributes): boolean;
+  /** The decision with its reason: tenant-wide, or on `resource` given the subject's, action's and resource's properties and the context. */
+  check(user: Subject, permission: Action, resource?: Resource, context?: Attributes): Decision;
   /** The declared actions of `resource`'s type that `user` may do on it. */
-  actions(user: string, resource: Resource, options?: SearchOptions): Found;
-  /** The ids of stored resources of `type` that `user` may `action`. */
-  resources(user: string, action: string, type: string, options?: SearchOptions): Found;
-  /** The users who may `action` on `resource`. */
-  subjects(action: string, resource: Resource, options?: SearchOptions): Found;
+  actions(user: Subject, resource: Resource, options?: SearchOptions): Found;
+  /** The ids of stored resources of `type` that `user` may do `action` on. */
+  resources(user: Subject, action: Action, type: string, options?: SearchOptions): Found;
+  /** The users who may do `action` on `resource`, each with its own attributes. */
+  subjects(action: Action, resource: Resource, options?: SearchOptions): Found;
   /** Any of the three searches, as one object. */
   search(request: SearchRequest): Found;
   checkMany(user: string, permissions: string[]): boolean[];

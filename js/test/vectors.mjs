@@ -61,27 +61,39 @@ function query(authz, c) {
     case 'which_roles_can': return authz.whichRolesCan(c.permission);
     case 'which_users_can': return authz.whichUsersCan(c.permission);
     case 'roles': return authz.roles();
-    case 'evaluate':
-      return c.resource === undefined
-        ? authz.check(c.subject, c.action)
-        : authz.check(c.subject, c.action, c.resource, c.attributes);
+    case 'evaluate': {
+      const a = c.attributes ?? {};
+      return authz.check(subject(c, a), action(c, a), resource(c, a), a.context);
+    }
     case 'search': return search(authz, c);
     default: throw new Error(`unknown op ${c.op}`);
   }
 }
 
-/** A search vector through the method a JS user would call (`search` for a kind there is none for). */
+// A vector's request attributes in the package's shapes: properties on the subject,
+// action and resource, and the context beside them.
+const subject = (c, a) => (a.subject === undefined ? c.subject : { id: c.subject, properties: a.subject });
+const action = (c, a) => (a.action === undefined ? c.action : { name: c.action, properties: a.action });
+const resource = (c, a) => (a.resource === undefined || c.resource === undefined ? c.resource : { ...c.resource, properties: a.resource });
+
+/** A search vector through the method a JS user would call (`search` for what no method asks). */
 function search(authz, c) {
-  const options = { attributes: c.attributes, after: c.page?.after, limit: c.page?.limit };
+  const a = c.attributes ?? {};
+  const options = { context: a.context, after: c.page?.after, limit: c.page?.limit };
   for (const key of Object.keys(options)) if (options[key] === undefined) delete options[key];
+  // What no method can ask (subject attributes in a search for subjects, resource
+  // attributes in one for resources) goes as the core's request, to be refused there.
+  const known = ['actions', 'resources', 'subjects'].includes(c.search)
+    && !(c.search === 'subjects' && a.subject !== undefined)
+    && !(c.search === 'resources' && a.resource !== undefined);
+  if (!known) {
+    const { op, expect, expect_error: _, ...request } = c;
+    return authz.search(request);
+  }
   switch (c.search) {
-    case 'actions': return authz.actions(c.subject, c.resource, options);
-    case 'resources': return authz.resources(c.subject, c.action, c.type, options);
-    case 'subjects': return authz.subjects(c.action, c.resource, options);
-    default: {
-      const { op, expect, expect_error: _, ...request } = c;
-      return authz.search(request);
-    }
+    case 'actions': return authz.actions(subject(c, a), resource(c, a), options);
+    case 'resources': return authz.resources(subject(c, a), action(c, a), c.type, options);
+    default: return authz.subjects(action(c, a), resource(c, a), options);
   }
 }
 

@@ -200,6 +200,9 @@ impl SearchRequest {
                 if resource.is_some() {
                     return Err(extra("resource"));
                 }
+                if !attributes.resource.is_empty() {
+                    return Err(extra("attributes.resource"));
+                }
                 let subject = subject.ok_or_else(|| missing("subject"))?;
                 let action = action.ok_or_else(|| missing("action"))?;
                 let kind = kind.ok_or_else(|| missing("type"))?;

@@ -292,8 +292,14 @@ impl<'d> Reference<'d> {
         actions
     }
 
-    /// Stored resources of the type the user may `action`, ids sorted.
+    /// Stored resources of the type the user may `action`, ids sorted; each with its
+    /// own attributes (the request's resource attributes are not used).
     pub(crate) fn resources(&self, user: &str, action: &str, kind: &str, request: &Value) -> Vec<String> {
+        let mut request = request.clone();
+        if let Some(object) = request.as_object_mut() {
+            object.remove("resource");
+        }
+        let request = &request;
         let mut ids: Vec<String> = keys(self.doc.get("resources"))
             .iter()
             .filter_map(|k| k.split_once(':'))

@@ -23,10 +23,15 @@ const reason:
   | 'user_not_key_backed'
   | 'permitted'
   | 'forbidden' = decision.reason;
-const onResource: Decision = authz.check('alice', 'edit', 'document:42', { context: { mfa: true } });
+const onResource: Decision = authz.check('alice', 'edit', 'document:42', { mfa: true });
+const shaped: Decision = authz.check(
+  { id: 'alice', properties: { department: 'Legal' } },
+  { name: 'edit', properties: { reason: 'typo' } },
+  { type: 'document', id: '42', properties: { owner: 'alice', tags: ['q3'] } },
+);
 const where: string | undefined = onResource.on ?? onResource.rule;
 const mayEdit: boolean = authz.can('alice', 'edit', { type: 'document', id: '42' });
-const page: Found = authz.resources('alice', 'edit', 'document', { limit: 50, after: '41' });
+const page: Found = authz.resources('alice', 'edit', 'document', { limit: 50, after: '41', context: { mfa: true } });
 const who: string[] = authz.subjects('edit', 'document:42').items.concat(authz.actions('alice', 'document:42').items);
 const same: Found = authz.search({ search: 'resources', subject: 'alice', action: 'edit', type: 'document' });
 const many: boolean[] = authz.checkMany('alice', ['a', 'b']);
@@ -53,7 +58,7 @@ new Authorizer();
 // @ts-expect-error: permissions are a list
 authz.checkMany('alice', 'posts:read');
 // @ts-expect-error: attribute values are strings, integers, booleans or lists of strings
-authz.check('alice', 'edit', 'document:42', { resource: { owner: { name: 'alice' } } });
+authz.check('alice', 'edit', { type: 'document', id: '42', properties: { owner: { name: 'alice' } } });
 // @ts-expect-error: unknown option names are refused at compile time too
 Authorizer.load(bytes, { snapshotKey: {} });
-export { allowed, reason, where, mayEdit, page, who, same, many, roles, revision, answer, later, claims, escaped, findings, ready, edge, node };
+export { allowed, reason, shaped, where, mayEdit, page, who, same, many, roles, revision, answer, later, claims, escaped, findings, ready, edge, node };

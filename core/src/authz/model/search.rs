@@ -9,6 +9,7 @@ use crate::authz::{
     Authorizer, Decision, Found, NONE, Page, Query, RequestAttributes, ResourceRef, RoleSet, Subject,
 };
 use crate::ident::{self, IdentifierError, IdentifierKind};
+use crate::policy::AttributeMap;
 
 /// The longest `type:action`: both parts are at most 64 bytes.
 const PERMISSION_CAP: usize = 129;
@@ -126,7 +127,8 @@ impl Authorizer {
     }
 
     /// The ids of stored resources of type `kind` that `subject` may `action`,
-    /// sorted, one page.
+    /// sorted, one page. Each is decided with its own stored attributes: the
+    /// request's `resource` attributes are not used.
     pub fn resources<'a>(
         &'a self,
         subject: &str,
@@ -151,6 +153,14 @@ impl Authorizer {
         if self.model.declared_rules(permission).is_none() {
             return Ok(Found::default());
         }
+        // Resource attributes would stand in for every candidate's own: not used.
+        let without_resource;
+        let attributes = if attributes.resource.is_empty() {
+            attributes
+        } else {
+            without_resource = RequestAttributes { resource: AttributeMap::new(), ..attributes.clone() };
+            &without_resource
+        };
         let view = self.view(subject);
         let mut scratch = Vec::new();
         let rules = self.model.rules_for(permission, &mut scratch);
