@@ -1,5 +1,6 @@
 //! What a resource check and a search are asked with, and how searches answer.
 
+use alloc::borrow::Cow;
 use alloc::vec::Vec;
 
 use serde::{Deserialize, Serialize};
@@ -45,6 +46,34 @@ impl RequestAttributes {
 }
 
 static NO_ATTRIBUTES: RequestAttributes = RequestAttributes::NONE;
+
+/// A part of the request attributes.
+#[derive(Clone, Copy)]
+pub(crate) enum Part {
+    Subject,
+    Resource,
+}
+
+impl RequestAttributes {
+    /// The attributes without `part`: a search over candidates decides each with its
+    /// own, so the request's must not stand in for them. Copies only when there is
+    /// something to drop.
+    pub(crate) fn without(&self, part: Part) -> Cow<'_, Self> {
+        let empty = |a: &Self| match part {
+            Part::Subject => a.subject.is_empty(),
+            Part::Resource => a.resource.is_empty(),
+        };
+        if empty(self) {
+            return Cow::Borrowed(self);
+        }
+        let mut own = self.clone();
+        match part {
+            Part::Subject => own.subject = AttributeMap::new(),
+            Part::Resource => own.resource = AttributeMap::new(),
+        }
+        Cow::Owned(own)
+    }
+}
 
 /// One question: may `subject` do `action` on `resource`? Without a resource it is
 /// the tenant-wide check of the permission `action`.

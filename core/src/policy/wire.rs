@@ -16,7 +16,7 @@ use alloc::vec::Vec;
 use serde::{Deserialize, Serialize, Serializer};
 
 use super::model::{Members, Policy, Role};
-use super::resources::{ModelOut, RawModel, ResourceModel};
+use super::resources::{ModelTables, ResourceModel};
 use crate::error::PolicyError;
 
 #[derive(Serialize)]
@@ -28,7 +28,7 @@ struct PolicyOut<'a> {
     #[serde(skip_serializing_if = "Option::is_none")]
     key_backed: Option<&'a [String]>,
     #[serde(skip_serializing_if = "Option::is_none")]
-    model: Option<ModelOut<'a>>,
+    model: Option<ModelTables<'a>>,
 }
 
 /// `[name, description | nil, [parent], [grant], [deny]]`: an array, not a map, so
@@ -57,7 +57,7 @@ pub(crate) struct RawPolicy<'a> {
     #[serde(default)]
     key_backed: Option<Vec<String>>,
     #[serde(default, borrow)]
-    model: Option<RawModel<'a>>,
+    model: Option<ModelTables<'a>>,
 }
 
 #[derive(Deserialize)]
@@ -82,7 +82,7 @@ impl Serialize for Policy {
             roles,
             members: front_coded(&self.members),
             key_backed: self.key_backed.as_deref(),
-            model: (!self.model.is_empty()).then(|| ModelOut::new(&self.model)),
+            model: (!self.model.is_empty()).then(|| ModelTables::new(&self.model)),
         }
         .serialize(serializer)
     }

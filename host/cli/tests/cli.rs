@@ -261,9 +261,9 @@ fn usage_errors_exit_2() {
     assert!(stdout(&help).contains("--ttl"));
 }
 
-#[test]
-fn the_shared_drive_example_runs() {
-    let script = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../examples/shared-drive/run.sh");
+/// Runs `examples/<name>/run.sh` with this build's binary; its output, once it succeeded.
+fn run_example(name: &str) -> String {
+    let script = Path::new(env!("CARGO_MANIFEST_DIR")).join(format!("../../examples/{name}/run.sh"));
     let out = Command::new("bash")
         .arg(script)
         .arg(env!("CARGO_BIN_EXE_tessera"))
@@ -271,19 +271,17 @@ fn the_shared_drive_example_runs() {
         .output()
         .unwrap();
     assert!(out.status.success(), "{}\n{}", stdout(&out), stderr(&out));
-    assert!(stdout(&out).contains("shared drive complete"));
-    assert!(stdout(&out).contains("rule owners-manage-their-documents permits it"));
+    stdout(&out)
+}
+
+#[test]
+fn the_shared_drive_example_runs() {
+    let out = run_example("shared-drive");
+    assert!(out.contains("shared drive complete"));
+    assert!(out.contains("rule owners-manage-their-documents permits it"));
 }
 
 #[test]
 fn the_walkthrough_example_runs() {
-    let script = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../examples/cli-walkthrough/run.sh");
-    let out = Command::new("bash")
-        .arg(script)
-        .arg(env!("CARGO_BIN_EXE_tessera"))
-        .env("XDG_CACHE_HOME", cache_dir())
-        .output()
-        .unwrap();
-    assert!(out.status.success(), "{}\n{}", stdout(&out), stderr(&out));
-    assert!(stdout(&out).contains("walkthrough complete"));
+    assert!(run_example("cli-walkthrough").contains("walkthrough complete"));
 }

@@ -262,26 +262,23 @@ impl ModelIndex {
 
     /// The resource's ancestors, itself included, ascending.
     fn ancestors_of(&self, resource: u32) -> &[u32] {
-        let range = self.resources.get(resource as usize).map_or(0..0, |r| r.ancestors.clone());
-        self.ancestors.get(range.start as usize..range.end as usize).unwrap_or_default()
+        run(&self.ancestors, self.resources.get(resource as usize).map_or(0..0, |r| r.ancestors.clone()))
     }
 
     /// Roles held directly on the resource, by principal.
     fn held_on(&self, resource: u32) -> &[(PrincipalId, RoleId)] {
-        let range = self.resources.get(resource as usize).map_or(0..0, |r| r.held.clone());
-        self.held.get(range.start as usize..range.end as usize).unwrap_or_default()
+        run(&self.held, self.resources.get(resource as usize).map_or(0..0, |r| r.held.clone()))
     }
 
     /// Every resource a role held by one of `principals` applies to: those it is held
     /// on and everything under them, as a bit per resource.
     pub(super) fn reach(&self, principals: &[PrincipalId]) -> Vec<u64> {
         let mut seen = alloc::vec![0u64; self.resources.len().div_ceil(64)];
-        let slice = |ranges: &[Range<u32>], lists: &'_ [u32], i: u32| -> Vec<u32> {
-            let range = ranges.get(i as usize).cloned().unwrap_or(0..0);
-            lists.get(range.start as usize..range.end as usize).unwrap_or_default().to_vec()
-        };
-        let mut stack: Vec<u32> =
-            principals.iter().flat_map(|&p| slice(&self.granted, &self.granted_lists, p)).collect();
+        let at = |ranges: &[Range<u32>], i: u32| ranges.get(i as usize).cloned().unwrap_or(0..0);
+        let mut stack: Vec<u32> = principals
+            .iter()
+            .flat_map(|&p| run(&self.granted_lists, at(&self.granted, p)).iter().copied())
+            .collect();
         while let Some(r) = stack.pop() {
             let Some(word) = seen.get_mut(r as usize / 64) else { continue };
             let bit = 1u64 << (r % 64);
@@ -289,15 +286,14 @@ impl ModelIndex {
                 continue;
             }
             *word |= bit;
-            stack.extend(slice(&self.children, &self.child_lists, r));
+            stack.extend_from_slice(run(&self.child_lists, at(&self.children, r)));
         }
         seen
     }
 
     /// The principals a model user acts as, ascending.
     pub(super) fn principals_of(&self, user: u32) -> &[PrincipalId] {
-        let range = self.principals.get(user as usize).cloned().unwrap_or(0..0);
-        self.principal_lists.get(range.start as usize..range.end as usize).unwrap_or_default()
+        run(&self.principal_lists, self.principals.get(user as usize).cloned().unwrap_or(0..0))
     }
 
     /// The rules covering `permission`: forbids, then permits, each in id order. A
@@ -325,9 +321,14 @@ impl ModelIndex {
     /// forbids, then permits; `None` for any other permission.
     fn declared_rules(&self, permission: &str) -> Option<(&[u32], &[u32])> {
         let lists = self.by_permission.get(permission)?;
-        let list = |r: &Range<u32>| self.rule_lists.get(r.start as usize..r.end as usize).unwrap_or_default();
-        Some((list(&lists.forbids), list(&lists.permits)))
+        Some((run(&self.rule_lists, lists.forbids.clone()), run(&self.rule_lists, lists.permits.clone())))
     }
+}
+
+/// The items of `list` in `range` (empty when it lies outside: ranges are built
+/// from the list they index).
+fn run<T>(list: &[T], range: Range<u32>) -> &[T] {
+    list.get(range.start as usize..range.end as usize).unwrap_or_default()
 }
 
 /// `pairs` sorted by key, as one range of the values per key below `keys`.

@@ -5,11 +5,11 @@ use alloc::vec::Vec;
 
 use super::Facts;
 use super::evaluate::{Held, SubjectView};
+use crate::authz::query::Part;
 use crate::authz::{
     Authorizer, Decision, Found, NONE, Page, Query, RequestAttributes, ResourceRef, RoleSet, Subject,
 };
 use crate::ident::{self, IdentifierError, IdentifierKind};
-use crate::policy::AttributeMap;
 
 /// The longest `type:action`: both parts are at most 64 bytes.
 const PERMISSION_CAP: usize = 129;
@@ -153,14 +153,7 @@ impl Authorizer {
         if self.model.declared_rules(permission).is_none() {
             return Ok(Found::default());
         }
-        // Resource attributes would stand in for every candidate's own: not used.
-        let without_resource;
-        let attributes = if attributes.resource.is_empty() {
-            attributes
-        } else {
-            without_resource = RequestAttributes { resource: AttributeMap::new(), ..attributes.clone() };
-            &without_resource
-        };
+        let attributes = &*attributes.without(Part::Resource);
         let view = self.view(subject);
         let mut scratch = Vec::new();
         let rules = self.model.rules_for(permission, &mut scratch);
@@ -206,15 +199,7 @@ impl Authorizer {
         if self.model.kind(resource.kind).is_some() && self.model.declared_rules(permission).is_none() {
             return Ok(Found::default());
         }
-        // Subject attributes would stand in for every candidate's own: not used.
-        let without_subject;
-        let attributes = if attributes.subject.is_empty() {
-            attributes
-        } else {
-            without_subject =
-                RequestAttributes { subject: crate::policy::AttributeMap::new(), ..attributes.clone() };
-            &without_subject
-        };
+        let attributes = &*attributes.without(Part::Subject);
         let mut scratch = Vec::new();
         let rules = self.model.rules_for(permission, &mut scratch);
         let found = self.model.resource(resource.kind, resource.id);

@@ -19,7 +19,7 @@ pub(crate) use build::Sections;
 pub use document::{
     Effect, GrantDocument, GroupDocument, ResourceDocument, RuleDocument, TypeDocument, UserDocument,
 };
-pub(crate) use wire::{ModelOut, RawModel};
+pub(crate) use wire::ModelTables;
 
 use super::attributes::AttributeMap;
 use crate::condition::Condition;

@@ -36,21 +36,9 @@ use crate::policy::attributes::{AttributeMap, AttributeValue};
 
 const NO_CONDITION: u32 = u32::MAX;
 
-#[derive(Serialize)]
-pub(crate) struct ModelOut<'a> {
-    strings: Vec<&'a str>,
-    ints: Vec<i64>,
-    types: Vec<u32>,
-    resources: Vec<u32>,
-    users: Vec<u32>,
-    groups: Vec<u32>,
-    grants: Vec<u32>,
-    rules: Vec<u32>,
-}
-
-/// A model as decoded, before validation.
-#[derive(Deserialize)]
-pub(crate) struct RawModel<'a> {
+/// The model's tables, as written and as read (borrowing the strings).
+#[derive(Serialize, Deserialize)]
+pub(crate) struct ModelTables<'a> {
     #[serde(borrow)]
     strings: Vec<&'a str>,
     ints: Vec<i64>,
@@ -110,7 +98,7 @@ impl<'a> Interner<'a> {
     }
 }
 
-impl<'a> ModelOut<'a> {
+impl<'a> ModelTables<'a> {
     pub(crate) fn new(model: &'a ResourceModel) -> Self {
         let mut strings = Interner { strings: Vec::new(), index: HashMap::new(), ints: Vec::new() };
         let mut types = Vec::new();
@@ -176,7 +164,7 @@ struct Reader<'r, 'a> {
 }
 
 impl<'r, 'a> Reader<'r, 'a> {
-    fn new(table: &'static str, words: &'r [u32], raw: &'r RawModel<'a>, budget: &'r Cell<usize>) -> Self {
+    fn new(table: &'static str, words: &'r [u32], raw: &'r ModelTables<'a>, budget: &'r Cell<usize>) -> Self {
         Self { table, words, at: 0, strings: &raw.strings, ints: &raw.ints, budget }
     }
 
@@ -272,7 +260,7 @@ impl<'r, 'a> Reader<'r, 'a> {
     }
 }
 
-impl RawModel<'_> {
+impl ModelTables<'_> {
     /// Rebuilds the model, checking every index and length; the authoring rules run after.
     pub(crate) fn rebuild(self) -> Result<ResourceModel, PolicyError> {
         let mut model = ResourceModel::default();
@@ -358,8 +346,8 @@ mod tests {
     }
 
     fn round_trip(model: &ResourceModel) -> Result<ResourceModel, PolicyError> {
-        let bytes = messagepack_serde::to_vec(&ModelOut::new(model)).expect("encodes");
-        let raw: RawModel<'_> = messagepack_serde::from_slice(&bytes).expect("decodes");
+        let bytes = messagepack_serde::to_vec(&ModelTables::new(model)).expect("encodes");
+        let raw: ModelTables<'_> = messagepack_serde::from_slice(&bytes).expect("decodes");
         raw.rebuild()
     }
 
@@ -381,17 +369,17 @@ mod tests {
     #[test]
     fn forged_tables_are_refused_without_panicking() {
         let base = model(r#""types": {"doc": {"actions": ["read"]}}, "resources": {"doc:a": {}}"#);
-        let bytes = messagepack_serde::to_vec(&ModelOut::new(&base)).expect("encodes");
-        let mut raw: RawModel<'_> = messagepack_serde::from_slice(&bytes).expect("decodes");
+        let bytes = messagepack_serde::to_vec(&ModelTables::new(&base)).expect("encodes");
+        let mut raw: ModelTables<'_> = messagepack_serde::from_slice(&bytes).expect("decodes");
         raw.resources.push(7);
         assert!(raw.rebuild().is_err());
-        let mut raw: RawModel<'_> = messagepack_serde::from_slice(&bytes).expect("decodes");
+        let mut raw: ModelTables<'_> = messagepack_serde::from_slice(&bytes).expect("decodes");
         raw.types = alloc::vec![0, u32::MAX];
         assert!(raw.rebuild().is_err());
-        let mut raw: RawModel<'_> = messagepack_serde::from_slice(&bytes).expect("decodes");
+        let mut raw: ModelTables<'_> = messagepack_serde::from_slice(&bytes).expect("decodes");
         raw.grants = alloc::vec![0, 0];
         assert!(raw.rebuild().is_err());
-        let mut raw: RawModel<'_> = messagepack_serde::from_slice(&bytes).expect("decodes");
+        let mut raw: ModelTables<'_> = messagepack_serde::from_slice(&bytes).expect("decodes");
         raw.resources = alloc::vec![0, 99, 0, 0];
         assert!(raw.rebuild().is_err());
     }
@@ -406,7 +394,7 @@ mod tests {
             // name, one attribute: its name and a string value, both the long string.
             users.extend([0, 1, 0, 0, 0]);
         }
-        let raw = RawModel {
+        let raw = ModelTables {
             strings: alloc::vec![&long],
             ints: alloc::vec![],
             types: alloc::vec![],
