@@ -25,7 +25,7 @@ AUTH_DATA_DIR="$data" AUTH_RATE_LIMIT_PER_CLIENT=100000000 AUTH_RATE_LIMIT_PER_I
 server=$!
 address=""
 for _ in $(seq 1 600); do
-  address="$(sed -n 's/^tessera serve: listening on //p' "$log" | head -1)"
+  address="$(grep -oE '^tessera serve: listening on https?://[0-9.]+:[0-9]+$' "$log" | head -1 | sed 's/^tessera serve: listening on //')"
   [ -n "$address" ] && break
   kill -0 "$server" 2>/dev/null || { cat "$log"; echo "tessera serve did not start" >&2; exit 1; }
   sleep 0.1

@@ -19,7 +19,7 @@ pg_answers() { (exec 3<>/dev/tcp/127.0.0.1/5432) 2>/dev/null; }
 if [ -z "${TEST_POSTGRES_URL:-}" ]; then
   if ! pg_answers && command -v pg_ctlcluster >/dev/null && [ -d /etc/postgresql ]; then
     pg_ctlcluster --skip-systemctl-redirect "$(ls /etc/postgresql | head -1)" main start 2>/dev/null || true
-    sleep 2
+    for _ in $(seq 1 60); do pg_answers && break; sleep 0.5; done
   fi
   if pg_answers; then
     export TEST_POSTGRES_URL="postgres://postgres@127.0.0.1:5432/test"

@@ -3,8 +3,9 @@
 //! 503 and change nothing, `/health` says 503, and when the database returns writes
 //! work again and the NOTIFY listener reconnects, all without a restart.
 //!
-//! The test runs its own throw-away PostgreSQL cluster (`initdb` and `pg_ctl` on a
-//! free port), so stopping it touches no other suite's database.
+//! The test runs its own throw-away PostgreSQL cluster (`initdb` and `pg_ctl`,
+//! listening only on a Unix socket in its own directory: no TCP port another process
+//! could take between two starts), so stopping it touches no other suite's database.
 
 #![allow(clippy::unwrap_used, clippy::expect_used, reason = "test code: a failed unwrap is a failed test")]
 
@@ -25,8 +26,10 @@ const KEY: &str = "0b5e7f2a-8c1d-4e3f-9a6b-2c4d6e8f0a1b";
 struct Cluster {
     dir: tempfile::TempDir,
     bin: PathBuf,
-    port: u16,
 }
+
+/// The socket's name is `.s.PGSQL.<port>` in the cluster's own directory.
+const PORT: u16 = 5432;
 
 impl Cluster {
     /// `None`, loudly, where PostgreSQL's server programs are not installed.
@@ -46,8 +49,7 @@ impl Cluster {
                 Command::new("chown").args(["postgres:postgres"]).arg(dir.path()).status().unwrap().success()
             );
         }
-        let port = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
-        let cluster = Self { dir, bin, port };
+        let cluster = Self { dir, bin };
         let data = cluster.data();
         let initdb = cluster.run("initdb", &["-D", &data, "-A", "trust", "-U", "postgres", "--no-sync"]);
         assert!(initdb.status.success(), "initdb: {}", String::from_utf8_lossy(&initdb.stderr));
@@ -60,7 +62,8 @@ impl Cluster {
     }
 
     fn url(&self) -> String {
-        format!("postgres://postgres@127.0.0.1:{}/postgres", self.port)
+        let socket_dir = self.dir.path().display().to_string().replace('/', "%2F");
+        format!("postgres://postgres@{socket_dir}:{PORT}/postgres")
     }
 
     fn run(&self, program: &str, args: &[&str]) -> std::process::Output {
@@ -76,8 +79,7 @@ impl Cluster {
     }
 
     fn up(&self) {
-        let options =
-            format!("-p {} -k {} -c listen_addresses=127.0.0.1", self.port, self.dir.path().display());
+        let options = format!("-p {PORT} -k {} -c listen_addresses=''", self.dir.path().display());
         let log = self.dir.path().join("postgres.log").display().to_string();
         let started = self.run("pg_ctl", &["-D", &self.data(), "-o", &options, "-l", &log, "-w", "start"]);
         assert!(started.status.success(), "pg_ctl start: {}", String::from_utf8_lossy(&started.stdout));

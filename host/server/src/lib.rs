@@ -74,14 +74,13 @@ pub fn serve(options: ServeOptions) -> Result<(), ServerError> {
                     .map_err(ServerError::Tls)?;
                 let server = axum_server::from_tcp_rustls(listener, config)
                     .map_err(|source| ServerError::Bind { address: bind, source })?;
-                // The line scripts and tests wait for; stderr, so stdout stays clean.
-                eprintln!("tessera serve: listening on {scheme}://{local}");
+                announce(scheme, local);
                 server.handle(handle).serve(service).await
             }
             None => {
                 let server = axum_server::from_tcp(listener)
                     .map_err(|source| ServerError::Bind { address: bind, source })?;
-                eprintln!("tessera serve: listening on {scheme}://{local}");
+                announce(scheme, local);
                 server.handle(handle).serve(service).await
             }
         };
@@ -111,4 +110,13 @@ async fn shutdown_signal() {
         () = terminate => {},
     }
     tracing::info!("shutdown signal: finishing requests in flight");
+}
+
+/// Prints the line scripts and tests wait for, on stderr (stdout stays clean), in one
+/// write: stderr is unbuffered, so `eprintln!` would write it in pieces and a reader
+/// polling the file could see `http://127.0.0.1:` without its port.
+fn announce(scheme: &str, local: std::net::SocketAddr) {
+    use std::io::Write as _;
+    let line = format!("tessera serve: listening on {scheme}://{local}\n");
+    let _ = std::io::stderr().lock().write_all(line.as_bytes());
 }

@@ -142,6 +142,119 @@ fn password_body() -> Value {
     )
 }
 
+fn identifiers(kind: IdentifierKind) -> Value {
+    json!({"type": "array", "items": identifier(kind)})
+}
+
+/// A resource as `type:id`.
+fn resource_name() -> Value {
+    json!({"type": "string", "pattern": "^[A-Za-z0-9_-]+:[^\\x00-\\x1f\\x7f-\\x9f]+$", "description": "type:id"})
+}
+
+/// Attributes: names to a string, an integer, a boolean or a list of strings.
+fn attributes() -> Value {
+    json!({"type": "object", "propertyNames": identifier(IdentifierKind::Attribute),
+           "additionalProperties": {"anyOf": [{"type": "string"}, {"type": "integer"}, {"type": "boolean"},
+                                              {"type": "array", "items": {"type": "string"}}]}})
+}
+
+fn type_body() -> Value {
+    object(json!({"actions": identifiers(IdentifierKind::Action)}), &[])
+}
+
+fn resource_body() -> Value {
+    object(json!({"parents": {"type": "array", "items": resource_name()}, "attributes": attributes()}), &[])
+}
+
+fn group_body() -> Value {
+    object(
+        json!({"members": identifiers(IdentifierKind::User), "parents": identifiers(IdentifierKind::Group),
+               "roles": identifiers(IdentifierKind::Role)}),
+        &[],
+    )
+}
+
+fn user_body() -> Value {
+    object(json!({"attributes": attributes()}), &[])
+}
+
+fn grant_body() -> Value {
+    let holder = |field: &str, kind| {
+        let mut properties = json!({"role": identifier(IdentifierKind::Role), "on": resource_name()});
+        properties[field] = identifier(kind);
+        object(properties, &[field, "role", "on"])
+    };
+    json!({"oneOf": [holder("user", IdentifierKind::User), holder("group", IdentifierKind::Group)]})
+}
+
+fn rule_body() -> Value {
+    object(
+        json!({"id": identifier(IdentifierKind::RuleId), "effect": {"enum": ["permit", "forbid"]},
+               "actions": identifiers(IdentifierKind::Pattern), "roles": identifiers(IdentifierKind::Role),
+               "when": {"type": "string", "description": "a condition (DESIGN.md, Resources, rules and search)"}}),
+        &["effect", "actions"],
+    )
+}
+
+fn resource_key() -> Value {
+    object(
+        json!({"type": identifier(IdentifierKind::ResourceType), "id": identifier(IdentifierKind::ResourceId)}),
+        &["type", "id"],
+    )
+}
+
+fn request_attributes() -> Value {
+    object(
+        json!({"subject": attributes(), "resource": attributes(), "action": attributes(), "context": attributes()}),
+        &[],
+    )
+}
+
+fn check_body() -> Value {
+    object(
+        json!({"subject": identifier(IdentifierKind::User), "action": {"type": "string", "minLength": 1},
+               "resource": resource_key(), "attributes": request_attributes()}),
+        &["subject", "action"],
+    )
+}
+
+fn search_body() -> Value {
+    let page = object(
+        json!({"after": {"type": "string"}, "limit": {"type": "integer", "minimum": 1, "maximum": u32::MAX}}),
+        &[],
+    );
+    let search = |kind: &str, fields: Value, required: &[&str]| {
+        let mut properties = fields;
+        properties["search"] = json!({"const": kind});
+        properties["attributes"] = request_attributes();
+        properties["page"] = page.clone();
+        let mut required = required.to_vec();
+        required.push("search");
+        object(properties, &required)
+    };
+    let user = identifier(IdentifierKind::User);
+    let action = identifier(IdentifierKind::Action);
+    json!({"oneOf": [
+        search("actions", json!({"subject": user, "resource": resource_key()}), &["subject", "resource"]),
+        search("resources", json!({"subject": user, "action": action, "type": identifier(IdentifierKind::ResourceType)}),
+               &["subject", "action", "type"]),
+        search("subjects", json!({"action": action, "resource": resource_key()}), &["action", "resource"]),
+    ]})
+}
+
+fn resource_query() -> Vec<(&'static str, Value)> {
+    vec![("type", identifier(IdentifierKind::ResourceType))]
+}
+
+fn grant_query() -> Vec<(&'static str, Value)> {
+    vec![
+        ("user", identifier(IdentifierKind::User)),
+        ("group", identifier(IdentifierKind::Group)),
+        ("role", identifier(IdentifierKind::Role)),
+        ("on", resource_name()),
+    ]
+}
+
 fn audit_query() -> Vec<(&'static str, Value)> {
     vec![
         ("limit", json!({"type": "integer", "minimum": 1, "maximum": 500})),
@@ -227,6 +340,47 @@ pub(crate) const ROUTES: &[Route] = &[
     route("put", "/api/users/{user}/password", "Set a user's password {password} (argon2id)")
         .body(Body::Required(password_body)),
     route("delete", "/api/users/{user}/password", "Remove a user's password"),
+    route("get", "/api/types", "The resource types"),
+    route("put", "/api/types/{type}", "Declare a resource type {actions}")
+        .body(Body::Required(type_body))
+        .statuses(&[409]),
+    route("get", "/api/types/{type}", "A resource type"),
+    route("delete", "/api/types/{type}", "Remove a resource type no resource uses").statuses(&[409]),
+    route("get", "/api/resources", "The stored resources (of one type)").query(resource_query),
+    route("put", "/api/resources/{type}/{id}", "Store a resource {parents, attributes}")
+        .body(Body::Required(resource_body))
+        .statuses(&[409]),
+    route("get", "/api/resources/{type}/{id}", "A stored resource"),
+    route("delete", "/api/resources/{type}/{id}", "Remove a resource nothing refers to").statuses(&[409]),
+    route("get", "/api/groups", "The groups"),
+    route("put", "/api/groups/{group}", "Store a group {members, parents, roles}")
+        .body(Body::Required(group_body))
+        .statuses(&[409]),
+    route("get", "/api/groups/{group}", "A group"),
+    route("delete", "/api/groups/{group}", "Remove a group nothing refers to").statuses(&[409]),
+    route("get", "/api/users", "The users with stored attributes"),
+    route("put", "/api/users/{user}/attributes", "Store a user's attributes {attributes}")
+        .body(Body::Required(user_body))
+        .statuses(&[409]),
+    route("get", "/api/users/{user}/attributes", "A user's stored attributes"),
+    route("delete", "/api/users/{user}/attributes", "Remove a user's stored attributes").statuses(&[409]),
+    route("get", "/api/grants", "Roles held on resources, filtered by the query").query(grant_query),
+    route("post", "/api/grants", "Grant a role on a resource {user | group, role, on}")
+        .body(Body::Required(grant_body))
+        .statuses(&[409]),
+    route("delete", "/api/grants", "Take a role on a resource away (?user|group, role, on)")
+        .query(grant_query)
+        .statuses(&[409]),
+    route("get", "/api/rules", "The permit and forbid rules"),
+    route("put", "/api/rules/{rule}", "Store a rule {effect, actions, roles?, when?}")
+        .body(Body::Required(rule_body))
+        .statuses(&[409]),
+    route("get", "/api/rules/{rule}", "A rule"),
+    route("delete", "/api/rules/{rule}", "Remove a rule").statuses(&[409]),
+    route("post", "/api/check", "Decide a check on a resource (or tenant-wide), with its reason")
+        .body(Body::Required(check_body)),
+    route("post", "/api/search", "Which actions, resources or subjects: one sorted page")
+        .body(Body::Required(search_body)),
     route("get", "/.well-known/jwks.json", "The public token keys"),
     route("get", "/.well-known/tessera-snapshot-keys.json", "The public keys snapshots are signed with"),
     route("get", "/ping", "Liveness: {\"message\": \"PONG\"}"),
@@ -250,6 +404,10 @@ fn parameter(method: &str, path: &str, name: &str) -> Value {
             IdentifierKind::Pattern
         }
         "key_id" => IdentifierKind::ClientKey,
+        "type" => IdentifierKind::ResourceType,
+        "id" => IdentifierKind::ResourceId,
+        "group" => IdentifierKind::Group,
+        "rule" => IdentifierKind::RuleId,
         _ => IdentifierKind::Permission,
     };
     identifier(kind)
@@ -267,7 +425,7 @@ fn status_text(status: u16) -> &'static str {
         404 => "No such thing (a role, a key, a grant), or no snapshot yet",
         405 => "The route does not take this method",
         408 => "The request took too long",
-        409 => "Conflicts with the current state (strict users, an existing name)",
+        409 => "Conflicts with the current state (strict users, an existing name, a concurrent write)",
         413 => "Body too large",
         415 => "Body is not JSON",
         423 => "Locked: too many failed sign-ins",

@@ -117,7 +117,7 @@ impl From<StoreError> for ApiError {
             StoreError::NotFound { .. } | StoreError::UnknownTenant(_) => {
                 Self::new(StatusCode::NOT_FOUND, code, error.to_string())
             }
-            StoreError::Exists { .. } | StoreError::Constraint(_) => {
+            StoreError::Exists { .. } | StoreError::Constraint(_) | StoreError::InUse { .. } => {
                 Self::new(StatusCode::CONFLICT, code, error.to_string())
             }
             StoreError::Unavailable(_) => {
@@ -132,8 +132,10 @@ impl From<StoreError> for ApiError {
 impl From<GuestError> for ApiError {
     fn from(error: GuestError) -> Self {
         let code = error.code();
-        if code == "ERR_INVALID_IDENTIFIER" {
-            return Self::new(StatusCode::BAD_REQUEST, "ERR_INVALID_IDENTIFIER", error.to_string());
+        for refused in ["ERR_INVALID_IDENTIFIER", "ERR_INVALID_ARGUMENT"] {
+            if code == refused {
+                return Self::new(StatusCode::BAD_REQUEST, refused, error.to_string());
+            }
         }
         if code == "ERR_AUDIT_UNAVAILABLE" {
             tracing::warn!(code, error = %error, "a decision was withheld: its audit record was not written");

@@ -47,6 +47,15 @@ pub enum StoreError {
     },
     /// The change would break a policy rule (identifier, description, cycle, ...).
     Policy(PolicyError),
+    /// A deletion refused because the policy still refers to the thing.
+    InUse {
+        /// What kind of thing.
+        kind: &'static str,
+        /// Which.
+        name: String,
+        /// The reference the deletion would leave dangling.
+        reference: PolicyError,
+    },
     /// `AUTH_ENABLE_ENCRYPTION=true` without a data key.
     EncryptionKeyMissing,
     /// A row is encrypted with a key this process does not have.
@@ -85,6 +94,7 @@ impl StoreError {
             Self::NotFound { .. } => "ERR_NOT_FOUND",
             Self::Exists { .. } => "ERR_ALREADY_EXISTS",
             Self::Policy(e) => e.code(),
+            Self::InUse { .. } => "ERR_IN_USE",
             Self::EncryptionKeyMissing => "ERR_ENCRYPTION_KEY_MISSING",
             Self::DataKeyUnknown { .. } => "ERR_DATA_KEY_UNKNOWN",
             Self::Decrypt { .. } => "ERR_FIELD_DECRYPT",
@@ -113,6 +123,9 @@ impl fmt::Display for StoreError {
             Self::NotFound { kind, name } => write!(f, "no {kind} `{name}`"),
             Self::Exists { kind, name } => write!(f, "{kind} `{name}` exists already"),
             Self::Policy(e) => e.fmt(f),
+            Self::InUse { kind, name, reference } => {
+                write!(f, "{kind} `{name}` is still in use; without it, {reference}")
+            }
             Self::EncryptionKeyMissing => f.write_str(
                 "AUTH_ENABLE_ENCRYPTION=true needs a data key: set AUTH_ENCRYPTION_KEY to base64 of 32 random bytes \
                  (`tessera keys generate --kind data --out FILE`, or `openssl rand -base64 32`)",
@@ -134,7 +147,7 @@ impl fmt::Display for StoreError {
 impl std::error::Error for StoreError {
     fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
         match self {
-            Self::Policy(e) => Some(e),
+            Self::Policy(e) | Self::InUse { reference: e, .. } => Some(e),
             _ => None,
         }
     }

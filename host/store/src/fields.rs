@@ -37,6 +37,10 @@ pub(crate) enum Field {
     Details,
     /// `api_keys.label`.
     Label,
+    /// `model_entries.name`.
+    EntryName,
+    /// `model_entries.body`.
+    EntryBody,
 }
 
 impl Field {
@@ -49,6 +53,8 @@ impl Field {
             Self::Entity => b"entity",
             Self::Details => b"details",
             Self::Label => b"label",
+            Self::EntryName => b"entry name",
+            Self::EntryBody => b"entry body",
         }
     }
 }

@@ -21,6 +21,7 @@ mod error;
 mod fields;
 pub mod keyring;
 mod migrate;
+mod model;
 mod policy;
 mod postgres;
 mod reencrypt;
@@ -37,6 +38,7 @@ pub use client_key::{canonical_client_key, fingerprint, fingerprint_of_digest, k
 pub use credentials::{Login, RefreshOutcome};
 pub use error::StoreError;
 pub use fields::FieldKeys;
+pub use model::{EntryKind, ModelEntry, grant_key};
 pub use policy::{Change, ImportSummary, RoleInfo};
 pub use reencrypt::Reencrypted;
 use sql::{Backend, Tx, params};

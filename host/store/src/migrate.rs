@@ -65,6 +65,13 @@ const MIGRATIONS: &[Migration] = &[
         postgres: include_str!("migrations/0007_strict_users_default.postgres.sql"),
         then: None,
     },
+    Migration {
+        version: 8,
+        name: "resource model entries",
+        sqlite: include_str!("migrations/0008_model_entries.sqlite.sql"),
+        postgres: include_str!("migrations/0008_model_entries.postgres.sql"),
+        then: None,
+    },
 ];
 
 const LEDGER: &str = "CREATE TABLE IF NOT EXISTS tessera_migrations \

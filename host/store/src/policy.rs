@@ -1,4 +1,5 @@
-//! Policy edits (roles, grants, denies, memberships, whole-document import) and
+//! Policy edits (roles, grants, denies, memberships, whole-document import, with the
+//! resource model's entries) and
 //! reading a tenant's policy back as a document, for export and snapshots.
 
 use std::collections::HashMap;
@@ -9,6 +10,7 @@ use tessera_core::{Entries, IdentifierKind, PolicyDocument, PolicyError, RoleDoc
 
 use super::audit::Entry;
 use super::fields::{Field, FieldKeys};
+use super::model::{check_model, in_use, read_model, write_model};
 use super::sql::{Tx, Value, any_of, params};
 use super::{Scope, Store, StoreError, tenant_row};
 
@@ -41,6 +43,8 @@ pub struct ImportSummary {
     pub rules: usize,
     /// User → role pairs.
     pub memberships: usize,
+    /// Entries of the resource model (types, resources, groups, users, grants, rules).
+    pub entries: usize,
     /// The tenant's revision after it.
     pub revision: i64,
 }
@@ -48,7 +52,7 @@ pub struct ImportSummary {
 const GRANT: i64 = 0;
 const DENY: i64 = 1;
 /// Memberships handed to the database at once in an import (and between progress reports).
-const CHUNK: usize = 20_000;
+pub(crate) const CHUNK: usize = 20_000;
 
 fn check(kind: IdentifierKind, field: &str, value: &str) -> Result<(), StoreError> {
     validate_identifier(kind, value)
@@ -116,6 +120,8 @@ impl Store {
             let children = tx.count("SELECT COUNT(*) FROM role_parents WHERE parent = $1", &params![id])?;
             tx.execute("DELETE FROM members WHERE role = $1", &params![id])?;
             tx.execute("DELETE FROM roles WHERE id = $1", &params![id])?;
+            // Refused while a group, grant or rule of the resource model names the role.
+            check_model(tx, &self.keys, tenant.id, &scope.tenant).map_err(|e| in_use(e, "role", name))?;
             let details = json!({"memberships_removed": members, "children_unlinked": children});
             Ok(Some(Entry::new("role.delete", "role", name, details)))
         })
@@ -169,6 +175,8 @@ impl Store {
                 "INSERT INTO rules (tenant, role, effect, pattern, pattern_index, key_id) VALUES ($1, $2, $3, $4, $5, $6)",
                 &params![tenant.id, id, effect, sealed.value, sealed.index, self.keys.current_kid()],
             )?;
+            // A pattern on a declared type must name one of its actions.
+            check_model(tx, &self.keys, tenant.id, &scope.tenant)?;
             let action = if effect == DENY { "permission.deny" } else { "permission.grant" };
             Ok(Some(Entry::new(action, "permission", pattern, json!({"role": role}))))
         })
@@ -258,15 +266,6 @@ impl Store {
                     .into(),
             }));
         }
-        if document.has_resource_model() {
-            // Refused rather than dropped: the store keeps roles and memberships only.
-            return Err(StoreError::Policy(PolicyError::Document {
-                message: "types, resources, groups, users, grants and rules: the store does not hold the \
-                          resource model yet; build a snapshot from the file (`tessera snapshot build`) and \
-                          decide from it (`tessera check --snapshot`)"
-                    .into(),
-            }));
-        }
         if document.tenant != scope.tenant {
             return Err(StoreError::Policy(PolicyError::Document {
                 message: format!(
@@ -277,11 +276,11 @@ impl Store {
             }));
         }
         document.clone().into_policy()?;
-        let mut summary = ImportSummary { roles: 0, rules: 0, memberships: 0, revision: 0 };
+        let mut summary = ImportSummary { roles: 0, rules: 0, memberships: 0, entries: 0, revision: 0 };
         let change = self.change(scope, |tx, tenant| {
             summary = write_document(tx, &self.keys, tenant.id, document, progress)?;
             let details =
-                json!({"roles": summary.roles, "rules": summary.rules, "memberships": summary.memberships});
+                json!({"roles": summary.roles, "rules": summary.rules, "memberships": summary.memberships, "entries": summary.entries});
             Ok(Some(Entry::new("policy.import", "tenant", super::fingerprint(&scope.tenant), details)))
         })?;
         summary.revision = change.revision;
@@ -358,7 +357,8 @@ fn write_document(
     }
     tx.insert_many("members", &COLUMNS, &rows)?;
     progress(memberships);
-    Ok(ImportSummary { roles: document.roles.0.len(), rules, memberships, revision: 0 })
+    let entries = write_model(tx, keys, tenant, document)?;
+    Ok(ImportSummary { roles: document.roles.0.len(), rules, memberships, entries, revision: 0 })
 }
 
 /// Roles by id: name, description, parents.
@@ -393,7 +393,7 @@ fn read_roles(tx: &mut dyn Tx, keys: &FieldKeys, tenant: i64) -> Result<Vec<(i64
     Ok(roles)
 }
 
-fn read_document(
+pub(crate) fn read_document(
     tx: &mut dyn Tx,
     keys: &FieldKeys,
     tenant: i64,
@@ -443,9 +443,11 @@ fn read_document(
     for (_, roles) in &mut members {
         roles.sort_unstable();
     }
-    Ok(PolicyDocument {
+    let mut document = PolicyDocument {
         roles: Entries(documents),
         members: Entries(members),
         ..PolicyDocument::new(client_key.to_owned())
-    })
+    };
+    read_model(tx, keys, tenant, &mut document)?;
+    Ok(document)
 }

@@ -46,6 +46,13 @@ const TABLES: &[Table] = &[
         columns: &[Column { name: "user_name", index: Some("user_index"), field: Field::User }],
     },
     Table {
+        name: "model_entries",
+        columns: &[
+            Column { name: "name", index: Some("name_index"), field: Field::EntryName },
+            Column { name: "body", index: None, field: Field::EntryBody },
+        ],
+    },
+    Table {
         name: "audit",
         columns: &[
             Column { name: "actor", index: Some("actor_index"), field: Field::Actor },

@@ -4,8 +4,14 @@
 #![allow(clippy::unwrap_used, clippy::expect_used, reason = "test code: a failed unwrap is a failed test")]
 
 use serde_json::json;
-use tessera_core::{EncryptionKey, PolicyDocument};
-use tessera_store::{AuditKey, AuditKeys, Entry, FieldKeys, Filter, Scope, Store, StoreError, TenantId};
+use tessera_core::{
+    Effect, EncryptionKey, GrantDocument, GroupDocument, PolicyDocument, ResourceDocument, RuleDocument,
+    TypeDocument, UserDocument,
+};
+use tessera_store::{
+    AuditKey, AuditKeys, Entry, EntryKind, FieldKeys, Filter, ModelEntry, Scope, Store, StoreError, TenantId,
+    grant_key,
+};
 use tessera_testkit::db::TestDb;
 
 const TENANT: &str = "0b5e7f2a-8c1d-4e3f-9a6b-2c4d6e8f0a1b";
@@ -121,13 +127,15 @@ fn rejected_writes_change_nothing() {
         let mut foreign = blog_document();
         foreign.tenant = OTHER.into();
         assert_eq!(code(store.import(&s, &foreign, &|_| {}).unwrap_err()), "ERR_POLICY_DOCUMENT");
-        // The store does not hold the resource model: refused, never dropped.
+        // A model that does not hold together is refused whole too.
         let mut with_model = blog_document();
-        with_model
-            .types
-            .0
-            .push(("document".into(), tessera_core::TypeDocument { actions: vec!["read".into()] }));
-        assert_eq!(code(store.import(&s, &with_model, &|_| {}).unwrap_err()), "ERR_POLICY_DOCUMENT");
+        with_model.grants.push(GrantDocument {
+            user: Some("alice".into()),
+            role: "editor".into(),
+            on: "document:nowhere".into(),
+            ..Default::default()
+        });
+        assert_eq!(code(store.import(&s, &with_model, &|_| {}).unwrap_err()), "ERR_POLICY_UNKNOWN_RESOURCE");
         let after = (store.policy(TENANT).unwrap(), store.audit_query(TENANT, &all()).unwrap().len());
         assert_eq!(before, after, "{}", db.name);
     });
@@ -264,7 +272,29 @@ fn nothing_sensitive_is_stored_in_the_clear_with_encryption_on() {
         store.add_member(&s, "carol-zq7x9k@example.org", "viewer").unwrap();
         let (_, secret) =
             store.create_api_key(&s, "erin-zq7x9k", Some("billing export zq7x9k"), None).unwrap();
-        for table in ["roles", "rules", "members", "audit", "api_keys"] {
+        // The resource model: names, attributes and grantees are personal data.
+        let attributes = |value: &str| {
+            let value = tessera_core::AttributeValue::Str(value.into());
+            tessera_core::Entries(vec![("department".into(), value)])
+        };
+        let model = [
+            ModelEntry::Type("vault-zq7x9k".into(), TypeDocument { actions: vec!["open".into()] }),
+            ModelEntry::Resource(
+                "vault-zq7x9k:cellar".into(),
+                ResourceDocument { attributes: attributes("legal-zq7x9k"), ..Default::default() },
+            ),
+            ModelEntry::User("frank-zq7x9k".into(), UserDocument { attributes: attributes("legal-zq7x9k") }),
+            ModelEntry::Grant(GrantDocument {
+                user: Some("grace-zq7x9k".into()),
+                role: "viewer".into(),
+                on: "vault-zq7x9k:cellar".into(),
+                ..Default::default()
+            }),
+        ];
+        for entry in &model {
+            store.put_entry(&s, entry).unwrap();
+        }
+        for table in ["roles", "rules", "members", "audit", "api_keys", "model_entries"] {
             let bytes = db.dump(table);
             // The marker is six bytes: a shorter one turns up by chance in the random bytes
             // of ciphertexts and hashes (three bytes did, about once in a dozen runs).
@@ -285,7 +315,9 @@ fn nothing_sensitive_is_stored_in_the_clear_with_encryption_on() {
         assert_eq!(users, ["alice", "bob", "carol-zq7x9k@example.org"]);
         let by_actor =
             Filter { actor: Some("admin-zq7x9k@example.org".into()), limit: 100, ..Filter::default() };
-        assert_eq!(store.audit_query(TENANT, &by_actor).unwrap().len(), 10);
+        assert_eq!(store.audit_query(TENANT, &by_actor).unwrap().len(), 14);
+        assert_eq!(store.entry(TENANT, EntryKind::User, "frank-zq7x9k").unwrap().as_ref(), Some(&model[2]));
+        assert_eq!(store.policy(TENANT).unwrap().0.grants.len(), 1);
         assert_eq!(store.validate_api_key(&secret).unwrap().unwrap().user, "erin-zq7x9k");
         assert_eq!(
             store.api_keys(TENANT, Some("erin-zq7x9k")).unwrap()[0].label.as_deref(),
@@ -310,6 +342,8 @@ fn reencrypt_moves_every_row_to_the_new_key_and_resumes_after_interruption() {
     for_each_backend(|db| {
         let (old, new) = (key("data-old", 1), key("data-new", 2));
         let store = blog(db, FieldKeys::plain());
+        let folder = ModelEntry::Type("folder".into(), TypeDocument { actions: vec!["read".into()] });
+        store.put_entry(&scope(TENANT), &folder).unwrap();
         drop(store);
         // Encryption switched on: new rows sealed under the old key; old rows still plain.
         let store = db.open(FieldKeys::new(&[key("data-old", 1)], true).unwrap());
@@ -340,6 +374,7 @@ fn reencrypt_moves_every_row_to_the_new_key_and_resumes_after_interruption() {
         let store = db.open(FieldKeys::new(&[new], true).unwrap());
         let (document, _) = store.policy(TENANT).unwrap();
         assert_eq!(document.members.0.len(), 3);
+        assert_eq!(store.entries(TENANT, EntryKind::Type).unwrap(), [folder]);
         assert!(store.audit_verify(TENANT).unwrap().broken.is_none());
         assert!(!store.add_member(&scope(TENANT), "erin", "viewer").unwrap().changed);
         drop(old);
@@ -427,7 +462,7 @@ fn import_replaces_the_policy_and_export_gives_it_back() {
 fn schema_is_migrated_once_and_a_newer_schema_is_refused() {
     for_each_backend(|db| {
         let store = blog(db, FieldKeys::plain());
-        assert_eq!(store.schema_version().unwrap(), 7);
+        assert_eq!(store.schema_version().unwrap(), 8);
         drop(store);
         // Reopening migrates nothing and keeps everything.
         assert_eq!(db.open(FieldKeys::plain()).revision(TENANT).unwrap(), 7);
@@ -559,5 +594,158 @@ fn batched_audit_entries_chain_in_each_tenant_and_a_bad_one_writes_nothing() {
         bad.insert(3, (TenantId(i64::MAX), None, entry(99)));
         assert_eq!(store.record_all(&bad).unwrap_err().code(), "ERR_UNKNOWN_TENANT");
         assert_eq!(store.audit_count(TENANT, &Filter::default()).unwrap(), before + 5);
+    });
+}
+
+/// The blog tenant with a small drive on top: types, a folder tree, a group, a user's
+/// attributes, grants and rules.
+fn drive_document() -> PolicyDocument {
+    let mut document = blog_document();
+    let model = PolicyDocument::from_json(&format!(
+        r#"{{"tenant": "{TENANT}",
+            "types": {{"folder": {{"actions": ["read", "write"]}},
+                       "document": {{"actions": ["read", "edit", "delete"]}}}},
+            "resources": {{"folder:eng": {{"attributes": {{"archived": false}}}},
+                           "folder:eng-specs": {{"parents": ["folder:eng"]}},
+                           "document:roadmap": {{"parents": ["folder:eng-specs"], "attributes": {{"owner": "carol"}}}}}},
+            "groups": {{"eng": {{"members": ["dave"]}}}},
+            "users": {{"carol": {{"attributes": {{"department": "eng"}}}}}},
+            "grants": [{{"group": "eng", "role": "viewer", "on": "folder:eng"}},
+                       {{"user": "erin", "role": "editor", "on": "folder:eng-specs"}}],
+            "rules": [{{"id": "owners-edit", "effect": "permit", "actions": ["document:edit"],
+                        "when": "resource.owner == subject.id"}}]}}"#
+    ))
+    .unwrap();
+    document.types = model.types;
+    document.resources = model.resources;
+    document.groups = model.groups;
+    document.users = model.users;
+    document.grants = model.grants;
+    document.rules = model.rules;
+    // Role patterns on a declared type name its actions.
+    document.roles.0[0].1.grants.push("document:edit".into());
+    document.roles.0[1].1.grants.push("document:read".into());
+    document
+}
+
+fn allows(store: &Store, user: &str, action: &str, resource: &str) -> bool {
+    let (document, _) = store.policy(TENANT).unwrap();
+    let authorizer = tessera_core::Authorizer::new(document.into_policy().unwrap());
+    let (kind, id) = resource.split_once(':').unwrap();
+    authorizer.evaluate(&tessera_core::Query::on(user, action, kind, id)).unwrap().allowed()
+}
+
+#[test]
+fn the_resource_model_is_stored_edited_and_exported() {
+    for_each_backend(|db| {
+        let store = blog(db, FieldKeys::plain());
+        let s = scope(TENANT);
+        let document = drive_document();
+        let summary = store.import(&s, &document, &|_| {}).unwrap();
+        assert_eq!(summary.entries, 10);
+        let (exported, _) = store.policy(TENANT).unwrap();
+        assert_eq!(exported.clone().into_policy().unwrap(), document.into_policy().unwrap(), "{}", db.name);
+        assert!(allows(&store, "dave", "read", "document:roadmap"), "the group's grant on the root");
+        assert!(allows(&store, "carol", "edit", "document:roadmap"), "the owner rule");
+        assert!(!allows(&store, "dave", "edit", "document:roadmap"));
+
+        // An entry put, read back, put again unchanged, replaced, deleted.
+        let memo = ModelEntry::Resource(
+            "document:memo".into(),
+            ResourceDocument { parents: vec!["folder:eng".into()], ..Default::default() },
+        );
+        assert!(store.put_entry(&s, &memo).unwrap().changed);
+        assert!(!store.put_entry(&s, &memo).unwrap().changed, "the same entry again changes nothing");
+        assert_eq!(store.entry(TENANT, EntryKind::Resource, "document:memo").unwrap(), Some(memo));
+        assert!(allows(&store, "dave", "read", "document:memo"));
+        let moved = ModelEntry::Resource(
+            "document:memo".into(),
+            ResourceDocument { parents: vec!["folder:eng-specs".into()], ..Default::default() },
+        );
+        assert!(store.put_entry(&s, &moved).unwrap().changed);
+        assert!(allows(&store, "erin", "edit", "document:memo"), "moved under erin's folder");
+        let grant = GrantDocument {
+            user: Some("frank".into()),
+            role: "viewer".into(),
+            on: "document:memo".into(),
+            ..Default::default()
+        };
+        store.put_entry(&s, &ModelEntry::Grant(grant.clone())).unwrap();
+        assert!(allows(&store, "frank", "read", "document:memo"));
+        store.delete_entry(&s, EntryKind::Grant, &grant_key(&grant)).unwrap();
+        assert!(!allows(&store, "frank", "read", "document:memo"));
+        store.delete_entry(&s, EntryKind::Resource, "document:memo").unwrap();
+        assert_eq!(store.entry(TENANT, EntryKind::Resource, "document:memo").unwrap(), None);
+
+        let resources: Vec<String> =
+            store.entries(TENANT, EntryKind::Resource).unwrap().iter().map(ModelEntry::key).collect();
+        assert_eq!(resources, ["document:roadmap", "folder:eng", "folder:eng-specs"]);
+        let actions: Vec<String> =
+            store.audit_query(TENANT, &all()).unwrap().iter().take(6).map(|r| r.action.clone()).collect();
+        assert_eq!(
+            actions,
+            ["resource.delete", "grant.delete", "grant.put", "resource.put", "resource.put", "policy.import"]
+        );
+    });
+}
+
+#[test]
+fn model_writes_that_break_the_policy_change_nothing() {
+    for_each_backend(|db| {
+        let store = blog(db, FieldKeys::plain());
+        let s = scope(TENANT);
+        store.import(&s, &drive_document(), &|_| {}).unwrap();
+        let before = (store.policy(TENANT).unwrap(), store.audit_query(TENANT, &all()).unwrap().len());
+        let code = |e: StoreError| e.code();
+        let put = |entry: ModelEntry| match store.put_entry(&s, &entry) {
+            Ok(_) => panic!("{entry:?} was accepted"),
+            Err(e) => e.code(),
+        };
+        let resource = |key: &str, parents: &[&str]| {
+            let parents = parents.iter().map(|p| p.to_string()).collect();
+            ModelEntry::Resource(key.into(), ResourceDocument { parents, ..Default::default() })
+        };
+        let grant = |role: &str, on: &str| {
+            ModelEntry::Grant(GrantDocument {
+                user: Some("frank".into()),
+                role: role.into(),
+                on: on.into(),
+                ..Default::default()
+            })
+        };
+        assert_eq!(put(grant("viewer", "document:nowhere")), "ERR_POLICY_UNKNOWN_RESOURCE");
+        assert_eq!(put(grant("auditor", "folder:eng")), "ERR_POLICY_UNKNOWN_ROLE");
+        assert_eq!(put(resource("folder:eng", &["folder:eng-specs"])), "ERR_POLICY_CYCLE");
+        assert_eq!(put(resource("video:intro", &[])), "ERR_POLICY_UNKNOWN_TYPE");
+        assert_eq!(put(resource("document:bad\nid", &[])), "ERR_INVALID_IDENTIFIER");
+        let rule = |when: &str| {
+            ModelEntry::Rule(RuleDocument {
+                id: "broken".into(),
+                effect: Effect::Forbid,
+                actions: vec!["document:*".into()],
+                roles: Vec::new(),
+                when: Some(when.into()),
+            })
+        };
+        assert_eq!(put(rule("resource.owner ==")), "ERR_POLICY_CONDITION");
+        assert_eq!(put(rule(r#"resource.size > 3 && "big" == 3"#)), "ERR_POLICY_CONDITION");
+        let group = GroupDocument { parents: vec!["nobody".into()], ..Default::default() };
+        assert_eq!(put(ModelEntry::Group("eng".into(), group)), "ERR_POLICY_UNKNOWN_GROUP");
+        // Deletions that would leave references dangling.
+        let delete = |kind, key: &str| code(store.delete_entry(&s, kind, key).unwrap_err());
+        assert_eq!(delete(EntryKind::Type, "folder"), "ERR_IN_USE");
+        assert_eq!(delete(EntryKind::Resource, "folder:eng"), "ERR_IN_USE");
+        assert_eq!(delete(EntryKind::Group, "eng"), "ERR_IN_USE");
+        assert_eq!(delete(EntryKind::Rule, "nothing-here"), "ERR_NOT_FOUND");
+        // Role edits are held to the model too.
+        let in_use = store.delete_role(&s, "viewer").unwrap_err();
+        assert_eq!(in_use.code(), "ERR_IN_USE");
+        assert!(in_use.to_string().contains("role `viewer` is still in use"), "{in_use}");
+        assert_eq!(
+            code(store.grant(&s, "viewer", "document:fly").unwrap_err()),
+            "ERR_POLICY_UNDECLARED_ACTION"
+        );
+        let after = (store.policy(TENANT).unwrap(), store.audit_query(TENANT, &all()).unwrap().len());
+        assert_eq!(before, after, "{}", db.name);
     });
 }

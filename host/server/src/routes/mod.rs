@@ -2,6 +2,7 @@
 //! and who the audit log names for a request.
 
 mod apikeys;
+mod model;
 mod public;
 mod rbac;
 mod snapshot;
@@ -13,7 +14,7 @@ use std::sync::Arc;
 use axum::Router;
 use axum::extract::FromRequestParts;
 use axum::http::request::Parts;
-use axum::routing::{get, post};
+use axum::routing::{get, post, put};
 use tessera_core::{IdentifierKind, validate_identifier};
 
 use super::app::App;
@@ -63,7 +64,26 @@ pub(crate) fn router(app: Arc<App>, tls: bool) -> Router {
         .route(
             "/api/users/{user}/password",
             axum::routing::put(tokens::set_password).delete(tokens::delete_password),
-        );
+        )
+        .route("/api/types", get(model::list_types))
+        .route("/api/types/{type}", put(model::put_type).get(model::get_type).delete(model::delete_type))
+        .route("/api/resources", get(model::list_resources))
+        .route(
+            "/api/resources/{type}/{id}",
+            put(model::put_resource).get(model::get_resource).delete(model::delete_resource),
+        )
+        .route("/api/groups", get(model::list_groups))
+        .route("/api/groups/{group}", put(model::put_group).get(model::get_group).delete(model::delete_group))
+        .route("/api/users", get(model::list_users))
+        .route(
+            "/api/users/{user}/attributes",
+            put(model::put_user).get(model::get_user).delete(model::delete_user),
+        )
+        .route("/api/grants", get(model::list_grants).post(model::add_grant).delete(model::delete_grant))
+        .route("/api/rules", get(model::list_rules))
+        .route("/api/rules/{rule}", put(model::put_rule).get(model::get_rule).delete(model::delete_rule))
+        .route("/api/check", post(model::check))
+        .route("/api/search", post(model::search));
     let public = Router::new()
         .route("/ping", get(public::ping))
         .route("/health", get(public::health))

@@ -1,0 +1,404 @@
+//! The resource model over HTTP. Types, resources, groups, users' attributes, grants
+//! and rules are written to the store, each write audited in its transaction and
+//! refused whole when it would leave the policy invalid; checks and searches on
+//! resources are answered by the guest from the tenant's snapshot, in the core's JSON.
+
+use std::sync::Arc;
+
+use axum::extract::{Path, Query, State};
+use axum::response::Response;
+use serde::Deserialize;
+use serde::de::DeserializeOwned;
+use serde_json::{Value, json};
+use tessera_core::IdentifierKind::{Group, ResourceId, ResourceType, RuleId, User};
+use tessera_core::{
+    CheckRequest, Decision, ErrorReport, Found, GrantDocument, GroupDocument, ResourceDocument, RuleDocument,
+    SearchRequest, TypeDocument, UserDocument,
+};
+use tessera_store::{EntryKind, ModelEntry, grant_key};
+
+use super::{Caller, required_json, valid};
+use crate::app::App;
+use crate::gate::ClientKey;
+use crate::reply::{ApiError, success};
+
+type AppState = State<Arc<App>>;
+
+/// An entry as the API shows it: `{kind, key, entry}`.
+fn shown(entry: &ModelEntry) -> Value {
+    json!({"kind": entry.kind().as_str(), "key": entry.key(), "entry": entry.body()})
+}
+
+/// The body of a write, read as the document section's shape.
+fn body<T: DeserializeOwned>(bytes: &[u8], shape: &str) -> Result<T, ApiError> {
+    required_json(bytes, shape)
+}
+
+async fn put(app: &Arc<App>, key: &str, actor: String, entry: ModelEntry) -> Result<Response, ApiError> {
+    let answer = shown(&entry);
+    let kind = entry.kind().as_str();
+    let change = app.change(key, actor, move |store, scope| store.put_entry(scope, &entry)).await?;
+    Ok(success(
+        json!({"entry": answer, "changed": change.changed, "revision": change.revision}),
+        format!("The {kind} was stored"),
+    ))
+}
+
+async fn delete(
+    app: &Arc<App>,
+    key: &str,
+    actor: String,
+    kind: EntryKind,
+    name: String,
+) -> Result<Response, ApiError> {
+    let change = app.change(key, actor, move |store, scope| store.delete_entry(scope, kind, &name)).await?;
+    Ok(success(json!({"revision": change.revision}), format!("The {} was deleted", kind.as_str())))
+}
+
+async fn get_one(app: &Arc<App>, key: String, kind: EntryKind, name: String) -> Result<Response, ApiError> {
+    let shown_name = name.clone();
+    let entry = app.read_tenant(move |store| store.entry(&key, kind, &name)).await?;
+    let entry = entry.ok_or_else(|| ApiError::not_found(format!("no {} `{shown_name}`", kind.as_str())))?;
+    Ok(success(shown(&entry), format!("Retrieved the {}", kind.as_str())))
+}
+
+async fn list(
+    app: &Arc<App>,
+    key: String,
+    kind: EntryKind,
+    keep: impl Fn(&ModelEntry) -> bool + Send + 'static,
+) -> Result<Response, ApiError> {
+    let entries = app.read_tenant(move |store| store.entries(&key, kind)).await?;
+    let rows: Vec<Value> = entries.iter().filter(|e| keep(e)).map(shown).collect();
+    Ok(success(json!({"count": rows.len(), "entries": rows}), format!("Retrieved {}s", kind.as_str())))
+}
+
+pub(crate) async fn put_type(
+    State(app): AppState,
+    ClientKey(key): ClientKey,
+    Caller(actor): Caller,
+    Path(name): Path<String>,
+    bytes: axum::body::Bytes,
+) -> Result<Response, ApiError> {
+    valid(ResourceType, &name)?;
+    let document: TypeDocument = body(&bytes, r#"{"actions": ["read", ...]}"#)?;
+    put(&app, &key, actor, ModelEntry::Type(name, document)).await
+}
+
+pub(crate) async fn get_type(
+    State(app): AppState,
+    ClientKey(key): ClientKey,
+    Path(name): Path<String>,
+) -> Result<Response, ApiError> {
+    valid(ResourceType, &name)?;
+    get_one(&app, key, EntryKind::Type, name).await
+}
+
+pub(crate) async fn delete_type(
+    State(app): AppState,
+    ClientKey(key): ClientKey,
+    Caller(actor): Caller,
+    Path(name): Path<String>,
+) -> Result<Response, ApiError> {
+    valid(ResourceType, &name)?;
+    delete(&app, &key, actor, EntryKind::Type, name).await
+}
+
+pub(crate) async fn list_types(
+    State(app): AppState,
+    ClientKey(key): ClientKey,
+) -> Result<Response, ApiError> {
+    list(&app, key, EntryKind::Type, |_| true).await
+}
+
+/// `type:id`, each part checked.
+fn resource_key(kind: &str, id: &str) -> Result<String, ApiError> {
+    valid(ResourceType, kind)?;
+    valid(ResourceId, id)?;
+    Ok(format!("{kind}:{id}"))
+}
+
+pub(crate) async fn put_resource(
+    State(app): AppState,
+    ClientKey(key): ClientKey,
+    Caller(actor): Caller,
+    Path((kind, id)): Path<(String, String)>,
+    bytes: axum::body::Bytes,
+) -> Result<Response, ApiError> {
+    let name = resource_key(&kind, &id)?;
+    let document: ResourceDocument = body(&bytes, r#"{"parents": ["type:id", ...], "attributes": {...}}"#)?;
+    put(&app, &key, actor, ModelEntry::Resource(name, document)).await
+}
+
+pub(crate) async fn get_resource(
+    State(app): AppState,
+    ClientKey(key): ClientKey,
+    Path((kind, id)): Path<(String, String)>,
+) -> Result<Response, ApiError> {
+    let name = resource_key(&kind, &id)?;
+    get_one(&app, key, EntryKind::Resource, name).await
+}
+
+pub(crate) async fn delete_resource(
+    State(app): AppState,
+    ClientKey(key): ClientKey,
+    Caller(actor): Caller,
+    Path((kind, id)): Path<(String, String)>,
+) -> Result<Response, ApiError> {
+    let name = resource_key(&kind, &id)?;
+    delete(&app, &key, actor, EntryKind::Resource, name).await
+}
+
+/// `GET /api/resources?type=`.
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct ResourceFilter {
+    #[serde(rename = "type")]
+    kind: Option<String>,
+}
+
+pub(crate) async fn list_resources(
+    State(app): AppState,
+    ClientKey(key): ClientKey,
+    Query(filter): Query<ResourceFilter>,
+) -> Result<Response, ApiError> {
+    let prefix = match filter.kind {
+        Some(kind) => {
+            valid(ResourceType, &kind)?;
+            format!("{kind}:")
+        }
+        None => String::new(),
+    };
+    list(&app, key, EntryKind::Resource, move |entry| entry.key().starts_with(&prefix)).await
+}
+
+pub(crate) async fn put_group(
+    State(app): AppState,
+    ClientKey(key): ClientKey,
+    Caller(actor): Caller,
+    Path(name): Path<String>,
+    bytes: axum::body::Bytes,
+) -> Result<Response, ApiError> {
+    valid(Group, &name)?;
+    let document: GroupDocument = body(&bytes, r#"{"members": [...], "parents": [...], "roles": [...]}"#)?;
+    put(&app, &key, actor, ModelEntry::Group(name, document)).await
+}
+
+pub(crate) async fn get_group(
+    State(app): AppState,
+    ClientKey(key): ClientKey,
+    Path(name): Path<String>,
+) -> Result<Response, ApiError> {
+    valid(Group, &name)?;
+    get_one(&app, key, EntryKind::Group, name).await
+}
+
+pub(crate) async fn delete_group(
+    State(app): AppState,
+    ClientKey(key): ClientKey,
+    Caller(actor): Caller,
+    Path(name): Path<String>,
+) -> Result<Response, ApiError> {
+    valid(Group, &name)?;
+    delete(&app, &key, actor, EntryKind::Group, name).await
+}
+
+pub(crate) async fn list_groups(
+    State(app): AppState,
+    ClientKey(key): ClientKey,
+) -> Result<Response, ApiError> {
+    list(&app, key, EntryKind::Group, |_| true).await
+}
+
+pub(crate) async fn put_user(
+    State(app): AppState,
+    ClientKey(key): ClientKey,
+    Caller(actor): Caller,
+    Path(name): Path<String>,
+    bytes: axum::body::Bytes,
+) -> Result<Response, ApiError> {
+    valid(User, &name)?;
+    let document: UserDocument = body(&bytes, r#"{"attributes": {...}}"#)?;
+    put(&app, &key, actor, ModelEntry::User(name, document)).await
+}
+
+pub(crate) async fn get_user(
+    State(app): AppState,
+    ClientKey(key): ClientKey,
+    Path(name): Path<String>,
+) -> Result<Response, ApiError> {
+    valid(User, &name)?;
+    get_one(&app, key, EntryKind::User, name).await
+}
+
+pub(crate) async fn delete_user(
+    State(app): AppState,
+    ClientKey(key): ClientKey,
+    Caller(actor): Caller,
+    Path(name): Path<String>,
+) -> Result<Response, ApiError> {
+    valid(User, &name)?;
+    delete(&app, &key, actor, EntryKind::User, name).await
+}
+
+pub(crate) async fn list_users(
+    State(app): AppState,
+    ClientKey(key): ClientKey,
+) -> Result<Response, ApiError> {
+    list(&app, key, EntryKind::User, |_| true).await
+}
+
+/// A grant named in the query (`DELETE`), or the fields a listing keeps (`GET`).
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct GrantQuery {
+    user: Option<String>,
+    group: Option<String>,
+    role: Option<String>,
+    on: Option<String>,
+}
+
+impl GrantQuery {
+    fn keeps(&self, grant: &GrantDocument) -> bool {
+        let matches = |wanted: &Option<String>, value: Option<&String>| {
+            wanted.as_ref().is_none_or(|w| value == Some(w))
+        };
+        matches(&self.user, grant.user.as_ref())
+            && matches(&self.group, grant.group.as_ref())
+            && matches(&self.role, Some(&grant.role))
+            && matches(&self.on, Some(&grant.on))
+    }
+}
+
+pub(crate) async fn add_grant(
+    State(app): AppState,
+    ClientKey(key): ClientKey,
+    Caller(actor): Caller,
+    bytes: axum::body::Bytes,
+) -> Result<Response, ApiError> {
+    let document: GrantDocument =
+        body(&bytes, r#"{"user" or "group": "...", "role": "...", "on": "type:id"}"#)?;
+    put(&app, &key, actor, ModelEntry::Grant(document)).await
+}
+
+pub(crate) async fn delete_grant(
+    State(app): AppState,
+    ClientKey(key): ClientKey,
+    Caller(actor): Caller,
+    Query(query): Query<GrantQuery>,
+) -> Result<Response, ApiError> {
+    let (Some(role), Some(on)) = (query.role, query.on) else {
+        return Err(ApiError::bad_request(
+            "ERR_INVALID_REQUEST",
+            "DELETE /api/grants needs `role`, `on` and one of `user` or `group` in the query",
+        ));
+    };
+    let grant = GrantDocument { user: query.user, group: query.group, role, on };
+    delete(&app, &key, actor, EntryKind::Grant, grant_key(&grant)).await
+}
+
+pub(crate) async fn list_grants(
+    State(app): AppState,
+    ClientKey(key): ClientKey,
+    Query(query): Query<GrantQuery>,
+) -> Result<Response, ApiError> {
+    list(&app, key, EntryKind::Grant, move |entry| matches!(entry, ModelEntry::Grant(g) if query.keeps(g)))
+        .await
+}
+
+pub(crate) async fn put_rule(
+    State(app): AppState,
+    ClientKey(key): ClientKey,
+    Caller(actor): Caller,
+    Path(id): Path<String>,
+    bytes: axum::body::Bytes,
+) -> Result<Response, ApiError> {
+    valid(RuleId, &id)?;
+    let shape = r#"{"effect": "permit" | "forbid", "actions": [...], "roles"?: [...], "when"?: "..."}"#;
+    let mut fields: serde_json::Map<String, Value> = body(&bytes, shape)?;
+    // The id is the path's; a body naming another one is a mistake, not a rename.
+    match fields.get("id") {
+        Some(Value::String(given)) if *given == id => {}
+        Some(_) => {
+            return Err(ApiError::bad_request("ERR_INVALID_BODY", format!("the body's `id` is not `{id}`")));
+        }
+        None => {
+            fields.insert("id".into(), Value::String(id));
+        }
+    }
+    let document: RuleDocument = serde_json::from_value(Value::Object(fields)).map_err(|e| {
+        ApiError::bad_request("ERR_INVALID_BODY", format!("JSON body required: {shape}: {e}"))
+    })?;
+    put(&app, &key, actor, ModelEntry::Rule(document)).await
+}
+
+pub(crate) async fn get_rule(
+    State(app): AppState,
+    ClientKey(key): ClientKey,
+    Path(id): Path<String>,
+) -> Result<Response, ApiError> {
+    valid(RuleId, &id)?;
+    get_one(&app, key, EntryKind::Rule, id).await
+}
+
+pub(crate) async fn delete_rule(
+    State(app): AppState,
+    ClientKey(key): ClientKey,
+    Caller(actor): Caller,
+    Path(id): Path<String>,
+) -> Result<Response, ApiError> {
+    valid(RuleId, &id)?;
+    delete(&app, &key, actor, EntryKind::Rule, id).await
+}
+
+pub(crate) async fn list_rules(
+    State(app): AppState,
+    ClientKey(key): ClientKey,
+) -> Result<Response, ApiError> {
+    list(&app, key, EntryKind::Rule, |_| true).await
+}
+
+/// A request the core refused to read: 400 with its code and message.
+fn refused(report: ErrorReport) -> ApiError {
+    ApiError::bad_request(report.code, report.message)
+}
+
+fn utf8(bytes: &[u8]) -> Result<&str, ApiError> {
+    std::str::from_utf8(bytes)
+        .map_err(|_| ApiError::bad_request("ERR_INVALID_BODY", "The request body is not UTF-8 JSON"))
+}
+
+/// `POST /api/check`: a check on a resource, or tenant-wide without one
+/// (`tessera_core::CheckRequest`); the decision with its reason.
+pub(crate) async fn check(
+    State(app): AppState,
+    ClientKey(key): ClientKey,
+    bytes: axum::body::Bytes,
+) -> Result<Response, ApiError> {
+    let text = utf8(&bytes)?;
+    CheckRequest::from_json(text).map_err(refused)?;
+    let decision = match app.tenant(&key).await? {
+        Some(tenant) => tenant.authorizer.with(|guest| guest.evaluate(text))?,
+        // An unused client key holds no users.
+        None => json!(Decision::UnknownUser),
+    };
+    let allowed = decision["allowed"] == true;
+    app.metrics.decision(allowed);
+    Ok(success(decision, "Check completed"))
+}
+
+/// `POST /api/search`: which actions, resources or subjects
+/// (`tessera_core::SearchRequest`); one sorted page `{items, next?}`.
+pub(crate) async fn search(
+    State(app): AppState,
+    ClientKey(key): ClientKey,
+    bytes: axum::body::Bytes,
+) -> Result<Response, ApiError> {
+    let text = utf8(&bytes)?;
+    SearchRequest::from_json(text).map_err(refused)?;
+    let found = match app.tenant(&key).await? {
+        Some(tenant) => tenant.authorizer.with(|guest| guest.search(text))?,
+        None => json!(Found::default()),
+    };
+    Ok(success(found, "Search completed"))
+}
