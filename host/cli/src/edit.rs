@@ -115,8 +115,8 @@ pub(super) fn import(ctx: &Context, args: &ImportArgs) -> Result<u8, CliError> {
     ctx.out.print(
         &json!(summary),
         &format!(
-            "imported {} roles, {} grants and denies, {} memberships into {} (revision {})",
-            summary.roles, summary.rules, summary.memberships, scope.tenant, summary.revision
+            "imported {} roles, {} grants and denies, {} memberships, {} resource model entries into {} (revision {})",
+            summary.roles, summary.rules, summary.memberships, summary.entries, scope.tenant, summary.revision
         ),
     );
     Ok(0)
