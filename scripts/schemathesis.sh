@@ -25,7 +25,8 @@ AUTH_DATA_DIR="$data" AUTH_RATE_LIMIT_PER_CLIENT=100000000 AUTH_RATE_LIMIT_PER_I
 server=$!
 address=""
 for _ in $(seq 1 600); do
-  address="$(grep -oE '^tessera serve: listening on https?://[0-9.]+:[0-9]+$' "$log" | head -1 | sed 's/^tessera serve: listening on //')"
+  # Only a whole line (with its port) counts; no such line yet is not an error.
+  address="$(grep -oE '^tessera serve: listening on https?://[0-9.]+:[0-9]+$' "$log" | head -1 | sed 's/^tessera serve: listening on //' || true)"
   [ -n "$address" ] && break
   kill -0 "$server" 2>/dev/null || { cat "$log"; echo "tessera serve did not start" >&2; exit 1; }
   sleep 0.1

@@ -181,6 +181,19 @@ fn the_tenant_wide_check_counts_groups_roles() {
     assert_eq!(authz.which_users_can("posts:read").unwrap(), ["gina"]);
 }
 
+/// A pattern without a colon is a tenant-wide permission, even where a type has its
+/// name: `doc` never matches `doc:read`, so it needs no action of `doc`.
+#[test]
+fn a_tenant_wide_permission_may_share_a_types_name() {
+    let json = format!(
+        r#"{{"tenant": "{TENANT}", "roles": {{"viewer": {{"grants": ["doc"]}}}}, "members": {{"gina": ["viewer"]}},
+            "types": {{"doc": {{"actions": ["read"]}}}}, "resources": {{"doc:1": {{}}}}}}"#
+    );
+    let authz = Authorizer::new(PolicyDocument::from_json(&json).unwrap().into_policy().unwrap());
+    assert!(authz.check("gina", "doc").unwrap().allowed());
+    assert!(!check(&authz, "gina", "read", "doc:1").allowed());
+}
+
 #[test]
 fn the_model_round_trips_through_a_document_and_a_snapshot() {
     let policy = PolicyDocument::from_json(&drive_json()).unwrap().into_policy().unwrap();

@@ -72,6 +72,10 @@ fn refusals() -> Vec<Value> {
         json!({"op": "evaluate", "subject": "alice", "action": "doc:read", "attributes": {"context": {"mfa": true}}, "expect_error": "ERR_INVALID_ARGUMENT"}),
         json!({"op": "search", "search": "subjects", "action": "read", "resource": {"type": "doc", "id": "1"}, "attributes": {"subject": {"level": 9}}, "expect_error": "ERR_INVALID_ARGUMENT"}),
         json!({"op": "search", "search": "resources", "subject": "alice", "action": "read", "type": "doc", "page": {"limit": 0}, "expect_error": "ERR_INVALID_ARGUMENT"}),
+        // Objects only: serde's derive would read a struct from an array of its fields.
+        json!({"op": "evaluate", "subject": "alice", "action": "read", "resource": ["doc", "1"], "expect_error": "ERR_INVALID_ARGUMENT"}),
+        json!({"op": "search", "search": "resources", "subject": "alice", "action": "read", "type": "doc", "page": [null, 5], "expect_error": "ERR_INVALID_ARGUMENT"}),
+        json!({"op": "search", "search": "actions", "subject": "alice", "resource": ["doc", "1"], "expect_error": "ERR_INVALID_ARGUMENT"}),
         json!({"op": "search", "search": "resources", "subject": "alice", "action": "read", "type": "doc", "attributes": {"resource": {"archived": true}}, "expect_error": "ERR_INVALID_ARGUMENT"}),
     ]
 }

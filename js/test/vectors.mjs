@@ -82,10 +82,12 @@ function search(authz, c) {
   const options = { context: a.context, after: c.page?.after, limit: c.page?.limit };
   for (const key of Object.keys(options)) if (options[key] === undefined) delete options[key];
   // What no method can ask (subject attributes in a search for subjects, resource
-  // attributes in one for resources) goes as the core's request, to be refused there.
+  // attributes in one for resources, a page that is not an object) goes as the
+  // core's request, to be refused there.
   const known = ['actions', 'resources', 'subjects'].includes(c.search)
     && !(c.search === 'subjects' && a.subject !== undefined)
-    && !(c.search === 'resources' && a.resource !== undefined);
+    && !(c.search === 'resources' && a.resource !== undefined)
+    && (c.page === undefined || (typeof c.page === 'object' && !Array.isArray(c.page)));
   if (!known) {
     const { op, expect, expect_error: _, ...request } = c;
     return authz.search(request);

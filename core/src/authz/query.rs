@@ -19,7 +19,7 @@ pub struct ResourceRef<'q> {
 /// Attributes a request brings (AuthZEN's `properties` and `context`). Stored facts
 /// win: these only fill names the snapshot lacks for the subject or resource.
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(deny_unknown_fields)]
+#[serde(remote = "Self", deny_unknown_fields)]
 pub struct RequestAttributes {
     /// Read as `subject.<name>`.
     #[serde(default)]
@@ -44,6 +44,8 @@ impl RequestAttributes {
         context: AttributeMap::new(),
     };
 }
+
+crate::policy::mapping_only!(RequestAttributes);
 
 static NO_ATTRIBUTES: RequestAttributes = RequestAttributes::NONE;
 

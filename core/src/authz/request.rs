@@ -22,7 +22,7 @@ pub const DEFAULT_PAGE_LIMIT: u32 = 100;
 
 /// A resource as requests name it: `{"type", "id"}`.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(deny_unknown_fields)]
+#[serde(remote = "Self", deny_unknown_fields)]
 pub struct ResourceKey {
     /// The resource type.
     #[serde(rename = "type")]
@@ -41,7 +41,7 @@ impl ResourceKey {
 /// A check: `subject` doing `action` on `resource` (tenant-wide without one, with
 /// `action` the permission).
 #[derive(Clone, Debug, PartialEq, Eq, Deserialize)]
-#[serde(deny_unknown_fields)]
+#[serde(remote = "Self", deny_unknown_fields)]
 pub struct CheckRequest {
     /// The user.
     pub subject: String,
@@ -57,7 +57,7 @@ pub struct CheckRequest {
 
 /// Which page a search asks for: `{"after"?, "limit"?}`.
 #[derive(Clone, Debug, Default, PartialEq, Eq, Deserialize)]
-#[serde(deny_unknown_fields)]
+#[serde(remote = "Self", deny_unknown_fields)]
 pub struct PageRequest {
     /// The last item of the previous page.
     #[serde(default)]
@@ -148,7 +148,7 @@ enum SearchKind {
 /// enum: serde's tagged enums buffer the whole input, which costs the npm module
 /// several kilobytes.)
 #[derive(Deserialize)]
-#[serde(deny_unknown_fields)]
+#[serde(remote = "Self", deny_unknown_fields)]
 struct RawSearch {
     search: SearchKind,
     #[serde(default)]
@@ -164,6 +164,11 @@ struct RawSearch {
     #[serde(default)]
     page: PageRequest,
 }
+
+// A request written as arrays (`"page": [null, 5]`) would pass serde's derive as
+// the same request; JSON objects only.
+crate::policy::mapping_only!(ResourceKey);
+crate::policy::mapping_only!(deserialize: CheckRequest, PageRequest, RawSearch);
 
 impl SearchRequest {
     /// Reads a search from JSON; a wrong shape, a missing field or one the search

@@ -7,7 +7,6 @@ use alloc::vec::Vec;
 use core::fmt;
 use core::marker::PhantomData;
 
-use serde::de::value::MapAccessDeserializer;
 use serde::de::{MapAccess, Visitor};
 use serde::ser::SerializeMap;
 use serde::{Deserialize, Deserializer, Serialize, Serializer};
@@ -102,26 +101,20 @@ pub struct RoleDocument {
 /// nothing. The derives above are `remote = "Self"` (inherent functions); these impls
 /// put them behind a reader that takes a mapping and nothing else.
 macro_rules! mapping_only {
-    ($($document:ident),*) => {$(
-        impl Serialize for $document {
-            fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-                $document::serialize(self, serializer)
-            }
-        }
-
-        impl<'de> Deserialize<'de> for $document {
-            fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+    (deserialize: $($document:ident),*) => {$(
+        impl<'de> serde::Deserialize<'de> for $document {
+            fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
                 struct Mapping;
 
-                impl<'de> Visitor<'de> for Mapping {
+                impl<'de> serde::de::Visitor<'de> for Mapping {
                     type Value = $document;
 
-                    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                    fn expecting(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
                         f.write_str("a mapping")
                     }
 
-                    fn visit_map<A: MapAccess<'de>>(self, access: A) -> Result<Self::Value, A::Error> {
-                        $document::deserialize(MapAccessDeserializer::new(access))
+                    fn visit_map<A: serde::de::MapAccess<'de>>(self, access: A) -> Result<Self::Value, A::Error> {
+                        $document::deserialize(serde::de::value::MapAccessDeserializer::new(access))
                     }
                 }
 
@@ -129,6 +122,16 @@ macro_rules! mapping_only {
             }
         }
     )*};
+    ($($document:ident),*) => {
+        $(
+            impl serde::Serialize for $document {
+                fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+                    $document::serialize(self, serializer)
+                }
+            }
+        )*
+        $crate::policy::mapping_only!(deserialize: $($document),*);
+    };
 }
 
 pub(crate) use mapping_only;

@@ -12,6 +12,7 @@ mod validate;
 mod wire;
 
 pub use attributes::{AttributeMap, AttributeValue};
+pub(crate) use document::mapping_only;
 pub use document::{Entries, PolicyDocument, RoleDocument, StrictUsersDocument};
 pub(crate) use model::Members;
 pub use model::{Policy, Role};

@@ -23,12 +23,14 @@ pub(crate) struct Route {
     body: Body,
     /// Query parameters and their schemas.
     query: fn() -> Vec<(&'static str, Value)>,
+    /// The query parameters that must be there.
+    required_query: &'static [&'static str],
     /// Statuses beyond the ones every route of its kind answers.
     statuses: &'static [u16],
 }
 
 const fn route(method: &'static str, path: &'static str, summary: &'static str) -> Route {
-    Route { method, path, summary, body: Body::None, query: Vec::new, statuses: &[] }
+    Route { method, path, summary, body: Body::None, query: Vec::new, required_query: &[], statuses: &[] }
 }
 
 impl Route {
@@ -39,6 +41,11 @@ impl Route {
 
     const fn query(mut self, query: fn() -> Vec<(&'static str, Value)>) -> Self {
         self.query = query;
+        self
+    }
+
+    const fn requires(mut self, names: &'static [&'static str]) -> Self {
+        self.required_query = names;
         self
     }
 
@@ -143,18 +150,20 @@ fn password_body() -> Value {
 }
 
 fn identifiers(kind: IdentifierKind) -> Value {
-    json!({"type": "array", "items": identifier(kind)})
+    json!({"type": "array", "items": identifier(kind), "uniqueItems": true})
 }
 
-/// A resource as `type:id`.
+/// A resource as `type:id`, each part by its rule.
 fn resource_name() -> Value {
-    json!({"type": "string", "pattern": "^[A-Za-z0-9_-]+:[^\\x00-\\x1f\\x7f-\\x9f]+$", "description": "type:id"})
+    let part = |kind: IdentifierKind| kind.regex().trim_start_matches('^').trim_end_matches('$');
+    let pattern = format!("^{}:{}$", part(IdentifierKind::ResourceType), part(IdentifierKind::ResourceId));
+    json!({"type": "string", "pattern": pattern, "description": "type:id"})
 }
 
 /// Attributes: names to a string, an integer, a boolean or a list of strings.
 fn attributes() -> Value {
     json!({"type": "object", "propertyNames": identifier(IdentifierKind::Attribute),
-           "additionalProperties": {"anyOf": [{"type": "string"}, {"type": "integer"}, {"type": "boolean"},
+           "additionalProperties": {"anyOf": [{"type": "string"}, {"type": "integer", "minimum": i64::MIN, "maximum": i64::MAX}, {"type": "boolean"},
                                               {"type": "array", "items": {"type": "string"}}]}})
 }
 
@@ -163,7 +172,10 @@ fn type_body() -> Value {
 }
 
 fn resource_body() -> Value {
-    object(json!({"parents": {"type": "array", "items": resource_name()}, "attributes": attributes()}), &[])
+    object(
+        json!({"parents": {"type": "array", "items": resource_name(), "uniqueItems": true}, "attributes": attributes()}),
+        &[],
+    )
 }
 
 fn group_body() -> Value {
@@ -189,7 +201,7 @@ fn grant_body() -> Value {
 
 fn rule_body() -> Value {
     object(
-        json!({"id": identifier(IdentifierKind::RuleId), "effect": {"enum": ["permit", "forbid"]},
+        json!({"effect": {"enum": ["permit", "forbid"]},
                "actions": identifiers(IdentifierKind::Pattern), "roles": identifiers(IdentifierKind::Role),
                "when": {"type": "string", "description": "a condition (DESIGN.md, Resources, rules and search)"}}),
         &["effect", "actions"],
@@ -203,24 +215,27 @@ fn resource_key() -> Value {
     )
 }
 
+/// Attributes a request brings (AuthZEN's properties and context): any names, since
+/// a client may send more than conditions read; only the values' types are checked.
 fn request_attributes() -> Value {
-    object(
-        json!({"subject": attributes(), "resource": attributes(), "action": attributes(), "context": attributes()}),
-        &[],
-    )
+    let map = json!({"type": "object",
+           "additionalProperties": {"anyOf": [{"type": "string"}, {"type": "integer", "minimum": i64::MIN, "maximum": i64::MAX}, {"type": "boolean"},
+                                              {"type": "array", "items": {"type": "string"}}]}});
+    object(json!({"subject": map, "resource": map, "action": map, "context": map}), &[])
 }
 
 fn check_body() -> Value {
     object(
         json!({"subject": identifier(IdentifierKind::User), "action": {"type": "string", "minLength": 1},
-               "resource": resource_key(), "attributes": request_attributes()}),
+               "resource": {"anyOf": [resource_key(), {"type": "null"}]}, "attributes": request_attributes()}),
         &["subject", "action"],
     )
 }
 
 fn search_body() -> Value {
     let page = object(
-        json!({"after": {"type": "string"}, "limit": {"type": "integer", "minimum": 1, "maximum": u32::MAX}}),
+        json!({"after": {"type": ["string", "null"]},
+               "limit": {"anyOf": [{"type": "integer", "minimum": 1, "maximum": u32::MAX}, {"type": "null"}]}}),
         &[],
     );
     let search = |kind: &str, fields: Value, required: &[&str]| {
@@ -370,6 +385,7 @@ pub(crate) const ROUTES: &[Route] = &[
         .statuses(&[409]),
     route("delete", "/api/grants", "Take a role on a resource away (?user|group, role, on)")
         .query(grant_query)
+        .requires(&["role", "on"])
         .statuses(&[409]),
     route("get", "/api/rules", "The permit and forbid rules"),
     route("put", "/api/rules/{rule}", "Store a rule {effect, actions, roles?, when?}")
@@ -445,11 +461,10 @@ pub(crate) fn document() -> Value {
             .filter_map(|part| part.strip_prefix('{')?.strip_suffix('}'))
             .map(|name| json!({"name": name, "in": "path", "required": true, "schema": parameter(route.method, route.path, name)}))
             .collect();
-        parameters.extend(
-            (route.query)()
-                .into_iter()
-                .map(|(name, schema)| json!({"name": name, "in": "query", "schema": schema})),
-        );
+        parameters.extend((route.query)().into_iter().map(|(name, schema)| {
+            let required = route.required_query.contains(&name);
+            json!({"name": name, "in": "query", "required": required, "schema": schema})
+        }));
         let mut statuses: Vec<u16> =
             if api { vec![200, 400, 401, 404, 408, 413, 429, 503] } else { vec![200, 503] };
         if route.body.is_some() {

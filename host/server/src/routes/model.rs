@@ -10,7 +10,7 @@ use axum::response::Response;
 use serde::Deserialize;
 use serde::de::DeserializeOwned;
 use serde_json::{Value, json};
-use tessera_core::IdentifierKind::{Group, ResourceId, ResourceType, RuleId, User};
+use tessera_core::IdentifierKind::{Group, ResourceId, ResourceType, Role, RuleId, User};
 use tessera_core::{
     CheckRequest, Decision, ErrorReport, Found, GrantDocument, GroupDocument, ResourceDocument, RuleDocument,
     SearchRequest, TypeDocument, UserDocument,
@@ -259,6 +259,20 @@ pub(crate) struct GrantQuery {
 }
 
 impl GrantQuery {
+    /// Refuses a field that breaks its identifier rule.
+    fn checked(self) -> Result<Self, ApiError> {
+        for (kind, value) in [(User, &self.user), (Group, &self.group), (Role, &self.role)] {
+            if let Some(value) = value {
+                valid(kind, value)?;
+            }
+        }
+        if let Some(on) = &self.on {
+            let (kind, id) = on.split_once(':').unwrap_or((on.as_str(), ""));
+            resource_key(kind, id)?;
+        }
+        Ok(self)
+    }
+
     fn keeps(&self, grant: &GrantDocument) -> bool {
         let matches = |wanted: &Option<String>, value: Option<&String>| {
             wanted.as_ref().is_none_or(|w| value == Some(w))
@@ -287,6 +301,7 @@ pub(crate) async fn delete_grant(
     Caller(actor): Caller,
     Query(query): Query<GrantQuery>,
 ) -> Result<Response, ApiError> {
+    let query = query.checked()?;
     let (Some(role), Some(on)) = (query.role, query.on) else {
         return Err(ApiError::bad_request(
             "ERR_INVALID_REQUEST",
@@ -302,6 +317,7 @@ pub(crate) async fn list_grants(
     ClientKey(key): ClientKey,
     Query(query): Query<GrantQuery>,
 ) -> Result<Response, ApiError> {
+    let query = query.checked()?;
     list(&app, key, EntryKind::Grant, move |entry| matches!(entry, ModelEntry::Grant(g) if query.keeps(g)))
         .await
 }
@@ -316,16 +332,14 @@ pub(crate) async fn put_rule(
     valid(RuleId, &id)?;
     let shape = r#"{"effect": "permit" | "forbid", "actions": [...], "roles"?: [...], "when"?: "..."}"#;
     let mut fields: serde_json::Map<String, Value> = body(&bytes, shape)?;
-    // The id is the path's; a body naming another one is a mistake, not a rename.
-    match fields.get("id") {
-        Some(Value::String(given)) if *given == id => {}
-        Some(_) => {
-            return Err(ApiError::bad_request("ERR_INVALID_BODY", format!("the body's `id` is not `{id}`")));
-        }
-        None => {
-            fields.insert("id".into(), Value::String(id));
-        }
+    // The path names the rule; an `id` in the body would be a second name for it.
+    if fields.contains_key("id") {
+        return Err(ApiError::bad_request(
+            "ERR_INVALID_BODY",
+            format!("the rule's id is the path's; JSON body: {shape}"),
+        ));
     }
+    fields.insert("id".into(), Value::String(id));
     let document: RuleDocument = serde_json::from_value(Value::Object(fields)).map_err(|e| {
         ApiError::bad_request("ERR_INVALID_BODY", format!("JSON body required: {shape}: {e}"))
     })?;
