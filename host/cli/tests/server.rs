@@ -1265,6 +1265,33 @@ fn the_resource_model_is_managed_and_decided_over_http() {
             (send(&server, "DELETE", "/api/types/document", json!({})), 409, "ERR_IN_USE"),
             (send(&server, "DELETE", "/api/resources/folder/eng", json!({})), 409, "ERR_IN_USE"),
             (server.delete("/api/rules/nothing", KEY), 404, "ERR_NOT_FOUND"),
+            (
+                send(
+                    &server,
+                    "PUT",
+                    "/api/rules/twice",
+                    json!({"effect": "permit", "actions": ["*"], "id": "twice"}),
+                ),
+                400,
+                "ERR_INVALID_BODY",
+            ),
+            (
+                server.request(
+                    "PUT",
+                    "/api/rules/twice",
+                    &[("Authorization", format!("Bearer {KEY}"))],
+                    Some(br#"{"effect": "forbid", "actions": ["*"], "effect": "permit"}"#.to_vec()),
+                ),
+                400,
+                "ERR_INVALID_BODY",
+            ),
+            (server.delete("/api/grants?role=viewer&on=folder:eng", KEY), 400, "ERR_INVALID_REQUEST"),
+            (
+                server.delete("/api/grants?user=erin&group=eng&role=viewer&on=folder:eng", KEY),
+                400,
+                "ERR_INVALID_REQUEST",
+            ),
+            (server.get("/api/grants?on=Folder:eng", KEY), 400, "ERR_INVALID_IDENTIFIER"),
             (server.get("/api/resources/document/nothing", KEY), 404, "ERR_NOT_FOUND"),
             (
                 send(
@@ -1315,6 +1342,18 @@ fn the_resource_model_is_managed_and_decided_over_http() {
         }
         let erin = check("erin", "edit", "roadmap");
         assert_eq!(erin["allowed"], false);
+        // Another client key sees none of it, and an unused one is answered as empty.
+        let unused = server.call("POST", "/api/check", Some(OTHER),
+            Some(&json!({"subject": "dave", "action": "read", "resource": {"type": "document", "id": "roadmap"}})));
+        assert_eq!(unused.json["data"], json!({"allowed": false, "reason": "unknown_user"}));
+        let unused = server.call(
+            "POST",
+            "/api/search",
+            Some(OTHER),
+            Some(&json!({"search": "resources", "subject": "dave", "action": "read", "type": "document"})),
+        );
+        assert_eq!(unused.json["data"], json!({"items": []}));
+        assert_eq!(server.get("/api/resources", OTHER).json["data"]["count"], 0);
         let audit = data(&server, "/api/audit?action=resource.delete");
         let deleted: Vec<&str> =
             audit["entries"].as_array().unwrap().iter().map(|e| e["resource"].as_str().unwrap()).collect();

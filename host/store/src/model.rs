@@ -16,8 +16,8 @@ use super::policy::Change;
 use super::sql::{Tx, Value, any_of, params};
 use super::{Scope, Store, StoreError, tenant_row};
 
-/// The section of the policy document an entry belongs to.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+/// The section of the policy document an entry belongs to, in the document's order.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub enum EntryKind {
     /// `types`: keyed by the type's name.
     Type,
@@ -110,20 +110,23 @@ impl ModelEntry {
         body.unwrap_or_else(|_| unreachable!("a model document always serializes"))
     }
 
-    /// Reads a stored row back.
+    /// Reads a stored row back: its body must parse as its kind and name its key (a
+    /// body moved to another row of the tenant names another).
     fn from_row(kind: EntryKind, key: String, body: &str) -> Result<Self, StoreError> {
-        fn parse<T: DeserializeOwned>(kind: EntryKind, body: &str) -> Result<T, StoreError> {
-            serde_json::from_str(body).map_err(|e| {
-                StoreError::Corrupt(format!("a stored {} entry does not parse: {e}", kind.as_str()))
-            })
+        fn parse<T: DeserializeOwned>(body: &str) -> Option<T> {
+            serde_json::from_str(body).ok()
         }
-        Ok(match kind {
-            EntryKind::Type => Self::Type(key, parse(kind, body)?),
-            EntryKind::Resource => Self::Resource(key, parse(kind, body)?),
-            EntryKind::Group => Self::Group(key, parse(kind, body)?),
-            EntryKind::User => Self::User(key, parse(kind, body)?),
-            EntryKind::Grant => Self::Grant(parse(kind, body)?),
-            EntryKind::Rule => Self::Rule(parse(kind, body)?),
+        let entry = match kind {
+            EntryKind::Type => parse(body).map(|d| Self::Type(key.clone(), d)),
+            EntryKind::Resource => parse(body).map(|d| Self::Resource(key.clone(), d)),
+            EntryKind::Group => parse(body).map(|d| Self::Group(key.clone(), d)),
+            EntryKind::User => parse(body).map(|d| Self::User(key.clone(), d)),
+            EntryKind::Grant => parse(body).map(Self::Grant),
+            EntryKind::Rule => parse(body).map(Self::Rule),
+        };
+        // No serde message: it would quote stored values, which may be personal data.
+        entry.filter(|e| e.key() == key).ok_or_else(|| {
+            StoreError::Corrupt(format!("a stored {} entry is not what tessera wrote", kind.as_str()))
         })
     }
 
@@ -152,9 +155,19 @@ impl ModelEntry {
     }
 }
 
-/// A grant's key: its holder, role and resource as JSON (`{"user":"alice","role":"editor","on":"folder:eng"}`).
+/// A grant's key: its holder, role and resource as a JSON object with sorted keys
+/// (`{"on":"folder:eng","role":"editor","user":"alice"}`), whatever the document
+/// type's field order.
 pub fn grant_key(grant: &GrantDocument) -> String {
-    serde_json::to_string(grant).unwrap_or_else(|_| unreachable!("a grant always serializes"))
+    let mut key = serde_json::Map::new();
+    for (name, value) in [("user", &grant.user), ("group", &grant.group)] {
+        if let Some(value) = value {
+            key.insert(name.into(), value.as_str().into());
+        }
+    }
+    key.insert("role".into(), grant.role.as_str().into());
+    key.insert("on".into(), grant.on.as_str().into());
+    serde_json::Value::Object(key).to_string()
 }
 
 /// The sealed name of an entry: its kind and key, so a row cannot pass for another kind.
@@ -179,17 +192,23 @@ impl Store {
             let sealed_name = self.keys.seal(Field::EntryName, tenant.id, &name)?;
             let sealed_body = self.keys.seal(Field::EntryBody, tenant.id, &text)?;
             let kid = self.keys.current_kid();
-            match stored {
-                Some((id, _)) => tx.execute(
-                    "UPDATE model_entries SET name = $1, name_index = $2, body = $3, key_id = $4 WHERE id = $5",
-                    &params![sealed_name.value, sealed_name.index, sealed_body.value, kid, id],
-                )?,
-                None => tx.execute(
-                    "INSERT INTO model_entries (tenant, kind, name, name_index, body, key_id) \
-                     VALUES ($1, $2, $3, $4, $5, $6)",
-                    &params![tenant.id, kind.as_str(), sealed_name.value, sealed_name.index, sealed_body.value, kid],
-                )?,
-            };
+            // A replaced entry is a new row, never an update in place: `tessera
+            // reencrypt` moves rows by id, so it cannot write an old body back over it.
+            if let Some((id, _)) = stored {
+                tx.execute("DELETE FROM model_entries WHERE id = $1", &params![id])?;
+            }
+            tx.execute(
+                "INSERT INTO model_entries (tenant, kind, name, name_index, body, key_id) \
+                 VALUES ($1, $2, $3, $4, $5, $6)",
+                &params![
+                    tenant.id,
+                    kind.as_str(),
+                    sealed_name.value,
+                    sealed_name.index,
+                    sealed_body.value,
+                    kid
+                ],
+            )?;
             check_model(tx, &self.keys, tenant.id, &scope.tenant)?;
             let action = format!("{}.put", kind.as_str());
             Ok(Some(Entry::new(&action, kind.as_str(), key.clone(), json!({ "entry": body }))))
@@ -275,7 +294,7 @@ pub(crate) fn read_entries(
         rows.push((kind, key.to_owned(), keys.open(Field::EntryBody, tenant, &row.bytes(2)?)?));
         Ok(())
     })?;
-    rows.sort_unstable_by(|a, b| (a.0 as u8, &a.1).cmp(&(b.0 as u8, &b.1)));
+    rows.sort_unstable_by(|a, b| (a.0, &a.1).cmp(&(b.0, &b.1)));
     rows.into_iter().map(|(kind, key, body)| ModelEntry::from_row(kind, key, &body)).collect()
 }
 

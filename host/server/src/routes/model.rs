@@ -12,8 +12,8 @@ use serde::de::DeserializeOwned;
 use serde_json::{Value, json};
 use tessera_core::IdentifierKind::{Group, ResourceId, ResourceType, Role, RuleId, User};
 use tessera_core::{
-    CheckRequest, Decision, ErrorReport, Found, GrantDocument, GroupDocument, ResourceDocument, RuleDocument,
-    SearchRequest, TypeDocument, UserDocument,
+    CheckRequest, Decision, Effect, ErrorReport, Found, GrantDocument, GroupDocument, ResourceDocument,
+    RuleDocument, SearchRequest, TypeDocument, UserDocument,
 };
 use tessera_store::{EntryKind, ModelEntry, grant_key};
 
@@ -302,10 +302,11 @@ pub(crate) async fn delete_grant(
     Query(query): Query<GrantQuery>,
 ) -> Result<Response, ApiError> {
     let query = query.checked()?;
-    let (Some(role), Some(on)) = (query.role, query.on) else {
+    let (Some(role), Some(on), true) = (query.role, query.on, query.user.is_some() != query.group.is_some())
+    else {
         return Err(ApiError::bad_request(
             "ERR_INVALID_REQUEST",
-            "DELETE /api/grants needs `role`, `on` and one of `user` or `group` in the query",
+            "DELETE /api/grants needs `role`, `on` and exactly one of `user` or `group` in the query",
         ));
     };
     let grant = GrantDocument { user: query.user, group: query.group, role, on };
@@ -322,6 +323,18 @@ pub(crate) async fn list_grants(
         .await
 }
 
+/// The body of `PUT /api/rules/{rule}`: a rule without its id, which is the path's.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct RuleBody {
+    effect: Effect,
+    actions: Vec<String>,
+    #[serde(default)]
+    roles: Vec<String>,
+    #[serde(default)]
+    when: Option<String>,
+}
+
 pub(crate) async fn put_rule(
     State(app): AppState,
     ClientKey(key): ClientKey,
@@ -331,19 +344,8 @@ pub(crate) async fn put_rule(
 ) -> Result<Response, ApiError> {
     valid(RuleId, &id)?;
     let shape = r#"{"effect": "permit" | "forbid", "actions": [...], "roles"?: [...], "when"?: "..."}"#;
-    let mut fields: serde_json::Map<String, Value> = body(&bytes, shape)?;
-    // The path names the rule; an `id` in the body would be a second name for it.
-    if fields.contains_key("id") {
-        return Err(ApiError::bad_request(
-            "ERR_INVALID_BODY",
-            format!("the rule's id is the path's; JSON body: {shape}"),
-        ));
-    }
-    fields.insert("id".into(), Value::String(id));
-    let document: RuleDocument = serde_json::from_value(Value::Object(fields)).map_err(|e| {
-        ApiError::bad_request("ERR_INVALID_BODY", format!("JSON body required: {shape}: {e}"))
-    })?;
-    put(&app, &key, actor, ModelEntry::Rule(document)).await
+    let RuleBody { effect, actions, roles, when } = body(&bytes, shape)?;
+    put(&app, &key, actor, ModelEntry::Rule(RuleDocument { id, effect, actions, roles, when })).await
 }
 
 pub(crate) async fn get_rule(
