@@ -12,6 +12,7 @@ mod query;
 mod reason;
 mod request;
 mod rules;
+mod small_list;
 
 use alloc::boxed::Box;
 use alloc::string::String;

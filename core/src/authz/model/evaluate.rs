@@ -8,10 +8,9 @@
 //! most specific pattern decides, then the first role by name, then where it is
 //! held: tenant-wide first, then the first resource by type name, then id.
 
-use alloc::vec::Vec;
-
 use super::{Facts, ModelIndex, PrincipalId};
 use crate::authz::rules::Rule;
+use crate::authz::small_list::SmallList;
 use crate::authz::{Authorizer, Decision, RoleId, RoleSet};
 
 /// Where a role is held: tenant-wide, or on a resource (its index + 1). The order
@@ -19,38 +18,12 @@ use crate::authz::{Authorizer, Decision, RoleId, RoleSet};
 type Place = u32;
 const TENANT: Place = 0;
 
-/// Roles a subject holds on a resource's ancestors, with where each is held. Most
-/// checks find a few; they stay on the stack.
-pub(in crate::authz) struct Held {
-    inline: [(RoleId, Place); 8],
-    len: usize,
-    spill: Vec<(RoleId, Place)>,
-}
+/// Roles a subject holds on a resource's ancestors, with where each is held.
+pub(in crate::authz) type Held = SmallList<(RoleId, Place), 8>;
 
-impl Held {
-    pub(in crate::authz) const fn new() -> Self {
-        Self { inline: [(0, 0); 8], len: 0, spill: Vec::new() }
-    }
-
-    fn clear(&mut self) {
-        self.len = 0;
-        self.spill.clear();
-    }
-
-    fn push(&mut self, entry: (RoleId, Place)) {
-        match self.inline.get_mut(self.len) {
-            Some(slot) => {
-                *slot = entry;
-                self.len += 1;
-            }
-            None => self.spill.push(entry),
-        }
-    }
-
-    fn iter(&self) -> impl Iterator<Item = &(RoleId, Place)> {
-        self.inline.iter().take(self.len).chain(&self.spill)
-    }
-}
+/// The role patterns (grants and denies) matching one permission, least specific
+/// first: looked up once per permission, however many resources a search decides.
+pub(in crate::authz) type Matches<'r> = SmallList<&'r Rule, 4>;
 
 /// What a check needs about its subject, looked up once (a search reuses it).
 pub(in crate::authz) struct SubjectView<'a> {
@@ -89,28 +62,84 @@ impl ModelIndex {
     }
 }
 
+/// The roles a subject's principals hold directly, by resource: gathered once from
+/// the principals' own grant lists when one subject is decided on many resources (a
+/// search), so each resource costs a bit test per ancestor instead of a search of
+/// every ancestor's grants.
+pub(in crate::authz) struct DirectlyHeld {
+    /// A bit per resource the principals hold a role on.
+    on: alloc::vec::Vec<u64>,
+    /// `(resource, role)`, ascending.
+    roles: alloc::vec::Vec<(u32, RoleId)>,
+}
+
+impl ModelIndex {
+    /// What `principals` hold directly, resource by resource.
+    pub(in crate::authz) fn directly_held(&self, principals: &[PrincipalId]) -> DirectlyHeld {
+        let mut on = alloc::vec![0u64; self.resources.len().div_ceil(64)];
+        let mut roles = alloc::vec::Vec::new();
+        for &principal in principals {
+            for &resource in self.granted_to(principal) {
+                if let Some(word) = on.get_mut(resource as usize / 64) {
+                    *word |= 1 << (resource % 64);
+                }
+                let grants = self.held_on(resource);
+                let start = grants.partition_point(|&(p, _)| p < principal);
+                let run =
+                    grants.get(start..).unwrap_or_default().iter().take_while(|&&(p, _)| p == principal);
+                roles.extend(run.map(|&(_, role)| (resource, role)));
+            }
+        }
+        roles.sort_unstable();
+        roles.dedup();
+        DirectlyHeld { on, roles }
+    }
+
+    /// Fills `held` as [`collect_held`](Self::collect_held) does, from `direct`.
+    pub(in crate::authz) fn collect_held_from(&self, resource: u32, direct: &DirectlyHeld, held: &mut Held) {
+        held.clear();
+        for &at in self.ancestors_of(resource) {
+            if direct.on.get(at as usize / 64).is_none_or(|word| word & (1 << (at % 64)) == 0) {
+                continue;
+            }
+            let start = direct.roles.partition_point(|&(r, _)| r < at);
+            let here = direct.roles.get(start..).unwrap_or_default().iter().take_while(|&&(r, _)| r == at);
+            for &(_, role) in here {
+                held.push((role, at + 1));
+            }
+        }
+    }
+}
+
 impl Authorizer {
-    /// Decides `permission` (`type:action`) for a subject holding `held` on the
-    /// resource, given the rules covering it.
+    /// The role patterns matching `permission`, least specific first.
+    pub(in crate::authz) fn matches(&self, permission: &str) -> Matches<'_> {
+        let mut matches = Matches::new();
+        self.rules.for_each_match(permission, |rule| matches.push(rule));
+        matches
+    }
+
+    /// Decides a permission (`type:action`) for a subject holding `held` on the
+    /// resource, given the role patterns matching it and the rules covering it.
     pub(in crate::authz) fn decide_on<'a>(
         &'a self,
         subject: &SubjectView<'_>,
         held: &Held,
-        permission: &str,
+        matches: &Matches<'a>,
         (forbids, permits): (&[u32], &[u32]),
         facts: &Facts<'_>,
     ) -> Decision<'a> {
         let mut denied: Option<((RoleId, Place), &Rule)> = None;
         let mut granted: Option<((RoleId, Place), &Rule)> = None;
         // Matches come least specific first, so a later hit replaces an earlier one.
-        self.rules.for_each_match(permission, |rule| {
+        for rule in matches.iter() {
             if let Some(best) = self.holder(self.rules.denies(rule), subject.tenant, held) {
                 denied = Some((best, rule));
             }
             if let Some(best) = self.holder(self.rules.grants(rule), subject.tenant, held) {
                 granted = Some((best, rule));
             }
-        });
+        }
         if let Some(((role, place), rule)) = denied {
             return Decision::Denied {
                 role: self.role_name(role),
@@ -139,7 +168,7 @@ impl Authorizer {
     #[inline]
     fn holder(&self, holders: RoleSet<'_>, tenant: RoleSet<'_>, held: &Held) -> Option<(RoleId, Place)> {
         let mut best = tenant.first_common(holders).map(|role| (role, TENANT));
-        for &(role, place) in held.iter() {
+        for (role, place) in held.iter() {
             let Some(closure) = self.roles.get(role as usize).map(|r| self.set(r.closure)) else { continue };
             if let Some(found) = closure.first_common(holders).map(|r| (r, place))
                 && best.is_none_or(|b| found < b)
@@ -158,7 +187,7 @@ impl Authorizer {
     /// Whether the subject holds `role`, tenant-wide or through a role held here.
     fn holds_role(&self, role: RoleId, subject: &SubjectView<'_>, held: &Held) -> bool {
         subject.tenant.roles.binary_search(&role).is_ok()
-            || held.iter().any(|&(r, _)| {
+            || held.iter().any(|(r, _)| {
                 self.roles.get(r as usize).is_some_and(|r| self.list(r.closure).binary_search(&role).is_ok())
             })
     }

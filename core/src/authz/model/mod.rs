@@ -261,13 +261,18 @@ impl ModelIndex {
     }
 
     /// The resource's ancestors, itself included, ascending.
-    fn ancestors_of(&self, resource: u32) -> &[u32] {
+    pub(super) fn ancestors_of(&self, resource: u32) -> &[u32] {
         run(&self.ancestors, self.resources.get(resource as usize).map_or(0..0, |r| r.ancestors.clone()))
     }
 
     /// Roles held directly on the resource, by principal.
-    fn held_on(&self, resource: u32) -> &[(PrincipalId, RoleId)] {
+    pub(super) fn held_on(&self, resource: u32) -> &[(PrincipalId, RoleId)] {
         run(&self.held, self.resources.get(resource as usize).map_or(0..0, |r| r.held.clone()))
+    }
+
+    /// The resources `principal` holds a role on, ascending.
+    fn granted_to(&self, principal: PrincipalId) -> &[u32] {
+        run(&self.granted_lists, self.granted.get(principal as usize).cloned().unwrap_or(0..0))
     }
 
     /// Every resource a role held by one of `principals` applies to: those it is held
@@ -275,10 +280,8 @@ impl ModelIndex {
     pub(super) fn reach(&self, principals: &[PrincipalId]) -> Vec<u64> {
         let mut seen = alloc::vec![0u64; self.resources.len().div_ceil(64)];
         let at = |ranges: &[Range<u32>], i: u32| ranges.get(i as usize).cloned().unwrap_or(0..0);
-        let mut stack: Vec<u32> = principals
-            .iter()
-            .flat_map(|&p| run(&self.granted_lists, at(&self.granted, p)).iter().copied())
-            .collect();
+        let mut stack: Vec<u32> =
+            principals.iter().flat_map(|&p| self.granted_to(p).iter().copied()).collect();
         while let Some(r) = stack.pop() {
             let Some(word) = seen.get_mut(r as usize / 64) else { continue };
             let bit = 1u64 << (r % 64);

@@ -4,7 +4,7 @@
 use alloc::vec::Vec;
 
 use super::Facts;
-use super::evaluate::{Held, SubjectView};
+use super::evaluate::{Held, Matches, SubjectView};
 use crate::authz::query::Part;
 use crate::authz::{
     Authorizer, Decision, Found, NONE, Page, Query, RequestAttributes, ResourceRef, RoleSet, Subject,
@@ -80,7 +80,7 @@ impl Authorizer {
             Some(rules) => rules,
             None => self.model.rules_for(permission, &mut scratch),
         };
-        Ok(self.decide_on(&subject, &held, permission, rules, &facts))
+        Ok(self.decide_on(&subject, &held, &self.matches(permission), rules, &facts))
     }
 
     /// Decides many queries; the first identifier that breaks its rule fails them all.
@@ -121,7 +121,7 @@ impl Authorizer {
                 let Some(permission) = join(&mut buf, resource.kind, action) else { return false };
                 let facts = self.facts(&view, resource, found, action, attributes);
                 let rules = self.model.rules_for(permission, &mut scratch);
-                self.decide_on(&view, &held, permission, rules, &facts).allowed()
+                self.decide_on(&view, &held, &self.matches(permission), rules, &facts).allowed()
             },
         ))
     }
@@ -161,8 +161,11 @@ impl Authorizer {
         // Unless something allows it everywhere (a role held tenant-wide, a permit rule
         // for anyone or for a role held tenant-wide), only resources the subject's
         // roles reach can be allowed: the rest are not decided at all.
-        let everywhere = self.allows_anywhere(&view, permission, rules.1);
+        let matches = self.matches(permission);
+        let everywhere = self.allows_anywhere(&view, &matches, rules.1);
         let reach = if everywhere { Vec::new() } else { self.model.reach(view.principals) };
+        let direct =
+            self.held_matters(&view, &matches, rules).then(|| self.model.directly_held(view.principals));
         let reached =
             |r: u32| everywhere || reach.get(r as usize / 64).is_some_and(|w| w & (1 << (r % 64)) != 0);
         let candidates = (range.start..range.end)
@@ -173,10 +176,12 @@ impl Authorizer {
             |(_, res)| res.id(),
             page,
             |&(r, res)| {
-                self.model.collect_held(r, view.principals, &mut held);
+                if let Some(direct) = &direct {
+                    self.model.collect_held_from(r, direct, &mut held);
+                }
                 let facts =
                     self.facts(&view, ResourceRef { kind, id: res.id() }, Some(r), action, attributes);
-                self.decide_on(&view, &held, permission, rules, &facts).allowed()
+                self.decide_on(&view, &held, &matches, rules, &facts).allowed()
             },
         ))
     }
@@ -204,6 +209,7 @@ impl Authorizer {
         let rules = self.model.rules_for(permission, &mut scratch);
         let found = self.model.resource(resource.kind, resource.id);
         let mut held = Held::new();
+        let matches = self.matches(permission);
         let names = self.subjects.iter().map(|s| self.subject_name(s));
         Ok(Found::collect(
             names,
@@ -218,19 +224,36 @@ impl Authorizer {
                     self.model.collect_held(found, view.principals, &mut held);
                 }
                 let facts = self.facts(&view, resource, found, action, attributes);
-                self.decide_on(&view, &held, permission, rules, &facts).allowed()
+                self.decide_on(&view, &held, &matches, rules, &facts).allowed()
             },
         ))
+    }
+
+    /// Whether the roles a subject holds on a resource or above can change whether it
+    /// is allowed: not when a role it holds tenant-wide grants the permission, no
+    /// matching pattern is denied to any role, and no rule asks for a role. A search
+    /// then decides each candidate without gathering them (the answer, not its
+    /// reason, is what a search keeps).
+    fn held_matters(
+        &self,
+        subject: &SubjectView<'_>,
+        matches: &Matches<'_>,
+        (forbids, permits): (&[u32], &[u32]),
+    ) -> bool {
+        let granted =
+            matches.iter().any(|rule| subject.tenant.first_common(self.rules.grants(rule)).is_some());
+        let denied = matches.iter().any(|rule| !self.rules.denies(rule).roles.is_empty());
+        let roles =
+            forbids.iter().chain(permits).any(|&i| self.model.rule_roles(i).is_none_or(|r| !r.is_empty()));
+        !granted || denied || roles
     }
 
     /// Whether the subject may be allowed `permission` on a resource it holds no role
     /// on or above: a role it holds tenant-wide grants it, or a permit rule needs no
     /// role or one it holds tenant-wide.
-    fn allows_anywhere(&self, subject: &SubjectView<'_>, permission: &str, permits: &[u32]) -> bool {
-        let mut granted = false;
-        self.rules.for_each_match(permission, |rule| {
-            granted |= subject.tenant.first_common(self.rules.grants(rule)).is_some();
-        });
+    fn allows_anywhere(&self, subject: &SubjectView<'_>, matches: &Matches<'_>, permits: &[u32]) -> bool {
+        let granted =
+            matches.iter().any(|rule| subject.tenant.first_common(self.rules.grants(rule)).is_some());
         granted
             || permits.iter().any(|&i| {
                 self.model.rule_roles(i).is_none_or(|roles| {
