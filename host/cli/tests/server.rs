@@ -1345,7 +1345,7 @@ fn the_resource_model_is_managed_and_decided_over_http() {
         // Another client key sees none of it, and an unused one is answered as empty.
         let unused = server.call("POST", "/api/check", Some(OTHER),
             Some(&json!({"subject": "dave", "action": "read", "resource": {"type": "document", "id": "roadmap"}})));
-        assert_eq!(unused.json["data"], json!({"allowed": false, "reason": "unknown_user"}));
+        assert_eq!(unused.json["data"], json!({"allowed": false, "reason": "no_matching_grant"}));
         let unused = server.call(
             "POST",
             "/api/search",
@@ -1354,6 +1354,14 @@ fn the_resource_model_is_managed_and_decided_over_http() {
         );
         assert_eq!(unused.json["data"], json!({"items": []}));
         assert_eq!(server.get("/api/resources", OTHER).json["data"]["count"], 0);
+        // And still refuses what breaks a rule.
+        let refused = server.call(
+            "POST",
+            "/api/check",
+            Some(OTHER),
+            Some(&json!({"subject": "da ve", "action": "read"})),
+        );
+        assert_eq!((refused.status, refused.json["error"].as_str()), (400, Some("ERR_INVALID_IDENTIFIER")));
         let audit = data(&server, "/api/audit?action=resource.delete");
         let deleted: Vec<&str> =
             audit["entries"].as_array().unwrap().iter().map(|e| e["resource"].as_str().unwrap()).collect();

@@ -8,12 +8,11 @@ use std::sync::Arc;
 use axum::extract::{Path, Query, State};
 use axum::response::Response;
 use serde::Deserialize;
-use serde::de::DeserializeOwned;
 use serde_json::{Value, json};
 use tessera_core::IdentifierKind::{Group, ResourceId, ResourceType, Role, RuleId, User};
 use tessera_core::{
-    CheckRequest, Decision, Effect, ErrorReport, Found, GrantDocument, GroupDocument, ResourceDocument,
-    RuleDocument, SearchRequest, TypeDocument, UserDocument,
+    Authorizer, CheckRequest, Effect, ErrorReport, GrantDocument, GroupDocument, PolicyDocument,
+    ResourceDocument, RuleDocument, SearchRequest, TypeDocument, UserDocument,
 };
 use tessera_store::{EntryKind, ModelEntry, grant_key};
 
@@ -27,11 +26,6 @@ type AppState = State<Arc<App>>;
 /// An entry as the API shows it: `{kind, key, entry}`.
 fn shown(entry: &ModelEntry) -> Value {
     json!({"kind": entry.kind().as_str(), "key": entry.key(), "entry": entry.body()})
-}
-
-/// The body of a write, read as the document section's shape.
-fn body<T: DeserializeOwned>(bytes: &[u8], shape: &str) -> Result<T, ApiError> {
-    required_json(bytes, shape)
 }
 
 async fn put(app: &Arc<App>, key: &str, actor: String, entry: ModelEntry) -> Result<Response, ApiError> {
@@ -81,7 +75,7 @@ pub(crate) async fn put_type(
     bytes: axum::body::Bytes,
 ) -> Result<Response, ApiError> {
     valid(ResourceType, &name)?;
-    let document: TypeDocument = body(&bytes, r#"{"actions": ["read", ...]}"#)?;
+    let document: TypeDocument = required_json(&bytes, r#"{"actions": ["read", ...]}"#)?;
     put(&app, &key, actor, ModelEntry::Type(name, document)).await
 }
 
@@ -126,7 +120,8 @@ pub(crate) async fn put_resource(
     bytes: axum::body::Bytes,
 ) -> Result<Response, ApiError> {
     let name = resource_key(&kind, &id)?;
-    let document: ResourceDocument = body(&bytes, r#"{"parents": ["type:id", ...], "attributes": {...}}"#)?;
+    let document: ResourceDocument =
+        required_json(&bytes, r#"{"parents": ["type:id", ...], "attributes": {...}}"#)?;
     put(&app, &key, actor, ModelEntry::Resource(name, document)).await
 }
 
@@ -180,7 +175,8 @@ pub(crate) async fn put_group(
     bytes: axum::body::Bytes,
 ) -> Result<Response, ApiError> {
     valid(Group, &name)?;
-    let document: GroupDocument = body(&bytes, r#"{"members": [...], "parents": [...], "roles": [...]}"#)?;
+    let document: GroupDocument =
+        required_json(&bytes, r#"{"members": [...], "parents": [...], "roles": [...]}"#)?;
     put(&app, &key, actor, ModelEntry::Group(name, document)).await
 }
 
@@ -218,7 +214,7 @@ pub(crate) async fn put_user(
     bytes: axum::body::Bytes,
 ) -> Result<Response, ApiError> {
     valid(User, &name)?;
-    let document: UserDocument = body(&bytes, r#"{"attributes": {...}}"#)?;
+    let document: UserDocument = required_json(&bytes, r#"{"attributes": {...}}"#)?;
     put(&app, &key, actor, ModelEntry::User(name, document)).await
 }
 
@@ -291,7 +287,7 @@ pub(crate) async fn add_grant(
     bytes: axum::body::Bytes,
 ) -> Result<Response, ApiError> {
     let document: GrantDocument =
-        body(&bytes, r#"{"user" or "group": "...", "role": "...", "on": "type:id"}"#)?;
+        required_json(&bytes, r#"{"user" or "group": "...", "role": "...", "on": "type:id"}"#)?;
     put(&app, &key, actor, ModelEntry::Grant(document)).await
 }
 
@@ -344,7 +340,7 @@ pub(crate) async fn put_rule(
 ) -> Result<Response, ApiError> {
     valid(RuleId, &id)?;
     let shape = r#"{"effect": "permit" | "forbid", "actions": [...], "roles"?: [...], "when"?: "..."}"#;
-    let RuleBody { effect, actions, roles, when } = body(&bytes, shape)?;
+    let RuleBody { effect, actions, roles, when } = required_json(&bytes, shape)?;
     put(&app, &key, actor, ModelEntry::Rule(RuleDocument { id, effect, actions, roles, when })).await
 }
 
@@ -384,6 +380,14 @@ fn utf8(bytes: &[u8]) -> Result<&str, ApiError> {
         .map_err(|_| ApiError::bad_request("ERR_INVALID_BODY", "The request body is not UTF-8 JSON"))
 }
 
+/// The core over an empty policy: what a client key that names no tenant yet is
+/// answered from (it holds nobody, and still refuses what breaks a rule).
+fn empty_tenant(key: &str) -> Result<Authorizer, ApiError> {
+    let policy =
+        PolicyDocument::new(key).into_policy().map_err(|e| ApiError::internal("ERR_INTERNAL", &e))?;
+    Ok(Authorizer::new(policy))
+}
+
 /// `POST /api/check`: a check on a resource, or tenant-wide without one
 /// (`tessera_core::CheckRequest`); the decision with its reason.
 pub(crate) async fn check(
@@ -392,11 +396,10 @@ pub(crate) async fn check(
     bytes: axum::body::Bytes,
 ) -> Result<Response, ApiError> {
     let text = utf8(&bytes)?;
-    CheckRequest::from_json(text).map_err(refused)?;
+    let request = CheckRequest::from_json(text).map_err(refused)?;
     let decision = match app.tenant(&key).await? {
         Some(tenant) => tenant.authorizer.with(|guest| guest.evaluate(text))?,
-        // An unused client key holds no users.
-        None => json!(Decision::UnknownUser),
+        None => json!(empty_tenant(&key)?.evaluate(&request.query()).map_err(|e| refused(e.into()))?),
     };
     let allowed = decision["allowed"] == true;
     app.metrics.decision(allowed);
@@ -411,10 +414,10 @@ pub(crate) async fn search(
     bytes: axum::body::Bytes,
 ) -> Result<Response, ApiError> {
     let text = utf8(&bytes)?;
-    SearchRequest::from_json(text).map_err(refused)?;
+    let request = SearchRequest::from_json(text).map_err(refused)?;
     let found = match app.tenant(&key).await? {
         Some(tenant) => tenant.authorizer.with(|guest| guest.search(text))?,
-        None => json!(Found::default()),
+        None => json!(empty_tenant(&key)?.search(&request).map_err(|e| refused(e.into()))?),
     };
     Ok(success(found, "Search completed"))
 }
