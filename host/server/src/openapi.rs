@@ -163,8 +163,13 @@ fn resource_name() -> Value {
 /// Attributes: names to a string, an integer, a boolean or a list of strings.
 fn attributes() -> Value {
     json!({"type": "object", "propertyNames": identifier(IdentifierKind::Attribute),
-           "additionalProperties": {"anyOf": [{"type": "string"}, {"type": "integer", "minimum": i64::MIN, "maximum": i64::MAX}, {"type": "boolean"},
-                                              {"type": "array", "items": {"type": "string"}}]}})
+           "additionalProperties": attribute_value()})
+}
+
+/// An attribute's value: a string, a 64-bit integer, a boolean or a list of strings.
+fn attribute_value() -> Value {
+    json!({"anyOf": [{"type": "string"}, {"type": "integer", "minimum": i64::MIN, "maximum": i64::MAX},
+                     {"type": "boolean"}, {"type": "array", "items": {"type": "string"}}]})
 }
 
 fn type_body() -> Value {
@@ -218,9 +223,7 @@ fn resource_key() -> Value {
 /// Attributes a request brings (AuthZEN's properties and context): any names, since
 /// a client may send more than conditions read; only the values' types are checked.
 fn request_attributes() -> Value {
-    let map = json!({"type": "object",
-           "additionalProperties": {"anyOf": [{"type": "string"}, {"type": "integer", "minimum": i64::MIN, "maximum": i64::MAX}, {"type": "boolean"},
-                                              {"type": "array", "items": {"type": "string"}}]}});
+    let map = json!({"type": "object", "additionalProperties": attribute_value()});
     object(json!({"subject": map, "resource": map, "action": map, "context": map}), &[])
 }
 

@@ -65,23 +65,40 @@ pub(crate) fn router(app: Arc<App>, tls: bool) -> Router {
             "/api/users/{user}/password",
             axum::routing::put(tokens::set_password).delete(tokens::delete_password),
         )
-        .route("/api/types", get(model::list_types))
-        .route("/api/types/{type}", put(model::put_type).get(model::get_type).delete(model::delete_type))
+        .route("/api/types", get(model::list_named::<model::Types>))
+        .route(
+            "/api/types/{type}",
+            put(model::put_type)
+                .get(model::get_named::<model::Types>)
+                .delete(model::delete_named::<model::Types>),
+        )
         .route("/api/resources", get(model::list_resources))
         .route(
             "/api/resources/{type}/{id}",
             put(model::put_resource).get(model::get_resource).delete(model::delete_resource),
         )
-        .route("/api/groups", get(model::list_groups))
-        .route("/api/groups/{group}", put(model::put_group).get(model::get_group).delete(model::delete_group))
-        .route("/api/users", get(model::list_users))
+        .route("/api/groups", get(model::list_named::<model::Groups>))
+        .route(
+            "/api/groups/{group}",
+            put(model::put_group)
+                .get(model::get_named::<model::Groups>)
+                .delete(model::delete_named::<model::Groups>),
+        )
+        .route("/api/users", get(model::list_named::<model::Users>))
         .route(
             "/api/users/{user}/attributes",
-            put(model::put_user).get(model::get_user).delete(model::delete_user),
+            put(model::put_user)
+                .get(model::get_named::<model::Users>)
+                .delete(model::delete_named::<model::Users>),
         )
         .route("/api/grants", get(model::list_grants).post(model::add_grant).delete(model::delete_grant))
-        .route("/api/rules", get(model::list_rules))
-        .route("/api/rules/{rule}", put(model::put_rule).get(model::get_rule).delete(model::delete_rule))
+        .route("/api/rules", get(model::list_named::<model::Rules>))
+        .route(
+            "/api/rules/{rule}",
+            put(model::put_rule)
+                .get(model::get_named::<model::Rules>)
+                .delete(model::delete_named::<model::Rules>),
+        )
         .route("/api/check", post(model::check))
         .route("/api/search", post(model::search));
     let public = Router::new()

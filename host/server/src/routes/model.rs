@@ -9,7 +9,7 @@ use axum::extract::{Path, Query, State};
 use axum::response::Response;
 use serde::Deserialize;
 use serde_json::{Value, json};
-use tessera_core::IdentifierKind::{Group, ResourceId, ResourceType, Role, RuleId, User};
+use tessera_core::IdentifierKind::{self, Group, ResourceId, ResourceType, Role, RuleId, User};
 use tessera_core::{
     Authorizer, CheckRequest, Effect, ErrorReport, GrantDocument, GroupDocument, PolicyDocument,
     ResourceDocument, RuleDocument, SearchRequest, TypeDocument, UserDocument,
@@ -67,6 +67,59 @@ async fn list(
     Ok(success(json!({"count": rows.len(), "entries": rows}), format!("Retrieved {}s", kind.as_str())))
 }
 
+/// A section whose entries the path names with one identifier.
+pub(crate) trait Named: Send + 'static {
+    const KIND: EntryKind;
+    const IDENTIFIER: IdentifierKind;
+}
+
+macro_rules! named {
+    ($($section:ident: $kind:ident, $identifier:ident;)*) => {$(
+        pub(crate) struct $section;
+
+        impl Named for $section {
+            const KIND: EntryKind = EntryKind::$kind;
+            const IDENTIFIER: IdentifierKind = $identifier;
+        }
+    )*};
+}
+
+named! {
+    Types: Type, ResourceType;
+    Groups: Group, Group;
+    Users: User, User;
+    Rules: Rule, RuleId;
+}
+
+/// `GET` of one entry of a [`Named`] section.
+pub(crate) async fn get_named<S: Named>(
+    State(app): AppState,
+    ClientKey(key): ClientKey,
+    Path(name): Path<String>,
+) -> Result<Response, ApiError> {
+    valid(S::IDENTIFIER, &name)?;
+    get_one(&app, key, S::KIND, name).await
+}
+
+/// `DELETE` of one entry of a [`Named`] section.
+pub(crate) async fn delete_named<S: Named>(
+    State(app): AppState,
+    ClientKey(key): ClientKey,
+    Caller(actor): Caller,
+    Path(name): Path<String>,
+) -> Result<Response, ApiError> {
+    valid(S::IDENTIFIER, &name)?;
+    delete(&app, &key, actor, S::KIND, name).await
+}
+
+/// `GET` of every entry of a [`Named`] section.
+pub(crate) async fn list_named<S: Named>(
+    State(app): AppState,
+    ClientKey(key): ClientKey,
+) -> Result<Response, ApiError> {
+    list(&app, key, S::KIND, |_| true).await
+}
+
 pub(crate) async fn put_type(
     State(app): AppState,
     ClientKey(key): ClientKey,
@@ -77,32 +130,6 @@ pub(crate) async fn put_type(
     valid(ResourceType, &name)?;
     let document: TypeDocument = required_json(&bytes, r#"{"actions": ["read", ...]}"#)?;
     put(&app, &key, actor, ModelEntry::Type(name, document)).await
-}
-
-pub(crate) async fn get_type(
-    State(app): AppState,
-    ClientKey(key): ClientKey,
-    Path(name): Path<String>,
-) -> Result<Response, ApiError> {
-    valid(ResourceType, &name)?;
-    get_one(&app, key, EntryKind::Type, name).await
-}
-
-pub(crate) async fn delete_type(
-    State(app): AppState,
-    ClientKey(key): ClientKey,
-    Caller(actor): Caller,
-    Path(name): Path<String>,
-) -> Result<Response, ApiError> {
-    valid(ResourceType, &name)?;
-    delete(&app, &key, actor, EntryKind::Type, name).await
-}
-
-pub(crate) async fn list_types(
-    State(app): AppState,
-    ClientKey(key): ClientKey,
-) -> Result<Response, ApiError> {
-    list(&app, key, EntryKind::Type, |_| true).await
 }
 
 /// `type:id`, each part checked.
@@ -180,32 +207,6 @@ pub(crate) async fn put_group(
     put(&app, &key, actor, ModelEntry::Group(name, document)).await
 }
 
-pub(crate) async fn get_group(
-    State(app): AppState,
-    ClientKey(key): ClientKey,
-    Path(name): Path<String>,
-) -> Result<Response, ApiError> {
-    valid(Group, &name)?;
-    get_one(&app, key, EntryKind::Group, name).await
-}
-
-pub(crate) async fn delete_group(
-    State(app): AppState,
-    ClientKey(key): ClientKey,
-    Caller(actor): Caller,
-    Path(name): Path<String>,
-) -> Result<Response, ApiError> {
-    valid(Group, &name)?;
-    delete(&app, &key, actor, EntryKind::Group, name).await
-}
-
-pub(crate) async fn list_groups(
-    State(app): AppState,
-    ClientKey(key): ClientKey,
-) -> Result<Response, ApiError> {
-    list(&app, key, EntryKind::Group, |_| true).await
-}
-
 pub(crate) async fn put_user(
     State(app): AppState,
     ClientKey(key): ClientKey,
@@ -216,32 +217,6 @@ pub(crate) async fn put_user(
     valid(User, &name)?;
     let document: UserDocument = required_json(&bytes, r#"{"attributes": {...}}"#)?;
     put(&app, &key, actor, ModelEntry::User(name, document)).await
-}
-
-pub(crate) async fn get_user(
-    State(app): AppState,
-    ClientKey(key): ClientKey,
-    Path(name): Path<String>,
-) -> Result<Response, ApiError> {
-    valid(User, &name)?;
-    get_one(&app, key, EntryKind::User, name).await
-}
-
-pub(crate) async fn delete_user(
-    State(app): AppState,
-    ClientKey(key): ClientKey,
-    Caller(actor): Caller,
-    Path(name): Path<String>,
-) -> Result<Response, ApiError> {
-    valid(User, &name)?;
-    delete(&app, &key, actor, EntryKind::User, name).await
-}
-
-pub(crate) async fn list_users(
-    State(app): AppState,
-    ClientKey(key): ClientKey,
-) -> Result<Response, ApiError> {
-    list(&app, key, EntryKind::User, |_| true).await
 }
 
 /// A grant named in the query (`DELETE`), or the fields a listing keeps (`GET`).
@@ -342,32 +317,6 @@ pub(crate) async fn put_rule(
     let shape = r#"{"effect": "permit" | "forbid", "actions": [...], "roles"?: [...], "when"?: "..."}"#;
     let RuleBody { effect, actions, roles, when } = required_json(&bytes, shape)?;
     put(&app, &key, actor, ModelEntry::Rule(RuleDocument { id, effect, actions, roles, when })).await
-}
-
-pub(crate) async fn get_rule(
-    State(app): AppState,
-    ClientKey(key): ClientKey,
-    Path(id): Path<String>,
-) -> Result<Response, ApiError> {
-    valid(RuleId, &id)?;
-    get_one(&app, key, EntryKind::Rule, id).await
-}
-
-pub(crate) async fn delete_rule(
-    State(app): AppState,
-    ClientKey(key): ClientKey,
-    Caller(actor): Caller,
-    Path(id): Path<String>,
-) -> Result<Response, ApiError> {
-    valid(RuleId, &id)?;
-    delete(&app, &key, actor, EntryKind::Rule, id).await
-}
-
-pub(crate) async fn list_rules(
-    State(app): AppState,
-    ClientKey(key): ClientKey,
-) -> Result<Response, ApiError> {
-    list(&app, key, EntryKind::Rule, |_| true).await
 }
 
 /// A request the core refused to read: 400 with its code and message.
