@@ -240,20 +240,23 @@ impl Authorizer {
         matches: &Matches<'_>,
         (forbids, permits): (&[u32], &[u32]),
     ) -> bool {
-        let granted =
-            matches.iter().any(|rule| subject.tenant.first_common(self.rules.grants(rule)).is_some());
+        let granted = self.granted_tenant_wide(subject, matches);
         let denied = matches.iter().any(|rule| !self.rules.denies(rule).roles.is_empty());
         let roles =
             forbids.iter().chain(permits).any(|&i| self.model.rule_roles(i).is_none_or(|r| !r.is_empty()));
         !granted || denied || roles
     }
 
+    /// Whether a role the subject holds tenant-wide grants one of `matches`.
+    fn granted_tenant_wide(&self, subject: &SubjectView<'_>, matches: &Matches<'_>) -> bool {
+        matches.iter().any(|rule| subject.tenant.first_common(self.rules.grants(rule)).is_some())
+    }
+
     /// Whether the subject may be allowed `permission` on a resource it holds no role
     /// on or above: a role it holds tenant-wide grants it, or a permit rule needs no
     /// role or one it holds tenant-wide.
     fn allows_anywhere(&self, subject: &SubjectView<'_>, matches: &Matches<'_>, permits: &[u32]) -> bool {
-        let granted =
-            matches.iter().any(|rule| subject.tenant.first_common(self.rules.grants(rule)).is_some());
+        let granted = self.granted_tenant_wide(subject, matches);
         granted
             || permits.iter().any(|&i| {
                 self.model.rule_roles(i).is_none_or(|roles| {
