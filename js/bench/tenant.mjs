@@ -23,26 +23,32 @@ export function policy(users) {
 }
 
 /**
- * Signed snapshots of the tenant at each size in `sizes`: `{ snapshotKeys, snapshots }`,
- * `snapshots[i]` the bytes for `sizes[i]` users.
+ * Each policy document in `documents` (JSON text) signed by the CLI with one new key:
+ * `{ snapshotKeys, snapshots }`, `snapshots[i]` the bytes for `documents[i]`.
  */
-export function signedSnapshots(sizes) {
+export function sign(documents) {
   const work = mkdtempSync(join(tmpdir(), 'tessera-bench-'));
   try {
     const env = { ...process.env, AUTH_DATA_DIR: join(work, 'data') };
     const cli = (...args) => execFileSync(bin, args, { env, encoding: 'utf8' });
     cli('keys', 'generate', '--kind', 'snapshot', '--out', join(work, 'key.jwk'));
     const snapshotKeys = [JSON.parse(cli('keys', 'public', join(work, 'key.jwk')))];
-    const snapshots = sizes.map((users) => {
-      writeFileSync(join(work, `p${users}.json`), JSON.stringify(policy(users)));
-      cli('snapshot', 'build', join(work, `p${users}.json`), '--key', join(work, 'key.jwk'), '--out', join(work, `s${users}.bin`), '--revision', '1');
-      return readFileSync(join(work, `s${users}.bin`));
+    const snapshots = documents.map((text, i) => {
+      writeFileSync(join(work, `p${i}.json`), text);
+      cli('snapshot', 'build', join(work, `p${i}.json`), '--key', join(work, 'key.jwk'), '--out', join(work, `s${i}.bin`), '--revision', '1');
+      return readFileSync(join(work, `s${i}.bin`));
     });
     return { snapshotKeys, snapshots };
   } finally {
     rmSync(work, { recursive: true, force: true });
   }
 }
+
+/**
+ * Signed snapshots of the tenant at each size in `sizes`: `{ snapshotKeys, snapshots }`,
+ * `snapshots[i]` the bytes for `sizes[i]` users.
+ */
+export const signedSnapshots = (sizes) => sign(sizes.map((users) => JSON.stringify(policy(users))));
 
 /** Median of a list of numbers. */
 export const median = (xs) => [...xs].sort((a, b) => a - b)[xs.length >> 1];

@@ -111,7 +111,7 @@ impl AttributeMap {
 
     /// A map from entries in any order; `Err(name)` names a name given twice.
     pub fn from_entries(mut entries: Vec<(String, AttributeValue)>) -> Result<Self, String> {
-        entries.sort_by(|a, b| a.0.cmp(&b.0));
+        entries.sort_unstable_by(|a, b| a.0.cmp(&b.0));
         if let Some(pair) = entries.windows(2).find(|pair| pair[0].0 == pair[1].0) {
             return Err(pair[0].0.clone());
         }

@@ -13,11 +13,12 @@ use alloc::collections::BTreeMap;
 use alloc::string::{String, ToString};
 use alloc::vec::Vec;
 
-use serde::{Deserialize, Serialize, Serializer};
+use serde::{Serialize, Serializer};
 
 use super::model::{Members, Policy, Role};
 use super::resources::{ModelTables, ResourceModel};
-use crate::error::PolicyError;
+use crate::error::{PolicyError, SnapshotError};
+use crate::snapshot::reader::{Reader, once, required};
 
 #[derive(Serialize)]
 struct PolicyOut<'a> {
@@ -46,31 +47,83 @@ struct MembersOut<'a> {
 }
 
 /// A policy as decoded, before validation; the only way out is [`RawPolicy::validate`].
-#[derive(Deserialize)]
 pub(crate) struct RawPolicy<'a> {
     tenant: String,
-    #[serde(borrow)]
     patterns: Vec<&'a str>,
     roles: Vec<RoleIn>,
-    #[serde(borrow)]
     members: MembersIn<'a>,
-    #[serde(default)]
     key_backed: Option<Vec<String>>,
-    #[serde(default, borrow)]
     model: Option<ModelTables<'a>>,
 }
 
-#[derive(Deserialize)]
 struct RoleIn(String, Option<String>, Vec<u32>, Vec<u32>, Vec<u32>);
 
-#[derive(Deserialize)]
 struct MembersIn<'a> {
-    #[serde(with = "serde_bytes", borrow)]
     shared: &'a [u8],
-    #[serde(borrow)]
     suffixes: Vec<&'a str>,
     counts: Vec<u32>,
     roles: Vec<u32>,
+}
+
+impl<'a> RawPolicy<'a> {
+    /// Reads the policy's tables; [`RawPolicy::validate`] checks what they say.
+    pub(crate) fn read(reader: &mut Reader<'a>) -> Result<Self, SnapshotError> {
+        let (mut tenant, mut patterns, mut roles, mut members, mut key_backed, mut model) =
+            (None, None, None, None, None, None);
+        reader.fields("policy", true, |r, name| match name {
+            "tenant" => once(&mut tenant, r.string("policy.tenant")?, "policy.tenant"),
+            "patterns" => once(&mut patterns, r.strs("policy.patterns")?, "policy.patterns"),
+            "roles" => once(&mut roles, r.list("policy.roles", RoleIn::read)?, "policy.roles"),
+            "members" => once(&mut members, MembersIn::read(r)?, "policy.members"),
+            "key_backed" => {
+                let list = r.option(|r| r.list("policy.key_backed", |r| r.string("policy.key_backed")))?;
+                once(&mut key_backed, list, "policy.key_backed")
+            }
+            "model" => once(&mut model, r.option(ModelTables::read)?, "policy.model"),
+            _ => Ok(false),
+        })?;
+        Ok(Self {
+            tenant: required(tenant, "policy.tenant")?,
+            patterns: required(patterns, "policy.patterns")?,
+            roles: required(roles, "policy.roles")?,
+            members: required(members, "policy.members")?,
+            key_backed: key_backed.flatten(),
+            model: model.flatten(),
+        })
+    }
+}
+
+impl RoleIn {
+    fn read(reader: &mut Reader<'_>) -> Result<Self, SnapshotError> {
+        const FIELD: &str = "policy.roles";
+        reader.tuple(FIELD, 5)?;
+        Ok(Self(
+            reader.string(FIELD)?,
+            reader.option(|r| r.string(FIELD))?,
+            reader.u32s(FIELD)?,
+            reader.u32s(FIELD)?,
+            reader.u32s(FIELD)?,
+        ))
+    }
+}
+
+impl<'a> MembersIn<'a> {
+    fn read(reader: &mut Reader<'a>) -> Result<Self, SnapshotError> {
+        let (mut shared, mut suffixes, mut counts, mut roles) = (None, None, None, None);
+        reader.fields("policy.members", true, |r, name| match name {
+            "shared" => once(&mut shared, r.bin("members.shared")?, "members.shared"),
+            "suffixes" => once(&mut suffixes, r.strs("members.suffixes")?, "members.suffixes"),
+            "counts" => once(&mut counts, r.u32s("members.counts")?, "members.counts"),
+            "roles" => once(&mut roles, r.u32s("members.roles")?, "members.roles"),
+            _ => Ok(false),
+        })?;
+        Ok(Self {
+            shared: required(shared, "members.shared")?,
+            suffixes: required(suffixes, "members.suffixes")?,
+            counts: required(counts, "members.counts")?,
+            roles: required(roles, "members.roles")?,
+        })
+    }
 }
 
 impl Serialize for Policy {
@@ -259,7 +312,7 @@ mod tests {
             members,
         };
         let bytes = messagepack_serde::to_vec(&forged).expect("encodes");
-        let raw: RawPolicy<'_> = messagepack_serde::from_slice(&bytes).expect("decodes");
+        let raw = RawPolicy::read(&mut Reader::new(&bytes)).expect("decodes");
         raw.validate()
     }
 
@@ -275,7 +328,7 @@ mod tests {
         assert_eq!(names, ["user-1", "user-2", "userx"]);
         assert_eq!(policy.members.roles_of(1), [0, 1]);
         let again = messagepack_serde::to_vec(&policy).expect("encodes");
-        let raw: RawPolicy<'_> = messagepack_serde::from_slice(&again).expect("decodes");
+        let raw = RawPolicy::read(&mut Reader::new(&again)).expect("decodes");
         assert_eq!(raw.validate().expect("valid"), policy);
     }
 
@@ -314,7 +367,7 @@ mod tests {
             members: members(vec![], vec![], vec![], vec![]),
         };
         let bytes = messagepack_serde::to_vec(&forged).expect("encodes");
-        let raw: RawPolicy<'_> = messagepack_serde::from_slice(&bytes).expect("decodes");
+        let raw = RawPolicy::read(&mut Reader::new(&bytes)).expect("decodes");
         assert_eq!(raw.validate(), Err(PolicyError::IndexOutOfRange { field: "roles.patterns", index: 5 }));
         for (forged, expected) in cases {
             let description = alloc::format!("{:?}", forged.suffixes);

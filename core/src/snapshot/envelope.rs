@@ -6,9 +6,10 @@ use alloc::vec::Vec;
 
 use aes_gcm::aead::{Aead, KeyInit, Payload};
 use aes_gcm::{Aes256Gcm, Key, Nonce};
-use serde::{Deserialize, Serialize};
+use serde::Serialize;
 
 use super::codec;
+use super::reader::{Reader, once, required};
 use crate::error::SnapshotError;
 use crate::keys::{EncryptionKey, SigningKey, VerifyingKey};
 
@@ -17,18 +18,38 @@ const SIGNATURE_CONTEXT: &[u8] = b"tessera-snapshot-v1\0";
 const ALG_SIGN: &str = "EdDSA";
 const ALG_ENCRYPT: &str = "A256GCM";
 
-#[derive(Serialize, Deserialize)]
+#[derive(Serialize)]
 struct Envelope<'a> {
-    #[serde(with = "serde_bytes", borrow)]
+    #[serde(with = "serde_bytes")]
     header: &'a [u8],
-    #[serde(with = "serde_bytes", borrow)]
+    #[serde(with = "serde_bytes")]
     payload: &'a [u8],
-    #[serde(with = "serde_bytes", borrow)]
+    #[serde(with = "serde_bytes")]
     signature: &'a [u8],
 }
 
-#[derive(Serialize, Deserialize)]
-#[serde(deny_unknown_fields)]
+impl<'a> Envelope<'a> {
+    fn read(bytes: &'a [u8]) -> Result<Self, SnapshotError> {
+        let mut reader = Reader::new(bytes);
+        let (mut header, mut payload, mut signature) = (None, None, None);
+        reader.fields("envelope", true, |r, name| match name {
+            "header" => once(&mut header, r.bin("envelope.header")?, "envelope.header"),
+            "payload" => once(&mut payload, r.bin("envelope.payload")?, "envelope.payload"),
+            "signature" => once(&mut signature, r.bin("envelope.signature")?, "envelope.signature"),
+            _ => Ok(false),
+        })?;
+        reader.finish("envelope")?;
+        Ok(Self {
+            header: required(header, "envelope.header")?,
+            payload: required(payload, "envelope.payload")?,
+            signature: required(signature, "envelope.signature")?,
+        })
+    }
+}
+
+/// Unknown fields are refused: a header says how to verify and decrypt, and a
+/// field this reader would ignore could be one that changes that.
+#[derive(Serialize)]
 pub(super) struct Header {
     pub(super) v: u64,
     pub(super) alg: String,
@@ -37,13 +58,50 @@ pub(super) struct Header {
     pub(super) enc: Option<Encryption>,
 }
 
-#[derive(Serialize, Deserialize)]
-#[serde(deny_unknown_fields)]
+#[derive(Serialize)]
 pub(super) struct Encryption {
     pub(super) alg: String,
     pub(super) kid: String,
     #[serde(with = "serde_bytes")]
     pub(super) nonce: Vec<u8>,
+}
+
+impl Header {
+    fn read(bytes: &[u8]) -> Result<Self, SnapshotError> {
+        let mut reader = Reader::new(bytes);
+        let (mut v, mut alg, mut kid, mut enc) = (None, None, None, None);
+        reader.fields("header", false, |r, name| match name {
+            "v" => once(&mut v, r.int("header.v")?, "header.v"),
+            "alg" => once(&mut alg, r.string("header.alg")?, "header.alg"),
+            "kid" => once(&mut kid, r.string("header.kid")?, "header.kid"),
+            "enc" => once(&mut enc, r.option(Encryption::read)?, "header.enc"),
+            _ => Ok(false),
+        })?;
+        reader.finish("envelope header")?;
+        Ok(Self {
+            v: required(v, "header.v")?,
+            alg: required(alg, "header.alg")?,
+            kid: required(kid, "header.kid")?,
+            enc: enc.flatten(),
+        })
+    }
+}
+
+impl Encryption {
+    fn read(reader: &mut Reader<'_>) -> Result<Self, SnapshotError> {
+        let (mut alg, mut kid, mut nonce) = (None, None, None);
+        reader.fields("header.enc", false, |r, name| match name {
+            "alg" => once(&mut alg, r.string("header.enc.alg")?, "header.enc.alg"),
+            "kid" => once(&mut kid, r.string("header.enc.kid")?, "header.enc.kid"),
+            "nonce" => once(&mut nonce, r.bin("header.enc.nonce")?.to_vec(), "header.enc.nonce"),
+            _ => Ok(false),
+        })?;
+        Ok(Self {
+            alg: required(alg, "header.enc.alg")?,
+            kid: required(kid, "header.enc.kid")?,
+            nonce: required(nonce, "header.enc.nonce")?,
+        })
+    }
 }
 
 fn signing_input(header: &[u8], payload: &[u8]) -> Vec<u8> {
@@ -97,8 +155,8 @@ pub(super) struct Opened<'a> {
 
 /// Splits an envelope and decodes its header; nothing is trusted yet.
 pub(super) fn open(bytes: &[u8]) -> Result<Opened<'_>, SnapshotError> {
-    let envelope: Envelope<'_> = codec::decode(bytes, "envelope")?;
-    let header: Header = codec::decode(envelope.header, "envelope header")?;
+    let envelope = Envelope::read(bytes)?;
+    let header = Header::read(envelope.header)?;
     if header.v != u64::from(ENVELOPE_VERSION) {
         return Err(SnapshotError::UnsupportedVersion { version: header.v });
     }

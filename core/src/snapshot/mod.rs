@@ -23,12 +23,13 @@
 mod codec;
 mod envelope;
 mod loader;
+pub(crate) mod reader;
 mod summary;
 
 use alloc::format;
 use alloc::vec::Vec;
 
-use serde::{Deserialize, Serialize};
+use serde::Serialize;
 
 pub use loader::{DEFAULT_MAX_SNAPSHOT_BYTES, LoadedSnapshot, SnapshotInfo, SnapshotLoader, peek_header};
 pub use summary::PolicySummary;
@@ -38,6 +39,7 @@ use crate::error::SnapshotError;
 use crate::keys::EncryptionKey;
 use crate::keys::SigningKey;
 use crate::policy::{Policy, RawPolicy};
+use reader::{Reader, once, required};
 
 /// The newest snapshot format version this build writes and reads (it reads every
 /// older one too).
@@ -75,21 +77,50 @@ struct PayloadRef<'a> {
     policy: &'a Policy,
 }
 
-#[derive(Deserialize)]
 struct Payload<'a> {
     format: u64,
     revision: u64,
     issued_at: i64,
-    #[serde(default)]
     expires_at: Option<i64>,
-    #[serde(borrow)]
     policy: RawPolicy<'a>,
 }
 
-/// Just the version, to tell "newer format" from "broken" when a payload fails to decode.
-#[derive(Deserialize)]
-struct FormatProbe {
-    format: u64,
+impl<'a> Payload<'a> {
+    fn read(bytes: &'a [u8]) -> Result<Self, SnapshotError> {
+        let mut reader = Reader::new(bytes);
+        let (mut format, mut revision, mut issued_at, mut expires_at, mut policy) =
+            (None, None, None, None, None);
+        reader.fields("snapshot", true, |r, name| match name {
+            "format" => once(&mut format, r.int("format")?, "format"),
+            "revision" => once(&mut revision, r.int("revision")?, "revision"),
+            "issued_at" => once(&mut issued_at, r.int("issued_at")?, "issued_at"),
+            "expires_at" => once(&mut expires_at, r.option(|r| r.int("expires_at"))?, "expires_at"),
+            "policy" => once(&mut policy, RawPolicy::read(r)?, "policy"),
+            _ => Ok(false),
+        })?;
+        reader.finish("snapshot")?;
+        Ok(Self {
+            format: required(format, "format")?,
+            revision: required(revision, "revision")?,
+            issued_at: required(issued_at, "issued_at")?,
+            expires_at: expires_at.flatten(),
+            policy: required(policy, "policy")?,
+        })
+    }
+
+    /// Just the version, to tell "newer format" from "broken" when a payload fails
+    /// to decode.
+    fn format_of(bytes: &[u8]) -> Option<u64> {
+        let mut reader = Reader::new(bytes);
+        let mut format = None;
+        reader
+            .fields("snapshot", true, |r, name| match name {
+                "format" => once(&mut format, r.int("format")?, "format"),
+                _ => Ok(false),
+            })
+            .ok()?;
+        format
+    }
 }
 
 impl Snapshot {
@@ -106,12 +137,12 @@ impl Snapshot {
 
     /// Decodes and validates a payload (no signature involved).
     pub(crate) fn decode(bytes: &[u8]) -> Result<Self, SnapshotError> {
-        let payload: Payload = match codec::decode(bytes, "snapshot") {
+        let payload = match Payload::read(bytes) {
             Ok(payload) => payload,
             Err(e) => {
-                return Err(match codec::decode::<FormatProbe>(bytes, "snapshot") {
-                    Ok(probe) if probe.format == 0 || probe.format > u64::from(FORMAT_VERSION) => {
-                        SnapshotError::UnsupportedVersion { version: probe.format }
+                return Err(match Payload::format_of(bytes) {
+                    Some(version) if version == 0 || version > u64::from(FORMAT_VERSION) => {
+                        SnapshotError::UnsupportedVersion { version }
                     }
                     _ => e,
                 });
@@ -219,15 +250,10 @@ mod tests {
         let strict = policy().with_strict_users(["alice", "bob"]).expect("valid");
         let snapshot = Snapshot { revision: 1, issued_at: 0, expires_at: None, policy: strict.clone() };
         let bytes = snapshot.encode().expect("encodes");
-        assert_eq!(codec::decode::<FormatProbe>(&bytes, "snapshot").expect("probe").format, 2);
+        assert_eq!(Payload::format_of(&bytes), Some(2));
         assert_eq!(Snapshot::decode(&bytes).expect("decodes").policy, strict);
         let plain = Snapshot { policy: policy(), ..snapshot };
-        assert_eq!(
-            codec::decode::<FormatProbe>(&plain.encode().expect("encodes"), "snapshot")
-                .expect("probe")
-                .format,
-            1
-        );
+        assert_eq!(Payload::format_of(&plain.encode().expect("encodes")), Some(1));
         for (format, policy) in [(1, &strict), (2, &plain.policy)] {
             let payload = PayloadRef { format, revision: 1, issued_at: 0, expires_at: None, policy };
             let bytes = codec::encode(&payload).expect("encodes");

@@ -106,7 +106,7 @@ impl ResourceModel {
             })?;
             keyed.push((type_id, id, key, doc.clone()));
         }
-        keyed.sort_by(|a, b| (a.0, a.1).cmp(&(b.0, b.1)));
+        keyed.sort_unstable_by(|a, b| (a.0, a.1).cmp(&(b.0, b.1)));
         let resource_ids = positions(keyed.iter().map(|r| r.2.as_str()));
         let unknown_resource =
             |field: String| move |resource| PolicyError::UnknownResource { field: field.clone(), resource };
@@ -213,7 +213,7 @@ impl ResourceModel {
             };
             rule_defs.push(RuleDef { id: rule.id, effect: rule.effect, actions, roles, when });
         }
-        rule_defs.sort_by(|a, b| a.id.cmp(&b.id));
+        rule_defs.sort_unstable_by(|a, b| a.id.cmp(&b.id));
         if let Some(pair) = rule_defs.windows(2).find(|pair| pair[0].id == pair[1].id) {
             return Err(PolicyError::Duplicate { field: "rules".into(), value: pair[0].id.clone() });
         }

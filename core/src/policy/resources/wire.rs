@@ -27,19 +27,19 @@ use alloc::vec::Vec;
 use core::cell::Cell;
 
 use hashbrown::HashMap;
-use serde::{Deserialize, Serialize};
+use serde::Serialize;
 
 use super::{Effect, Grant, GroupDef, Principal, ResourceDef, ResourceModel, RuleDef, TypeDef, UserDef};
 use crate::condition::Condition;
-use crate::error::PolicyError;
+use crate::error::{PolicyError, SnapshotError};
 use crate::policy::attributes::{AttributeMap, AttributeValue};
+use crate::snapshot::reader::{self, once, required};
 
 const NO_CONDITION: u32 = u32::MAX;
 
 /// The model's tables, as written and as read (borrowing the strings).
-#[derive(Serialize, Deserialize)]
+#[derive(Serialize)]
 pub(crate) struct ModelTables<'a> {
-    #[serde(borrow)]
     strings: Vec<&'a str>,
     ints: Vec<i64>,
     types: Vec<u32>,
@@ -99,6 +99,34 @@ impl<'a> Interner<'a> {
 }
 
 impl<'a> ModelTables<'a> {
+    /// Reads the tables; `rebuild` checks every index and length in them.
+    pub(crate) fn read(reader: &mut reader::Reader<'a>) -> Result<Self, SnapshotError> {
+        let mut strings = None;
+        let mut ints = None;
+        let mut tables: [Option<Vec<u32>>; 6] = Default::default();
+        const TABLES: [&str; 6] = ["types", "resources", "users", "groups", "grants", "rules"];
+        reader.fields("policy.model", true, |r, name| match name {
+            "strings" => once(&mut strings, r.strs("model.strings")?, "model.strings"),
+            "ints" => once(&mut ints, r.list("model.ints", |r| r.int("model.ints"))?, "model.ints"),
+            _ => match TABLES.iter().position(|table| *table == name) {
+                Some(at) => once(&mut tables[at], r.u32s("model tables")?, "model tables"),
+                None => Ok(false),
+            },
+        })?;
+        let [types, resources, users, groups, grants, rules] =
+            tables.map(|table| required(table, "a model table"));
+        Ok(Self {
+            strings: required(strings, "model.strings")?,
+            ints: required(ints, "model.ints")?,
+            types: types?,
+            resources: resources?,
+            users: users?,
+            groups: groups?,
+            grants: grants?,
+            rules: rules?,
+        })
+    }
+
     pub(crate) fn new(model: &'a ResourceModel) -> Self {
         let mut strings = Interner { strings: Vec::new(), index: HashMap::new(), ints: Vec::new() };
         let mut types = Vec::new();
@@ -347,7 +375,7 @@ mod tests {
 
     fn round_trip(model: &ResourceModel) -> Result<ResourceModel, PolicyError> {
         let bytes = messagepack_serde::to_vec(&ModelTables::new(model)).expect("encodes");
-        let raw: ModelTables<'_> = messagepack_serde::from_slice(&bytes).expect("decodes");
+        let raw = ModelTables::read(&mut reader::Reader::new(&bytes)).expect("decodes");
         raw.rebuild()
     }
 
@@ -370,16 +398,16 @@ mod tests {
     fn forged_tables_are_refused_without_panicking() {
         let base = model(r#""types": {"doc": {"actions": ["read"]}}, "resources": {"doc:a": {}}"#);
         let bytes = messagepack_serde::to_vec(&ModelTables::new(&base)).expect("encodes");
-        let mut raw: ModelTables<'_> = messagepack_serde::from_slice(&bytes).expect("decodes");
+        let mut raw = ModelTables::read(&mut reader::Reader::new(&bytes)).expect("decodes");
         raw.resources.push(7);
         assert!(raw.rebuild().is_err());
-        let mut raw: ModelTables<'_> = messagepack_serde::from_slice(&bytes).expect("decodes");
+        let mut raw = ModelTables::read(&mut reader::Reader::new(&bytes)).expect("decodes");
         raw.types = alloc::vec![0, u32::MAX];
         assert!(raw.rebuild().is_err());
-        let mut raw: ModelTables<'_> = messagepack_serde::from_slice(&bytes).expect("decodes");
+        let mut raw = ModelTables::read(&mut reader::Reader::new(&bytes)).expect("decodes");
         raw.grants = alloc::vec![0, 0];
         assert!(raw.rebuild().is_err());
-        let mut raw: ModelTables<'_> = messagepack_serde::from_slice(&bytes).expect("decodes");
+        let mut raw = ModelTables::read(&mut reader::Reader::new(&bytes)).expect("decodes");
         raw.resources = alloc::vec![0, 99, 0, 0];
         assert!(raw.rebuild().is_err());
     }
