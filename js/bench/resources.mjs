@@ -3,7 +3,8 @@
 // groups, 1M grants, 20 rules) beside Cedar (@cedar-policy/cedar-wasm) deciding the
 // same requests, after a gate that both give the same answer to every one of them.
 //
-//   npm ci --prefix bench             the Cedar peer (a dependency of this bench only)
+//   npm ci --prefix bench/cedar       the Cedar peer (a dependency of this bench only,
+//                                     in its own folder so the package never sees it)
 //   node bench/resources.mjs          after `node scripts/build.mjs`; TESSERA_BIN as in
 //                                     bench.mjs; TENANT_JSON=FILE reuses a printed tenant
 //
@@ -14,11 +15,12 @@
 // Tessera's check reads the whole tenant from its snapshot.
 import { execFileSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
 import { fileURLToPath } from 'node:url';
-import * as cedar from '@cedar-policy/cedar-wasm/nodejs';
 import { Authorizer } from 'tessera-authz';
 import { median, sign } from './tenant.mjs';
 
+const cedar = createRequire(new URL('./cedar/', import.meta.url))('@cedar-policy/cedar-wasm/nodejs');
 const repo = fileURLToPath(new URL('../..', import.meta.url));
 const text = process.env.TENANT_JSON
   ? readFileSync(process.env.TENANT_JSON, 'utf8')
