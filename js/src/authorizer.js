@@ -234,12 +234,18 @@ export class Authorizer {
    * action `permission` on it. Arguments as `check`.
    */
   can(user, permission, resource, context) {
-    if (this.#onDecision !== undefined || resource !== undefined || context !== undefined || typeof user !== 'string' || typeof permission !== 'string') {
+    if (this.#onDecision !== undefined || context !== undefined || typeof user !== 'string' || typeof permission !== 'string') {
       return this.check(user, permission, resource, context).allowed;
     }
     const userLength = putString(user, 0);
     const permissionLength = putString(permission, userLength);
-    return allowedOf(hot(this.#module.can(userLength, permissionLength)));
+    if (resource === undefined) return allowedOf(hot(this.#module.can(userLength, permissionLength)));
+    if (typeof resource !== 'string') return this.check(user, permission, resource).allowed;
+    // `type:id`, answered without decoding the reason's fields.
+    const { type, id } = resourceOf(resource);
+    const typeLength = putString(type, userLength + permissionLength);
+    const idLength = putString(id, userLength + permissionLength + typeLength);
+    return allowedOf(hot(this.#module.evaluate(userLength, permissionLength, typeLength, idLength)));
   }
 
   /**

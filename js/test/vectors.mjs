@@ -63,11 +63,23 @@ function query(authz, c) {
     case 'roles': return authz.roles();
     case 'evaluate': {
       const a = c.attributes ?? {};
-      return authz.check(subject(c, a), action(c, a), resource(c, a), a.context);
+      const answer = authz.check(subject(c, a), action(c, a), resource(c, a), a.context);
+      canAgrees(authz, c, a, answer);
+      return answer;
     }
     case 'search': return search(authz, c);
     default: throw new Error(`unknown op ${c.op}`);
   }
+}
+
+/**
+ * `can` with the resource as a `type:id` string, which the wrapper answers from the
+ * call's value alone, gives `check`'s answer.
+ */
+function canAgrees(authz, c, a, answer) {
+  if (typeof c.resource?.type !== 'string' || typeof c.resource?.id !== 'string' || Object.keys(a).length > 0) return;
+  const allowed = authz.can(c.subject, c.action, `${c.resource.type}:${c.resource.id}`);
+  if (allowed !== answer.allowed) throw new Error(`can and check disagree on ${c.name ?? JSON.stringify(c)}`);
 }
 
 // A vector's request attributes in the package's shapes: properties on the subject,
