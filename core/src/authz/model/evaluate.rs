@@ -30,7 +30,8 @@ pub(in crate::authz) struct SubjectView<'a> {
     pub(in crate::authz) name: &'a str,
     /// The closure of the roles held tenant-wide (memberships and groups' roles).
     pub(in crate::authz) tenant: RoleSet<'a>,
-    /// The principals it acts as in grants (itself and its groups).
+    /// The principals it acts as in grants (itself and its groups) that hold a role
+    /// on some resource.
     pub(in crate::authz) principals: &'a [PrincipalId],
     pub(in crate::authz) stored: Option<&'a crate::policy::AttributeMap>,
 }

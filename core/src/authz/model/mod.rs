@@ -40,6 +40,11 @@ pub(super) struct ModelIndex {
     /// Per model user: the principals it acts as (itself, its groups and theirs), ascending.
     principals: Vec<Range<u32>>,
     principal_lists: Vec<PrincipalId>,
+    /// Per model user: those of its principals that hold a role on some resource,
+    /// ascending: the only ones a check searches grant lists for (a group that only
+    /// holds tenant-wide roles, or only passes membership on, costs nothing there).
+    holders: Vec<Range<u32>>,
+    holder_lists: Vec<PrincipalId>,
     /// Per principal: the resources it holds a role on, ascending, as a range of
     /// `granted_lists` (users first, then groups, as principal ids run).
     granted: Vec<Range<u32>>,
@@ -169,7 +174,7 @@ impl ModelIndex {
             }
         }
         let mut principal_lists = Vec::new();
-        let principals = (0..users)
+        let principals: Vec<Range<u32>> = (0..users)
             .zip(member_of)
             .map(|(u, groups)| {
                 let start = principal_lists.len() as u32;
@@ -187,6 +192,16 @@ impl ModelIndex {
         pairs.sort_unstable();
         pairs.dedup();
         let (granted, granted_lists) = ranges(principal_count, &pairs);
+        let holds_grants = |p: &&PrincipalId| granted.get(**p as usize).is_some_and(|r: &Range<u32>| !r.is_empty());
+        let mut holder_lists = Vec::new();
+        let holders = principals
+            .iter()
+            .map(|range| {
+                let start = holder_lists.len() as u32;
+                holder_lists.extend(run(&principal_lists, range.clone()).iter().filter(|p| holds_grants(p)));
+                start..holder_lists.len() as u32
+            })
+            .collect();
         let mut edges: Vec<(u32, u32)> = (0u32..)
             .zip(&model.resources)
             .flat_map(|(child, r)| r.parents.iter().map(move |&parent| (parent, child)))
@@ -225,6 +240,8 @@ impl ModelIndex {
             held,
             principals,
             principal_lists,
+            holders,
+            holder_lists,
             granted,
             granted_lists,
             children,
@@ -297,6 +314,11 @@ impl ModelIndex {
     /// The principals a model user acts as, ascending.
     pub(super) fn principals_of(&self, user: u32) -> &[PrincipalId] {
         run(&self.principal_lists, self.principals.get(user as usize).cloned().unwrap_or(0..0))
+    }
+
+    /// The principals of a model user that hold a role on some resource, ascending.
+    pub(super) fn holders_of(&self, user: u32) -> &[PrincipalId] {
+        run(&self.holder_lists, self.holders.get(user as usize).cloned().unwrap_or(0..0))
     }
 
     /// The rules covering `permission`: forbids, then permits, each in id order. A

@@ -277,7 +277,7 @@ impl Authorizer {
         SubjectView {
             name,
             tenant: class.map_or(RoleSet { roles: &[], mask: 0 }, |c| self.set(c.closure)),
-            principals: user.map_or(&[][..], |u| self.model.principals_of(u)),
+            principals: user.map_or(&[][..], |u| self.model.holders_of(u)),
             stored: user.and_then(|u| self.model.user_attributes.get(u as usize)),
         }
     }
