@@ -17,9 +17,9 @@ use hashbrown::{DefaultHashBuilder, HashMap, HashTable};
 use super::RoleId;
 use crate::condition::Condition;
 use crate::pattern::Candidate;
-use crate::policy::AttributeMap;
 use crate::policy::resources::validate::{MAX_ANCESTORS, closures};
 use crate::policy::resources::{Effect, Principal, ResourceModel};
+use crate::policy::{AttributeMap, AttributeValue};
 
 pub(super) use facts::Facts;
 
@@ -52,6 +52,11 @@ pub(super) struct ModelIndex {
     /// Per resource: the resources directly under it, as a range of `child_lists`.
     children: Vec<Range<u32>>,
     child_lists: Vec<u32>,
+    /// The names of resources' stored attributes, sorted: entries refer to them by index.
+    attribute_names: Vec<Box<str>>,
+    /// Every resource's stored attributes, a run per resource ordered by name index:
+    /// a rule reading one touches one contiguous run, not a map per resource.
+    attribute_entries: Vec<(u32, AttributeValue)>,
     /// The model's users, sorted, and their stored attributes.
     user_names: Vec<Box<str>>,
     pub(super) user_attributes: Vec<AttributeMap>,
@@ -76,7 +81,8 @@ pub(super) struct CompiledResource {
     id_at: u32,
     ancestors: Range<u32>,
     held: Range<u32>,
-    pub(super) attributes: AttributeMap,
+    /// Its stored attributes, as a range of `attribute_entries`.
+    attributes: Range<u32>,
 }
 
 struct CompiledRule {
@@ -138,6 +144,16 @@ impl ModelIndex {
         let held: Vec<(PrincipalId, RoleId)> =
             model.grants.iter().map(|g| (principal_of(g.principal), g.role)).collect();
 
+        let attribute_names: Vec<Box<str>> = model
+            .resources
+            .iter()
+            .flat_map(|r| r.attributes.entries().iter().map(|(name, _)| name.as_str()))
+            .collect::<BTreeSet<_>>()
+            .into_iter()
+            .map(Box::from)
+            .collect();
+        let mut attribute_entries = Vec::new();
+
         let mut ancestors = Vec::new();
         let mut resource_table = HashTable::with_capacity(count);
         let mut resources = Vec::with_capacity(count);
@@ -158,7 +174,15 @@ impl ModelIndex {
                 key,
                 ancestors: start..ancestors.len() as u32,
                 held: held_start..held_end,
-                attributes: def.attributes.clone(),
+                attributes: {
+                    let start = attribute_entries.len() as u32;
+                    // Both sorted by name, so each run is ordered by name index.
+                    attribute_entries.extend(def.attributes.entries().iter().map(|(name, value)| {
+                        let id = attribute_names.binary_search_by(|n| (**n).cmp(name.as_str()));
+                        (id.unwrap_or_default() as u32, value.clone())
+                    }));
+                    start..attribute_entries.len() as u32
+                },
             });
         }
 
@@ -192,7 +216,8 @@ impl ModelIndex {
         pairs.sort_unstable();
         pairs.dedup();
         let (granted, granted_lists) = ranges(principal_count, &pairs);
-        let holds_grants = |p: &&PrincipalId| granted.get(**p as usize).is_some_and(|r: &Range<u32>| !r.is_empty());
+        let holds_grants =
+            |p: &&PrincipalId| granted.get(**p as usize).is_some_and(|r: &Range<u32>| !r.is_empty());
         let mut holder_lists = Vec::new();
         let holders = principals
             .iter()
@@ -246,6 +271,8 @@ impl ModelIndex {
             granted_lists,
             children,
             child_lists,
+            attribute_names,
+            attribute_entries,
             user_names: model.users.iter().map(|u| u.name.as_str().into()).collect(),
             user_attributes: model.users.iter().map(|u| u.attributes.clone()).collect(),
             rules,
@@ -275,6 +302,13 @@ impl ModelIndex {
     /// The type's index, if declared.
     pub(super) fn kind(&self, name: &str) -> Option<u32> {
         self.type_ids.get(name).copied()
+    }
+
+    /// A stored attribute of a resource.
+    pub(super) fn resource_attribute(&self, resource: u32, name: &str) -> Option<&AttributeValue> {
+        let id = self.attribute_names.binary_search_by(|n| (**n).cmp(name)).ok()? as u32;
+        let range = self.resources.get(resource as usize)?.attributes.clone();
+        run(&self.attribute_entries, range).iter().find(|(n, _)| *n == id).map(|(_, value)| value)
     }
 
     /// The resource's ancestors, itself included, ascending.

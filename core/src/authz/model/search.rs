@@ -295,7 +295,7 @@ impl Authorizer {
             subject_stored: subject.stored,
             kind: resource.kind,
             id: resource.id,
-            resource_stored: found.and_then(|r| self.model.resources.get(r as usize)).map(|r| &r.attributes),
+            resource_stored: found.map(|r| (&self.model, r)),
             action,
             request,
         }
