@@ -33,7 +33,8 @@ pub(in crate::authz) struct SubjectView<'a> {
     /// The principals it acts as in grants (itself and its groups) that hold a role
     /// on some resource.
     pub(in crate::authz) principals: &'a [PrincipalId],
-    pub(in crate::authz) stored: Option<&'a crate::policy::AttributeMap>,
+    /// Its model user, whose stored attributes rules read.
+    pub(in crate::authz) user: Option<u32>,
 }
 
 impl ModelIndex {

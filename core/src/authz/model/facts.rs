@@ -11,7 +11,8 @@ use crate::policy::{AttributeMap, AttributeValue};
 /// snapshot stores, then from what the request brings.
 pub(in crate::authz) struct Facts<'f> {
     pub(in crate::authz) subject: &'f str,
-    pub(in crate::authz) subject_stored: Option<&'f AttributeMap>,
+    /// The model's index and the subject's model user, when it is one.
+    pub(in crate::authz) subject_stored: Option<(&'f ModelIndex, u32)>,
     pub(in crate::authz) kind: &'f str,
     pub(in crate::authz) id: &'f str,
     /// The stored resource, when there is one: its attributes are read from the index.
@@ -29,7 +30,8 @@ impl Attributes for Facts<'_> {
         match (root, name) {
             (Root::Subject, "id") => Some(Value::Str(self.subject)),
             (Root::Subject, _) => {
-                read(self.subject_stored.and_then(|map| map.get(name)), &self.request.subject, name)
+                let stored = self.subject_stored.and_then(|(index, u)| index.user_attribute(u, name));
+                read(stored, &self.request.subject, name)
             }
             (Root::Resource, "id") => Some(Value::Str(self.id)),
             (Root::Resource, "type") => Some(Value::Str(self.kind)),

@@ -2,6 +2,7 @@
 //! roles held on each resource by principal, and rules by the permission they
 //! cover, so a resource check walks no graph and runs only the rules that can match.
 
+mod attribute_table;
 mod evaluate;
 mod facts;
 mod search;
@@ -17,9 +18,10 @@ use hashbrown::{DefaultHashBuilder, HashMap, HashTable};
 use super::RoleId;
 use crate::condition::Condition;
 use crate::pattern::Candidate;
+use crate::policy::AttributeValue;
 use crate::policy::resources::validate::{MAX_ANCESTORS, closures};
 use crate::policy::resources::{Effect, Principal, ResourceModel};
-use crate::policy::{AttributeMap, AttributeValue};
+use attribute_table::AttributeTable;
 
 pub(super) use facts::Facts;
 
@@ -52,14 +54,11 @@ pub(super) struct ModelIndex {
     /// Per resource: the resources directly under it, as a range of `child_lists`.
     children: Vec<Range<u32>>,
     child_lists: Vec<u32>,
-    /// The names of resources' stored attributes, sorted: entries refer to them by index.
-    attribute_names: Vec<Box<str>>,
-    /// Every resource's stored attributes, a run per resource ordered by name index:
-    /// a rule reading one touches one contiguous run, not a map per resource.
-    attribute_entries: Vec<(u32, AttributeValue)>,
-    /// The model's users, sorted, and their stored attributes.
+    /// Resources' stored attributes, by resource index.
+    resource_attributes: AttributeTable,
+    /// The model's users, sorted, and their stored attributes (by user index).
     user_names: Vec<Box<str>>,
-    pub(super) user_attributes: Vec<AttributeMap>,
+    user_attributes: AttributeTable,
     rules: Vec<CompiledRule>,
     /// For each declared permission `type:action`: the rules covering it.
     by_permission: HashMap<Box<str>, RuleLists>,
@@ -81,8 +80,6 @@ pub(super) struct CompiledResource {
     id_at: u32,
     ancestors: Range<u32>,
     held: Range<u32>,
-    /// Its stored attributes, as a range of `attribute_entries`.
-    attributes: Range<u32>,
 }
 
 struct CompiledRule {
@@ -144,16 +141,6 @@ impl ModelIndex {
         let held: Vec<(PrincipalId, RoleId)> =
             model.grants.iter().map(|g| (principal_of(g.principal), g.role)).collect();
 
-        let attribute_names: Vec<Box<str>> = model
-            .resources
-            .iter()
-            .flat_map(|r| r.attributes.entries().iter().map(|(name, _)| name.as_str()))
-            .collect::<BTreeSet<_>>()
-            .into_iter()
-            .map(Box::from)
-            .collect();
-        let mut attribute_entries = Vec::new();
-
         let mut ancestors = Vec::new();
         let mut resource_table = HashTable::with_capacity(count);
         let mut resources = Vec::with_capacity(count);
@@ -174,15 +161,6 @@ impl ModelIndex {
                 key,
                 ancestors: start..ancestors.len() as u32,
                 held: held_start..held_end,
-                attributes: {
-                    let start = attribute_entries.len() as u32;
-                    // Both sorted by name, so each run is ordered by name index.
-                    attribute_entries.extend(def.attributes.entries().iter().map(|(name, value)| {
-                        let id = attribute_names.binary_search_by(|n| (**n).cmp(name.as_str()));
-                        (id.unwrap_or_default() as u32, value.clone())
-                    }));
-                    start..attribute_entries.len() as u32
-                },
             });
         }
 
@@ -271,10 +249,9 @@ impl ModelIndex {
             granted_lists,
             children,
             child_lists,
-            attribute_names,
-            attribute_entries,
+            resource_attributes: AttributeTable::build(model.resources.iter().map(|r| &r.attributes)),
             user_names: model.users.iter().map(|u| u.name.as_str().into()).collect(),
-            user_attributes: model.users.iter().map(|u| u.attributes.clone()).collect(),
+            user_attributes: AttributeTable::build(model.users.iter().map(|u| &u.attributes)),
             rules,
             by_permission,
             rule_lists,
@@ -306,9 +283,12 @@ impl ModelIndex {
 
     /// A stored attribute of a resource.
     pub(super) fn resource_attribute(&self, resource: u32, name: &str) -> Option<&AttributeValue> {
-        let id = self.attribute_names.binary_search_by(|n| (**n).cmp(name)).ok()? as u32;
-        let range = self.resources.get(resource as usize)?.attributes.clone();
-        run(&self.attribute_entries, range).iter().find(|(n, _)| *n == id).map(|(_, value)| value)
+        self.resource_attributes.get(resource, name)
+    }
+
+    /// A stored attribute of a model user.
+    pub(super) fn user_attribute(&self, user: u32, name: &str) -> Option<&AttributeValue> {
+        self.user_attributes.get(user, name)
     }
 
     /// The resource's ancestors, itself included, ascending.

@@ -278,7 +278,7 @@ impl Authorizer {
             name,
             tenant: class.map_or(RoleSet { roles: &[], mask: 0 }, |c| self.set(c.closure)),
             principals: user.map_or(&[][..], |u| self.model.holders_of(u)),
-            stored: user.and_then(|u| self.model.user_attributes.get(u as usize)),
+            user,
         }
     }
 
@@ -292,7 +292,7 @@ impl Authorizer {
     ) -> Facts<'f> {
         Facts {
             subject: subject.name,
-            subject_stored: subject.stored,
+            subject_stored: subject.user.map(|u| (&self.model, u)),
             kind: resource.kind,
             id: resource.id,
             resource_stored: found.map(|r| (&self.model, r)),
