@@ -53,7 +53,7 @@ impl ModelIndex {
                 if grants.is_empty() {
                     break;
                 }
-                grants = grants.get(grants.partition_point(|&(p, _)| p < principal)..).unwrap_or_default();
+                grants = grants.get(run_start(grants, principal)..).unwrap_or_default();
                 let run = grants.iter().take_while(|&&(p, _)| p == principal).count();
                 for &(_, role) in grants.get(..run).unwrap_or_default() {
                     held.push((role, at + 1));
@@ -61,6 +61,51 @@ impl ModelIndex {
                 grants = grants.get(run..).unwrap_or_default();
             }
         }
+    }
+}
+
+/// Where `principal`'s run starts in `grants` (ascending by principal): the first
+/// entry not below it. The principals holding roles on a resource are spread over
+/// the id range, so a guess by interpolation lands near the run and a gallop from
+/// there finds it in a few steps, where a binary search over a shared folder's
+/// hundreds of grants takes eight or nine dependent ones. Any order of ids is
+/// still found exactly: the gallop only narrows what a binary search then finishes.
+fn run_start(grants: &[(PrincipalId, RoleId)], principal: PrincipalId) -> usize {
+    const SHORT: usize = 16;
+    let below = |i: usize| grants.get(i).is_some_and(|&(p, _)| p < principal);
+    let search = |range: core::ops::Range<usize>| {
+        let part = grants.get(range.clone()).unwrap_or_default();
+        range.start + part.partition_point(|&(p, _)| p < principal)
+    };
+    let len = grants.len();
+    let (Some(&(first, _)), Some(&(last, _))) = (grants.first(), grants.last()) else { return 0 };
+    if len <= SHORT || principal <= first || principal > last {
+        return search(0..len);
+    }
+    // first < principal <= last, so the guess lies in 0..len.
+    let guess = (u64::from(principal - first) * (len as u64 - 1) / u64::from(last - first)) as usize;
+    let mut step = 1;
+    if below(guess) {
+        // The run starts after `guess`: gallop right until an entry is not below.
+        let mut lo = guess + 1;
+        loop {
+            let hi = lo.saturating_add(step).min(len);
+            if hi == len || !below(hi) {
+                return search(lo..hi);
+            }
+            lo = hi + 1;
+            step *= 2;
+        }
+    }
+    // The run starts at or before `guess`: gallop left until an entry is below.
+    let mut hi = guess;
+    loop {
+        let lo = hi.saturating_sub(step);
+        if lo == 0 || below(lo) {
+            return search(lo..hi);
+        }
+        hi = lo;
+        step *= 2;
     }
 }
 
@@ -210,5 +255,40 @@ impl ModelIndex {
     /// The roles a rule asks for (empty: any subject); `None` past the table.
     pub(in crate::authz) fn rule_roles(&self, rule: u32) -> Option<&[RoleId]> {
         self.rules.get(rule as usize).map(|r| r.roles.as_slice())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use alloc::vec::Vec;
+
+    /// Against the binary search it replaces, on lists dense and sparse, evenly spread
+    /// and clustered, for every principal around them.
+    #[test]
+    fn run_start_finds_what_a_binary_search_finds() {
+        let mut seed = 7u64;
+        let mut next = |n: u64| {
+            seed = seed.wrapping_mul(6364136223846793005).wrapping_add(1442695040888963407);
+            (seed >> 33) % n
+        };
+        for case in 0..2000 {
+            let len = next(300) as usize;
+            let spread = [3, 50, 10_000, 4_000_000_000][case % 4];
+            let mut grants: Vec<(PrincipalId, RoleId)> =
+                (0..len).map(|_| (next(spread) as u32, next(4) as u32)).collect();
+            if case % 5 == 0 {
+                // A cluster far from the rest.
+                grants.extend((0..20).map(|i| (u32::MAX - 40 + i, 0)));
+            }
+            grants.sort_unstable();
+            let mut probes: Vec<u32> =
+                grants.iter().flat_map(|&(p, _)| [p.saturating_sub(1), p, p.saturating_add(1)]).collect();
+            probes.extend([0, u32::MAX, next(spread) as u32]);
+            for principal in probes {
+                let expected = grants.partition_point(|&(p, _)| p < principal);
+                assert_eq!(run_start(&grants, principal), expected, "{principal} in {grants:?}");
+            }
+        }
     }
 }
