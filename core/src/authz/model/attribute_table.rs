@@ -7,7 +7,6 @@
 //! each live on the heap (two or three cache misses per candidate in a search).
 
 use alloc::boxed::Box;
-use alloc::collections::BTreeSet;
 use alloc::vec::Vec;
 use core::ops::Range;
 
@@ -22,17 +21,17 @@ pub(super) struct AttributeTable {
 }
 
 impl AttributeTable {
-    /// The attributes of each owner, in owner order.
-    pub(super) fn build<'a>(maps: impl Iterator<Item = &'a AttributeMap> + Clone) -> Self {
-        let names: Vec<Box<str>> = maps
-            .clone()
-            .flat_map(|map| map.entries().iter().map(|(name, _)| name.as_str()))
-            .collect::<BTreeSet<_>>()
-            .into_iter()
-            .map(Box::from)
-            .collect();
+    /// The attributes of each owner, in owner order. (A slice, not an iterator: one
+    /// copy of this code serves every kind of owner.)
+    pub(super) fn build(maps: &[&AttributeMap]) -> Self {
+        let mut names: Vec<&str> =
+            maps.iter().flat_map(|map| map.entries().iter().map(|(name, _)| name.as_str())).collect();
+        names.sort_unstable();
+        names.dedup();
+        let names: Vec<Box<str>> = names.into_iter().map(Box::from).collect();
         let mut entries = Vec::new();
         let runs = maps
+            .iter()
             .map(|map| {
                 let start = entries.len() as u32;
                 // A map is sorted by name, so its run is ordered by name index.

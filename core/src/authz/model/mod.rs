@@ -249,9 +249,13 @@ impl ModelIndex {
             granted_lists,
             children,
             child_lists,
-            resource_attributes: AttributeTable::build(model.resources.iter().map(|r| &r.attributes)),
+            resource_attributes: AttributeTable::build(
+                &model.resources.iter().map(|r| &r.attributes).collect::<Vec<_>>(),
+            ),
             user_names: model.users.iter().map(|u| u.name.as_str().into()).collect(),
-            user_attributes: AttributeTable::build(model.users.iter().map(|u| &u.attributes)),
+            user_attributes: AttributeTable::build(
+                &model.users.iter().map(|u| &u.attributes).collect::<Vec<_>>(),
+            ),
             rules,
             by_permission,
             rule_lists,
