@@ -95,14 +95,13 @@ impl<'a> RawPolicy<'a> {
 
 impl RoleIn {
     fn read(reader: &mut Reader<'_>) -> Result<Self, SnapshotError> {
-        const FIELD: &str = "policy.roles";
-        reader.tuple(FIELD, 5)?;
+        reader.tuple("policy.roles", 5)?;
         Ok(Self(
-            reader.string(FIELD)?,
-            reader.option(|r| r.string(FIELD))?,
-            reader.u32s(FIELD)?,
-            reader.u32s(FIELD)?,
-            reader.u32s(FIELD)?,
+            reader.string("a role's name")?,
+            reader.option(|r| r.string("a role's description"))?,
+            reader.u32s("a role's parents")?,
+            reader.u32s("a role's grants")?,
+            reader.u32s("a role's denies")?,
         ))
     }
 }

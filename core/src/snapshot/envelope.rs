@@ -54,7 +54,7 @@ pub(super) struct Header {
     pub(super) v: u64,
     pub(super) alg: String,
     pub(super) kid: String,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub(super) enc: Option<Encryption>,
 }
 

@@ -113,12 +113,12 @@ impl<'a> Payload<'a> {
     fn format_of(bytes: &[u8]) -> Option<u64> {
         let mut reader = Reader::new(bytes);
         let mut format = None;
-        reader
-            .fields("snapshot", true, |r, name| match name {
-                "format" => once(&mut format, r.int("format")?, "format"),
-                _ => Ok(false),
-            })
-            .ok()?;
+        // Whatever fails after `format` was read (a newer format may nest deeper
+        // than this reader skips), the version is what the caller reports.
+        let _ = reader.fields("snapshot", true, |r, name| match name {
+            "format" => once(&mut format, r.int("format")?, "format"),
+            _ => Ok(false),
+        });
         format
     }
 }

@@ -2,8 +2,8 @@
 //!
 //! Snapshots are written with serde (`codec::encode`) but read with this reader:
 //! a derived `Deserialize` for each wire type would carry its own copy of the
-//! MessagePack decoder (about a third of the npm module's code was such copies),
-//! while this reader is one small piece of code for every type. It reads exactly
+//! MessagePack decoder in every wasm face, while this reader is one small piece of
+//! code for every type. It reads exactly
 //! the shapes the writer produces (structs as maps with field names, tuples as
 //! arrays) and refuses the rest, naming the field. Running out of bytes is
 //! [`SnapshotError::Truncated`]; every other defect is
@@ -22,6 +22,11 @@ use crate::error::SnapshotError;
 /// shallow enough that a hostile payload cannot exhaust the stack.
 const MAX_SKIP_DEPTH: u32 = 32;
 
+/// The most a list reserves before its items are read: a forged length can claim
+/// more items than the bytes left could hold once each is decoded into a wider
+/// type, so the reservation is bounded in bytes, and the list grows as items come.
+const MAX_RESERVE_BYTES: usize = 1 << 20;
+
 /// A cursor over MessagePack bytes.
 pub(crate) struct Reader<'de> {
     rest: &'de [u8],
@@ -39,9 +44,10 @@ impl<'de> Reader<'de> {
 
     /// Refuses bytes after the value read: `what` names the value.
     pub(crate) fn finish(self, what: &str) -> Result<(), SnapshotError> {
-        match self.rest.is_empty() {
-            true => Ok(()),
-            false => Err(SnapshotError::Malformed { reason: format!("{what}: trailing bytes") }),
+        if self.rest.is_empty() {
+            Ok(())
+        } else {
+            Err(SnapshotError::Malformed { reason: format!("{what}: trailing bytes") })
         }
     }
 
@@ -60,24 +66,25 @@ impl<'de> Reader<'de> {
         Ok(Format::from_byte(self.take(1)?[0]))
     }
 
-    /// The length a map, array, string or binary header announces (None for other formats).
-    fn length(&mut self, format: Format) -> Result<Option<usize>, SnapshotError> {
+    /// The length a map, array, string or binary header announces; 0 for a format
+    /// that carries none (callers pass only those that do).
+    fn length(&mut self, format: Format) -> Result<usize, SnapshotError> {
         let len = match format {
             Format::FixMap(n) | Format::FixArray(n) | Format::FixStr(n) => u64::from(n),
             Format::Bin8 | Format::Str8 => self.be(1)?,
             Format::Bin16 | Format::Str16 | Format::Array16 | Format::Map16 => self.be(2)?,
             Format::Bin32 | Format::Str32 | Format::Array32 | Format::Map32 => self.be(4)?,
-            _ => return Ok(None),
+            _ => 0,
         };
         // At most u32::MAX, which fits every target's usize we build for.
-        Ok(Some(usize::try_from(len).unwrap_or(usize::MAX)))
+        Ok(usize::try_from(len).unwrap_or(usize::MAX))
     }
 
     /// A map's entry count.
     pub(crate) fn map(&mut self, field: &str) -> Result<usize, SnapshotError> {
         let format = self.format()?;
         match format {
-            Format::FixMap(_) | Format::Map16 | Format::Map32 => Ok(self.length(format)?.unwrap_or(0)),
+            Format::FixMap(_) | Format::Map16 | Format::Map32 => Ok(self.length(format)?),
             _ => Err(expected(field, "a map")),
         }
     }
@@ -86,16 +93,17 @@ impl<'de> Reader<'de> {
     pub(crate) fn array(&mut self, field: &str) -> Result<usize, SnapshotError> {
         let format = self.format()?;
         match format {
-            Format::FixArray(_) | Format::Array16 | Format::Array32 => Ok(self.length(format)?.unwrap_or(0)),
+            Format::FixArray(_) | Format::Array16 | Format::Array32 => Ok(self.length(format)?),
             _ => Err(expected(field, "an array")),
         }
     }
 
     /// An array of exactly `len` items (a tuple).
     pub(crate) fn tuple(&mut self, field: &str, len: usize) -> Result<(), SnapshotError> {
-        match self.array(field)? == len {
-            true => Ok(()),
-            false => Err(SnapshotError::Malformed { reason: format!("`{field}` must have {len} items") }),
+        if self.array(field)? == len {
+            Ok(())
+        } else {
+            Err(SnapshotError::Malformed { reason: format!("`{field}` must have {len} items") })
         }
     }
 
@@ -104,7 +112,7 @@ impl<'de> Reader<'de> {
         let format = self.format()?;
         match format {
             Format::FixStr(_) | Format::Str8 | Format::Str16 | Format::Str32 => {
-                let len = self.length(format)?.unwrap_or(0);
+                let len = self.length(format)?;
                 core::str::from_utf8(self.take(len)?).map_err(|_| expected(field, "UTF-8"))
             }
             _ => Err(expected(field, "a string")),
@@ -121,7 +129,7 @@ impl<'de> Reader<'de> {
         let format = self.format()?;
         match format {
             Format::Bin8 | Format::Bin16 | Format::Bin32 => {
-                let len = self.length(format)?.unwrap_or(0);
+                let len = self.length(format)?;
                 self.take(len)
             }
             _ => Err(expected(field, "binary data")),
@@ -175,8 +183,9 @@ impl<'de> Reader<'de> {
         mut item: impl FnMut(&mut Self) -> Result<T, SnapshotError>,
     ) -> Result<Vec<T>, SnapshotError> {
         let len = self.array(field)?;
-        // Every item takes at least a byte: a forged length cannot reserve more.
-        let mut items = Vec::with_capacity(len.min(self.rest.len()));
+        // Every item takes at least a byte, and the reservation is bounded in bytes.
+        let bound = MAX_RESERVE_BYTES / core::mem::size_of::<T>().max(1);
+        let mut items = Vec::with_capacity(len.min(self.rest.len()).min(bound));
         for _ in 0..len {
             items.push(item(self)?);
         }
@@ -203,7 +212,10 @@ impl<'de> Reader<'de> {
         mut field: impl FnMut(&mut Self, &'de str) -> Result<bool, SnapshotError>,
     ) -> Result<(), SnapshotError> {
         for _ in 0..self.map(what)? {
-            let name = self.str(what)?;
+            let name = self.str(what).map_err(|e| match e {
+                SnapshotError::Malformed { .. } => expected(what, "a map with string keys"),
+                other => other,
+            })?;
             if !field(self, name)? {
                 if !unknown_allowed {
                     return Err(SnapshotError::Malformed {
@@ -237,17 +249,15 @@ impl<'de> Reader<'de> {
             Format::Ext8 => (1 + self.be(1)?, 0),
             Format::Ext16 => (1 + self.be(2)?, 0),
             Format::Ext32 => (1 + self.be(4)?, 0),
-            Format::FixArray(_) | Format::Array16 | Format::Array32 => (0, self.length(format)?.unwrap_or(0)),
-            Format::FixMap(_) | Format::Map16 | Format::Map32 => {
-                (0, self.length(format)?.unwrap_or(0).saturating_mul(2))
-            }
+            Format::FixArray(_) | Format::Array16 | Format::Array32 => (0, self.length(format)?),
+            Format::FixMap(_) | Format::Map16 | Format::Map32 => (0, self.length(format)?.saturating_mul(2)),
             Format::FixStr(_)
             | Format::Str8
             | Format::Str16
             | Format::Str32
             | Format::Bin8
             | Format::Bin16
-            | Format::Bin32 => (self.length(format)?.unwrap_or(0) as u64, 0),
+            | Format::Bin32 => (self.length(format)? as u64, 0),
             Format::NeverUsed => return Err(expected("value", "valid MessagePack")),
             Format::PositiveFixInt(_)
             | Format::NegativeFixInt(_)

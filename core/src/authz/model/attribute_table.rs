@@ -35,9 +35,10 @@ impl AttributeTable {
             .map(|map| {
                 let start = entries.len() as u32;
                 // A map is sorted by name, so its run is ordered by name index.
-                entries.extend(map.entries().iter().map(|(name, value)| {
-                    let id = names.binary_search_by(|n| (**n).cmp(name.as_str()));
-                    (id.unwrap_or_default() as u32, value.clone())
+                // Every name is in `names`, which was made from these maps.
+                entries.extend(map.entries().iter().filter_map(|(name, value)| {
+                    let id = names.binary_search_by(|n| (**n).cmp(name.as_str())).ok()?;
+                    Some((id as u32, value.clone()))
                 }));
                 start..entries.len() as u32
             })

@@ -104,17 +104,18 @@ impl<'a> ModelTables<'a> {
         let mut strings = None;
         let mut ints = None;
         let mut tables: [Option<Vec<u32>>; 6] = Default::default();
-        const TABLES: [&str; 6] = ["types", "resources", "users", "groups", "grants", "rules"];
+        const TABLES: [&str; 6] =
+            ["model.types", "model.resources", "model.users", "model.groups", "model.grants", "model.rules"];
         reader.fields("policy.model", true, |r, name| match name {
             "strings" => once(&mut strings, r.strs("model.strings")?, "model.strings"),
             "ints" => once(&mut ints, r.list("model.ints", |r| r.int("model.ints"))?, "model.ints"),
-            _ => match TABLES.iter().position(|table| *table == name) {
-                Some(at) => once(&mut tables[at], r.u32s("model tables")?, "model tables"),
+            _ => match TABLES.iter().position(|table| table.strip_prefix("model.") == Some(name)) {
+                Some(at) => once(&mut tables[at], r.u32s(TABLES[at])?, TABLES[at]),
                 None => Ok(false),
             },
         })?;
         let [types, resources, users, groups, grants, rules] =
-            tables.map(|table| required(table, "a model table"));
+            core::array::from_fn(|at| required(tables[at].take(), TABLES[at]));
         Ok(Self {
             strings: required(strings, "model.strings")?,
             ints: required(ints, "model.ints")?,
