@@ -15,7 +15,7 @@ import { fileURLToPath } from 'node:url';
 import * as jose from 'jose';
 import jsonwebtoken from 'jsonwebtoken';
 import { Authorizer } from 'tessera-authz';
-import { median, signedSnapshots } from './tenant.mjs';
+import { median, perCall, signedSnapshots } from './tenant.mjs';
 
 const js = fileURLToPath(new URL('..', import.meta.url));
 const work = mkdtempSync(join(tmpdir(), 'tessera-bench-'));
@@ -52,17 +52,6 @@ for (const [alg, token] of Object.entries(tokens)) {
   if (!answer.allowed) throw new Error(`bench setup: ${alg} token refused: ${answer.reason}`);
 }
 
-/** ns per call of a synchronous `fn`, median of 7 rounds of `n` calls. */
-function perCall(fn, n) {
-  for (let i = 0; i < n; i++) fn(i);
-  const rounds = [];
-  for (let r = 0; r < 7; r++) {
-    const t = process.hrtime.bigint();
-    for (let i = 0; i < n; i++) fn(i);
-    rounds.push(Number(process.hrtime.bigint() - t) / n);
-  }
-  return median(rounds);
-}
 /** ns per call of an async `fn` with `inFlight` calls outstanding. */
 async function perCallAsync(fn, n, inFlight = 16) {
   const round = async () => {

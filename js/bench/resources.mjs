@@ -20,7 +20,7 @@ import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { fileURLToPath } from 'node:url';
 import { Authorizer } from 'tessera-authz';
-import { median, sign } from './tenant.mjs';
+import { perCall, sign } from './tenant.mjs';
 
 const cedar = createRequire(new URL('./cedar/', import.meta.url))('@cedar-policy/cedar-wasm/nodejs');
 const repo = fileURLToPath(new URL('../..', import.meta.url));
@@ -238,35 +238,25 @@ console.log(`gate: ${distinct.length} distinct requests, ${allowed} allowed, the
 // --- Timing --------------------------------------------------------------------------
 const slices = timed.map(([user, action, key]) => cedarRequest(user, action, key));
 let sink = 0;
-function rounds(n, call) {
-  for (let i = 0; i < n; i++) call(i);
-  const out = [];
-  for (let r = 0; r < 7; r++) {
-    const start = process.hrtime.bigint();
-    for (let i = 0; i < n; i++) call(i);
-    out.push(Number(process.hrtime.bigint() - start) / n);
-  }
-  return median(out);
-}
-const tessera = rounds(200_000, (i) => {
+const tessera = perCall((i) => {
   const [user, action, key] = timed[i & 1023];
   sink += authz.can(user, action, key);
-});
-const cedarNs = rounds(2048, (i) => {
+}, 200_000);
+const cedarNs = perCall((i) => {
   sink += cedarAllows(slices[i & 1023]);
-});
+}, 2048);
 // Cedar's fixed cost per call: the same requests, no entities, against one policy
 // that permits everything.
 if (cedar.preparsePolicySet('permit-all', { staticPolicies: 'permit(principal, action, resource);' }).type !== 'success') {
   throw new Error('cedar: the permit-all policy does not parse');
 }
 const bare = slices.map((r) => ({ ...r, entities: [], preparsedPolicySetId: 'permit-all' }));
-const cedarBare = rounds(2048, (i) => {
+const cedarBare = perCall((i) => {
   sink += cedarAllows(bare[i & 1023]);
-});
-const search = rounds(5, () => {
+}, 2048);
+const search = perCall(() => {
   sink += authz.resources(timed[0][0], 'read', 'document', { limit: 1_000_000 }).items.length;
-});
+}, 5);
 const fmt = (ns) => (ns >= 1e6 ? `${(ns / 1e6).toFixed(2)} ms` : ns >= 1e3 ? `${(ns / 1e3).toFixed(2)} µs` : `${ns.toFixed(0)} ns`);
 console.log(`load the ${(snapshot.length / 1e6).toFixed(1)} MB snapshot: ${loadMs.toFixed(0)} ms`);
 console.log(`resource check, tessera can(): ${fmt(tessera)}`);

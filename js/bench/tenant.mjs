@@ -52,3 +52,15 @@ export const signedSnapshots = (sizes) => sign(sizes.map((users) => JSON.stringi
 
 /** Median of a list of numbers. */
 export const median = (xs) => [...xs].sort((a, b) => a - b)[xs.length >> 1];
+
+/** ns per call of a synchronous `fn(i)`, median of 7 rounds of `n` calls after one warm-up round. */
+export function perCall(fn, n) {
+  for (let i = 0; i < n; i++) fn(i);
+  const rounds = [];
+  for (let r = 0; r < 7; r++) {
+    const t = process.hrtime.bigint();
+    for (let i = 0; i < n; i++) fn(i);
+    rounds.push(Number(process.hrtime.bigint() - t) / n);
+  }
+  return median(rounds);
+}
