@@ -419,6 +419,14 @@ pub enum KeyError {
     },
     /// The platform's random source failed.
     Randomness,
+    /// The key's algorithm needs arithmetic this face has not loaded (ES256, RS256
+    /// and PS256 in a browser before the public-key module is).
+    AlgorithmUnavailable {
+        /// The algorithm's JOSE name.
+        alg: &'static str,
+        /// What to do about it.
+        reason: String,
+    },
 }
 
 impl KeyError {
@@ -431,6 +439,7 @@ impl KeyError {
             Self::DuplicateKeyId { .. } => "ERR_KEY_DUPLICATE_KID",
             Self::UnsupportedAlgorithm { .. } => "ERR_KEY_UNSUPPORTED_ALGORITHM",
             Self::Randomness => "ERR_KEY_RANDOMNESS",
+            Self::AlgorithmUnavailable { .. } => "ERR_KEY_ALGORITHM_UNAVAILABLE",
         }
     }
 }
@@ -448,6 +457,9 @@ impl fmt::Display for KeyError {
             Self::DuplicateKeyId { kid } => write!(f, "two keys share the key id `{kid}`"),
             Self::UnsupportedAlgorithm { alg } => {
                 write!(f, "{alg} cannot be used here; Tessera signs with HS256, HS384, HS512, ES256 or EdDSA")
+            }
+            Self::AlgorithmUnavailable { alg, reason } => {
+                write!(f, "{alg} keys cannot be used yet: {reason}")
             }
         }
     }

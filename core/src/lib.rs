@@ -72,9 +72,11 @@ pub use authz::{
 };
 pub use error::{Error, ErrorReport, KeyError, PolicyError, SnapshotError};
 pub use ident::{IdentifierError, IdentifierKind, Violation, validate as validate_identifier};
+#[cfg(feature = "public-key-crypto")]
+pub use jwt::NativePublicKeys;
 pub use jwt::{
-    Authorization, Claims, IssuedToken, JwtAlgorithm, KeySet, TokenError, TokenKey, TokenRequest,
-    TokenSigner, ValidationOptions, authorize, verify as verify_token,
+    Authorization, Claims, IssuedToken, JwtAlgorithm, KeySet, PublicKey, PublicKeyCrypto, TokenError,
+    TokenKey, TokenRequest, TokenSigner, ValidationOptions, authorize, verify as verify_token,
 };
 pub use keys::{EncryptionKey, SigningKey, VerifyingKey};
 pub use policy::{

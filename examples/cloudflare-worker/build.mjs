@@ -13,6 +13,8 @@ await esbuild.build({
   external: ['*.wasm', '*.snapshot'],
   logLevel: 'warning',
 });
-copyFileSync(new URL('node_modules/tessera-authz/dist/tessera.wasm', import.meta.url), new URL('dist/tessera.wasm', import.meta.url));
+for (const wasm of ['tessera.wasm', 'tessera-public-keys.wasm']) {
+  copyFileSync(new URL(`node_modules/tessera-authz/dist/${wasm}`, import.meta.url), new URL(`dist/${wasm}`, import.meta.url));
+}
 copyFileSync(new URL('../demo-snapshot/demo.snapshot', import.meta.url), new URL('dist/demo.snapshot', import.meta.url));
 console.log('built dist/worker.js');

@@ -10,6 +10,7 @@ const worker :Workerd.Worker = (
   modules = [
     (name = "worker.js", esModule = embed "dist/worker.js"),
     (name = "tessera.wasm", wasm = embed "dist/tessera.wasm"),
+    (name = "tessera-public-keys.wasm", wasm = embed "dist/tessera-public-keys.wasm"),
     (name = "demo.snapshot", data = embed "dist/demo.snapshot"),
   ],
   bindings = [(name = "DEMO_JWT_SECRET", text = "tessera demo secret, not for production use")],

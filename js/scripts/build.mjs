@@ -1,6 +1,7 @@
 // Builds the package into dist/: the wasm face (cargo), its JS bindings (the
 // wasm-bindgen CLI at exactly the crate's version, installed here if missing),
-// wasm-opt -Oz --converge (npm binaryen), and one bundled entry point per runtime (esbuild).
+// wasm-opt -Oz --converge (npm binaryen), the public-key module (cargo, wasm-opt -O3),
+// and one bundled entry point per runtime (esbuild).
 //
 //   node scripts/build.mjs            uses CARGO_TARGET_DIR, else ../target
 import { execFileSync } from 'node:child_process';
@@ -23,6 +24,9 @@ function step(name) {
 step('cargo build -p tessera-js (wasm32-unknown-unknown, profile wasm-release)');
 run('cargo', ['build', '--locked', '-p', 'tessera-js', '--target', 'wasm32-unknown-unknown', '--profile', 'wasm-release']);
 const built = join(target, 'wasm32-unknown-unknown', 'wasm-release', 'tessera_js.wasm');
+step('cargo build -p tessera-public-keys (wasm32-unknown-unknown, profile public-keys-release)');
+run('cargo', ['build', '--locked', '-p', 'tessera-public-keys', '--target', 'wasm32-unknown-unknown', '--profile', 'public-keys-release']);
+const publicKeys = join(target, 'wasm32-unknown-unknown', 'public-keys-release', 'tessera_public_keys.wasm');
 
 // The CLI must match the crate exactly (the two share a schema). `--locked` fails
 // for this version (a yanked transitive dependency), so it is installed without it.
@@ -55,11 +59,14 @@ const features = [
   '--enable-bulk-memory', '--enable-sign-ext', '--enable-mutable-globals',
   '--enable-nontrapping-float-to-int', '--enable-reference-types', '--enable-multivalue',
 ];
-run(join(js, 'node_modules', '.bin', 'wasm-opt'), [
+const wasmOpt = join(js, 'node_modules', '.bin', 'wasm-opt');
+run(wasmOpt, [
   // --converge repeats -Oz until it stops shrinking the module (1.2 KB gzipped, ~20 s).
   '-Oz', '--converge', ...features, '--strip-debug', '--strip-producers',
   join(raw, 'tessera_bg.wasm'), '-o', join(dist, 'tessera.wasm'),
 ]);
+step('wasm-opt -O3: dist/tessera-public-keys.wasm');
+run(wasmOpt, ['-O3', ...features, '--strip-debug', '--strip-producers', publicKeys, '-o', join(dist, 'tessera-public-keys.wasm')]);
 
 step('esbuild: dist/instantiate.mjs (ESM) and dist/node.cjs; the ESM entries are copied as written');
 const common = { bundle: true, target: 'es2022', logLevel: 'warning', legalComments: 'none' };
@@ -82,5 +89,9 @@ const kb = (n) => `${(n / 1024).toFixed(1)} KiB`;
 console.log(
   `build: dist/tessera.wasm ${kb(wasm.length)} (${kb(gzipSync(wasm, { level: 9 }).length)} gzipped); ` +
     `before wasm-opt ${kb(statSync(join(raw, 'tessera_bg.wasm')).size)}`,
+);
+const publicKeysWasm = readFileSync(join(dist, 'tessera-public-keys.wasm'));
+console.log(
+  `build: dist/tessera-public-keys.wasm ${kb(publicKeysWasm.length)} (${kb(gzipSync(publicKeysWasm, { level: 9 }).length)} gzipped), loaded on first use`,
 );
 if (!existsSync(join(dist, 'node.cjs'))) throw new Error('build: dist/node.cjs is missing');

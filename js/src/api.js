@@ -5,3 +5,4 @@ export { SnapshotPoller } from './poller.js';
 export { TesseraError } from './errors.js';
 export { sanitize } from './sanitize.js';
 export { requirePermission, guard } from './middleware.js';
+export { loadPublicKeyAlgorithms } from './public_keys.js';

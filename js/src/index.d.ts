@@ -8,7 +8,10 @@ export type Jwk = Record<string, unknown> | string;
 export interface AuthorizerOptions {
   /** Ed25519 public JWKs allowed to sign snapshots (`tessera keys public`). */
   snapshotKeys?: Jwk | Jwk[];
-  /** Token verification keys: a JWKS (`{ keys: [...] }`, e.g. `tessera serve`'s /.well-known/jwks.json). */
+  /**
+   * Token verification keys: a JWKS (`{ keys: [...] }`, e.g. `tessera serve`'s /.well-known/jwks.json).
+   * ES256, RS256 and PS256 keys use the public-key module: in a browser, `await loadPublicKeyAlgorithms()` first.
+   */
   tokenKeys?: { keys: Record<string, unknown>[] } | string;
   /** Accepted `iss` value(s); when set, `iss` is required. */
   issuer?: string | string[];
@@ -229,6 +232,7 @@ export type TesseraErrorCode =
   | 'ERR_INTERNAL'
   | 'ERR_INVALID_ARGUMENT'
   | 'ERR_INVALID_IDENTIFIER'
+  | 'ERR_KEY_ALGORITHM_UNAVAILABLE'
   | 'ERR_KEY_DUPLICATE_KID'
   | 'ERR_KEY_INVALID_ENCRYPTION_KEY'
   | 'ERR_KEY_INVALID_JWK'
@@ -320,6 +324,14 @@ export declare function requirePermission(
   permission: string | ((req: any) => string),
   options?: ClockOptions,
 ): (req: any, res: any, next: () => unknown) => unknown;
+
+/**
+ * Loads the public-key module (P-256 and RSA for ES256, RS256 and PS256 token keys).
+ * In a browser, await it before giving an authorizer such keys (until then they are
+ * refused with ERR_KEY_ALGORITHM_UNAVAILABLE); elsewhere the module loads on first
+ * use and this resolves at once.
+ */
+export declare function loadPublicKeyAlgorithms(): Promise<void>;
 
 /** Fetch-style guard: a 401/403 Response to return, or undefined to go on. */
 export declare function guard(

@@ -1,7 +1,7 @@
 // The package's API beyond the vectors: loading, hot swap and its refusals, errors,
 // decision events, the snapshot poller against a local HTTP server, and middleware.
 import assert from 'node:assert/strict';
-import { generateKeyPairSync, sign } from 'node:crypto';
+import { constants, generateKeyPairSync, sign } from 'node:crypto';
 import { createServer } from 'node:http';
 import { describe, test } from 'node:test';
 import { Authorizer, SnapshotPoller, TesseraError, guard, requirePermission, sanitize } from 'tessera-authz';
@@ -409,5 +409,54 @@ describe('the WebCrypto path (verifyAsync, authorizeAsync)', () => {
     const allowed = await authz.authorizeAsync(edToken('alice'), 'posts:read', { now: NOW });
     assert.equal(allowed.allowed, true);
     assert.equal(allowed.subject, 'alice');
+  });
+});
+
+// ES256, RS256 and PS256 run in the public-key module (dist/tessera-public-keys.wasm),
+// which Node loads on first use: keys are checked there when the authorizer is built,
+// and the synchronous calls verify through it.
+describe('the public-key module', () => {
+  const part = (v) => Buffer.from(JSON.stringify(v)).toString('base64url');
+  const claims = (sub) => ({ sub, iss: 'https://issuer.test', aud: 'api', exp: NOW + 600 });
+  const signed = (alg, kid, key, options, sub = 'alice') => {
+    const input = `${part({ alg, kid })}.${part(claims(sub))}`;
+    return `${input}.${sign('sha256', Buffer.from(input), { key, ...options }).toString('base64url')}`;
+  };
+  const ec = generateKeyPairSync('ec', { namedCurve: 'P-256' });
+  const rsa = generateKeyPairSync('rsa', { modulusLength: 2048 });
+  const rsaJwk = rsa.publicKey.export({ format: 'jwk' });
+  const keys = {
+    keys: [
+      { ...ec.publicKey.export({ format: 'jwk' }), kid: 'ec', alg: 'ES256' },
+      { ...rsaJwk, kid: 'rs', alg: 'RS256' },
+      { ...rsaJwk, kid: 'ps', alg: 'PS256' },
+    ],
+  };
+  const tokens = {
+    ES256: signed('ES256', 'ec', ec.privateKey, { dsaEncoding: 'ieee-p1363' }),
+    RS256: signed('RS256', 'rs', rsa.privateKey, {}),
+    PS256: signed('PS256', 'ps', rsa.privateKey, { padding: constants.RSA_PKCS1_PSS_PADDING, saltLength: 32 }),
+  };
+
+  test('verifies ES256, RS256 and PS256 synchronously, as WebCrypto does', async () => {
+    const authz = load('revision1', { ...tokenOptions, tokenKeys: keys });
+    for (const [alg, t] of Object.entries(tokens)) {
+      assert.equal(authz.verify(t, { now: NOW }).sub, 'alice', alg);
+      const answer = authz.authorize(t, 'posts:edit', { now: NOW });
+      assert.deepEqual(answer, { allowed: true, reason: 'granted', subject: 'alice', role: 'editor', pattern: 'posts:*' }, alg);
+      assert.deepEqual(await authz.authorizeAsync(t, 'posts:edit', { now: NOW }), answer, alg);
+      // A character inside the signature changed (six whole bits: still base64url).
+      const at = t.lastIndexOf('.') + 10;
+      const bad = authz.authorize(`${t.slice(0, at)}${t[at] === 'A' ? 'B' : 'A'}${t.slice(at + 1)}`, 'posts:edit', { now: NOW });
+      assert.deepEqual(bad, { allowed: false, reason: 'ERR_TOKEN_BAD_SIGNATURE' }, alg);
+    }
+  });
+
+  test('refuses unusable keys when the authorizer is built, naming why', () => {
+    const jwk = keys.keys[0];
+    const offCurve = { ...jwk, y: Buffer.alloc(32, 7).toString('base64url') };
+    assert.throws(() => load('revision1', { tokenKeys: { keys: [offCurve] } }), (e) => e.code === 'ERR_KEY_INVALID_JWK' && /not a point on P-256/.test(e.message));
+    const exponentOne = { ...rsaJwk, kid: 'rs', alg: 'RS256', e: Buffer.from([1]).toString('base64url') };
+    assert.throws(() => load('revision1', { tokenKeys: { keys: [exponentOne] } }), (e) => e.code === 'ERR_KEY_INVALID_JWK' && /not a usable RSA public key/.test(e.message));
   });
 });

@@ -17,6 +17,7 @@ test('every conformance vector in headless Chromium', async () => {
       return page.evaluate(() => window.result);
     });
     assert.equal(result.error, undefined, result.error);
+    assert.equal(result.beforeLoad, 'ERR_KEY_ALGORITHM_UNAVAILABLE', 'ES256/RS256/PS256 keys before loadPublicKeyAlgorithms()');
     assert.deepEqual(result.failures, []);
     assert.ok(result.total >= MIN_CASES, `only ${result.total} cases ran`);
     assert.deepEqual(result.asyncFailures, [], 'the JWT vectors through WebCrypto');

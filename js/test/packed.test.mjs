@@ -39,7 +39,7 @@ function vectorsIn(command, args) {
 test('the tarball holds the dist files and nothing of the sources', () => {
   const listing = JSON.parse(execFileSync('npm', ['pack', '--dry-run', '--json'], { cwd: js, encoding: 'utf8' }))[0];
   const files = listing.files.map((f) => f.path).sort();
-  for (const f of ['dist/node.mjs', 'dist/node.cjs', 'dist/browser.mjs', 'dist/deno.mjs', 'dist/workerd.mjs', 'dist/instantiate.mjs', 'dist/tessera.wasm', 'dist/index.d.ts', 'package.json']) {
+  for (const f of ['dist/node.mjs', 'dist/node.cjs', 'dist/browser.mjs', 'dist/deno.mjs', 'dist/workerd.mjs', 'dist/instantiate.mjs', 'dist/tessera.wasm', 'dist/tessera-public-keys.wasm', 'dist/index.d.ts', 'package.json']) {
     assert.ok(files.includes(f), `${f} is missing from the tarball`);
   }
   assert.ok(files.every((f) => !f.startsWith('src/') && !f.startsWith('test/')), files.join(' '));
@@ -62,7 +62,9 @@ test('Cloudflare workerd, bundled with the workerd condition', async () => {
     entryPoints: [join(project, 'worker.mjs')], outfile: join(project, 'worker.js'), bundle: true, format: 'esm',
     conditions: ['workerd', 'worker', 'browser'], external: ['*.wasm'], logLevel: 'warning', absWorkingDir: project,
   });
-  copyFileSync(join(project, 'node_modules', 'tessera-authz', 'dist', 'tessera.wasm'), join(project, 'tessera.wasm'));
+  for (const wasm of ['tessera.wasm', 'tessera-public-keys.wasm']) {
+    copyFileSync(join(project, 'node_modules', 'tessera-authz', 'dist', wasm), join(project, wasm));
+  }
   // `workerd test` exits 1 when test() throws (a failure or too few cases).
   const run = spawnSync(bin('workerd'), ['test', 'workerd.capnp'], { cwd: project, encoding: 'utf8' });
   const output = run.stdout + run.stderr;

@@ -13,12 +13,15 @@ use serde_json::{Map, Value, json};
 use zeroize::Zeroizing;
 
 use super::keys::{JwtAlgorithm, TokenKey, Verifier};
+#[cfg(feature = "public-key-crypto")]
+use super::public_key::PublicKey;
 use crate::error::KeyError;
 
 enum Signer {
     Hs256(Hs256Key),
     Hs384(Hs384Key),
     Hs512(Hs512Key),
+    #[cfg(feature = "public-key-crypto")]
     Es256(p256::ecdsa::SigningKey),
     EdDsa(ed25519_dalek::SigningKey),
 }
@@ -92,6 +95,7 @@ impl TokenSigner {
     }
 
     /// An ES256 signer from its 32-byte private scalar.
+    #[cfg(feature = "public-key-crypto")]
     pub fn es256(kid: &str, scalar: &[u8; 32]) -> Result<Self, KeyError> {
         let key = p256::ecdsa::SigningKey::from_slice(scalar)
             .map_err(|_| KeyError::InvalidJwk { reason: "not a valid P-256 private key".into() })?;
@@ -110,10 +114,13 @@ impl TokenSigner {
                 JwtAlgorithm::EdDsa => Self::ed25519(kid, seed),
                 // A random 32-byte string is a valid P-256 scalar except with
                 // probability ~2^-32; draw again in that case.
+                #[cfg(feature = "public-key-crypto")]
                 JwtAlgorithm::Es256 => match Self::es256(kid, seed) {
                     Err(KeyError::InvalidJwk { .. }) => continue,
                     other => other,
                 },
+                #[cfg(not(feature = "public-key-crypto"))]
+                JwtAlgorithm::Es256 => Err(KeyError::UnsupportedAlgorithm { alg: alg.name() }),
                 JwtAlgorithm::Hs256 | JwtAlgorithm::Hs384 | JwtAlgorithm::Hs512 => {
                     Self::hmac(kid, alg, bytes.as_ref())
                 }
@@ -146,7 +153,13 @@ impl TokenSigner {
             Signer::Hs256(key) => Verifier::Hs256(key.clone()),
             Signer::Hs384(key) => Verifier::Hs384(key.clone()),
             Signer::Hs512(key) => Verifier::Hs512(key.clone()),
-            Signer::Es256(key) => Verifier::Es256(*key.verifying_key()),
+            #[cfg(feature = "public-key-crypto")]
+            Signer::Es256(key) => {
+                let point = key.verifying_key().to_encoded_point(false);
+                let mut sec1 = [0u8; 65];
+                sec1.copy_from_slice(point.as_bytes());
+                Verifier::PublicKey(PublicKey::P256(sec1), &super::public_key::DEFAULT)
+            }
             Signer::EdDsa(key) => Verifier::EdDsa(key.verifying_key()),
         }
     }
@@ -165,6 +178,7 @@ impl TokenSigner {
                 "kty": "OKP", "crv": "Ed25519", "x": b64(key.verifying_key().as_bytes()),
                 "kid": kid, "alg": alg, "use": "sig",
             })),
+            #[cfg(feature = "public-key-crypto")]
             Signer::Es256(key) => {
                 let point = key.verifying_key().to_encoded_point(false);
                 let (x, y) = (point.x()?, point.y()?);
@@ -188,6 +202,7 @@ impl TokenSigner {
             Signer::Hs256(key) => Hs256.sign(key, token.as_bytes()).as_bytes().into_owned(),
             Signer::Hs384(key) => Hs384.sign(key, token.as_bytes()).as_bytes().into_owned(),
             Signer::Hs512(key) => Hs512.sign(key, token.as_bytes()).as_bytes().into_owned(),
+            #[cfg(feature = "public-key-crypto")]
             Signer::Es256(key) => jwt_compact::alg::Es256.sign(key, token.as_bytes()).as_bytes().into_owned(),
             Signer::EdDsa(key) => {
                 jwt_compact::alg::Ed25519.sign(key, token.as_bytes()).as_bytes().into_owned()

@@ -10,6 +10,7 @@ use serde_json::{Map, Value};
 use zeroize::Zeroizing;
 
 use super::error::{TokenError, shown};
+use super::public_key::{self, PublicKey, PublicKeyCrypto};
 use crate::error::KeyError;
 
 /// The signature algorithms Tessera accepts for tokens. `alg` names are matched
@@ -76,10 +77,9 @@ pub(crate) enum Verifier {
     Hs256(Hs256Key),
     Hs384(Hs384Key),
     Hs512(Hs512Key),
-    Es256(p256::ecdsa::VerifyingKey),
     EdDsa(ed25519_dalek::VerifyingKey),
-    Rs256(rsa::RsaPublicKey),
-    Ps256(rsa::RsaPublicKey),
+    /// ES256, RS256 or PS256 (the key's algorithm says which), checked by `crypto`.
+    PublicKey(PublicKey, &'static dyn PublicKeyCrypto),
 }
 
 /// A key that verifies tokens: one kid, one algorithm.
@@ -129,7 +129,11 @@ impl TokenKey {
     /// A key from one JWK of a JWKS (RFC 7517): `oct` (needs `alg`), `EC` P-256,
     /// `OKP` Ed25519 or `RSA` (needs `alg`; at least 2048 bits), public keys only. `kid` is required; `alg`, `use` and
     /// `key_ops`, when present, must allow verifying with this key's algorithm.
-    pub fn from_jwk(jwk: &Map<String, Value>) -> Result<Self, KeyError> {
+    /// ES256, RS256 and PS256 keys are checked and later verified by `crypto`.
+    pub fn from_jwk(
+        jwk: &Map<String, Value>,
+        crypto: &'static dyn PublicKeyCrypto,
+    ) -> Result<Self, KeyError> {
         let text = |name: &str| -> Result<Option<&str>, KeyError> {
             match jwk.get(name) {
                 None => Ok(None),
@@ -178,9 +182,9 @@ impl TokenKey {
                 sec1[0] = 4;
                 sec1[1..33].copy_from_slice(&x);
                 sec1[33..].copy_from_slice(&y);
-                let key = p256::ecdsa::VerifyingKey::from_sec1_bytes(&sec1)
-                    .map_err(|_| invalid("not a point on P-256"))?;
-                Self::new(kid, JwtAlgorithm::Es256, Verifier::Es256(key))
+                let key = PublicKey::P256(sec1);
+                crypto.check(JwtAlgorithm::Es256, &key)?;
+                Self::new(kid, JwtAlgorithm::Es256, Verifier::PublicKey(key, crypto))
             }
             (Some("OKP"), Some("Ed25519")) => {
                 refuse_private()?;
@@ -194,21 +198,30 @@ impl TokenKey {
             (Some("RSA"), _) => {
                 refuse_private()?;
                 let alg = alg.ok_or_else(|| invalid("an `RSA` key needs `alg` (RS256 or PS256)"))?;
-                let n = rsa::BigUint::from_bytes_be(&bytes("n")?);
-                let e = rsa::BigUint::from_bytes_be(&bytes("e")?);
-                if n.bits() < 2048 {
+                let (n, e) = (unsigned(&bytes("n")?), unsigned(&bytes("e")?));
+                let bits = n.first().map_or(0, |top| (n.len() - 1) * 8 + (8 - top.leading_zeros() as usize));
+                if bits < 2048 {
                     return Err(invalid("an RSA modulus needs at least 2048 bits"));
                 }
-                let key = rsa::RsaPublicKey::new(n, e).map_err(|_| invalid("not a usable RSA public key"))?;
+                let key = PublicKey::Rsa { n, e };
+                // The same key under either RSA algorithm: usability does not depend on it.
+                crypto.check(JwtAlgorithm::Rs256, &key)?;
                 match alg {
-                    JwtAlgorithm::Rs256 => Self::new(kid, alg, Verifier::Rs256(key)),
-                    JwtAlgorithm::Ps256 => Self::new(kid, alg, Verifier::Ps256(key)),
+                    JwtAlgorithm::Rs256 | JwtAlgorithm::Ps256 => {
+                        Self::new(kid, alg, Verifier::PublicKey(key, crypto))
+                    }
                     _ => Err(invalid("`alg` does not fit the key type")),
                 }
             }
             _ => Err(invalid("key type must be `oct`, `EC` with `P-256`, `OKP` with `Ed25519`, or `RSA`")),
         }
     }
+}
+
+/// A big-endian unsigned integer without its leading zero bytes.
+fn unsigned(bytes: &[u8]) -> Vec<u8> {
+    let start = bytes.iter().position(|&b| b != 0).unwrap_or(bytes.len());
+    bytes[start..].to_vec()
 }
 
 impl fmt::Debug for TokenKey {
@@ -247,15 +260,23 @@ impl KeySet {
         Self::default()
     }
 
-    /// Parses a JWKS document (`{"keys": [...]}`).
+    /// Parses a JWKS document (`{"keys": [...]}`). Without the `public-key-crypto`
+    /// feature, ES256, RS256 and PS256 keys are refused
+    /// ([`from_jwks_with`](Self::from_jwks_with) brings the arithmetic).
     pub fn from_jwks(json: &str) -> Result<Self, KeyError> {
+        Self::from_jwks_with(json, &public_key::DEFAULT)
+    }
+
+    /// [`from_jwks`](Self::from_jwks) with ES256, RS256 and PS256 keys checked and
+    /// verified by `crypto`.
+    pub fn from_jwks_with(json: &str, crypto: &'static dyn PublicKeyCrypto) -> Result<Self, KeyError> {
         let document = super::json::parse_object(json.as_bytes()).map_err(invalid)?;
         let keys =
             document.get("keys").and_then(Value::as_array).ok_or_else(|| invalid("a JWKS needs `keys`"))?;
         let mut set = Self::new();
         for key in keys {
             let jwk = key.as_object().ok_or_else(|| invalid("each key must be an object"))?;
-            set.add(TokenKey::from_jwk(jwk)?)?;
+            set.add(TokenKey::from_jwk(jwk, crypto)?)?;
         }
         Ok(set)
     }

@@ -3,7 +3,9 @@
 //!
 //! The signature algorithms come from jwt-compact (HMAC, ES256), ed25519-dalek
 //! (EdDSA, strict verification) and the `rsa` crate (RS256, PS256; verification only,
-//! on every target, without the getrandom 0.2 that jwt-compact's `rsa` feature pulls). Parsing is ours and stricter than jwt-compact's:
+//! on every target, without the getrandom 0.2 that jwt-compact's `rsa` feature pulls).
+//! ES256, RS256 and PS256 sit behind [`PublicKeyCrypto`] (feature `public-key-crypto`),
+//! so a face may bring them from elsewhere. Parsing is ours and stricter than jwt-compact's:
 //! exactly three unpadded base64url segments, JSON objects without duplicate member
 //! names at any depth, `alg` matched case-sensitively, `crit` refused, keys in the
 //! header (`jwk`, `jku`, `x5u`, `x5c`) never used.
@@ -36,6 +38,7 @@ mod issue;
 mod json;
 mod keys;
 mod options;
+mod public_key;
 pub(crate) mod verify;
 
 #[cfg(test)]
@@ -47,4 +50,7 @@ pub use error::TokenError;
 pub use issue::{IssuedToken, TokenRequest, TokenSigner};
 pub use keys::{JwtAlgorithm, KeySet, TokenKey};
 pub use options::ValidationOptions;
+#[cfg(feature = "public-key-crypto")]
+pub use public_key::NativePublicKeys;
+pub use public_key::{PublicKey, PublicKeyCrypto};
 pub use verify::verify;

@@ -29,7 +29,7 @@ fn jws_verifies(token: &str, keys: &KeySet) -> bool {
     let header = header_members(&parts).expect("a header object");
     let rules = check_header(&header, &ValidationOptions::default()).expect("accepted header");
     let key = keys.select(rules.kid, rules.alg).expect("a key");
-    verify_signature(&key.verifier, parts.signing_input.as_bytes(), &parts.signature)
+    verify_signature(key, parts.signing_input.as_bytes(), &parts.signature)
 }
 
 #[test]
@@ -53,6 +53,44 @@ fn rfc7515_a3_es256() {
         "x": "f83OJ3D2xF1Bg8vub9tLe1gHMzV76e8Tus9uPHvRVEU", "y": "x_FEzRu9m36HLN_tue659LNpXW6pCyStikYjKIWI5a0"}));
     let claims = verify(token, &keys, &options_without_subject(), RFC_NOW).expect("RFC 7515 A.3 verifies");
     assert_eq!(claims.issuer.as_deref(), Some("joe"));
+}
+
+/// A face's own arithmetic: what the npm module does with its public-key module.
+/// Records what it is asked, and answers as the native arithmetic would.
+struct Recording {
+    checked: core::sync::atomic::AtomicUsize,
+    verified: core::sync::atomic::AtomicUsize,
+}
+
+impl PublicKeyCrypto for Recording {
+    fn check(&self, alg: JwtAlgorithm, key: &PublicKey) -> Result<(), crate::KeyError> {
+        self.checked.fetch_add(1, core::sync::atomic::Ordering::Relaxed);
+        assert_eq!(PublicKey::from_bytes(alg, &key.to_bytes()).as_ref(), Some(key), "bytes round-trip");
+        NativePublicKeys.check(alg, key)
+    }
+
+    fn verify(&self, alg: JwtAlgorithm, key: &PublicKey, message: &[u8], signature: &[u8]) -> bool {
+        self.verified.fetch_add(1, core::sync::atomic::Ordering::Relaxed);
+        NativePublicKeys.verify(alg, key, message, signature)
+    }
+}
+
+#[test]
+fn a_face_may_bring_the_public_key_arithmetic() {
+    use core::sync::atomic::{AtomicUsize, Ordering};
+    static CRYPTO: Recording = Recording { checked: AtomicUsize::new(0), verified: AtomicUsize::new(0) };
+    let token = "eyJhbGciOiJFUzI1NiJ9.eyJpc3MiOiJqb2UiLA0KICJleHAiOjEzMDA4MTkzODAsDQogImh0dHA6Ly9leGFtcGxlLmNvbS9pc19yb290Ijp0cnVlfQ.DtEhU3ljbEg8L38VWAfUAqOyKAM6-Xx-F4GawxaepmXFCgfTjDxw5djxLa8ISlSApmWQxfKTUJqPP3-Kg6NU1Q";
+    let jwk = json!({"kty": "EC", "crv": "P-256", "kid": "a3",
+        "x": "f83OJ3D2xF1Bg8vub9tLe1gHMzV76e8Tus9uPHvRVEU", "y": "x_FEzRu9m36HLN_tue659LNpXW6pCyStikYjKIWI5a0"});
+    let keys = KeySet::from_jwks_with(&json!({ "keys": [jwk] }).to_string(), &CRYPTO).expect("valid JWKS");
+    assert_eq!(CRYPTO.checked.load(Ordering::Relaxed), 1, "the key is checked once, when the set is built");
+    verify(token, &keys, &options_without_subject(), RFC_NOW).expect("RFC 7515 A.3 verifies through the face");
+    assert_eq!(CRYPTO.verified.load(Ordering::Relaxed), 1);
+    // An RSA key keeps its modulus and exponent without leading zeros.
+    let rsa = PublicKey::Rsa { n: vec![0xc5; 256], e: vec![1, 0, 1] };
+    assert_eq!(PublicKey::from_bytes(JwtAlgorithm::Ps256, &rsa.to_bytes()), Some(rsa));
+    assert_eq!(PublicKey::from_bytes(JwtAlgorithm::Hs256, &[0; 65]), None);
+    assert_eq!(PublicKey::from_bytes(JwtAlgorithm::Rs256, &[0, 0, 1]), None, "a length that does not fit");
 }
 
 #[test]
@@ -221,7 +259,7 @@ fn external_signature_path_matches_verify() {
     assert_eq!((external.algorithm, external.kid), (JwtAlgorithm::EdDsa, "ed-1"));
     assert_eq!(Some(external.signing_input), token.rsplit_once('.').map(|(input, _)| input));
     let key = set.select(Some("ed-1"), JwtAlgorithm::EdDsa).expect("key");
-    assert!(verify_signature(&key.verifier, external.signing_input.as_bytes(), &external.signature));
+    assert!(verify_signature(key, external.signing_input.as_bytes(), &external.signature));
 
     let claims = external.claims(&options, 1_800_000_100, SignatureVerdict::Valid).expect("accepted");
     assert_eq!(claims, verify(&token, &set, &options, 1_800_000_100).expect("verifies"));

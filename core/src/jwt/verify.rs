@@ -10,8 +10,6 @@ use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use ed25519_dalek::Signature as Ed25519Signature;
 use jwt_compact::alg::{Hs256, Hs384, Hs512};
 use jwt_compact::{Algorithm, AlgorithmSignature};
-use rsa::{Pkcs1v15Sign, Pss};
-use sha2::{Digest, Sha256};
 
 use super::claims::Claims;
 use super::error::{TokenError, shown};
@@ -127,29 +125,24 @@ pub(crate) fn check_header<'h>(
     Ok(HeaderRules { alg, kid })
 }
 
-/// Verifies `signature` over `message` with `verifier`. HMAC tags are compared in
+/// Verifies `signature` over `message` with `key`. HMAC tags are compared in
 /// constant time (jwt-compact's `CtOutput`); Ed25519 uses strict verification
-/// (no small-order keys or non-canonical points); ES256 takes only the 64-byte
-/// `r || s` form with both in range, so DER-encoded signatures fail. RS256 and PS256
-/// use the `rsa` crate (PSS with the hash-length salt RFC 7518 fixes).
-pub(crate) fn verify_signature(verifier: &Verifier, message: &[u8], signature: &[u8]) -> bool {
+/// (no small-order keys or non-canonical points); ES256, RS256 and PS256 go to the
+/// key's [`PublicKeyCrypto`](super::PublicKeyCrypto).
+pub(crate) fn verify_signature(key: &TokenKey, message: &[u8], signature: &[u8]) -> bool {
     fn with<A: Algorithm>(alg: A, key: &A::VerifyingKey, message: &[u8], signature: &[u8]) -> bool {
         let right_length = A::Signature::LENGTH.is_none_or(|len| len.get() == signature.len());
         right_length
             && A::Signature::try_from_slice(signature)
                 .is_ok_and(|sig| alg.verify_signature(&sig, key, message))
     }
-    match verifier {
+    match &key.verifier {
         Verifier::Hs256(key) => with(Hs256, key, message, signature),
         Verifier::Hs384(key) => with(Hs384, key, message, signature),
         Verifier::Hs512(key) => with(Hs512, key, message, signature),
-        Verifier::Es256(key) => with(jwt_compact::alg::Es256, key, message, signature),
         Verifier::EdDsa(key) => <[u8; 64]>::try_from(signature)
             .is_ok_and(|sig| key.verify_strict(message, &Ed25519Signature::from_bytes(&sig)).is_ok()),
-        Verifier::Rs256(key) => {
-            key.verify(Pkcs1v15Sign::new::<Sha256>(), &Sha256::digest(message), signature).is_ok()
-        }
-        Verifier::Ps256(key) => key.verify(Pss::new::<Sha256>(), &Sha256::digest(message), signature).is_ok(),
+        Verifier::PublicKey(public, crypto) => crypto.verify(key.algorithm(), public, message, signature),
     }
 }
 
@@ -186,7 +179,7 @@ pub fn verify(
     now: i64,
 ) -> Result<Claims, TokenError> {
     let (parts, key) = prepare(token, keys, options)?;
-    if !verify_signature(&key.verifier, parts.signing_input.as_bytes(), &parts.signature) {
+    if !verify_signature(key, parts.signing_input.as_bytes(), &parts.signature) {
         return Err(TokenError::BadSignature);
     }
     claims_of(&parts.payload, options, now)

@@ -1,7 +1,12 @@
 // Browsers (and bundlers, which understand `new URL(..., import.meta.url)`): the
-// module is fetched and compiled while it streams in, once, at import.
-import { initAsync } from './instantiate.mjs';
+// module is fetched and compiled while it streams in, once, at import. The
+// public-key module is fetched only when the page awaits `loadPublicKeyAlgorithms()`
+// (a page may not compile a module synchronously).
+import { initAsync, publicKeysFrom } from './instantiate.mjs';
 
 await initAsync({ module_or_path: new URL('./tessera.wasm', import.meta.url) });
+publicKeysFrom(() => WebAssembly.compileStreaming(fetch(new URL('./tessera-public-keys.wasm', import.meta.url))));
 
-export { Authorizer, SnapshotPoller, TesseraError, sanitize, requirePermission, guard } from './instantiate.mjs';
+export {
+  Authorizer, SnapshotPoller, TesseraError, sanitize, requirePermission, guard, loadPublicKeyAlgorithms,
+} from './instantiate.mjs';

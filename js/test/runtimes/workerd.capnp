@@ -10,6 +10,7 @@ const worker :Workerd.Worker = (
   modules = [
     (name = "worker.js", esModule = embed "worker.js"),
     (name = "tessera.wasm", wasm = embed "tessera.wasm"),
+    (name = "tessera-public-keys.wasm", wasm = embed "tessera-public-keys.wasm"),
   ],
   compatibilityDate = "2025-01-01",
 );

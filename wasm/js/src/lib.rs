@@ -45,10 +45,12 @@
 mod authorizer;
 mod failure;
 mod options;
+mod public_keys;
 mod sanitize;
 mod scratch;
 
 pub use authorizer::{WasmAuthorizer, reason_names};
 pub use failure::take_failure;
+pub use public_keys::set_public_keys;
 pub use sanitize::{escape, inspect, strip, validate_identifier};
 pub use scratch::scratch;

@@ -9,6 +9,7 @@ use tessera_core::{
 use zeroize::Zeroizing;
 
 use crate::failure::{self, Failure};
+use crate::public_keys::JsPublicKeys;
 
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -51,7 +52,7 @@ impl Options {
             loader = loader.decrypt_with(EncryptionKey::from_base64(&key)?);
         }
         let token_keys = match raw.token_keys {
-            Some(jwks) => KeySet::from_jwks(&jwks.to_string())?,
+            Some(jwks) => KeySet::from_jwks_with(&jwks.to_string(), &JsPublicKeys)?,
             None => KeySet::new(),
         };
         Ok(Self { loader, token_keys, token: raw.token })
