@@ -84,7 +84,8 @@ fn a_face_may_bring_the_public_key_arithmetic() {
         "x": "f83OJ3D2xF1Bg8vub9tLe1gHMzV76e8Tus9uPHvRVEU", "y": "x_FEzRu9m36HLN_tue659LNpXW6pCyStikYjKIWI5a0"});
     let keys = KeySet::from_jwks_with(&json!({ "keys": [jwk] }).to_string(), &CRYPTO).expect("valid JWKS");
     assert_eq!(CRYPTO.checked.load(Ordering::Relaxed), 1, "the key is checked once, when the set is built");
-    verify(token, &keys, &options_without_subject(), RFC_NOW).expect("RFC 7515 A.3 verifies through the face");
+    verify(token, &keys, &options_without_subject(), RFC_NOW)
+        .expect("RFC 7515 A.3 verifies through the face");
     assert_eq!(CRYPTO.verified.load(Ordering::Relaxed), 1);
     // An RSA key keeps its modulus and exponent without leading zeros.
     let rsa = PublicKey::Rsa { n: vec![0xc5; 256], e: vec![1, 0, 1] };
