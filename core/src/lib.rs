@@ -16,14 +16,18 @@
 //!   [`inspect`], a detector of XSS, SQL injection and path traversal shapes.
 //! - **Tokens**: strict JWT validation against a [`KeySet`] ([`verify_token`]),
 //!   [`authorize`] (token, then snapshot decision), and signing ([`TokenSigner`]);
-//!   [`external`] for faces that check signatures with the platform's own crypto.
+//!   [`external`] for faces that check signatures with the platform's own crypto;
+//!   ES256, RS256 and PS256 behind [`PublicKeyCrypto`], whose native arithmetic
+//!   (P-256, RSA) is the `public-key-crypto` feature, so a face may bring its own.
 //! - **Answers**: [`Decision`], [`Authorization`], [`Finding`], [`PolicySummary`] and
 //!   [`ErrorReport`] serialize in the shape every face sends, and [`Reason`] is the one
 //!   table of reasons and their codes, so no face builds an answer of its own.
 //!
 //! What it never does: I/O, reading a clock (callers pass `now`), or ambient
 //! randomness (only through `getrandom`, whose backend each face chooses; the
-//! `getrandom` feature can be turned off). It is `no_std` + `alloc` and free of
+//! `getrandom` feature can be turned off). Features: `getrandom`, `precomputed-tables`
+//! (faster Ed25519 for ~7.5 KB of wasm), `public-key-crypto`; all three by default.
+//! It is `no_std` + `alloc` and free of
 //! `unsafe` code; `std` use anywhere in it is a compile error.
 //!
 //! ```

@@ -1,10 +1,14 @@
 // The package's API beyond the vectors: loading, hot swap and its refusals, errors,
 // decision events, the snapshot poller against a local HTTP server, and middleware.
 import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
 import { constants, generateKeyPairSync, sign } from 'node:crypto';
+import { cpSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { createServer } from 'node:http';
 import { describe, test } from 'node:test';
-import { Authorizer, SnapshotPoller, TesseraError, guard, requirePermission, sanitize } from 'tessera-authz';
+import { Authorizer, SnapshotPoller, TesseraError, guard, loadPublicKeyAlgorithms, requirePermission, sanitize } from 'tessera-authz';
 import { NOW, fixtures, snapshot, snapshotKeys, token, tokenOptions } from './helpers.mjs';
 
 const load = (name = 'revision1', options = {}) => Authorizer.load(snapshot(name), { snapshotKeys, ...options });
@@ -458,5 +462,34 @@ describe('the public-key module', () => {
     assert.throws(() => load('revision1', { tokenKeys: { keys: [offCurve] } }), (e) => e.code === 'ERR_KEY_INVALID_JWK' && /not a point on P-256/.test(e.message));
     const exponentOne = { ...rsaJwk, kid: 'rs', alg: 'RS256', e: Buffer.from([1]).toString('base64url') };
     assert.throws(() => load('revision1', { tokenKeys: { keys: [exponentOne] } }), (e) => e.code === 'ERR_KEY_INVALID_JWK' && /not a usable RSA public key/.test(e.message));
+  });
+
+  test('loadPublicKeyAlgorithms resolves where the module loads on first use', async () => {
+    await loadPublicKeyAlgorithms();
+  });
+
+  test('without the module file, such keys are refused by name and other keys still load', () => {
+    const dist = mkdtempSync(join(tmpdir(), 'tessera-dist-'));
+    try {
+      cpSync(new URL('../dist', import.meta.url), dist, { recursive: true });
+      rmSync(join(dist, 'tessera-public-keys.wasm'));
+      const script = join(dist, 'probe.mjs');
+      writeFileSync(script, `
+        import { Authorizer, loadPublicKeyAlgorithms } from './node.mjs';
+        const options = ${JSON.stringify({ snapshotKeys })};
+        const bytes = Buffer.from(${JSON.stringify(Buffer.from(snapshot('revision1')).toString('base64'))}, 'base64');
+        const codes = [];
+        for (const tokenKeys of [${JSON.stringify(keys)}, ${JSON.stringify(tokenOptions.tokenKeys)}]) {
+          try { Authorizer.load(bytes, { ...options, tokenKeys }); codes.push('loaded'); } catch (e) { codes.push(e.code); }
+        }
+        await loadPublicKeyAlgorithms().then(() => codes.push('loaded'), (e) => codes.push(e.code));
+        console.log(JSON.stringify(codes));
+      `);
+      const run = spawnSync(process.execPath, [script], { encoding: 'utf8' });
+      assert.equal(run.status, 0, run.stderr);
+      assert.deepEqual(JSON.parse(run.stdout), ['ERR_KEY_ALGORITHM_UNAVAILABLE', 'loaded', 'ERR_KEY_ALGORITHM_UNAVAILABLE']);
+    } finally {
+      rmSync(dist, { recursive: true, force: true });
+    }
   });
 });

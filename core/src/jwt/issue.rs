@@ -120,7 +120,10 @@ impl TokenSigner {
                     other => other,
                 },
                 #[cfg(not(feature = "public-key-crypto"))]
-                JwtAlgorithm::Es256 => Err(KeyError::UnsupportedAlgorithm { alg: alg.name() }),
+                JwtAlgorithm::Es256 => Err(KeyError::AlgorithmUnavailable {
+                    alg: alg.name(),
+                    reason: super::public_key::WITHOUT_FEATURE.into(),
+                }),
                 JwtAlgorithm::Hs256 | JwtAlgorithm::Hs384 | JwtAlgorithm::Hs512 => {
                     Self::hmac(kid, alg, bytes.as_ref())
                 }

@@ -129,8 +129,15 @@ impl TokenKey {
     /// A key from one JWK of a JWKS (RFC 7517): `oct` (needs `alg`), `EC` P-256,
     /// `OKP` Ed25519 or `RSA` (needs `alg`; at least 2048 bits), public keys only. `kid` is required; `alg`, `use` and
     /// `key_ops`, when present, must allow verifying with this key's algorithm.
-    /// ES256, RS256 and PS256 keys are checked and later verified by `crypto`.
-    pub fn from_jwk(
+    /// Without the `public-key-crypto` feature, ES256, RS256 and PS256 keys are
+    /// refused ([`from_jwk_with`](Self::from_jwk_with) brings the arithmetic).
+    pub fn from_jwk(jwk: &Map<String, Value>) -> Result<Self, KeyError> {
+        Self::from_jwk_with(jwk, &public_key::DEFAULT)
+    }
+
+    /// [`from_jwk`](Self::from_jwk) with ES256, RS256 and PS256 keys checked and
+    /// later verified by `crypto`.
+    pub fn from_jwk_with(
         jwk: &Map<String, Value>,
         crypto: &'static dyn PublicKeyCrypto,
     ) -> Result<Self, KeyError> {
@@ -203,15 +210,12 @@ impl TokenKey {
                 if bits < 2048 {
                     return Err(invalid("an RSA modulus needs at least 2048 bits"));
                 }
-                let key = PublicKey::Rsa { n, e };
-                // The same key under either RSA algorithm: usability does not depend on it.
-                crypto.check(JwtAlgorithm::Rs256, &key)?;
-                match alg {
-                    JwtAlgorithm::Rs256 | JwtAlgorithm::Ps256 => {
-                        Self::new(kid, alg, Verifier::PublicKey(key, crypto))
-                    }
-                    _ => Err(invalid("`alg` does not fit the key type")),
+                if !matches!(alg, JwtAlgorithm::Rs256 | JwtAlgorithm::Ps256) {
+                    return Err(invalid("`alg` does not fit the key type"));
                 }
+                let key = PublicKey::Rsa { n, e };
+                crypto.check(alg, &key)?;
+                Self::new(kid, alg, Verifier::PublicKey(key, crypto))
             }
             _ => Err(invalid("key type must be `oct`, `EC` with `P-256`, `OKP` with `Ed25519`, or `RSA`")),
         }
@@ -276,7 +280,7 @@ impl KeySet {
         let mut set = Self::new();
         for key in keys {
             let jwk = key.as_object().ok_or_else(|| invalid("each key must be an object"))?;
-            set.add(TokenKey::from_jwk(jwk, crypto)?)?;
+            set.add(TokenKey::from_jwk_with(jwk, crypto)?)?;
         }
         Ok(set)
     }

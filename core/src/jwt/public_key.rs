@@ -17,6 +17,7 @@ use crate::error::KeyError;
 
 /// A public key as its JWK gives it, checked for shape only.
 #[derive(Clone, PartialEq, Eq)]
+#[non_exhaustive]
 pub enum PublicKey {
     /// A P-256 point as uncompressed SEC1 (`04 || x || y`), for ES256.
     P256([u8; 65]),
@@ -89,18 +90,24 @@ pub trait PublicKeyCrypto: Send + Sync {
 
 /// Refuses every public-key algorithm: the default of a build without the
 /// `public-key-crypto` feature whose face brings none.
-#[cfg_attr(feature = "public-key-crypto", allow(dead_code, reason = "the feature's default replaces it"))]
+#[cfg(not(feature = "public-key-crypto"))]
 pub(crate) struct Unavailable;
 
+#[cfg(not(feature = "public-key-crypto"))]
 impl PublicKeyCrypto for Unavailable {
     fn check(&self, alg: JwtAlgorithm, _: &PublicKey) -> Result<(), KeyError> {
-        Err(KeyError::UnsupportedAlgorithm { alg: alg.name() })
+        Err(KeyError::AlgorithmUnavailable { alg: alg.name(), reason: WITHOUT_FEATURE.into() })
     }
 
     fn verify(&self, _: JwtAlgorithm, _: &PublicKey, _: &[u8], _: &[u8]) -> bool {
         false
     }
 }
+
+/// Why a build without the feature refuses those keys.
+#[cfg(not(feature = "public-key-crypto"))]
+pub(crate) const WITHOUT_FEATURE: &str =
+    "this build of tessera-core has no `public-key-crypto` feature; pass a `PublicKeyCrypto`";
 
 /// What [`KeySet::from_jwks`](super::KeySet::from_jwks) uses.
 #[cfg(feature = "public-key-crypto")]

@@ -6,6 +6,7 @@
 use alloc::string::{String, ToString};
 use alloc::vec;
 
+use base64ct::{Base64UrlUnpadded, Encoding};
 use serde_json::{Map, Value, json};
 
 use super::verify::{check_header, header_members, split, verify_signature};
@@ -87,7 +88,7 @@ fn a_face_may_bring_the_public_key_arithmetic() {
     verify(token, &keys, &options_without_subject(), RFC_NOW)
         .expect("RFC 7515 A.3 verifies through the face");
     assert_eq!(CRYPTO.verified.load(Ordering::Relaxed), 1);
-    // An RSA key keeps its modulus and exponent without leading zeros.
+    // RSA keys travel as the length of the modulus, the modulus, the exponent.
     let rsa = PublicKey::Rsa { n: vec![0xc5; 256], e: vec![1, 0, 1] };
     assert_eq!(PublicKey::from_bytes(JwtAlgorithm::Ps256, &rsa.to_bytes()), Some(rsa));
     assert_eq!(PublicKey::from_bytes(JwtAlgorithm::Hs256, &[0; 65]), None);
@@ -145,6 +146,18 @@ fn rfc7515_a2_rs256() {
         refuse(json!({"kty": "RSA", "kid": "x", "alg": "RS256", "n": &n[..171], "e": "AQAB"})).code(),
         "ERR_KEY_INVALID_JWK"
     );
+    // Bits are counted without leading zero bytes: 257 bytes holding 2048 bits are a
+    // 2048-bit modulus (and verify as the 256 do), 256 bytes holding 2047 bits are not.
+    let bytes = Base64UrlUnpadded::decode_vec(n).expect("base64url");
+    let padded = Base64UrlUnpadded::encode_string(&[&[0u8][..], &bytes].concat());
+    let rs = keys(json!({"kty": "RSA", "kid": "a2", "alg": "RS256", "n": padded, "e": "AQAB"}));
+    verify(token, &rs, &options_without_subject(), RFC_NOW).expect("a leading zero byte is no bit");
+    let short = Base64UrlUnpadded::encode_string(&[&[0x7f][..], &bytes[1..]].concat());
+    let err = refuse(json!({"kty": "RSA", "kid": "x", "alg": "RS256", "n": short, "e": "AQAB"}));
+    assert!(err.to_string().contains("at least 2048 bits"), "{err}");
+    // An `alg` that does not fit an RSA key is named as such, before the key is checked.
+    let err = refuse(json!({"kty": "RSA", "kid": "x", "alg": "ES256", "n": n, "e": "AQAB"}));
+    assert!(err.to_string().contains("does not fit"), "{err}");
 }
 
 #[test]

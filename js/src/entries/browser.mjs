@@ -5,7 +5,13 @@
 import { initAsync, publicKeysFrom } from './instantiate.mjs';
 
 await initAsync({ module_or_path: new URL('./tessera.wasm', import.meta.url) });
-publicKeysFrom(() => WebAssembly.compileStreaming(fetch(new URL('./tessera-public-keys.wasm', import.meta.url))));
+publicKeysFrom(async () => {
+  const response = await fetch(new URL('./tessera-public-keys.wasm', import.meta.url));
+  if (!response.ok) throw new Error(`fetching tessera-public-keys.wasm: HTTP ${response.status}`);
+  // Streaming compilation needs `application/wasm`; any other type compiles from the bytes.
+  const streams = response.headers.get('content-type')?.startsWith('application/wasm');
+  return streams ? WebAssembly.compileStreaming(response) : WebAssembly.compile(await response.arrayBuffer());
+});
 
 export {
   Authorizer, SnapshotPoller, TesseraError, sanitize, requirePermission, guard, loadPublicKeyAlgorithms,

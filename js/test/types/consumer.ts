@@ -1,6 +1,6 @@
 // Compiled by test/types.test.mjs with `tsc --noEmit --strict`: the declarations
 // describe the API as the tests use it, and reject misuse.
-import { Authorizer, SnapshotPoller, TesseraError, guard, requirePermission, sanitize } from 'tessera-authz';
+import { Authorizer, SnapshotPoller, TesseraError, guard, loadPublicKeyAlgorithms, requirePermission, sanitize } from 'tessera-authz';
 import type { Authorization, Decision, DecisionEvent, Found, SnapshotInfo } from 'tessera-authz';
 
 declare const bytes: Uint8Array;
@@ -62,3 +62,7 @@ authz.check('alice', 'edit', { type: 'document', id: '42', properties: { owner: 
 // @ts-expect-error: unknown option names are refused at compile time too
 Authorizer.load(bytes, { snapshotKey: {} });
 export { allowed, reason, shaped, where, mayEdit, page, who, same, many, roles, revision, answer, later, claims, escaped, findings, ready, edge, node };
+
+// The public-key module: awaited once in a browser before ES256, RS256 or PS256 keys.
+const loaded: Promise<void> = loadPublicKeyAlgorithms();
+void loaded;

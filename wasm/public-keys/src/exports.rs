@@ -5,10 +5,11 @@
 //! the core, which export none on this target. Compiled for wasm only.
 #![allow(unsafe_code, reason = "the exports' names; see the module docs")]
 
-/// [`crate::buffer`]: wasm32 addresses are 32 bits.
+/// [`crate::buffer`]: its address (wasm32 addresses are 32 bits), 0 when the memory
+/// cannot be had.
 #[unsafe(no_mangle)]
 pub(crate) extern "C" fn buffer(len: u32) -> u32 {
-    u32::try_from(crate::buffer(len)).unwrap_or(0)
+    crate::buffer(len).and_then(|address| u32::try_from(address).ok()).unwrap_or(0)
 }
 
 /// [`crate::check`]: 1 usable, 0 not.

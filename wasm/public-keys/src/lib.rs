@@ -22,14 +22,17 @@ thread_local! {
     static BUFFER: RefCell<Vec<u8>> = const { RefCell::new(Vec::new()) };
 }
 
-/// The address of the input buffer, grown to at least `len` bytes.
-pub fn buffer(len: u32) -> usize {
+/// The address of the input buffer, grown to at least `len` bytes; `None` when the
+/// memory cannot be had (growing must not abort: the caller then reports the
+/// module unusable instead of trapping).
+pub fn buffer(len: u32) -> Option<usize> {
     BUFFER.with_borrow_mut(|buffer| {
-        let len = usize::try_from(len).unwrap_or(usize::MAX);
-        if buffer.len() < len {
+        let len = usize::try_from(len).ok()?;
+        if let Some(more) = len.checked_sub(buffer.len()).filter(|&more| more > 0) {
+            buffer.try_reserve_exact(more).ok()?;
             buffer.resize(len, 0);
         }
-        buffer.as_ptr() as usize
+        Some(buffer.as_ptr() as usize)
     })
 }
 
@@ -67,4 +70,73 @@ pub fn verify(alg_len: u32, key_len: u32, message_len: u32, signature_len: u32) 
         key_of(alg, key).is_some_and(|(alg, key)| NativePublicKeys.verify(alg, &key, message, signature))
     })
     .unwrap_or(false)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Writes the fields into the buffer as the wrapper does, returning their lengths.
+    fn put<const N: usize>(fields: [&[u8]; N]) -> [u32; N] {
+        let total = fields.iter().map(|f| f.len()).sum::<usize>();
+        assert!(buffer(u32::try_from(total).unwrap_or(u32::MAX)).is_some());
+        BUFFER.with_borrow_mut(|buffer| {
+            let mut at = 0;
+            for field in fields {
+                buffer[at..at + field.len()].copy_from_slice(field);
+                at += field.len();
+            }
+        });
+        fields.map(|f| u32::try_from(f.len()).unwrap_or(u32::MAX))
+    }
+
+    fn b64(text: &str) -> Vec<u8> {
+        use base64::Engine as _;
+        base64::engine::general_purpose::URL_SAFE_NO_PAD.decode(text).unwrap_or_default()
+    }
+
+    /// RFC 7515 A.3: an ES256 signature and its key.
+    const SIGNING_INPUT: &str = "eyJhbGciOiJFUzI1NiJ9.eyJpc3MiOiJqb2UiLA0KICJleHAiOjEzMDA4MTkzODAsDQogImh0dHA6Ly9leGFtcGxlLmNvbS9pc19yb290Ijp0cnVlfQ";
+    const SIGNATURE: &str =
+        "DtEhU3ljbEg8L38VWAfUAqOyKAM6-Xx-F4GawxaepmXFCgfTjDxw5djxLa8ISlSApmWQxfKTUJqPP3-Kg6NU1Q";
+
+    fn point() -> Vec<u8> {
+        let (x, y) = (
+            b64("f83OJ3D2xF1Bg8vub9tLe1gHMzV76e8Tus9uPHvRVEU"),
+            b64("x_FEzRu9m36HLN_tue659LNpXW6pCyStikYjKIWI5a0"),
+        );
+        [&[4u8][..], &x, &y].concat()
+    }
+
+    #[test]
+    fn checks_keys_and_verifies_signatures_from_the_buffer() {
+        let point = point();
+        let [alg, key] = put([b"ES256", &point]);
+        assert!(check(alg, key));
+        let mut off_curve = point.clone();
+        off_curve[64] ^= 1;
+        let [alg, key] = put([b"ES256", &off_curve]);
+        assert!(!check(alg, key), "a point off the curve");
+        let signature = b64(SIGNATURE);
+        let [alg, key, message, sig] = put([b"ES256", &point, SIGNING_INPUT.as_bytes(), &signature]);
+        assert!(verify(alg, key, message, sig));
+        let [alg, key, message, sig] = put([b"ES256", &point, b"another message", &signature]);
+        assert!(!verify(alg, key, message, sig));
+    }
+
+    #[test]
+    fn refuses_what_it_cannot_read() {
+        let point = point();
+        for name in [&b"HS256"[..], b"EdDSA", b"none", b"es256", b"\xff"] {
+            let [alg, key] = put([name, &point]);
+            assert!(!check(alg, key), "{name:?}");
+        }
+        let [alg, key] = put([b"ES256", &point[..64]]);
+        assert!(!check(alg, key), "a short point");
+        // Lengths that run past what the buffer holds.
+        let [alg, _] = put([b"ES256", &point]);
+        assert!(!check(alg, u32::MAX));
+        assert!(!verify(alg, 65, u32::MAX, 64));
+        assert!(!check(u32::MAX, 0));
+    }
 }
