@@ -58,6 +58,7 @@
 extern crate alloc;
 
 mod authz;
+pub mod authzen;
 pub mod condition;
 mod error;
 pub mod external;

@@ -9,7 +9,7 @@
 //! ```
 
 use alloc::format;
-use alloc::string::String;
+use alloc::string::{String, ToString};
 
 use serde::{Deserialize, Serialize};
 
@@ -123,6 +123,17 @@ impl CheckRequest {
         Ok(request)
     }
 
+    /// The request as JSON, as [`from_json`](Self::from_json) reads it (for a face
+    /// that hands it to a guest).
+    pub fn to_json(&self) -> String {
+        let mut request = serde_json::json!({ "subject": self.subject, "action": self.action });
+        if let Some(resource) = &self.resource {
+            request["resource"] = serde_json::json!({ "type": resource.kind, "id": resource.id });
+            request["attributes"] = serde_json::json!(self.attributes);
+        }
+        request.to_string()
+    }
+
     /// The request as a query.
     pub fn query(&self) -> Query<'_> {
         Query {
@@ -228,6 +239,40 @@ impl SearchRequest {
                 Ok(Self::Subjects { action, resource, attributes, page })
             }
         }
+    }
+}
+
+impl SearchRequest {
+    /// The request as JSON, as [`from_json`](Self::from_json) reads it (for a face
+    /// that hands it to a guest).
+    pub fn to_json(&self) -> String {
+        use serde_json::json;
+        let resource = |r: &ResourceKey| json!({ "type": r.kind, "id": r.id });
+        let page = |p: &PageRequest| {
+            let mut page = json!({});
+            if let Some(after) = &p.after {
+                page["after"] = json!(after);
+            }
+            if let Some(limit) = p.limit {
+                page["limit"] = json!(limit);
+            }
+            page
+        };
+        match self {
+            Self::Actions { subject, resource: r, attributes, page: p } => json!({
+                "search": "actions", "subject": subject, "resource": resource(r),
+                "attributes": attributes, "page": page(p),
+            }),
+            Self::Resources { subject, action, kind, attributes, page: p } => json!({
+                "search": "resources", "subject": subject, "action": action, "type": kind,
+                "attributes": attributes, "page": page(p),
+            }),
+            Self::Subjects { action, resource: r, attributes, page: p } => json!({
+                "search": "subjects", "action": action, "resource": resource(r),
+                "attributes": attributes, "page": page(p),
+            }),
+        }
+        .to_string()
     }
 }
 

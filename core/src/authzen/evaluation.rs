@@ -1,0 +1,226 @@
+//! `POST /access/v1/evaluation` and `POST /access/v1/evaluations`.
+
+use alloc::format;
+use alloc::string::String;
+use alloc::vec::Vec;
+
+use serde_json::{Map, Value, json};
+
+use super::{USER, attributes, body, object, properties, refused, text};
+use crate::authz::{CheckRequest, Decision, RequestAttributes, ResourceKey};
+use crate::error::ErrorReport;
+
+/// What one evaluation asks.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Target {
+    /// A check on a user.
+    Check(CheckRequest),
+    /// A subject of another type: no user, so denied (`unknown_user`) without a
+    /// check.
+    NotAUser,
+}
+
+/// Reads an evaluation request (`{subject, action, resource, context?}`).
+pub fn evaluation(text: &str) -> Result<Target, ErrorReport> {
+    target(&body(text)?)
+}
+
+/// The evaluation a request object asks for.
+fn target(request: &Map<String, Value>) -> Result<Target, ErrorReport> {
+    let subject = object(request, "subject")?;
+    let action = object(request, "action")?;
+    let resource = object(request, "resource")?;
+    let kind = text(subject, "subject", "type")?;
+    let user = text(subject, "subject", "id")?;
+    let name = text(action, "action", "name")?;
+    let key = ResourceKey {
+        kind: text(resource, "resource", "type")?.into(),
+        id: text(resource, "resource", "id")?.into(),
+    };
+    let attributes = RequestAttributes {
+        subject: properties(subject, "subject")?,
+        resource: properties(resource, "resource")?,
+        action: properties(action, "action")?,
+        context: attributes(request.get("context"), "context")?,
+    };
+    if kind != USER {
+        return Ok(Target::NotAUser);
+    }
+    Ok(Target::Check(CheckRequest {
+        subject: user.into(),
+        action: name.into(),
+        resource: Some(key),
+        attributes,
+    }))
+}
+
+impl Target {
+    /// The AuthZEN answer, deciding a check with `decide` (which returns the
+    /// decision as the core serializes it: `{allowed, reason, ...}`).
+    pub fn answer(
+        &self,
+        decide: impl FnOnce(&CheckRequest) -> Result<Value, ErrorReport>,
+    ) -> Result<Value, ErrorReport> {
+        let decision = match self {
+            Self::Check(check) => decide(check)?,
+            Self::NotAUser => json!(Decision::UnknownUser),
+        };
+        Ok(answer(decision))
+    }
+}
+
+/// The AuthZEN answer to a decision: `decision`, and what decided it (`reason`,
+/// `role`, `pattern`, `on`, `rule`) as its `context`.
+fn answer(decision: Value) -> Value {
+    let Value::Object(mut fields) = decision else { return json!({ "decision": false }) };
+    let allowed = fields.remove("allowed") == Some(Value::Bool(true));
+    json!({ "decision": allowed, "context": fields })
+}
+
+/// How a batch runs (`options.evaluations_semantic`).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub enum Semantic {
+    /// Every evaluation, each answered (the default).
+    #[default]
+    ExecuteAll,
+    /// Up to and including the first denial (or failure).
+    DenyOnFirstDeny,
+    /// Up to and including the first permission.
+    PermitOnFirstPermit,
+}
+
+impl Semantic {
+    fn from_name(name: &str) -> Option<Self> {
+        match name {
+            "execute_all" => Some(Self::ExecuteAll),
+            "deny_on_first_deny" => Some(Self::DenyOnFirstDeny),
+            "permit_on_first_permit" => Some(Self::PermitOnFirstPermit),
+            _ => None,
+        }
+    }
+
+    /// Whether the batch ends after an answer with this decision.
+    fn stops_at(self, decision: bool) -> bool {
+        match self {
+            Self::ExecuteAll => false,
+            Self::DenyOnFirstDeny => !decision,
+            Self::PermitOnFirstPermit => decision,
+        }
+    }
+}
+
+/// Why one evaluation of a batch has no decision: answered `false`, with the error
+/// under `context.error` (`status`, `code`, `message`), the batch going on.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ItemFailure(pub ErrorReport);
+
+impl ItemFailure {
+    /// The HTTP status the failure would have had alone: 400 for what the request
+    /// got wrong, 500 for the rest.
+    pub fn status(&self) -> u16 {
+        if self.0.code.starts_with("ERR_INVALID_") { 400 } else { 500 }
+    }
+
+    fn answer(&self) -> Value {
+        let error = json!({ "status": self.status(), "code": self.0.code, "message": self.0.message });
+        json!({ "decision": false, "context": { "error": error } })
+    }
+}
+
+/// A batch request (`POST /access/v1/evaluations`), read.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Evaluations {
+    /// Without `evaluations` (or with none): one evaluation, answered as
+    /// `/access/v1/evaluation` answers.
+    Single(Target),
+    /// The evaluations with the top-level defaults merged in, each read or refused
+    /// on its own.
+    Batch {
+        /// Each evaluation, in order.
+        items: Vec<Result<Target, ItemFailure>>,
+        /// How the batch runs.
+        semantic: Semantic,
+    },
+}
+
+/// The fields of a request the top level may default for each evaluation.
+const DEFAULTED: [&str; 4] = ["subject", "action", "resource", "context"];
+
+impl Evaluations {
+    /// Reads a batch: `subject`, `action`, `resource`, `context` at the top level
+    /// default each evaluation's (an evaluation's own field replaces the default
+    /// whole: no merging inside it); `options.evaluations_semantic` says how it
+    /// runs. A defect of the batch as a whole is refused; a defect of one
+    /// evaluation is that evaluation's failure.
+    pub fn from_json(text: &str) -> Result<Self, ErrorReport> {
+        let request = body(text)?;
+        let semantic = match request.get("options") {
+            None | Some(Value::Null) => Semantic::default(),
+            Some(Value::Object(options)) => match options.get("evaluations_semantic") {
+                None | Some(Value::Null) => Semantic::default(),
+                Some(Value::String(name)) => Semantic::from_name(name).ok_or_else(|| {
+                    refused(format!(
+                        "`options.evaluations_semantic` is `{name}`; it must be `execute_all`, `deny_on_first_deny` or `permit_on_first_permit`"
+                    ))
+                })?,
+                Some(_) => return Err(refused("`options.evaluations_semantic` must be a string")),
+            },
+            Some(_) => return Err(refused("`options` must be an object")),
+        };
+        let evaluations = match request.get("evaluations") {
+            None | Some(Value::Null) => return Ok(Self::Single(target(&request)?)),
+            Some(Value::Array(items)) if items.is_empty() => return Ok(Self::Single(target(&request)?)),
+            Some(Value::Array(items)) => items,
+            Some(_) => return Err(refused("`evaluations` must be an array")),
+        };
+        let items = evaluations
+            .iter()
+            .enumerate()
+            .map(|(i, item)| {
+                let Value::Object(own) = item else {
+                    return Err(ItemFailure(refused(format!("`evaluations[{i}]` must be an object"))));
+                };
+                let mut merged = own.clone();
+                for field in DEFAULTED {
+                    if let (false, Some(default)) = (own.contains_key(field), request.get(field)) {
+                        merged.insert(field.into(), default.clone());
+                    }
+                }
+                target(&merged).map_err(|error| {
+                    ItemFailure(ErrorReport {
+                        message: format!("`evaluations[{i}]`: {}", error.message),
+                        ..error
+                    })
+                })
+            })
+            .collect();
+        Ok(Self::Batch { items, semantic })
+    }
+
+    /// The AuthZEN answer, deciding each check with `decide` (as
+    /// [`Target::answer`]). A single evaluation's failure is the request's; in a
+    /// batch it is that evaluation's answer.
+    pub fn answer(
+        &self,
+        mut decide: impl FnMut(&CheckRequest) -> Result<Value, ErrorReport>,
+    ) -> Result<Value, ErrorReport> {
+        let (items, semantic) = match self {
+            Self::Single(target) => return target.answer(decide),
+            Self::Batch { items, semantic } => (items, *semantic),
+        };
+        let mut answers = Vec::with_capacity(items.len());
+        for item in items {
+            let answer = item
+                .as_ref()
+                .map_err(ItemFailure::clone)
+                .and_then(|target| target.answer(&mut decide).map_err(ItemFailure))
+                .unwrap_or_else(|failure| failure.answer());
+            let decision = answer["decision"] == true;
+            answers.push(answer);
+            if semantic.stops_at(decision) {
+                break;
+            }
+        }
+        Ok(json!({ "evaluations": answers }))
+    }
+}
