@@ -6,9 +6,11 @@ use alloc::vec::Vec;
 
 use serde_json::{Map, Value, json};
 
-use super::{USER, attributes, body, object, properties, refused, text};
+use super::{USER, attributes, body, identifier, object, properties, refused, text};
 use crate::authz::{CheckRequest, Decision, RequestAttributes, ResourceKey};
 use crate::error::ErrorReport;
+use crate::ident::IdentifierKind;
+use crate::policy::AttributeMap;
 
 /// What one evaluation asks.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -27,31 +29,57 @@ pub fn evaluation(text: &str) -> Result<Target, ErrorReport> {
 
 /// The evaluation a request object asks for.
 fn target(request: &Map<String, Value>) -> Result<Target, ErrorReport> {
-    let subject = object(request, "subject")?;
-    let action = object(request, "action")?;
-    let resource = object(request, "resource")?;
-    let kind = text(subject, "subject", "type")?;
-    let user = text(subject, "subject", "id")?;
-    let name = text(action, "action", "name")?;
-    let key = ResourceKey {
-        kind: text(resource, "resource", "type")?.into(),
-        id: text(resource, "resource", "id")?.into(),
-    };
-    let attributes = RequestAttributes {
-        subject: properties(subject, "subject")?,
-        resource: properties(resource, "resource")?,
-        action: properties(action, "action")?,
-        context: attributes(request.get("context"), "context")?,
-    };
+    let (kind, user, subject) = subject(object(request, "subject")?)?;
+    let (name, action) = action(object(request, "action")?)?;
+    let (key, resource) = resource(object(request, "resource")?)?;
+    let context = attributes(request.get("context"), "context")?;
     if kind != USER {
         return Ok(Target::NotAUser);
     }
+    let attributes = RequestAttributes { subject, resource, action, context };
     Ok(Target::Check(CheckRequest {
         subject: user.into(),
         action: name.into(),
         resource: Some(key),
         attributes,
     }))
+}
+
+/// A subject's type, id and properties.
+fn subject(subject: &Map<String, Value>) -> Result<(&str, &str, AttributeMap), ErrorReport> {
+    let kind = text(subject, "subject", "type")?;
+    let id = identifier(subject, "subject", "id", IdentifierKind::User)?;
+    Ok((kind, id, properties(subject, "subject")?))
+}
+
+/// An action's name and properties.
+fn action(action: &Map<String, Value>) -> Result<(&str, AttributeMap), ErrorReport> {
+    Ok((identifier(action, "action", "name", IdentifierKind::Action)?, properties(action, "action")?))
+}
+
+/// A resource's key and properties.
+fn resource(resource: &Map<String, Value>) -> Result<(ResourceKey, AttributeMap), ErrorReport> {
+    let key = ResourceKey {
+        kind: identifier(resource, "resource", "type", IdentifierKind::ResourceType)?.into(),
+        id: identifier(resource, "resource", "id", IdentifierKind::ResourceId)?.into(),
+    };
+    Ok((key, properties(resource, "resource")?))
+}
+
+/// Refuses a top-level default no evaluation could use: a batch's defaults are the
+/// batch's, checked as a single evaluation's fields are.
+fn check_defaults(request: &Map<String, Value>) -> Result<(), ErrorReport> {
+    let present = |field: &str| request.get(field).is_some_and(|v| !v.is_null());
+    if present("subject") {
+        subject(object(request, "subject")?)?;
+    }
+    if present("action") {
+        action(object(request, "action")?)?;
+    }
+    if present("resource") {
+        resource(object(request, "resource")?)?;
+    }
+    attributes(request.get("context"), "context").map(|_| ())
 }
 
 impl Target {
@@ -173,6 +201,7 @@ impl Evaluations {
             Some(Value::Array(items)) => items,
             Some(_) => return Err(refused("`evaluations` must be an array")),
         };
+        check_defaults(&request)?;
         let items = evaluations
             .iter()
             .enumerate()

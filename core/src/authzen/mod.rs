@@ -26,6 +26,7 @@ use alloc::vec::Vec;
 use serde_json::{Map, Value, json};
 
 use crate::error::ErrorReport;
+use crate::ident::IdentifierKind;
 use crate::policy::{AttributeMap, AttributeValue};
 
 pub use evaluation::{Evaluations, ItemFailure, Semantic, Target, evaluation};
@@ -93,6 +94,30 @@ fn text<'v>(map: &'v Map<String, Value>, what: &str, field: &str) -> Result<&'v 
     match map.get(field) {
         None | Some(Value::Null) => Err(refused(format!("`{what}.{field}` is missing"))),
         Some(Value::String(s)) => Ok(s),
+        Some(_) => Err(refused(format!("`{what}.{field}` must be a string"))),
+    }
+}
+
+/// The string at `field` of the object `what`, an identifier of `kind`.
+fn identifier<'v>(
+    map: &'v Map<String, Value>,
+    what: &str,
+    field: &str,
+    kind: IdentifierKind,
+) -> Result<&'v str, ErrorReport> {
+    let value = text(map, what, field)?;
+    crate::ident::validate(kind, value).map_err(|e| {
+        let report = ErrorReport::from(e);
+        ErrorReport { message: format!("`{what}.{field}`: {}", report.message), ..report }
+    })?;
+    Ok(value)
+}
+
+/// A field a request may carry and this PDP ignores (a subject search's
+/// `subject.id`): a string if present.
+fn ignored_text(map: &Map<String, Value>, what: &str, field: &str) -> Result<(), ErrorReport> {
+    match map.get(field) {
+        None | Some(Value::Null | Value::String(_)) => Ok(()),
         Some(_) => Err(refused(format!("`{what}.{field}` must be a string"))),
     }
 }

@@ -1,15 +1,17 @@
 //! `POST /access/v1/search/subject`, `/search/resource` and `/search/action`: the
 //! core's three searches, paginated by an opaque token.
 
+use alloc::format;
 use alloc::string::String;
 use alloc::vec::Vec;
 
 use base64ct::{Base64UrlUnpadded, Encoding};
 use serde_json::{Map, Value, json};
 
-use super::{USER, attributes, body, object, properties, refused, text};
+use super::{USER, attributes, body, identifier, ignored_text, object, properties, refused, text};
 use crate::authz::{PageRequest, RequestAttributes, ResourceKey, SearchRequest};
 use crate::error::ErrorReport;
+use crate::ident::IdentifierKind;
 
 /// Which search.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -42,8 +44,11 @@ pub fn search(kind: SearchKind, json: &str) -> Result<Search, ErrorReport> {
         SearchKind::Subject => {
             let (subject, action, resource) = (entity("subject")?, entity("action")?, entity("resource")?);
             let searched = text(subject, "subject", "type")?;
+            ignored_text(subject, "subject", "id")?;
+            // Read to refuse a malformed one; a subject search filters by type only.
+            properties(subject, "subject")?;
             let (action, resource, attributes) = (
-                text(action, "action", "name")?,
+                identifier(action, "action", "name", IdentifierKind::Action)?,
                 key(resource)?,
                 RequestAttributes {
                     resource: properties(resource, "resource")?,
@@ -61,8 +66,12 @@ pub fn search(kind: SearchKind, json: &str) -> Result<Search, ErrorReport> {
         }
         SearchKind::Resource => {
             let (subject, action, resource) = (entity("subject")?, entity("action")?, entity("resource")?);
-            let (user, name) = (user(subject)?, text(action, "action", "name")?);
-            let kind = text(resource, "resource", "type")?;
+            let (user, name) =
+                (user(subject)?, identifier(action, "action", "name", IdentifierKind::Action)?);
+            let kind = identifier(resource, "resource", "type", IdentifierKind::ResourceType)?;
+            ignored_text(resource, "resource", "id")?;
+            // Read to refuse a malformed one; the resources searched bring their own.
+            properties(resource, "resource")?;
             let attributes = RequestAttributes {
                 subject: properties(subject, "subject")?,
                 action: properties(action, "action")?,
@@ -99,13 +108,17 @@ pub fn search(kind: SearchKind, json: &str) -> Result<Search, ErrorReport> {
 
 /// The user a subject names, or `None` for a subject of another type.
 fn user(subject: &Map<String, Value>) -> Result<Option<&str>, ErrorReport> {
-    let (kind, id) = (text(subject, "subject", "type")?, text(subject, "subject", "id")?);
+    let (kind, id) =
+        (text(subject, "subject", "type")?, identifier(subject, "subject", "id", IdentifierKind::User)?);
     Ok((kind == USER).then_some(id))
 }
 
 /// A resource's type and id.
 fn key(resource: &Map<String, Value>) -> Result<(&str, &str), ErrorReport> {
-    Ok((text(resource, "resource", "type")?, text(resource, "resource", "id")?))
+    Ok((
+        identifier(resource, "resource", "type", IdentifierKind::ResourceType)?,
+        identifier(resource, "resource", "id", IdentifierKind::ResourceId)?,
+    ))
 }
 
 fn key_of((kind, id): (&str, &str)) -> ResourceKey {
@@ -133,12 +146,21 @@ fn page(request: &Map<String, Value>) -> Result<PageRequest, ErrorReport> {
     };
     let limit = match page.get("limit") {
         None | Some(Value::Null) => None,
-        Some(Value::Number(n)) => match n.as_u64() {
-            Some(0) => None,
-            Some(limit) => Some(u32::try_from(limit).unwrap_or(u32::MAX)),
-            None => return Err(refused("`page.limit` must be a non-negative integer")),
-        },
-        Some(_) => return Err(refused("`page.limit` must be a non-negative integer")),
+        Some(Value::Number(n)) => {
+            // JSON does not tell 5 from 5.0: an integral number is an integer.
+            let integral = n.as_u64().or_else(|| {
+                let whole = n.as_f64().filter(|f| (0.0..=f64::from(u32::MAX)).contains(f))?;
+                // In range, so the cast is exact when the number is whole.
+                let cast = whole as u64;
+                (cast as f64 == whole).then_some(cast)
+            });
+            match integral.map(u32::try_from) {
+                Some(Ok(0)) => None,
+                Some(Ok(limit)) => Some(limit),
+                _ => return Err(refused(format!("`page.limit` must be an integer from 0 to {}", u32::MAX))),
+            }
+        }
+        Some(_) => return Err(refused(format!("`page.limit` must be an integer from 0 to {}", u32::MAX))),
     };
     Ok(PageRequest { after, limit })
 }

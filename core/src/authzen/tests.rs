@@ -14,6 +14,8 @@ use crate::policy::PolicyDocument;
 fn authz() -> Authorizer {
     let policy = json!({
         "tenant": "0b5e7f2a-8c1d-4e3f-9a6b-2c4d6e8f0a1b",
+        "roles": { "member": {} },
+        "members": { "alice": ["member"], "bob": ["member"] },
         "types": { "record": { "actions": ["read", "write", "delete"] } },
         "resources": {
             "record:record-1": { "attributes": { "status": "active" } },
@@ -21,12 +23,14 @@ fn authz() -> Authorizer {
         },
         "users": { "alice": {}, "bob": { "attributes": { "role": "admin" } } },
         "rules": [
-            { "id": "everyone-reads", "effect": "permit", "actions": ["record:read"] },
+            { "id": "members-read", "effect": "permit", "actions": ["record:read"], "roles": ["member"],
+              "when": "resource.status in [\"active\", \"archived\"]" },
             { "id": "alice-writes-active", "effect": "permit", "actions": ["record:write"],
               "when": "subject.id == \"alice\" && resource.status != \"archived\"" },
             { "id": "admins-write-archived", "effect": "permit", "actions": ["record:write"],
               "when": "subject.role == \"admin\" && resource.status == \"archived\"" },
-            { "id": "soft-deletes", "effect": "permit", "actions": ["record:delete"], "when": "action.soft == true" }
+            { "id": "soft-deletes", "effect": "permit", "actions": ["record:delete"], "roles": ["member"],
+              "when": "action.soft == true" }
         ]
     });
     let document = PolicyDocument::from_json(&policy.to_string()).expect("the fixture reads");
@@ -90,7 +94,7 @@ fn the_scenarios_decisions_with_their_reasons() {
     let granted = evaluate(&authz, request(user("alice"), json!({"name": "read"}), record("record-1")));
     assert_eq!(
         granted,
-        json!({ "decision": true, "context": { "reason": "permitted", "rule": "everyone-reads" } })
+        json!({ "decision": true, "context": { "reason": "permitted", "rule": "members-read" } })
     );
 }
 
@@ -172,7 +176,7 @@ fn refuses_what_it_cannot_read_naming_the_field() {
     ];
     for (text, expected) in cases {
         let error = evaluation(&text).expect_err(&text);
-        assert_eq!(error.code, "ERR_INVALID_ARGUMENT", "{text}");
+        assert!(error.code.starts_with("ERR_INVALID_"), "{text}");
         assert!(error.message.contains(expected), "{text}: {}", error.message);
     }
 }
@@ -285,6 +289,10 @@ fn a_defective_evaluation_is_its_own_failure_and_the_semantics_stop_where_they_s
         let error = Evaluations::from_json(&request.to_string()).expect_err("refused");
         assert!(error.message.contains(expected), "{}", error.message);
     }
+    // A malformed default is the batch's defect, even if no evaluation uses it.
+    let request = json!({ "action": {"name": "a*b"}, "evaluations": [request(user("alice"), json!({"name": "read"}), record("record-1"))] });
+    let error = Evaluations::from_json(&request.to_string()).expect_err("a malformed default");
+    assert!(error.message.contains("`action.name`"), "{}", error.message);
     let error = Evaluations::from_json(r#"{"evaluations": {}}"#).expect_err("not an array");
     assert!(error.message.contains("must be an array"));
 }
@@ -333,6 +341,8 @@ fn the_scenarios_searches() {
 fn searches_page_with_tokens_they_issued() {
     let authz = authz();
     let mut s1 = json!({ "subject": {"type": "user"}, "action": {"name": "read"}, "resource": record("record-1"), "page": {"limit": 1} });
+    // 1.0 is the integer 1 (JSON does not tell them apart).
+    s1["page"]["limit"] = json!(1.0);
     let first = find(&authz, SearchKind::Subject, s1.clone());
     assert_eq!(first["results"], json!([user("alice")]));
     let token = first["page"]["next_token"].as_str().expect("a token").to_string();
@@ -343,8 +353,10 @@ fn searches_page_with_tokens_they_issued() {
     assert_eq!(second["page"]["next_token"], "", "the last page");
     for (page, expected) in [
         (json!({"token": "not base64!"}), "not a token this PDP issued"),
-        (json!({"limit": -1}), "non-negative integer"),
-        (json!({"limit": "5"}), "non-negative integer"),
+        (json!({"limit": -1}), "an integer from 0"),
+        (json!({"limit": 4_294_967_296_u64}), "an integer from 0"),
+        (json!({"limit": 2.5}), "an integer from 0"),
+        (json!({"limit": "5"}), "an integer from 0"),
         (json!([]), "`page` must be an object"),
     ] {
         s1["page"] = page;
@@ -361,6 +373,10 @@ fn searches_find_nothing_for_what_does_not_exist_and_refuse_what_is_missing() {
     let spaceship =
         json!({ "subject": user("alice"), "action": {"name": "read"}, "resource": {"type": "spaceship"} });
     assert_eq!(find(&authz, SearchKind::Resource, spaceship)["results"], json!([]));
+    let stranger = json!({ "subject": user("nonexistent-user"), "resource": record("record-1") });
+    assert_eq!(find(&authz, SearchKind::Action, stranger)["results"], json!([]));
+    let unknown = json!({ "subject": {"type": "user"}, "action": {"name": "read"}, "resource": record("nonexistent-record") });
+    assert_eq!(find(&authz, SearchKind::Subject, unknown)["results"], json!([]));
     let robots =
         json!({ "subject": {"type": "robot"}, "action": {"name": "read"}, "resource": record("record-1") });
     assert_eq!(find(&authz, SearchKind::Subject, robots)["results"], json!([]));

@@ -20,9 +20,12 @@ use axum::middleware::{Next, from_fn, from_fn_with_state};
 use axum::response::{IntoResponse, Response};
 use serde_json::json;
 use tower_http::cors::{AllowOrigin, CorsLayer};
+use tower_http::request_id::PropagateRequestIdLayer;
 use tower_http::set_header::SetResponseHeaderLayer;
 
 use super::app::App;
+
+const X_REQUEST_ID: HeaderName = HeaderName::from_static("x-request-id");
 use super::gate::client_key;
 use super::reply::{ApiError, ErrorCode};
 use crate::settings::{RateLimits, Settings};
@@ -56,6 +59,9 @@ pub(crate) fn apply(router: Router, app: &Arc<App>, tls: bool) -> Router {
         .layer(header(REFERRER_POLICY, "no-referrer"))
         .layer(SetResponseHeaderLayer::if_not_present(CACHE_CONTROL, HeaderValue::from_static("no-store")))
         .layer(from_fn_with_state(Arc::clone(app), record_metrics))
+        // Outermost, so every answer carries the caller's id back, refusals included
+        // (AuthZEN requires it; it helps every client correlate its logs).
+        .layer(PropagateRequestIdLayer::x_request_id())
 }
 
 fn header(name: HeaderName, value: &'static str) -> SetResponseHeaderLayer<HeaderValue> {
@@ -67,8 +73,9 @@ fn header(name: HeaderName, value: &'static str) -> SetResponseHeaderLayer<Heade
 fn cors(settings: &Settings) -> CorsLayer {
     let base = CorsLayer::new()
         .allow_methods([Method::GET, Method::POST, Method::PUT, Method::PATCH, Method::DELETE])
-        .allow_headers([AUTHORIZATION, CONTENT_TYPE, axum::http::header::IF_NONE_MATCH])
+        .allow_headers([AUTHORIZATION, CONTENT_TYPE, axum::http::header::IF_NONE_MATCH, X_REQUEST_ID])
         .expose_headers([
+            X_REQUEST_ID,
             axum::http::header::ETAG,
             HeaderName::from_static("x-tessera-revision"),
             RETRY_AFTER,
@@ -184,7 +191,9 @@ async fn require_https(State(https): State<Https>, request: Request, next: Next)
         .get("x-forwarded-proto")
         .and_then(|v| v.to_str().ok())
         .is_some_and(|v| v.split(',').next().is_some_and(|p| p.trim().eq_ignore_ascii_case("https")));
-    if https.required && !https.native && !forwarded && request.uri().path().starts_with("/api/") {
+    let path = request.uri().path();
+    let guarded = path.starts_with("/api/") || path.starts_with("/access/");
+    if https.required && !https.native && !forwarded && guarded {
         return ApiError::new(
             StatusCode::FORBIDDEN,
             "ERR_HTTPS_REQUIRED",

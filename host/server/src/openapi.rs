@@ -260,6 +260,96 @@ fn search_body() -> Value {
     ]})
 }
 
+/// An optional AuthZEN object (`properties`, `context`, `page`, `options`): absent,
+/// null or an object.
+fn optional_object() -> Value {
+    json!({"type": ["object", "null"]})
+}
+
+/// An AuthZEN subject or resource: `{type, id, properties}` (fields it does not know
+/// are ignored, as the specification asks). `id` is optional where a search ignores it.
+/// A subject's `type` is free (only `user` names a user); its `id` a user's name.
+fn authzen_entity(name: &str, id_required: bool) -> Value {
+    let required: &[&str] = if id_required { &["type", "id"] } else { &["type"] };
+    let (kind, id) = match (name, id_required) {
+        ("subject", true) => (json!({"type": "string"}), identifier(IdentifierKind::User)),
+        ("subject", false) => {
+            (json!({"type": "string"}), json!({"type": ["string", "null"], "description": "ignored"}))
+        }
+        (_, true) => (identifier(IdentifierKind::ResourceType), identifier(IdentifierKind::ResourceId)),
+        (_, false) => (
+            identifier(IdentifierKind::ResourceType),
+            json!({"type": ["string", "null"], "description": "ignored"}),
+        ),
+    };
+    json!({"type": "object", "required": required,
+           "properties": {"type": kind, "id": id, "properties": optional_object()}})
+}
+
+fn authzen_action() -> Value {
+    json!({"type": "object", "required": ["name"],
+           "properties": {"name": identifier(IdentifierKind::Action), "properties": optional_object()}})
+}
+
+/// An AuthZEN request with the entities `required` names (each entity's own `id`
+/// required or not), `context` and, for searches, `page`.
+fn authzen_request(entities: &[(&str, bool)], required: &[&str], page: bool) -> Value {
+    let mut properties = json!({"context": optional_object()});
+    for &(name, id_required) in entities {
+        properties[name] =
+            if name == "action" { authzen_action() } else { authzen_entity(name, id_required) };
+    }
+    if page {
+        properties["page"] = json!({"type": ["object", "null"], "properties": {
+            "token": {"type": ["string", "null"], "description": "a next_token this PDP issued"},
+            "limit": {"anyOf": [{"type": "integer", "minimum": 0, "maximum": u32::MAX}, {"type": "null"}]}}});
+    }
+    json!({"type": "object", "required": required, "properties": properties})
+}
+
+fn evaluation_body() -> Value {
+    authzen_request(
+        &[("subject", true), ("action", false), ("resource", true)],
+        &["subject", "action", "resource"],
+        false,
+    )
+}
+
+/// A batch: evaluations (each defaulted by the top level), or without any, one
+/// evaluation at the top level.
+fn evaluations_body() -> Value {
+    let mut body = authzen_request(&[("subject", true), ("action", false), ("resource", true)], &[], false);
+    body["properties"]["evaluations"] = json!({"type": ["array", "null"],
+        "description": "each evaluation's subject, action, resource and context default to the top level's; an evaluation that cannot be read is answered `false` with its error, the others go on"});
+    body["properties"]["options"] = json!({"type": ["object", "null"], "properties": {"evaluations_semantic":
+        {"enum": ["execute_all", "deny_on_first_deny", "permit_on_first_permit", null]}}});
+    body["anyOf"] = json!([
+        {"required": ["evaluations"], "properties": {"evaluations": {"type": "array", "minItems": 1}}},
+        {"required": ["subject", "action", "resource"]},
+    ]);
+    body
+}
+
+fn search_subject_body() -> Value {
+    authzen_request(
+        &[("subject", false), ("action", false), ("resource", true)],
+        &["subject", "action", "resource"],
+        true,
+    )
+}
+
+fn search_resource_body() -> Value {
+    authzen_request(
+        &[("subject", true), ("action", false), ("resource", false)],
+        &["subject", "action", "resource"],
+        true,
+    )
+}
+
+fn search_action_body() -> Value {
+    authzen_request(&[("subject", true), ("resource", true)], &["subject", "resource"], true)
+}
+
 fn resource_query() -> Vec<(&'static str, Value)> {
     vec![("type", identifier(IdentifierKind::ResourceType))]
 }
@@ -400,6 +490,26 @@ pub(crate) const ROUTES: &[Route] = &[
         .body(Body::Required(check_body)),
     route("post", "/api/search", "Which actions, resources or subjects: one sorted page")
         .body(Body::Required(search_body)),
+    route("post", "/access/v1/evaluation", "AuthZEN 1.0: may the subject do the action on the resource")
+        .body(Body::Required(evaluation_body)),
+    route("post", "/access/v1/evaluations", "AuthZEN 1.0: many evaluations, with defaults and a semantic")
+        .body(Body::Required(evaluations_body)),
+    route(
+        "post",
+        "/access/v1/search/subject",
+        "AuthZEN 1.0: the users who may do the action on the resource",
+    )
+    .body(Body::Required(search_subject_body)),
+    route(
+        "post",
+        "/access/v1/search/resource",
+        "AuthZEN 1.0: the resources of a type the subject may act on",
+    )
+    .body(Body::Required(search_resource_body)),
+    route("post", "/access/v1/search/action", "AuthZEN 1.0: the actions the subject may do on the resource")
+        .body(Body::Required(search_action_body)),
+    route("get", "/.well-known/authzen-configuration", "AuthZEN 1.0: the PDP's metadata and endpoints")
+        .statuses(&[400]),
     route("get", "/.well-known/jwks.json", "The public token keys"),
     route("get", "/.well-known/tessera-snapshot-keys.json", "The public keys snapshots are signed with"),
     route("get", "/ping", "Liveness: {\"message\": \"PONG\"}"),
@@ -457,7 +567,7 @@ fn status_text(status: u16) -> &'static str {
 pub(crate) fn document() -> Value {
     let mut paths = Map::new();
     for route in ROUTES {
-        let api = route.path.starts_with("/api/");
+        let api = route.path.starts_with("/api/") || route.path.starts_with("/access/");
         let mut parameters: Vec<Value> = route
             .path
             .split('/')

@@ -86,6 +86,10 @@ pub struct Settings {
     /// `AUTH_REQUIRE_HTTPS`: `/api/*` refuses requests that came neither over TLS nor
     /// with `X-Forwarded-Proto: https` (default false).
     pub require_https: bool,
+    /// `AUTH_PUBLIC_URL`: the URL clients reach this server at (`https://pdp.example.com`,
+    /// no path), which names the AuthZEN endpoints in
+    /// `/.well-known/authzen-configuration`. Unset: the address each request was sent to.
+    pub public_url: Option<String>,
     /// `AUTH_ALLOW_CORS`: browsers on other origins may call the API (default false).
     pub allow_cors: bool,
     /// `AUTH_CORS_ORIGINS`: the origins allowed (comma-separated; `*` for any, which
@@ -254,7 +258,17 @@ impl Settings {
         } else {
             None
         };
+        let public_url = match var("AUTH_PUBLIC_URL") {
+            None => None,
+            Some(url) => Some(public_url(&url).ok_or_else(|| {
+                invalid(
+                    "AUTH_PUBLIC_URL",
+                    format!("`{url}` is not an http(s) URL of a server without path, query or fragment, such as https://pdp.example.com"),
+                )
+            })?),
+        };
         Ok(Self {
+            public_url,
             login_max_attempts: number("AUTH_LOGIN_MAX_ATTEMPTS", 5)?,
             login_lockout_minutes: number("AUTH_LOGIN_LOCKOUT_MINUTES", 30)?,
             require_https: flag("AUTH_REQUIRE_HTTPS", false)?,
@@ -281,6 +295,16 @@ impl Settings {
             warnings,
         })
     }
+}
+
+/// A server's base URL: `http(s)://authority`, without a trailing slash.
+fn public_url(url: &str) -> Option<String> {
+    let url = url.trim().trim_end_matches('/');
+    let (scheme, authority) = url.split_once("://")?;
+    let usable = matches!(scheme, "http" | "https")
+        && !authority.is_empty()
+        && authority.bytes().all(|b| b.is_ascii_alphanumeric() || b".-:[]@".contains(&b));
+    usable.then(|| url.to_string())
 }
 
 fn refuse_or_warn(

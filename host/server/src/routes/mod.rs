@@ -2,6 +2,7 @@
 //! and who the audit log names for a request.
 
 mod apikeys;
+mod authzen;
 mod model;
 mod public;
 mod rbac;
@@ -12,7 +13,7 @@ mod tokens;
 use std::sync::Arc;
 
 use axum::Router;
-use axum::extract::FromRequestParts;
+use axum::extract::{FromRequestParts, State};
 use axum::http::request::Parts;
 use axum::routing::{get, post, put};
 use tessera_core::{IdentifierKind, validate_identifier};
@@ -100,7 +101,12 @@ pub(crate) fn router(app: Arc<App>, tls: bool) -> Router {
                 .delete(model::delete_named::<model::Rules>),
         )
         .route("/api/check", post(model::check))
-        .route("/api/search", post(model::search));
+        .route("/api/search", post(model::search))
+        .route(tessera_core::authzen::EVALUATION_PATH, post(authzen::evaluation))
+        .route(tessera_core::authzen::EVALUATIONS_PATH, post(authzen::evaluations))
+        .route(tessera_core::authzen::SEARCH_SUBJECT_PATH, post(authzen::search_subject))
+        .route(tessera_core::authzen::SEARCH_RESOURCE_PATH, post(authzen::search_resource))
+        .route(tessera_core::authzen::SEARCH_ACTION_PATH, post(authzen::search_action));
     let public = Router::new()
         .route("/ping", get(public::ping))
         .route("/health", get(public::health))
@@ -109,7 +115,13 @@ pub(crate) fn router(app: Arc<App>, tls: bool) -> Router {
         .route("/metrics", get(public::metrics))
         .route("/openapi.json", get(public::openapi))
         .route("/.well-known/jwks.json", get(tokens::jwks))
-        .route("/.well-known/tessera-snapshot-keys.json", get(snapshot::keys));
+        .route("/.well-known/tessera-snapshot-keys.json", get(snapshot::keys))
+        .route(
+            tessera_core::authzen::CONFIGURATION_PATH,
+            get(move |State(app): State<Arc<App>>, headers| async move {
+                authzen::configuration(&app, tls, &headers)
+            }),
+        );
     let router =
         api.merge(public).fallback(public::not_found).method_not_allowed_fallback(public::method_not_allowed);
     super::layers::apply(router.with_state(Arc::clone(&app)), &app, tls)

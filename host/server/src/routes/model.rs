@@ -320,18 +320,18 @@ pub(crate) async fn put_rule(
 }
 
 /// A request the core refused to read: 400 with its code and message.
-fn refused(report: ErrorReport) -> ApiError {
+pub(super) fn refused(report: ErrorReport) -> ApiError {
     ApiError::bad_request(report.code, report.message)
 }
 
-fn utf8(bytes: &[u8]) -> Result<&str, ApiError> {
+pub(super) fn utf8(bytes: &[u8]) -> Result<&str, ApiError> {
     std::str::from_utf8(bytes)
         .map_err(|_| ApiError::bad_request("ERR_INVALID_BODY", "The request body is not UTF-8 JSON"))
 }
 
 /// The core over an empty policy: what a client key that names no tenant yet is
 /// answered from (it holds nobody, and still refuses what breaks a rule).
-fn empty_tenant(key: &str) -> Result<Authorizer, ApiError> {
+pub(super) fn empty_tenant(key: &str) -> Result<Authorizer, ApiError> {
     let policy =
         PolicyDocument::new(key).into_policy().map_err(|e| ApiError::internal("ERR_INTERNAL", &e))?;
     Ok(Authorizer::new(policy))
