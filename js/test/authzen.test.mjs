@@ -1,8 +1,11 @@
-// AuthZEN 1.0 certification (tests/authzen/certify.mjs: every level of the
-// scenario) against `tessera serve` with the scenario's fixture imported
-// (examples/authzen-certification/policy.yaml, strict users off), reached as behind a TLS-terminating
-// proxy: the proxy's `X-Forwarded-Proto: https` makes the discovery document name
-// https endpoints.
+// AuthZEN 1.0 against `tessera serve`: the certification scenario's every level
+// (tests/authzen/certify.mjs) on a tenant holding its fixture
+// (examples/authzen-certification/), and the Todo interop scenario's decisions
+// (tests/authzen/todo.mjs) on a tenant holding the Todo policy (examples/authzen-todo/).
+// Their subjects hold no Tessera API key, so strict users are off
+// (AUTH_STRICT_USERS_DEFAULT=false, as the README starts the server). The server is
+// reached as behind a TLS-terminating proxy: its `X-Forwarded-Proto: https` makes the
+// discovery document name https endpoints.
 import assert from 'node:assert/strict';
 import { execFileSync, spawn } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
@@ -11,22 +14,24 @@ import { join, resolve } from 'node:path';
 import { after, before, test } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import { certify } from '../../tests/authzen/certify.mjs';
+import { replay } from '../../tests/authzen/todo.mjs';
 
 const js = fileURLToPath(new URL('..', import.meta.url));
 const repo = resolve(js, '..');
 const bin = resolve(js, process.env.TESSERA_BIN ?? resolve(repo, process.env.CARGO_TARGET_DIR ?? 'target', 'debug', 'tessera'));
-const fixture = join(repo, 'examples', 'authzen-certification', 'policy.yaml');
-const tenant = /^tenant: (\S+)$/m.exec(readFileSync(fixture, 'utf8'))[1];
+const policy = (example) => join(repo, 'examples', example, 'policy.yaml');
+const tenantOf = (file) => /^tenant: (\S+)$/m.exec(readFileSync(file, 'utf8'))[1];
 const dir = mkdtempSync(join(tmpdir(), 'tessera-authzen-'));
-const env = { ...process.env, AUTH_DATA_DIR: dir, AUTH_DATABASE_URL: '', AUTH_RATE_LIMIT_ENABLED: 'false' };
+const env = {
+  ...process.env, AUTH_DATA_DIR: dir, AUTH_DATABASE_URL: '', AUTH_RATE_LIMIT_ENABLED: 'false', AUTH_STRICT_USERS_DEFAULT: 'false',
+};
 let server;
 let url;
 
 before(async () => {
-  execFileSync(bin, ['import', fixture], { env, stdio: ['ignore', 'ignore', 'inherit'] });
-  // The scenario's subjects hold no Tessera API key: strict users (Auth 3.x's
-  // default for a new tenant) would deny them all.
-  execFileSync(bin, ['settings', '--tenant', tenant, '--strict-users', 'false'], { env, stdio: ['ignore', 'ignore', 'inherit'] });
+  for (const example of ['authzen-certification', 'authzen-todo']) {
+    execFileSync(bin, ['import', policy(example)], { env, stdio: ['ignore', 'ignore', 'inherit'] });
+  }
   server = spawn(bin, ['serve', '--bind', '127.0.0.1:0', '--log-format', 'text'], { env, stdio: ['ignore', 'ignore', 'pipe'] });
   url = await new Promise((ok, fail) => {
     let seen = '';
@@ -48,8 +53,17 @@ test('tessera serve passes every level of the AuthZEN 1.0 certification scenario
   const results = await certify({
     url,
     identifier: url.replace(/^http:/, 'https:'),
-    headers: { authorization: `Bearer ${tenant}`, 'x-forwarded-proto': 'https' },
+    headers: { authorization: `Bearer ${tenantOf(policy('authzen-certification'))}`, 'x-forwarded-proto': 'https' },
   });
   assert.deepEqual(Object.keys(results), ['Basic Core', 'Basic Properties', 'Batch Core', 'Batch Properties', 'Search Core', 'Search Properties', 'Discovery']);
   for (const [level, failures] of Object.entries(results)) assert.deepEqual(failures, [], level);
+});
+
+test('tessera serve gives the Todo interop scenario\'s 43 decisions', async () => {
+  const todo = await replay({ url, headers: { authorization: `Bearer ${tenantOf(policy('authzen-todo'))}` } });
+  assert.equal(todo.total, 43);
+  assert.deepEqual(todo.failures, []);
+  // The replay can fail: the same requests to the certification tenant mostly do.
+  const elsewhere = await replay({ url, headers: { authorization: `Bearer ${tenantOf(policy('authzen-certification'))}` } });
+  assert.ok(elsewhere.failures.length > 10, `${elsewhere.failures.length} failures`);
 });
