@@ -481,6 +481,13 @@ pub struct ErrorReport {
     pub violation: Option<&'static str>,
 }
 
+/// The code, when it is a refusal of the request as sent (an argument or an
+/// identifier it got wrong) rather than a fault of the engine or its host: the one
+/// place a face decides between 400 and a server status.
+pub fn refusal(code: &str) -> Option<&'static str> {
+    ["ERR_INVALID_ARGUMENT", "ERR_INVALID_IDENTIFIER"].into_iter().find(|&refusal| refusal == code)
+}
+
 impl ErrorReport {
     /// A report with a face's own code.
     pub fn new(code: &'static str, message: impl Into<String>) -> Self {

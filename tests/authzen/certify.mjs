@@ -37,6 +37,8 @@ export async function certify({ url, identifier = url, headers = {}, fetch = glo
     }
     return { status: response.status, headers: response.headers, json, text };
   };
+  // c-5: answers are JSON, and say so.
+  const isJson = (answer) => (answer.headers?.get('content-type') ?? '').toLowerCase().startsWith('application/json');
 
   // c-2-3: a JSON object with a boolean `decision` and, if any, an object `context`.
   const shapeOf = (answer) => {
@@ -48,6 +50,7 @@ export async function certify({ url, identifier = url, headers = {}, fetch = glo
   const evaluation = async (id, body, expected) => {
     const answer = await send('/access/v1/evaluation', body);
     if (answer.status !== 200) return fail(id, `status ${answer.status}: ${answer.text.slice(0, 200)}`);
+    if (!isJson(answer)) fail(id, `Content-Type ${answer.headers.get('content-type')}`);
     const wrong = shapeOf(answer);
     if (wrong) return fail(id, wrong);
     if (expected !== undefined && answer.json.decision !== expected) fail(id, `decision ${answer.json.decision}, expected ${expected}`);
@@ -96,6 +99,8 @@ export async function certify({ url, identifier = url, headers = {}, fetch = glo
   results[level] = [];
   await evaluation('c-2-2-4', { subject: user('alice'), action: action('write'), resource: ARCHIVED }, false);
   await evaluation('c-2-2-5', { subject: ADMIN, action: action('write'), resource: ARCHIVED }, true);
+  // Rule 6 speaks of any subject whose properties say admin: alice, said to be one.
+  await evaluation('c-1-4 rule 6', { subject: user('alice', { role: 'admin' }), action: action('write'), resource: ARCHIVED }, true);
   await evaluation('c-2-2-6', { subject: user('alice'), action: action('delete', { soft: true }), resource: record('record-1') }, true);
   await evaluation('c-2-2-7', { subject: user('alice'), action: action('delete', { soft: false }), resource: record('record-1') }, false);
 
@@ -175,31 +180,54 @@ export async function certify({ url, identifier = url, headers = {}, fetch = glo
 
   level = 'Search Core';
   results[level] = [];
-  includes('c-4-2-1', await searchAll('c-4-2-1', 'subject', S1), 'id', ['alice', 'bob'], 'user');
-  includes('c-4-2-2', await searchAll('c-4-2-2', 'subject', { ...S1, context }), 'id', ['alice', 'bob'], 'user');
-  includes('c-4-2-3', await searchAll('c-4-2-3', 'subject', { ...S1, subject: user('alice') }), 'id', ['alice', 'bob'], 'user');
-  includes('c-4-3-1', await searchAll('c-4-3-1', 'resource', S2), 'id', ['record-1'], 'record');
-  includes('c-4-3-2', await searchAll('c-4-3-2', 'resource', { ...S2, context }), 'id', ['record-1'], 'record');
-  includes('c-4-3-3', await searchAll('c-4-3-3', 'resource', { ...S2, resource: record('record-1') }), 'id', ['record-1'], 'record');
-  includes('c-4-4-1', await searchAll('c-4-4-1', 'action', S3), 'name', ['read', 'write']);
-  includes('c-4-4-2', await searchAll('c-4-4-2', 'action', { ...S3, context }), 'name', ['read', 'write']);
+  // The variants (with context, with an id the search ignores) find what the base finds.
+  const same = (id, found, base, key) => {
+    const set = (list) => JSON.stringify((list ?? []).map((r) => r[key]).sort());
+    if (found && base && set(found) !== set(base)) fail(id, `${set(found)}, while the base search found ${set(base)}`);
+  };
+  const s1 = await searchAll('c-4-2-1', 'subject', S1);
+  includes('c-4-2-1', s1, 'id', ['alice', 'bob'], 'user');
+  same('c-4-2-2', await searchAll('c-4-2-2', 'subject', { ...S1, context }), s1, 'id');
+  const withId = await searchAll('c-4-2-3', 'subject', { ...S1, subject: user('alice') });
+  includes('c-4-2-3', withId, 'id', ['alice', 'bob'], 'user');
+  same('c-4-2-3', withId, s1, 'id');
+  const s2 = await searchAll('c-4-3-1', 'resource', S2);
+  includes('c-4-3-1', s2, 'id', ['record-1'], 'record');
+  same('c-4-3-2', await searchAll('c-4-3-2', 'resource', { ...S2, context }), s2, 'id');
+  same('c-4-3-3', await searchAll('c-4-3-3', 'resource', { ...S2, resource: record('record-1') }), s2, 'id');
+  const s3 = await searchAll('c-4-4-1', 'action', S3);
+  includes('c-4-4-1', s3, 'name', ['read', 'write']);
+  same('c-4-4-2', await searchAll('c-4-4-2', 'action', { ...S3, context }), s3, 'name');
   // c-4-5: pages of one, followed by their tokens to the end, give every result.
   const paged = [];
   let token;
-  for (let page = 0; page < 20; page++) {
+  let ended = false;
+  for (let page = 0; page < 20 && !ended; page++) {
     const body = { ...S1, page: { limit: 1, ...(token && { token }) } };
     const answer = await send('/access/v1/search/subject', body);
     if (answer.status !== 200 || !Array.isArray(answer.json?.results)) {
       fail('c-4-5', `status ${answer.status}: ${answer.text.slice(0, 200)}`);
       break;
     }
-    paged.push(...answer.json.results);
+    // A PDP that pages gives at most `limit` results and says where to go on.
     const next = answer.json.page?.next_token;
-    if (answer.json.page !== undefined && (typeof answer.json.page !== 'object' || typeof next !== 'string')) fail('c-4-5-1', 'page is not an object with a string next_token');
-    if (!next) break;
-    token = next;
+    if (answer.json.page === undefined) {
+      ended = true; // c-4-5-4: no pagination, everything at once.
+    } else if (typeof answer.json.page !== 'object' || typeof next !== 'string') {
+      fail('c-4-5-1', 'page is not an object with a string next_token');
+      break;
+    } else {
+      if (answer.json.results.length > 1) fail('c-4-5-1', `${answer.json.results.length} results for a limit of 1`);
+      ended = next === '';
+      token = next;
+    }
+    paged.push(...answer.json.results);
   }
+  if (!ended) fail('c-4-5-2', 'twenty pages and no end (next_token never "")');
+  const ids = paged.map((r) => r.id);
+  if (new Set(ids).size !== ids.length) fail('c-4-5-2', `a result came twice: ${ids}`);
   includes('c-4-5-2', paged, 'id', ['alice', 'bob'], 'user');
+  same('c-4-5-2', paged, s1, 'id');
   const empty = async (id, kind, body) => {
     const found = await searchAll(id, kind, body);
     if (found && found.length !== 0) fail(id, `expected no results, got ${JSON.stringify(found)}`);
@@ -227,6 +255,7 @@ export async function certify({ url, identifier = url, headers = {}, fetch = glo
   results[level] = [];
   const discovery = await fetch(`${url}/.well-known/authzen-configuration`, { headers });
   const metadata = await discovery.json().catch(() => undefined);
+  if (!isJson(discovery)) fail('c-6', `Content-Type ${discovery.headers.get('content-type')}`);
   if (discovery.status !== 200 || typeof metadata !== 'object' || metadata === null) {
     fail('c-6', `status ${discovery.status}`);
   } else {

@@ -6,7 +6,7 @@ use alloc::vec::Vec;
 
 use serde_json::{Map, Value, json};
 
-use super::{USER, attributes, body, identifier, object, properties, refused, text};
+use super::{MAX_EVALUATIONS, USER, attributes, body, identifier, object, properties, refused, subject_id};
 use crate::authz::{CheckRequest, Decision, RequestAttributes, ResourceKey};
 use crate::error::ErrorReport;
 use crate::ident::IdentifierKind;
@@ -47,8 +47,7 @@ fn target(request: &Map<String, Value>) -> Result<Target, ErrorReport> {
 
 /// A subject's type, id and properties.
 fn subject(subject: &Map<String, Value>) -> Result<(&str, &str, AttributeMap), ErrorReport> {
-    let kind = text(subject, "subject", "type")?;
-    let id = identifier(subject, "subject", "id", IdentifierKind::User)?;
+    let (kind, id) = subject_id(subject)?;
     Ok((kind, id, properties(subject, "subject")?))
 }
 
@@ -146,7 +145,7 @@ impl ItemFailure {
     /// The HTTP status the failure would have had alone: 400 for what the request
     /// got wrong, 500 for the rest.
     pub fn status(&self) -> u16 {
-        if self.0.code.starts_with("ERR_INVALID_") { 400 } else { 500 }
+        if crate::error::refusal(self.0.code).is_some() { 400 } else { 500 }
     }
 
     fn answer(&self) -> Value {
@@ -198,6 +197,12 @@ impl Evaluations {
         let evaluations = match request.get("evaluations") {
             None | Some(Value::Null) => return Ok(Self::Single(target(&request)?)),
             Some(Value::Array(items)) if items.is_empty() => return Ok(Self::Single(target(&request)?)),
+            Some(Value::Array(items)) if items.len() > MAX_EVALUATIONS => {
+                return Err(refused(format!(
+                    "`evaluations` holds {} evaluations; a batch holds at most {MAX_EVALUATIONS}",
+                    items.len()
+                )));
+            }
             Some(Value::Array(items)) => items,
             Some(_) => return Err(refused("`evaluations` must be an array")),
         };

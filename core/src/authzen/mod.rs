@@ -1,8 +1,8 @@
 //! AuthZEN 1.0 (the OpenID Authorization API) in Tessera's terms: its requests read
 //! into the core's checks and searches, its answers written from the core's
-//! decisions and pages. Every face that speaks AuthZEN (the server's `/access/v1`
-//! routes, the npm package's edge handler) translates through here, so none reads a
-//! request or builds an answer of its own.
+//! decisions and pages. A face that speaks AuthZEN (today the server's `/access/v1`
+//! routes) translates through here, so none reads a request or builds an answer of
+//! its own.
 //!
 //! The mapping: `subject.id` is the user (subjects of any `type` but `user` are no
 //! user: denied, found nowhere), `subject.properties` the subject's attributes,
@@ -34,6 +34,10 @@ pub use search::{Search, SearchKind, search};
 
 /// The subject type that names a user.
 pub const USER: &str = "user";
+
+/// The most evaluations one batch may ask for: each is a decision (and, denied, an
+/// audit record), so a bound keeps one request from holding an engine for long.
+pub const MAX_EVALUATIONS: usize = 1_000;
 
 /// The paths of the API below the PDP's base URL.
 pub const EVALUATION_PATH: &str = "/access/v1/evaluation";
@@ -80,7 +84,7 @@ fn body(text: &str) -> Result<Map<String, Value>, ErrorReport> {
     }
 }
 
-/// The object at `field` of `map`, named `what` in refusals.
+/// The object at `field` of `map`.
 fn object<'v>(map: &'v Map<String, Value>, field: &str) -> Result<&'v Map<String, Value>, ErrorReport> {
     match map.get(field) {
         None | Some(Value::Null) => Err(refused(format!("`{field}` is missing"))),
@@ -113,6 +117,18 @@ fn identifier<'v>(
     Ok(value)
 }
 
+/// A subject's type and id: a user's name when the type is `user`, any string for
+/// a subject of another type (no user, so denied or found nowhere, never refused).
+fn subject_id(subject: &Map<String, Value>) -> Result<(&str, &str), ErrorReport> {
+    let kind = text(subject, "subject", "type")?;
+    let id = if kind == USER {
+        identifier(subject, "subject", "id", IdentifierKind::User)?
+    } else {
+        text(subject, "subject", "id")?
+    };
+    Ok((kind, id))
+}
+
 /// A field a request may carry and this PDP ignores (a subject search's
 /// `subject.id`): a string if present.
 fn ignored_text(map: &Map<String, Value>, what: &str, field: &str) -> Result<(), ErrorReport> {
@@ -141,13 +157,24 @@ fn attribute(value: &Value) -> Option<AttributeValue> {
     match value {
         Value::String(s) => Some(AttributeValue::Str(s.clone())),
         Value::Bool(b) => Some(AttributeValue::Bool(*b)),
-        Value::Number(n) => n.as_i64().map(AttributeValue::Int),
+        Value::Number(n) => whole(n).map(AttributeValue::Int),
         Value::Array(items) => {
             let strings: Option<Vec<String>> = items.iter().map(|v| v.as_str().map(String::from)).collect();
             strings.map(AttributeValue::Strs)
         }
         Value::Null | Value::Object(_) => None,
     }
+}
+
+/// A number that is whole (JSON does not tell 5 from 5.0), if it fits an `i64`.
+fn whole(n: &serde_json::Number) -> Option<i64> {
+    n.as_i64().or_else(|| {
+        // Within ±2^53 every whole f64 converts exactly.
+        const EXACT: f64 = 9_007_199_254_740_992.0;
+        let f = n.as_f64().filter(|f| (-EXACT..=EXACT).contains(f))?;
+        let cast = f as i64;
+        (cast as f64 == f).then_some(cast)
+    })
 }
 
 /// An entity's properties (`subject`, `resource`): `properties` of the object.

@@ -147,13 +147,7 @@ fn page(request: &Map<String, Value>) -> Result<PageRequest, ErrorReport> {
     let limit = match page.get("limit") {
         None | Some(Value::Null) => None,
         Some(Value::Number(n)) => {
-            // JSON does not tell 5 from 5.0: an integral number is an integer.
-            let integral = n.as_u64().or_else(|| {
-                let whole = n.as_f64().filter(|f| (0.0..=f64::from(u32::MAX)).contains(f))?;
-                // In range, so the cast is exact when the number is whole.
-                let cast = whole as u64;
-                (cast as f64 == whole).then_some(cast)
-            });
+            let integral = super::whole(n);
             match integral.map(u32::try_from) {
                 Some(Ok(0)) => None,
                 Some(Ok(limit)) => Some(limit),

@@ -293,6 +293,10 @@ fn a_defective_evaluation_is_its_own_failure_and_the_semantics_stop_where_they_s
     let request = json!({ "action": {"name": "a*b"}, "evaluations": [request(user("alice"), json!({"name": "read"}), record("record-1"))] });
     let error = Evaluations::from_json(&request.to_string()).expect_err("a malformed default");
     assert!(error.message.contains("`action.name`"), "{}", error.message);
+    let many = json!({ "subject": user("alice"), "action": {"name": "read"},
+                       "evaluations": vec![json!({ "resource": record("record-1") }); MAX_EVALUATIONS + 1] });
+    let error = Evaluations::from_json(&many.to_string()).expect_err("too many");
+    assert!(error.message.contains("at most 1000"), "{}", error.message);
     let error = Evaluations::from_json(r#"{"evaluations": {}}"#).expect_err("not an array");
     assert!(error.message.contains("must be an array"));
 }

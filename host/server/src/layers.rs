@@ -1,7 +1,8 @@
 //! What every request passes through, as tower layers around the routes (outermost
-//! first): metrics, security headers, CORS, JSON error bodies, header and body size
-//! limits, a timeout, HTTPS-required, the client's address (trusted proxies), rate
-//! limits, the suspicious-input detector, and the audit of refused writes.
+//! first): the caller's `X-Request-ID` echoed, metrics, security headers, CORS, JSON
+//! error bodies, header and body size limits, a timeout, HTTPS-required, the
+//! client's address (trusted proxies), rate limits, the suspicious-input detector,
+//! and the audit of refused writes.
 
 use std::collections::HashMap;
 use std::net::{IpAddr, SocketAddr};
@@ -24,8 +25,6 @@ use tower_http::request_id::PropagateRequestIdLayer;
 use tower_http::set_header::SetResponseHeaderLayer;
 
 use super::app::App;
-
-const X_REQUEST_ID: HeaderName = HeaderName::from_static("x-request-id");
 use super::gate::client_key;
 use super::reply::{ApiError, ErrorCode};
 use crate::settings::{RateLimits, Settings};
@@ -62,6 +61,17 @@ pub(crate) fn apply(router: Router, app: &Arc<App>, tls: bool) -> Router {
         // Outermost, so every answer carries the caller's id back, refusals included
         // (AuthZEN requires it; it helps every client correlate its logs).
         .layer(PropagateRequestIdLayer::x_request_id())
+}
+
+const X_REQUEST_ID: HeaderName = HeaderName::from_static("x-request-id");
+
+/// Whether a proxy in front says the request came over HTTPS (`X-Forwarded-Proto`,
+/// its first value).
+pub(crate) fn forwarded_https(headers: &axum::http::HeaderMap) -> bool {
+    headers
+        .get("x-forwarded-proto")
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| v.split(',').next().is_some_and(|p| p.trim().eq_ignore_ascii_case("https")))
 }
 
 fn header(name: HeaderName, value: &'static str) -> SetResponseHeaderLayer<HeaderValue> {
@@ -182,15 +192,11 @@ struct Https {
     required: bool,
 }
 
-/// With `AUTH_REQUIRE_HTTPS=true`, `/api/*` refuses plain HTTP: a request must come
+/// With `AUTH_REQUIRE_HTTPS=true`, `/api/*` and `/access/*` refuse plain HTTP: a request must come
 /// over native TLS or through a proxy that says `X-Forwarded-Proto: https`. Probes
 /// (`/ping`, `/health`, ...) stay reachable over plain HTTP inside a cluster.
 async fn require_https(State(https): State<Https>, request: Request, next: Next) -> Response {
-    let forwarded = request
-        .headers()
-        .get("x-forwarded-proto")
-        .and_then(|v| v.to_str().ok())
-        .is_some_and(|v| v.split(',').next().is_some_and(|p| p.trim().eq_ignore_ascii_case("https")));
+    let forwarded = forwarded_https(request.headers());
     let path = request.uri().path();
     let guarded = path.starts_with("/api/") || path.starts_with("/access/");
     if https.required && !https.native && !forwarded && guarded {

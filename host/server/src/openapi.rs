@@ -271,19 +271,21 @@ fn optional_object() -> Value {
 /// A subject's `type` is free (only `user` names a user); its `id` a user's name.
 fn authzen_entity(name: &str, id_required: bool) -> Value {
     let required: &[&str] = if id_required { &["type", "id"] } else { &["type"] };
-    let (kind, id) = match (name, id_required) {
-        ("subject", true) => (json!({"type": "string"}), identifier(IdentifierKind::User)),
-        ("subject", false) => {
-            (json!({"type": "string"}), json!({"type": ["string", "null"], "description": "ignored"}))
+    let ignored = || json!({"type": ["string", "null"], "description": "ignored"});
+    if name == "subject" {
+        let mut subject = json!({"type": "object", "required": required, "properties": {
+            "type": {"type": "string", "description": "`user` names a user; any other type is no user"},
+            "id": if id_required { json!({"type": "string"}) } else { ignored() },
+            "properties": optional_object()}});
+        if id_required {
+            subject["if"] = json!({"properties": {"type": {"const": "user"}}, "required": ["type"]});
+            subject["then"] = json!({"properties": {"id": identifier(IdentifierKind::User)}});
         }
-        (_, true) => (identifier(IdentifierKind::ResourceType), identifier(IdentifierKind::ResourceId)),
-        (_, false) => (
-            identifier(IdentifierKind::ResourceType),
-            json!({"type": ["string", "null"], "description": "ignored"}),
-        ),
-    };
+        return subject;
+    }
+    let id = if id_required { identifier(IdentifierKind::ResourceId) } else { ignored() };
     json!({"type": "object", "required": required,
-           "properties": {"type": kind, "id": id, "properties": optional_object()}})
+           "properties": {"type": identifier(IdentifierKind::ResourceType), "id": id, "properties": optional_object()}})
 }
 
 fn authzen_action() -> Value {

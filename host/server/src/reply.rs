@@ -132,10 +132,8 @@ impl From<StoreError> for ApiError {
 impl From<GuestError> for ApiError {
     fn from(error: GuestError) -> Self {
         let code = error.code();
-        for refused in ["ERR_INVALID_IDENTIFIER", "ERR_INVALID_ARGUMENT"] {
-            if code == refused {
-                return Self::new(StatusCode::BAD_REQUEST, refused, error.to_string());
-            }
+        if let Some(refused) = tessera_core::refusal(code) {
+            return Self::new(StatusCode::BAD_REQUEST, refused, error.to_string());
         }
         if code == "ERR_AUDIT_UNAVAILABLE" {
             tracing::warn!(code, error = %error, "a decision was withheld: its audit record was not written");

@@ -83,7 +83,7 @@ pub struct Settings {
     /// `AUTH_SNAPSHOT_ENCRYPTION`: snapshots served by `GET /api/snapshot` are
     /// encrypted (AES-256-GCM) with the current data key, not only signed (default false).
     pub snapshot_encryption: bool,
-    /// `AUTH_REQUIRE_HTTPS`: `/api/*` refuses requests that came neither over TLS nor
+    /// `AUTH_REQUIRE_HTTPS`: `/api/*` and `/access/*` refuse requests that came neither over TLS nor
     /// with `X-Forwarded-Proto: https` (default false).
     pub require_https: bool,
     /// `AUTH_PUBLIC_URL`: the URL clients reach this server at (`https://pdp.example.com`,
@@ -303,7 +303,7 @@ fn public_url(url: &str) -> Option<String> {
     let (scheme, authority) = url.split_once("://")?;
     let usable = matches!(scheme, "http" | "https")
         && !authority.is_empty()
-        && authority.bytes().all(|b| b.is_ascii_alphanumeric() || b".-:[]@".contains(&b));
+        && authority.bytes().all(|b| b.is_ascii_alphanumeric() || b".-:[]".contains(&b));
     usable.then(|| url.to_string())
 }
 

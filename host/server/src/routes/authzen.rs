@@ -28,29 +28,34 @@ enum Engine<'a> {
     Empty(&'a Authorizer),
 }
 
-/// What an engine's failure is to the AuthZEN answer: the request's own fault keeps
-/// its code; any other is the server's, kept to answer the request with.
+/// What an engine's failure is to the AuthZEN answer: a refusal of the request
+/// (`tessera_core::refusal`) keeps its code and, in a batch, fails one
+/// evaluation; any other fault is the server's: the first is kept to answer the
+/// whole request with, and nothing more is asked of the engine.
 struct Faults {
     server: Option<GuestError>,
 }
 
 impl Faults {
     fn report(&mut self, error: GuestError) -> ErrorReport {
-        let report = match error.code() {
-            "ERR_INVALID_IDENTIFIER" => ErrorReport::new("ERR_INVALID_IDENTIFIER", error.to_string()),
-            "ERR_INVALID_ARGUMENT" => ErrorReport::invalid_argument(error.to_string()),
-            _ => ErrorReport::new("ERR_INTERNAL", "An internal error occurred"),
-        };
-        if report.code == "ERR_INTERNAL" {
-            self.server.get_or_insert(error);
+        match tessera_core::refusal(error.code()) {
+            Some(code) => ErrorReport::new(code, error.to_string()),
+            None => {
+                self.server.get_or_insert(error);
+                Self::stopped()
+            }
         }
-        report
+    }
+
+    fn stopped() -> ErrorReport {
+        ErrorReport::new("ERR_INTERNAL", "An internal error occurred")
     }
 }
 
 impl Engine<'_> {
     fn evaluate(&mut self, check: &CheckRequest, faults: &mut Faults) -> Result<Value, ErrorReport> {
         match self {
+            _ if faults.server.is_some() => Err(Faults::stopped()),
             Self::Guest(guest) => guest.evaluate(&check.to_json()).map_err(|e| faults.report(e)),
             Self::Empty(authz) => authz.evaluate(&check.query()).map(|d| json!(d)).map_err(ErrorReport::from),
         }
@@ -58,6 +63,7 @@ impl Engine<'_> {
 
     fn search(&mut self, search: &SearchRequest, faults: &mut Faults) -> Result<Value, ErrorReport> {
         match self {
+            _ if faults.server.is_some() => Err(Faults::stopped()),
             Self::Guest(guest) => guest.search(&search.to_json()).map_err(|e| faults.report(e)),
             Self::Empty(authz) => authz.search(search).map(|found| json!(found)).map_err(ErrorReport::from),
         }
@@ -77,8 +83,10 @@ async fn answered(
         None => answer(&mut Engine::Empty(&empty_tenant(key)?), &mut faults),
     };
     match (answer, faults.server) {
-        (Ok(value), _) => Ok(Json(value).into_response()),
-        (Err(_), Some(fault)) => Err(fault.into()),
+        // A server fault answers the whole request, batch or not: the evaluations
+        // after it were never asked.
+        (_, Some(fault)) => Err(fault.into()),
+        (Ok(value), None) => Ok(Json(value).into_response()),
         (Err(report), None) => Err(refused(report)),
     }
 }
@@ -186,11 +194,7 @@ pub(crate) fn configuration(app: &App, tls: bool, headers: &HeaderMap) -> Result
             let host = host.ok_or_else(|| {
                 ApiError::bad_request("ERR_INVALID_ARGUMENT", "The request names no usable `Host`")
             })?;
-            let forwarded = headers
-                .get("x-forwarded-proto")
-                .and_then(|v| v.to_str().ok())
-                .is_some_and(|v| v.split(',').next().is_some_and(|p| p.trim().eq_ignore_ascii_case("https")));
-            let scheme = if tls || forwarded { "https" } else { "http" };
+            let scheme = if tls || crate::layers::forwarded_https(headers) { "https" } else { "http" };
             format!("{scheme}://{host}")
         }
     };
