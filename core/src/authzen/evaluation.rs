@@ -24,15 +24,16 @@ pub enum Target {
 
 /// Reads an evaluation request (`{subject, action, resource, context?}`).
 pub fn evaluation(text: &str) -> Result<Target, ErrorReport> {
-    target(&body(text)?)
+    let request = body(text)?;
+    target(|field| request.get(field))
 }
 
-/// The evaluation a request object asks for.
-fn target(request: &Map<String, Value>) -> Result<Target, ErrorReport> {
-    let (kind, user, subject) = subject(object(request, "subject")?)?;
-    let (name, action) = action(object(request, "action")?)?;
-    let (key, resource) = resource(object(request, "resource")?)?;
-    let context = attributes(request.get("context"), "context")?;
+/// The evaluation asked for by the request whose fields `field` gives.
+fn target<'v>(field: impl Fn(&str) -> Option<&'v Value>) -> Result<Target, ErrorReport> {
+    let (kind, user, subject) = subject(object(field("subject"), "subject")?)?;
+    let (name, action) = action(object(field("action"), "action")?)?;
+    let (key, resource) = resource(object(field("resource"), "resource")?)?;
+    let context = attributes(field("context"), "context")?;
     if kind != USER {
         return Ok(Target::NotAUser);
     }
@@ -70,13 +71,13 @@ fn resource(resource: &Map<String, Value>) -> Result<(ResourceKey, AttributeMap)
 fn check_defaults(request: &Map<String, Value>) -> Result<(), ErrorReport> {
     let present = |field: &str| request.get(field).is_some_and(|v| !v.is_null());
     if present("subject") {
-        subject(object(request, "subject")?)?;
+        subject(object(request.get("subject"), "subject")?)?;
     }
     if present("action") {
-        action(object(request, "action")?)?;
+        action(object(request.get("action"), "action")?)?;
     }
     if present("resource") {
-        resource(object(request, "resource")?)?;
+        resource(object(request.get("resource"), "resource")?)?;
     }
     attributes(request.get("context"), "context").map(|_| ())
 }
@@ -195,8 +196,10 @@ impl Evaluations {
             Some(_) => return Err(refused("`options` must be an object")),
         };
         let evaluations = match request.get("evaluations") {
-            None | Some(Value::Null) => return Ok(Self::Single(target(&request)?)),
-            Some(Value::Array(items)) if items.is_empty() => return Ok(Self::Single(target(&request)?)),
+            None | Some(Value::Null) => return Ok(Self::Single(target(|field| request.get(field))?)),
+            Some(Value::Array(items)) if items.is_empty() => {
+                return Ok(Self::Single(target(|field| request.get(field))?));
+            }
             Some(Value::Array(items)) if items.len() > MAX_EVALUATIONS => {
                 return Err(refused(format!(
                     "`evaluations` holds {} evaluations; a batch holds at most {MAX_EVALUATIONS}",
@@ -214,13 +217,12 @@ impl Evaluations {
                 let Value::Object(own) = item else {
                     return Err(ItemFailure(refused(format!("`evaluations[{i}]` must be an object"))));
                 };
-                let mut merged = own.clone();
-                for field in DEFAULTED {
-                    if let (false, Some(default)) = (own.contains_key(field), request.get(field)) {
-                        merged.insert(field.into(), default.clone());
-                    }
-                }
-                target(&merged).map_err(|error| {
+                // An evaluation's own field replaces the default whole (null: not given).
+                let field = |name: &str| {
+                    let default = || DEFAULTED.contains(&name).then(|| request.get(name)).flatten();
+                    own.get(name).filter(|v| !v.is_null()).or_else(default)
+                };
+                target(field).map_err(|error| {
                     ItemFailure(ErrorReport {
                         message: format!("`evaluations[{i}]`: {}", error.message),
                         ..error

@@ -84,9 +84,9 @@ fn body(text: &str) -> Result<Map<String, Value>, ErrorReport> {
     }
 }
 
-/// The object at `field` of `map`.
-fn object<'v>(map: &'v Map<String, Value>, field: &str) -> Result<&'v Map<String, Value>, ErrorReport> {
-    match map.get(field) {
+/// `value`, the request's field `field`, as an object.
+fn object<'v>(value: Option<&'v Value>, field: &str) -> Result<&'v Map<String, Value>, ErrorReport> {
+    match value {
         None | Some(Value::Null) => Err(refused(format!("`{field}` is missing"))),
         Some(Value::Object(inner)) => Ok(inner),
         Some(_) => Err(refused(format!("`{field}` must be an object"))),

@@ -39,7 +39,7 @@ pub fn search(kind: SearchKind, json: &str) -> Result<Search, ErrorReport> {
     let request = body(json)?;
     let context = attributes(request.get("context"), "context")?;
     let page = page(&request)?;
-    let entity = |field: &str| object(&request, field);
+    let entity = |field: &str| object(request.get(field), field);
     let read = match kind {
         SearchKind::Subject => {
             let (subject, action, resource) = (entity("subject")?, entity("action")?, entity("resource")?);
