@@ -6,7 +6,7 @@ use core::hash::BuildHasher;
 
 use hashbrown::{DefaultHashBuilder, HashMap, HashTable};
 
-use super::model::ModelIndex;
+use super::model::{ModelIndex, role_answers};
 use super::rules::RuleIndex;
 use super::{Authorizer, CompiledRole, NONE, RoleClass, RoleId, RoleSet, Span, Subject};
 use crate::policy::{Policy, Role};
@@ -17,7 +17,16 @@ pub(super) fn compile(policy: Policy) -> Authorizer {
     let closures = role_closures(&roles, &mut role_lists);
     let rules =
         RuleIndex::build((0..).zip(&roles).map(|(id, r)| (id, r.grants.as_slice(), r.denies.as_slice())));
-    let index = ModelIndex::build(&model);
+    let mut index = ModelIndex::build(&model);
+    let closure_sets: Vec<RoleSet<'_>> = closures
+        .iter()
+        .map(|span| RoleSet {
+            roles: role_lists.get(span.start as usize..span.end as usize).unwrap_or_default(),
+            mask: span.mask,
+        })
+        .collect();
+    index.answer_roles(|permission| role_answers(&rules, closure_sets.iter().copied(), permission));
+    drop(closure_sets);
 
     // Subjects: members and the model's users, merged by name.
     let mut subjects: Vec<Subject> = Vec::with_capacity(members.len().max(model.users.len()));

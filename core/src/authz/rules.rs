@@ -165,8 +165,18 @@ impl RuleIndex {
     /// to be a valid permission: exact rules passed validation at load).
     #[inline]
     pub(super) fn for_each_match<'s>(&'s self, permission: &str, mut visit: impl FnMut(&'s Rule)) -> bool {
-        if let Some(rule) = self.any.and_then(|id| self.rules.get(id as usize)) {
-            visit(rule);
+        self.for_each_match_id(permission, |id| {
+            if let Some(rule) = self.rules.get(id as usize) {
+                visit(rule);
+            }
+        })
+    }
+
+    /// [`for_each_match`](Self::for_each_match) with the rules' ids.
+    #[inline]
+    pub(super) fn for_each_match_id(&self, permission: &str, mut visit: impl FnMut(u32)) -> bool {
+        if let Some(id) = self.any {
+            visit(id);
         }
         if self.table.is_empty() {
             return false;
@@ -174,34 +184,31 @@ impl RuleIndex {
         let bytes = permission.as_bytes();
         // A permission granted or denied by name carries its matching wildcards with
         // it: one lookup instead of one per segment.
-        if let Some(exact) = self.find(Kind::Exact, bytes) {
-            for id in
-                self.chains.get(exact.chain.start as usize..exact.chain.end as usize).unwrap_or_default()
-            {
-                if let Some(rule) = self.rules.get(*id as usize) {
-                    visit(rule);
-                }
+        if let Some(exact) = self.find_id(Kind::Exact, bytes) {
+            let chain = self.rules.get(exact as usize).map_or(0..0, |rule| rule.chain.clone());
+            for &id in self.chains.get(chain.start as usize..chain.end as usize).unwrap_or_default() {
+                visit(id);
             }
             visit(exact);
             return true;
         }
         for (i, &byte) in bytes.iter().enumerate() {
             if byte == b':'
-                && let Some(rule) = self.find(Kind::Prefix, &bytes[..=i])
+                && let Some(id) = self.find_id(Kind::Prefix, &bytes[..=i])
             {
-                visit(rule);
+                visit(id);
             }
         }
         false
     }
 
-    fn hash(&self, kind: Kind, key: &[u8]) -> u64 {
-        self.hasher.hash_one((kind as u8, key))
+    /// The rule with this id.
+    pub(super) fn rule(&self, id: u32) -> Option<&Rule> {
+        self.rules.get(id as usize)
     }
 
-    #[inline]
-    fn find(&self, kind: Kind, key: &[u8]) -> Option<&Rule> {
-        self.find_id(kind, key).and_then(|id| self.rules.get(id as usize))
+    fn hash(&self, kind: Kind, key: &[u8]) -> u64 {
+        self.hasher.hash_one((kind as u8, key))
     }
 
     #[inline]

@@ -8,6 +8,7 @@
 //! most specific pattern decides, then the first role by name, then where it is
 //! held: tenant-wide first, then the first resource by type name, then id.
 
+use super::role_answers::{RoleAnswer, Said};
 use super::{Facts, ModelIndex, PrincipalId};
 use crate::authz::rules::Rule;
 use crate::authz::small_list::SmallList;
@@ -24,6 +25,27 @@ pub(in crate::authz) type Held = SmallList<(RoleId, Place), 8>;
 /// The role patterns (grants and denies) matching one permission, least specific
 /// first: looked up once per permission, however many resources a search decides.
 pub(in crate::authz) type Matches<'r> = SmallList<&'r Rule, 4>;
+
+/// What the role patterns say about a permission: for a declared one, each role's
+/// answer, worked out at load; for any other, the patterns matching it.
+pub(in crate::authz) enum Patterns<'r> {
+    Answered(&'r [RoleAnswer]),
+    Matched(Matches<'r>),
+}
+
+/// The deny or grant a check settles on so far: the rank of its pattern (the most
+/// specific wins), the role and place a reason names (the lowest first), the pattern.
+type Best<'r> = Option<(u16, RoleId, Place, &'r str)>;
+
+fn consider<'r>(best: &mut Best<'r>, said: Option<(Said, &'r str)>, place: Place) {
+    let Some((said, pattern)) = said else { return };
+    let better = best.is_none_or(|(rank, role, at, _)| {
+        said.rank > rank || (said.rank == rank && (said.role, place) < (role, at))
+    });
+    if better {
+        *best = Some((said.rank, said.role, place, pattern));
+    }
+}
 
 /// What a check needs about its subject, looked up once (a search reuses it).
 pub(in crate::authz) struct SubjectView<'a> {
@@ -166,48 +188,92 @@ impl Authorizer {
         matches
     }
 
+    /// The role patterns for `permission`: answered at load when it is declared.
+    pub(in crate::authz) fn role_patterns(&self, permission: &str) -> Patterns<'_> {
+        match self.model.declared(permission) {
+            Some(declared) => Patterns::Answered(declared.answers),
+            None => Patterns::Matched(self.matches(permission)),
+        }
+    }
+
     /// Decides a permission (`type:action`) for a subject holding `held` on the
-    /// resource, given the role patterns matching it and the rules covering it.
+    /// resource, given what the role patterns say about it and the rules covering it.
     pub(in crate::authz) fn decide_on<'a>(
         &'a self,
         subject: &SubjectView<'_>,
         held: &Held,
-        matches: &Matches<'a>,
+        patterns: &Patterns<'a>,
         (forbids, permits): (&[u32], &[u32]),
         facts: &Facts<'_>,
     ) -> Decision<'a> {
-        let mut denied: Option<((RoleId, Place), &Rule)> = None;
-        let mut granted: Option<((RoleId, Place), &Rule)> = None;
-        // Matches come least specific first, so a later hit replaces an earlier one.
-        for rule in matches.iter() {
-            if let Some(best) = self.holder(self.rules.denies(rule), subject.tenant, held) {
-                denied = Some((best, rule));
-            }
-            if let Some(best) = self.holder(self.rules.grants(rule), subject.tenant, held) {
-                granted = Some((best, rule));
-            }
-        }
-        if let Some(((role, place), rule)) = denied {
-            return Decision::Denied {
-                role: self.role_name(role),
-                pattern: &rule.pattern,
-                on: self.place(place),
-            };
+        let (denied, granted) = match patterns {
+            Patterns::Answered(answers) => self.answered(subject, held, answers),
+            Patterns::Matched(matches) => self.matched(subject, held, matches),
+        };
+        if let Some((_, role, place, pattern)) = denied {
+            return Decision::Denied { role: self.role_name(role), pattern, on: self.place(place) };
         }
         if let Some(rule) = forbids.iter().find(|&&i| self.rule_holds(i, subject, held, facts)) {
             return Decision::Forbidden { rule: self.model.rule_id(*rule) };
         }
-        if let Some(((role, place), rule)) = granted {
-            return Decision::Granted {
-                role: self.role_name(role),
-                pattern: &rule.pattern,
-                on: self.place(place),
-            };
+        if let Some((_, role, place, pattern)) = granted {
+            return Decision::Granted { role: self.role_name(role), pattern, on: self.place(place) };
         }
         if let Some(rule) = permits.iter().find(|&&i| self.rule_holds(i, subject, held, facts)) {
             return Decision::Permitted { rule: self.model.rule_id(*rule) };
         }
         Decision::NoMatchingGrant
+    }
+
+    /// The deny and the grant, from what each role the subject holds answers.
+    fn answered(
+        &self,
+        subject: &SubjectView<'_>,
+        held: &Held,
+        answers: &[RoleAnswer],
+    ) -> (Best<'_>, Best<'_>) {
+        let (mut denied, mut granted) = (None, None);
+        let with_pattern = |said: Option<Said>| {
+            let said = said?;
+            Some((said, self.rules.rule(said.rule).map_or("", |r| &*r.pattern)))
+        };
+        let mut ask = |role: RoleId, place: Place| {
+            if let Ok(i) = answers.binary_search_by_key(&role, |a| a.role)
+                && let Some(answer) = answers.get(i)
+            {
+                consider(&mut denied, with_pattern(answer.deny), place);
+                consider(&mut granted, with_pattern(answer.grant), place);
+            }
+        };
+        if !answers.is_empty() {
+            for &role in subject.tenant.roles {
+                ask(role, TENANT);
+            }
+            for (role, place) in held.iter() {
+                ask(role, place);
+            }
+        }
+        (denied, granted)
+    }
+
+    /// The deny and the grant, walking the patterns matching the permission.
+    fn matched<'r>(
+        &self,
+        subject: &SubjectView<'_>,
+        held: &Held,
+        matches: &Matches<'r>,
+    ) -> (Best<'r>, Best<'r>) {
+        let (mut denied, mut granted): (Best<'r>, Best<'r>) = (None, None);
+        // Matches come least specific first, so a later hit replaces an earlier one.
+        for (rank, rule) in (0u16..).zip(matches.iter()) {
+            if let Some((role, place)) = self.holder(self.rules.denies(rule), subject.tenant, held) {
+                denied = Some((rank, role, place, &rule.pattern));
+            }
+            if let Some((role, place)) = self.holder(self.rules.grants(rule), subject.tenant, held) {
+                granted = Some((rank, role, place, &rule.pattern));
+            }
+        }
+        (denied, granted)
     }
 
     /// The role and place a reason names among `holders` (roles holding one pattern):

@@ -5,6 +5,7 @@
 mod attribute_table;
 mod evaluate;
 mod facts;
+mod role_answers;
 mod search;
 
 use alloc::boxed::Box;
@@ -22,6 +23,8 @@ use crate::policy::AttributeValue;
 use crate::policy::resources::validate::{MAX_ANCESTORS, closures};
 use crate::policy::resources::{Effect, Principal, ResourceModel};
 use attribute_table::AttributeTable;
+use role_answers::RoleAnswer;
+pub(super) use role_answers::role_answers;
 
 pub(super) use facts::Facts;
 
@@ -62,6 +65,8 @@ pub(super) struct ModelIndex {
     rules: Vec<CompiledRule>,
     /// For each declared permission `type:action`: the rules covering it.
     by_permission: HashMap<Box<str>, RuleLists>,
+    /// What the roles say about each declared permission, by `RuleLists::answers`.
+    role_answers: Vec<RoleAnswer>,
     rule_lists: Vec<u32>,
 }
 
@@ -97,6 +102,16 @@ struct CompiledRule {
 struct RuleLists {
     forbids: Range<u32>,
     permits: Range<u32>,
+    /// What each role that says something about the permission says, ascending by role.
+    answers: Range<u32>,
+}
+
+/// What a check on a declared permission needs at hand: its forbid and permit
+/// rules, and what the roles say about it.
+pub(super) struct Declared<'m> {
+    pub(super) forbids: &'m [u32],
+    pub(super) permits: &'m [u32],
+    pub(super) answers: &'m [RoleAnswer],
 }
 
 impl CompiledResource {
@@ -258,6 +273,7 @@ impl ModelIndex {
             ),
             rules,
             by_permission,
+            role_answers: Vec::new(),
             rule_lists,
         }
     }
@@ -360,11 +376,25 @@ impl ModelIndex {
         scratch.split_at(forbids)
     }
 
-    /// The rules covering a declared permission (`type:action` of a declared type):
-    /// forbids, then permits; `None` for any other permission.
-    fn declared_rules(&self, permission: &str) -> Option<(&[u32], &[u32])> {
+    /// What a check on a declared permission (`type:action` of a declared type)
+    /// needs; `None` for any other permission.
+    fn declared(&self, permission: &str) -> Option<Declared<'_>> {
         let lists = self.by_permission.get(permission)?;
-        Some((run(&self.rule_lists, lists.forbids.clone()), run(&self.rule_lists, lists.permits.clone())))
+        Some(Declared {
+            forbids: run(&self.rule_lists, lists.forbids.clone()),
+            permits: run(&self.rule_lists, lists.permits.clone()),
+            answers: run(&self.role_answers, lists.answers.clone()),
+        })
+    }
+
+    /// Records what the roles say about each declared permission (`answer` gives it
+    /// for one, ascending by role).
+    pub(super) fn answer_roles(&mut self, answer: impl Fn(&str) -> Vec<RoleAnswer>) {
+        for (permission, lists) in &mut self.by_permission {
+            let start = self.role_answers.len() as u32;
+            self.role_answers.extend(answer(permission));
+            lists.answers = start..self.role_answers.len() as u32;
+        }
     }
 }
 
@@ -407,5 +437,5 @@ fn push_rule_lists(model: &ResourceModel, permission: &str, lists: &mut Vec<u32>
     };
     let forbids = run(Effect::Forbid);
     let permits = run(Effect::Permit);
-    RuleLists { forbids, permits }
+    RuleLists { forbids, permits, answers: 0..0 }
 }

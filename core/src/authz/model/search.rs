@@ -4,7 +4,7 @@
 use alloc::vec::Vec;
 
 use super::Facts;
-use super::evaluate::{Held, Matches, SubjectView};
+use super::evaluate::{Held, Matches, Patterns, SubjectView};
 use crate::authz::query::Part;
 use crate::authz::{
     Authorizer, Decision, Found, NONE, Page, Query, RequestAttributes, ResourceRef, RoleSet, Subject,
@@ -47,7 +47,7 @@ impl Authorizer {
         let mut buf = [0u8; PERMISSION_CAP];
         let permission = join(&mut buf, resource.kind, query.action);
         // Stored names were validated at load: only what is not found is checked.
-        let declared = permission.and_then(|p| self.model.declared_rules(p));
+        let declared = permission.and_then(|p| self.model.declared(p));
         if declared.is_none() {
             ident::validate(IdentifierKind::ResourceType, resource.kind)?;
             ident::validate(IdentifierKind::Action, query.action)?;
@@ -76,11 +76,13 @@ impl Authorizer {
         }
         let facts = self.facts(&subject, resource, found, query.action, query.attributes);
         let mut scratch = Vec::new();
-        let rules = match declared {
-            Some(rules) => rules,
-            None => self.model.rules_for(permission, &mut scratch),
+        let (rules, patterns) = match declared {
+            Some(declared) => ((declared.forbids, declared.permits), Patterns::Answered(declared.answers)),
+            None => {
+                (self.model.rules_for(permission, &mut scratch), Patterns::Matched(self.matches(permission)))
+            }
         };
-        Ok(self.decide_on(&subject, &held, &self.matches(permission), rules, &facts))
+        Ok(self.decide_on(&subject, &held, &patterns, rules, &facts))
     }
 
     /// Decides many queries; the first identifier that breaks its rule fails them all.
@@ -121,7 +123,7 @@ impl Authorizer {
                 let Some(permission) = join(&mut buf, resource.kind, action) else { return false };
                 let facts = self.facts(&view, resource, found, action, attributes);
                 let rules = self.model.rules_for(permission, &mut scratch);
-                self.decide_on(&view, &held, &self.matches(permission), rules, &facts).allowed()
+                self.decide_on(&view, &held, &self.role_patterns(permission), rules, &facts).allowed()
             },
         ))
     }
@@ -150,9 +152,9 @@ impl Authorizer {
         }
         let mut buf = [0u8; PERMISSION_CAP];
         let permission = join(&mut buf, kind, action).unwrap_or_default();
-        if self.model.declared_rules(permission).is_none() {
+        let Some(declared) = self.model.declared(permission) else {
             return Ok(Found::default());
-        }
+        };
         let attributes = &*attributes.without(Part::Resource);
         let view = self.view(subject);
         let mut scratch = Vec::new();
@@ -181,7 +183,7 @@ impl Authorizer {
                 }
                 let facts =
                     self.facts(&view, ResourceRef { kind, id: res.id() }, Some(r), action, attributes);
-                self.decide_on(&view, &held, &matches, rules, &facts).allowed()
+                self.decide_on(&view, &held, &Patterns::Answered(declared.answers), rules, &facts).allowed()
             },
         ))
     }
@@ -201,7 +203,7 @@ impl Authorizer {
         validate_resource(resource)?;
         let mut buf = [0u8; PERMISSION_CAP];
         let permission = join(&mut buf, resource.kind, action).unwrap_or_default();
-        if self.model.kind(resource.kind).is_some() && self.model.declared_rules(permission).is_none() {
+        if self.model.kind(resource.kind).is_some() && self.model.declared(permission).is_none() {
             return Ok(Found::default());
         }
         let attributes = &*attributes.without(Part::Subject);
@@ -209,7 +211,7 @@ impl Authorizer {
         let rules = self.model.rules_for(permission, &mut scratch);
         let found = self.model.resource(resource.kind, resource.id);
         let mut held = Held::new();
-        let matches = self.matches(permission);
+        let patterns = self.role_patterns(permission);
         let names = self.subjects.iter().map(|s| self.subject_name(s));
         Ok(Found::collect(
             names,
@@ -224,7 +226,7 @@ impl Authorizer {
                     self.model.collect_held(found, view.principals, &mut held);
                 }
                 let facts = self.facts(&view, resource, found, action, attributes);
-                self.decide_on(&view, &held, &matches, rules, &facts).allowed()
+                self.decide_on(&view, &held, &patterns, rules, &facts).allowed()
             },
         ))
     }
