@@ -7,47 +7,29 @@
 // reached as behind a TLS-terminating proxy: its `X-Forwarded-Proto: https` makes the
 // discovery document name https endpoints.
 import assert from 'node:assert/strict';
-import { execFileSync, spawn } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
+import { execFileSync } from 'node:child_process';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { after, before, test } from 'node:test';
-import { fileURLToPath } from 'node:url';
 import { certify } from '../../tests/authzen/certify.mjs';
 import { replay } from '../../tests/authzen/todo.mjs';
+import { bin, repo, startServe } from './tessera-serve.mjs';
 
-const js = fileURLToPath(new URL('..', import.meta.url));
-const repo = resolve(js, '..');
-const bin = resolve(js, process.env.TESSERA_BIN ?? resolve(repo, process.env.CARGO_TARGET_DIR ?? 'target', 'debug', 'tessera'));
 const policy = (example) => join(repo, 'examples', example, 'policy.yaml');
 const tenantOf = (file) => /^tenant: (\S+)$/m.exec(readFileSync(file, 'utf8'))[1];
-const dir = mkdtempSync(join(tmpdir(), 'tessera-authzen-'));
-const env = {
-  ...process.env, AUTH_DATA_DIR: dir, AUTH_DATABASE_URL: '', AUTH_RATE_LIMIT_ENABLED: 'false', AUTH_STRICT_USERS_DEFAULT: 'false',
-};
 let server;
 let url;
 
 before(async () => {
-  for (const example of ['authzen-certification', 'authzen-todo']) {
-    execFileSync(bin, ['import', policy(example)], { env, stdio: ['ignore', 'ignore', 'inherit'] });
-  }
-  server = spawn(bin, ['serve', '--bind', '127.0.0.1:0', '--log-format', 'text'], { env, stdio: ['ignore', 'ignore', 'pipe'] });
-  url = await new Promise((ok, fail) => {
-    let seen = '';
-    server.stderr.on('data', (chunk) => {
-      seen += chunk;
-      const match = /listening on (http:\/\/\S+)\n/.exec(seen);
-      if (match) ok(match[1]);
-    });
-    server.on('exit', (code) => fail(new Error(`tessera serve exited ${code}: ${seen}`)));
+  server = await startServe({ AUTH_STRICT_USERS_DEFAULT: 'false' }, (env) => {
+    for (const example of ['authzen-certification', 'authzen-todo']) {
+      execFileSync(bin, ['import', policy(example)], { env, stdio: ['ignore', 'ignore', 'inherit'] });
+    }
   });
+  url = server.url;
 });
 
-after(() => {
-  server?.kill('SIGTERM');
-  rmSync(dir, { recursive: true, force: true });
-});
+after(() => server?.stop());
 
 test('tessera serve passes every level of the AuthZEN 1.0 certification scenario', async () => {
   const results = await certify({

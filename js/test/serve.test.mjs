@@ -3,43 +3,21 @@
 // publishes, follows its writes through a SnapshotPoller, and validates its tokens
 // with its JWKS. Every question gets the server's answer.
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
 import { after, before, test } from 'node:test';
-import { fileURLToPath } from 'node:url';
 import { SnapshotPoller } from 'tessera-authz';
+import { startServe } from './tessera-serve.mjs';
 
-const js = fileURLToPath(new URL('..', import.meta.url));
-const bin = resolve(js, process.env.TESSERA_BIN ?? resolve(js, '..', process.env.CARGO_TARGET_DIR ?? 'target', 'debug', 'tessera'));
 const key = randomUUID();
-const dir = mkdtempSync(join(tmpdir(), 'tessera-serve-'));
 let server;
 let url;
 
 before(async () => {
-  server = spawn(bin, ['serve', '--bind', '127.0.0.1:0', '--log-format', 'text'], {
-    env: { ...process.env, AUTH_DATA_DIR: dir, AUTH_DATABASE_URL: '', AUTH_RATE_LIMIT_ENABLED: 'false' },
-    stdio: ['ignore', 'ignore', 'pipe'],
-  });
-  url = await new Promise((ok, fail) => {
-    let seen = '';
-    server.stderr.on('data', (chunk) => {
-      seen += chunk;
-      // A whole line: stderr arrives in chunks, and a URL cut short is another port.
-      const match = /listening on (http:\/\/\S+)\n/.exec(seen);
-      if (match) ok(match[1]);
-    });
-    server.on('exit', (code) => fail(new Error(`tessera serve exited ${code}: ${seen}`)));
-  });
+  server = await startServe();
+  url = server.url;
 });
 
-after(() => {
-  server?.kill('SIGTERM');
-  rmSync(dir, { recursive: true, force: true });
-});
+after(() => server?.stop());
 
 async function call(method, path, body) {
   const response = await fetch(`${url}${path}`, {

@@ -6,9 +6,11 @@
 use std::sync::Arc;
 
 use axum::Json;
+use axum::body::Bytes;
 use axum::extract::State;
 use axum::http::header::{CONTENT_TYPE, HOST, HeaderMap};
 use axum::response::{IntoResponse, Response};
+use axum::routing::{MethodRouter, post};
 use serde_json::{Value, json};
 use tessera_core::authzen::{self, Evaluations, SearchKind};
 use tessera_core::{Authorizer, CheckRequest, ErrorReport, SearchRequest};
@@ -118,7 +120,7 @@ pub(crate) async fn evaluation(
     State(app): AppState,
     ClientKey(key): ClientKey,
     headers: HeaderMap,
-    bytes: axum::body::Bytes,
+    bytes: Bytes,
 ) -> Result<Response, ApiError> {
     let target = authzen::evaluation(json_body(&headers, &bytes)?).map_err(refused)?;
     answered(&app, &key, |engine, faults| {
@@ -133,52 +135,22 @@ pub(crate) async fn evaluations(
     State(app): AppState,
     ClientKey(key): ClientKey,
     headers: HeaderMap,
-    bytes: axum::body::Bytes,
+    bytes: Bytes,
 ) -> Result<Response, ApiError> {
     let batch = Evaluations::from_json(json_body(&headers, &bytes)?).map_err(refused)?;
     answered(&app, &key, |engine, faults| batch.answer(|check| counted(&app, engine.evaluate(check, faults))))
         .await
 }
 
-async fn search(
-    kind: SearchKind,
-    app: Arc<App>,
-    key: String,
-    headers: HeaderMap,
-    bytes: axum::body::Bytes,
-) -> Result<Response, ApiError> {
-    let search = authzen::search(kind, json_body(&headers, &bytes)?).map_err(refused)?;
-    answered(&app, &key, |engine, faults| search.answer(|request| engine.search(request, faults))).await
-}
-
-/// `POST /access/v1/search/subject`.
-pub(crate) async fn search_subject(
-    State(app): AppState,
-    ClientKey(key): ClientKey,
-    headers: HeaderMap,
-    bytes: axum::body::Bytes,
-) -> Result<Response, ApiError> {
-    search(SearchKind::Subject, app, key, headers, bytes).await
-}
-
-/// `POST /access/v1/search/resource`.
-pub(crate) async fn search_resource(
-    State(app): AppState,
-    ClientKey(key): ClientKey,
-    headers: HeaderMap,
-    bytes: axum::body::Bytes,
-) -> Result<Response, ApiError> {
-    search(SearchKind::Resource, app, key, headers, bytes).await
-}
-
-/// `POST /access/v1/search/action`.
-pub(crate) async fn search_action(
-    State(app): AppState,
-    ClientKey(key): ClientKey,
-    headers: HeaderMap,
-    bytes: axum::body::Bytes,
-) -> Result<Response, ApiError> {
-    search(SearchKind::Action, app, key, headers, bytes).await
+/// `POST /access/v1/search/subject`, `/search/resource` or `/search/action`, by `kind`.
+pub(crate) fn search(kind: SearchKind) -> MethodRouter<Arc<App>> {
+    post(
+        move |State(app): AppState, ClientKey(key): ClientKey, headers: HeaderMap, bytes: Bytes| async move {
+            let search = authzen::search(kind, json_body(&headers, &bytes)?).map_err(refused)?;
+            answered(&app, &key, |engine, faults| search.answer(|request| engine.search(request, faults)))
+                .await
+        },
+    )
 }
 
 /// `GET /.well-known/authzen-configuration`: the PDP's metadata, its endpoints

@@ -16,6 +16,7 @@ use axum::Router;
 use axum::extract::{FromRequestParts, State};
 use axum::http::request::Parts;
 use axum::routing::{get, post, put};
+use tessera_core::authzen::SearchKind;
 use tessera_core::{IdentifierKind, validate_identifier};
 
 use super::app::App;
@@ -104,9 +105,9 @@ pub(crate) fn router(app: Arc<App>, tls: bool) -> Router {
         .route("/api/search", post(model::search))
         .route(tessera_core::authzen::EVALUATION_PATH, post(authzen::evaluation))
         .route(tessera_core::authzen::EVALUATIONS_PATH, post(authzen::evaluations))
-        .route(tessera_core::authzen::SEARCH_SUBJECT_PATH, post(authzen::search_subject))
-        .route(tessera_core::authzen::SEARCH_RESOURCE_PATH, post(authzen::search_resource))
-        .route(tessera_core::authzen::SEARCH_ACTION_PATH, post(authzen::search_action));
+        .route(tessera_core::authzen::SEARCH_SUBJECT_PATH, authzen::search(SearchKind::Subject))
+        .route(tessera_core::authzen::SEARCH_RESOURCE_PATH, authzen::search(SearchKind::Resource))
+        .route(tessera_core::authzen::SEARCH_ACTION_PATH, authzen::search(SearchKind::Action));
     let public = Router::new()
         .route("/ping", get(public::ping))
         .route("/health", get(public::health))
