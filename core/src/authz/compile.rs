@@ -26,7 +26,6 @@ pub(super) fn compile(policy: Policy) -> Authorizer {
         })
         .collect();
     index.answer_roles(|permission| role_answers(&rules, closure_sets.iter().copied(), permission));
-    drop(closure_sets);
 
     // Subjects: members and the model's users, merged by name.
     let mut subjects: Vec<Subject> = Vec::with_capacity(members.len().max(model.users.len()));

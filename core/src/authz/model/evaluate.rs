@@ -9,7 +9,7 @@
 //! held: tenant-wide first, then the first resource by type name, then id.
 
 use super::role_answers::{RoleAnswer, Said};
-use super::{Facts, ModelIndex, PrincipalId};
+use super::{Declared, Facts, ModelIndex, PrincipalId};
 use crate::authz::rules::Rule;
 use crate::authz::small_list::SmallList;
 use crate::authz::{Authorizer, Decision, RoleId, RoleSet};
@@ -188,11 +188,21 @@ impl Authorizer {
         matches
     }
 
-    /// The role patterns for `permission`: answered at load when it is declared.
-    pub(in crate::authz) fn role_patterns(&self, permission: &str) -> Patterns<'_> {
-        match self.model.declared(permission) {
-            Some(declared) => Patterns::Answered(declared.answers),
-            None => Patterns::Matched(self.matches(permission)),
+    /// The rules covering `permission` and what the role patterns say about it:
+    /// from its declaration (`declared`, looked up by the caller) when it has one,
+    /// else matched now (the rules into `scratch`).
+    pub(in crate::authz) fn governing<'s: 'b, 'b>(
+        &'s self,
+        declared: Option<Declared<'s>>,
+        permission: &str,
+        scratch: &'b mut alloc::vec::Vec<u32>,
+    ) -> ((&'b [u32], &'b [u32]), Patterns<'s>) {
+        match declared {
+            Some(declared) => ((declared.forbids, declared.permits), Patterns::Answered(declared.answers)),
+            None => (
+                self.model.undeclared_rules(permission, scratch),
+                Patterns::Matched(self.matches(permission)),
+            ),
         }
     }
 

@@ -355,15 +355,14 @@ impl ModelIndex {
         run(&self.holder_lists, self.holders.get(user as usize).cloned().unwrap_or(0..0))
     }
 
-    /// The rules covering `permission`: forbids, then permits, each in id order. A
-    /// declared permission has its lists ready; any other is matched against every
-    /// rule (only `*` and `type:*` can cover it), into `scratch`.
-    fn rules_for<'s>(&'s self, permission: &str, scratch: &'s mut Vec<u32>) -> (&'s [u32], &'s [u32]) {
-        if let Some(lists) = self.by_permission.get(permission) {
-            let list =
-                |r: &Range<u32>| self.rule_lists.get(r.start as usize..r.end as usize).unwrap_or_default();
-            return (list(&lists.forbids), list(&lists.permits));
-        }
+    /// The rules covering a permission that is not declared (only `*` and `type:*`
+    /// can): forbids, then permits, each in id order, matched against every rule into
+    /// `scratch`. A declared permission has its lists ready in [`Declared`].
+    pub(super) fn undeclared_rules<'s>(
+        &'s self,
+        permission: &str,
+        scratch: &'s mut Vec<u32>,
+    ) -> (&'s [u32], &'s [u32]) {
         let covers =
             |rule: &CompiledRule| rule.patterns.iter().any(|p| Candidate::of_pattern(p).matches(permission));
         let of = |forbid: bool| {

@@ -76,12 +76,7 @@ impl Authorizer {
         }
         let facts = self.facts(&subject, resource, found, query.action, query.attributes);
         let mut scratch = Vec::new();
-        let (rules, patterns) = match declared {
-            Some(declared) => ((declared.forbids, declared.permits), Patterns::Answered(declared.answers)),
-            None => {
-                (self.model.rules_for(permission, &mut scratch), Patterns::Matched(self.matches(permission)))
-            }
-        };
+        let (rules, patterns) = self.governing(declared, permission, &mut scratch);
         Ok(self.decide_on(&subject, &held, &patterns, rules, &facts))
     }
 
@@ -122,8 +117,9 @@ impl Authorizer {
                 let mut buf = [0u8; PERMISSION_CAP];
                 let Some(permission) = join(&mut buf, resource.kind, action) else { return false };
                 let facts = self.facts(&view, resource, found, action, attributes);
-                let rules = self.model.rules_for(permission, &mut scratch);
-                self.decide_on(&view, &held, &self.role_patterns(permission), rules, &facts).allowed()
+                let (rules, patterns) =
+                    self.governing(self.model.declared(permission), permission, &mut scratch);
+                self.decide_on(&view, &held, &patterns, rules, &facts).allowed()
             },
         ))
     }
@@ -157,8 +153,7 @@ impl Authorizer {
         };
         let attributes = &*attributes.without(Part::Resource);
         let view = self.view(subject);
-        let mut scratch = Vec::new();
-        let rules = self.model.rules_for(permission, &mut scratch);
+        let rules = (declared.forbids, declared.permits);
         let mut held = Held::new();
         // Unless something allows it everywhere (a role held tenant-wide, a permit rule
         // for anyone or for a role held tenant-wide), only resources the subject's
@@ -203,15 +198,15 @@ impl Authorizer {
         validate_resource(resource)?;
         let mut buf = [0u8; PERMISSION_CAP];
         let permission = join(&mut buf, resource.kind, action).unwrap_or_default();
-        if self.model.kind(resource.kind).is_some() && self.model.declared(permission).is_none() {
+        let declared = self.model.declared(permission);
+        if self.model.kind(resource.kind).is_some() && declared.is_none() {
             return Ok(Found::default());
         }
         let attributes = &*attributes.without(Part::Subject);
         let mut scratch = Vec::new();
-        let rules = self.model.rules_for(permission, &mut scratch);
+        let (rules, patterns) = self.governing(declared, permission, &mut scratch);
         let found = self.model.resource(resource.kind, resource.id);
         let mut held = Held::new();
-        let patterns = self.role_patterns(permission);
         let names = self.subjects.iter().map(|s| self.subject_name(s));
         Ok(Found::collect(
             names,
