@@ -68,9 +68,14 @@ impl ModelIndex {
         }
         for &at in self.ancestors_of(resource) {
             // Both lists ascend by principal. A resource holds a few grants or
-            // hundreds (a shared folder): each principal's run is searched from where
-            // the previous one's ended.
+            // hundreds (a shared folder): a few are merged with the principals in one
+            // pass; among many, each principal's run is searched from where the
+            // previous one's ended.
             let mut grants = self.held_on(at);
+            if grants.len() <= MERGED {
+                merge_held(grants, principals, at + 1, held);
+                continue;
+            }
             for &principal in principals {
                 if grants.is_empty() {
                     break;
@@ -82,6 +87,24 @@ impl ModelIndex {
                 }
                 grants = grants.get(run..).unwrap_or_default();
             }
+        }
+    }
+}
+
+/// Up to this many grants on a resource are merged with the principals rather than
+/// searched per principal.
+const MERGED: usize = 32;
+
+/// Pushes the roles `principals` hold in `grants` (both ascending by principal).
+#[inline]
+fn merge_held(grants: &[(PrincipalId, RoleId)], principals: &[PrincipalId], place: Place, held: &mut Held) {
+    let mut principals = principals.iter().copied().peekable();
+    for &(holder, role) in grants {
+        while principals.next_if(|&p| p < holder).is_some() {}
+        match principals.peek() {
+            None => return,
+            Some(&p) if p == holder => held.push((role, place)),
+            Some(_) => {}
         }
     }
 }
@@ -304,7 +327,7 @@ impl Authorizer {
 
     fn place(&self, place: Place) -> Option<&str> {
         let resource = place.checked_sub(1)?;
-        self.model.resources.get(resource as usize).map(|r| &*r.key)
+        Some(self.model.key(resource))
     }
 
     /// Whether the subject holds `role`, tenant-wide or through a role held here.
@@ -338,6 +361,31 @@ impl ModelIndex {
 mod tests {
     use super::*;
     use alloc::vec::Vec;
+
+    /// Against a filter of the grants by principal, on random sorted lists.
+    #[test]
+    fn merge_held_finds_every_role_the_principals_hold() {
+        let mut seed = 11u64;
+        let mut next = |n: u64| {
+            seed = seed.wrapping_mul(6364136223846793005).wrapping_add(1442695040888963407);
+            (seed >> 33) % n
+        };
+        for _ in 0..2000 {
+            let spread = 1 + next(40);
+            let mut grants: Vec<(PrincipalId, RoleId)> =
+                (0..next(MERGED as u64 + 1)).map(|_| (next(spread) as u32, next(6) as u32)).collect();
+            grants.sort_unstable();
+            grants.dedup();
+            let mut principals: Vec<PrincipalId> = (0..next(6)).map(|_| next(spread) as u32).collect();
+            principals.sort_unstable();
+            principals.dedup();
+            let mut held = Held::new();
+            merge_held(&grants, &principals, 7, &mut held);
+            let expected: Vec<(RoleId, Place)> =
+                grants.iter().filter(|(p, _)| principals.contains(p)).map(|&(_, role)| (role, 7)).collect();
+            assert_eq!(held.iter().collect::<Vec<_>>(), expected, "{principals:?} in {grants:?}");
+        }
+    }
 
     /// Against the binary search it replaces, on lists dense and sparse, evenly spread
     /// and clustered, for every principal around them.

@@ -10,6 +10,7 @@ mod search;
 
 use alloc::boxed::Box;
 use alloc::collections::BTreeSet;
+use alloc::string::String;
 use alloc::vec::Vec;
 use core::hash::BuildHasher;
 use core::ops::Range;
@@ -35,8 +36,12 @@ pub(super) struct ModelIndex {
     pub(super) types: Vec<CompiledType>,
     type_ids: HashMap<Box<str>, u32>,
     pub(super) resources: Vec<CompiledResource>,
-    /// Resource index, hashed by (type, id).
-    resource_table: HashTable<u32>,
+    /// Resources by (type, id). A slot holds where the key lies in `keys` beside the
+    /// resource's index, so a lookup compares the key without first reading the
+    /// resource's record, and reads both at once.
+    resource_table: HashTable<KeySlot>,
+    /// Every resource's key, `type:id`, one after another.
+    keys: String,
     hasher: DefaultHashBuilder,
     /// Ancestor lists (each resource and everything above it, ascending), by range.
     ancestors: Vec<u32>,
@@ -79,9 +84,9 @@ pub(super) struct CompiledType {
 }
 
 pub(super) struct CompiledResource {
-    /// `type:id`.
-    pub(super) key: Box<str>,
-    /// Where the id starts in `key`.
+    /// `type:id`, in `keys`.
+    key: Range<u32>,
+    /// Where the id starts in `keys`.
     id_at: u32,
     ancestors: Range<u32>,
     held: Range<u32>,
@@ -114,10 +119,11 @@ pub(super) struct Declared<'m> {
     pub(super) answers: &'m [RoleAnswer],
 }
 
-impl CompiledResource {
-    pub(super) fn id(&self) -> &str {
-        self.key.get(self.id_at as usize..).unwrap_or_default()
-    }
+/// A resource in the lookup table: its key's place in `keys`, and its index.
+#[derive(Clone, Copy)]
+struct KeySlot {
+    key: (u32, u32),
+    resource: u32,
 }
 
 impl ModelIndex {
@@ -159,21 +165,32 @@ impl ModelIndex {
         let mut ancestors = Vec::new();
         let mut resource_table = HashTable::with_capacity(count);
         let mut resources = Vec::with_capacity(count);
+        let mut keys = String::new();
         for (i, (def, list)) in model.resources.iter().zip(lists).enumerate() {
             let start = ancestors.len() as u32;
             ancestors.extend(list);
             let held_start = model.grants.partition_point(|g| (g.on as usize) < i) as u32;
             let held_end = model.grants.partition_point(|g| (g.on as usize) <= i) as u32;
             let kind = types.get(def.kind as usize).map_or("", |t| &*t.name);
-            let key: Box<str> = alloc::format!("{kind}:{}", def.id).into();
+            let key_start = keys.len() as u32;
+            keys.push_str(kind);
+            keys.push(':');
+            let id_at = keys.len() as u32;
+            keys.push_str(&def.id);
+            let key = (key_start, keys.len() as u32);
+            let slot = KeySlot { key, resource: i as u32 };
+            let kind_and_id = |slot: &KeySlot| {
+                let (start, end) = slot.key;
+                let at = |r: Range<u32>| keys.get(r.start as usize..r.end as usize).unwrap_or_default();
+                let id_at =
+                    resources.get(slot.resource as usize).map_or(id_at, |r: &CompiledResource| r.id_at);
+                (at(start..id_at - 1), at(id_at..end))
+            };
             let hash = hasher.hash_one((kind, def.id.as_str()));
-            resource_table.insert_unique(hash, i as u32, |&j| {
-                let r: &CompiledResource = &resources[j as usize];
-                hasher.hash_one((&r.key[..r.id_at as usize - 1], r.id()))
-            });
+            resource_table.insert_unique(hash, slot, |s| hasher.hash_one(kind_and_id(s)));
             resources.push(CompiledResource {
-                id_at: kind.len() as u32 + 1,
-                key,
+                key: key.0..key.1,
+                id_at,
                 ancestors: start..ancestors.len() as u32,
                 held: held_start..held_end,
             });
@@ -253,6 +270,7 @@ impl ModelIndex {
             type_ids,
             resources,
             resource_table,
+            keys,
             hasher,
             ancestors,
             held,
@@ -282,13 +300,28 @@ impl ModelIndex {
     #[inline]
     pub(super) fn resource(&self, kind: &str, id: &str) -> Option<u32> {
         let hash = self.hasher.hash_one((kind, id));
-        self.resource_table
-            .find(hash, |&i| {
-                self.resources.get(i as usize).is_some_and(|r| {
-                    r.id() == id && r.key.get(..(r.id_at as usize).saturating_sub(1)) == Some(kind)
-                })
-            })
-            .copied()
+        let is_key = |&KeySlot { key: (start, end), .. }: &KeySlot| {
+            // `type:id`: the length first, then the bytes either side of the colon
+            // (ids may hold colons; type names may not).
+            let key = self.keys.as_bytes().get(start as usize..end as usize).unwrap_or_default();
+            key.len() == kind.len() + 1 + id.len()
+                && key.get(kind.len()) == Some(&b':')
+                && key.starts_with(kind.as_bytes())
+                && key.ends_with(id.as_bytes())
+        };
+        self.resource_table.find(hash, is_key).map(|slot| slot.resource)
+    }
+
+    /// A resource's key, `type:id`.
+    pub(super) fn key(&self, resource: u32) -> &str {
+        let span = self.resources.get(resource as usize).map_or(0..0, |r| r.key.clone());
+        self.keys.get(span.start as usize..span.end as usize).unwrap_or_default()
+    }
+
+    /// A resource's id.
+    pub(super) fn id(&self, resource: u32) -> &str {
+        let span = self.resources.get(resource as usize).map_or(0..0, |r| r.id_at..r.key.end);
+        self.keys.get(span.start as usize..span.end as usize).unwrap_or_default()
     }
 
     /// A model user's name.

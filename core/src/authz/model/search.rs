@@ -167,17 +167,22 @@ impl Authorizer {
             |r: u32| everywhere || reach.get(r as usize / 64).is_some_and(|w| w & (1 << (r % 64)) != 0);
         let candidates = (range.start..range.end)
             .filter(|&r| reached(r))
-            .filter_map(|r| Some((r, self.model.resources.get(r as usize)?)));
+            .filter(|&r| (r as usize) < self.model.resources.len());
         Ok(Found::collect(
             candidates,
-            |(_, res)| res.id(),
+            |&r| self.model.id(r),
             page,
-            |&(r, res)| {
+            |&r| {
                 if let Some(direct) = &direct {
                     self.model.collect_held_from(r, direct, &mut held);
                 }
-                let facts =
-                    self.facts(&view, ResourceRef { kind, id: res.id() }, Some(r), action, attributes);
+                let facts = self.facts(
+                    &view,
+                    ResourceRef { kind, id: self.model.id(r) },
+                    Some(r),
+                    action,
+                    attributes,
+                );
                 self.decide_on(&view, &held, &Patterns::Answered(declared.answers), rules, &facts).allowed()
             },
         ))
