@@ -1,6 +1,7 @@
 // Builds the package into dist/: the wasm face (cargo), its JS bindings (the
 // wasm-bindgen CLI at exactly the crate's version, installed here if missing),
 // wasm-opt -Oz --converge (npm binaryen), the public-key module (cargo, wasm-opt -O3),
+// the AuthZEN handler's module (cargo, wasm-opt -Oz),
 // and one bundled entry point per runtime (esbuild).
 //
 //   node scripts/build.mjs            uses CARGO_TARGET_DIR, else ../target
@@ -27,6 +28,10 @@ const built = join(target, 'wasm32-unknown-unknown', 'wasm-release', 'tessera_js
 step('cargo build -p tessera-public-keys (wasm32-unknown-unknown, profile public-keys-release)');
 run('cargo', ['build', '--locked', '-p', 'tessera-public-keys', '--target', 'wasm32-unknown-unknown', '--profile', 'public-keys-release']);
 const publicKeys = join(target, 'wasm32-unknown-unknown', 'public-keys-release', 'tessera_public_keys.wasm');
+
+step('cargo build -p tessera-authzen (wasm32-unknown-unknown, profile wasm-release)');
+run('cargo', ['build', '--locked', '-p', 'tessera-authzen', '--target', 'wasm32-unknown-unknown', '--profile', 'wasm-release']);
+const authzen = join(target, 'wasm32-unknown-unknown', 'wasm-release', 'tessera_authzen.wasm');
 
 // The CLI must match the crate exactly (the two share a schema). `--locked` fails
 // for this version (a yanked transitive dependency), so it is installed without it.
@@ -67,6 +72,8 @@ run(wasmOpt, [
 ]);
 step('wasm-opt -O3: dist/tessera-public-keys.wasm');
 run(wasmOpt, ['-O3', ...features, '--strip-debug', '--strip-producers', publicKeys, '-o', join(dist, 'tessera-public-keys.wasm')]);
+step('wasm-opt -Oz: dist/tessera-authzen.wasm');
+run(wasmOpt, ['-Oz', ...features, '--strip-debug', '--strip-producers', authzen, '-o', join(dist, 'tessera-authzen.wasm')]);
 
 step('esbuild: dist/instantiate.mjs (ESM) and dist/node.cjs; the ESM entries are copied as written');
 const common = { bundle: true, target: 'es2022', logLevel: 'warning', legalComments: 'none' };
@@ -77,12 +84,21 @@ await esbuild.build({
   // The bindings' unused fetch path mentions import.meta; CJS never takes it.
   logOverride: { 'empty-import-meta': 'silent' },
 });
-for (const entry of ['node.mjs', 'browser.mjs', 'workerd.mjs', 'deno.mjs']) {
+// The AuthZEN handler is an entry of its own (`tessera-authz/authzen`): its module
+// is declared only by those who serve AuthZEN.
+await esbuild.build({ ...common, entryPoints: [join(js, 'src', 'authzen.js')], outfile: join(dist, 'authzen.mjs'), format: 'esm', platform: 'neutral' });
+await esbuild.build({
+  ...common, entryPoints: [join(js, 'src', 'entries', 'authzen-node.cjs.mjs')], outfile: join(dist, 'authzen.cjs'), format: 'cjs',
+  platform: 'node',
+});
+for (const entry of ['node.mjs', 'browser.mjs', 'workerd.mjs', 'deno.mjs', 'authzen-node.mjs', 'authzen-browser.mjs', 'authzen-workerd.mjs', 'authzen-deno.mjs']) {
   copyFileSync(join(js, 'src', 'entries', entry), join(dist, entry));
 }
 
 copyFileSync(join(js, 'src', 'index.d.ts'), join(dist, 'index.d.ts'));
 copyFileSync(join(js, 'src', 'index.d.ts'), join(dist, 'index.d.cts'));
+copyFileSync(join(js, 'src', 'authzen.d.ts'), join(dist, 'authzen.d.ts'));
+copyFileSync(join(js, 'src', 'authzen.d.ts'), join(dist, 'authzen.d.cts'));
 
 const wasm = readFileSync(join(dist, 'tessera.wasm'));
 const kb = (n) => `${(n / 1024).toFixed(1)} KiB`;
@@ -93,5 +109,9 @@ console.log(
 const publicKeysWasm = readFileSync(join(dist, 'tessera-public-keys.wasm'));
 console.log(
   `build: dist/tessera-public-keys.wasm ${kb(publicKeysWasm.length)} (${kb(gzipSync(publicKeysWasm, { level: 9 }).length)} gzipped), loaded on first use`,
+);
+const authzenWasm = readFileSync(join(dist, 'tessera-authzen.wasm'));
+console.log(
+  `build: dist/tessera-authzen.wasm ${kb(authzenWasm.length)} (${kb(gzipSync(authzenWasm, { level: 9 }).length)} gzipped), the AuthZEN handler's`,
 );
 if (!existsSync(join(dist, 'node.cjs'))) throw new Error('build: dist/node.cjs is missing');

@@ -1,5 +1,6 @@
 // Authorizer: a verified snapshot in the wasm module, behind a small typed API. The
 // hot calls follow the calling convention of wasm/js/src/lib.rs through scratch.js.
+import { ANSWER } from './answer.js';
 import { WasmAuthorizer, reasonNames, take_failure as takeFailure } from '../build/raw/tessera.js';
 import { actionOf, bytesOf, requestAttributes, requireString, resourceOf, seconds, subjectOf } from './arguments.js';
 import { invalidArgument, translate } from './errors.js';
@@ -154,6 +155,7 @@ function searchOptions(subject, action, resource, { context, after, limit, ...re
 /** `{ type, id }` without its properties, as requests name a resource. */
 const key = ({ type, id }) => ({ type, id });
 
+
 /**
  * Answers permission questions from one tenant's verified policy snapshot, and
  * validates tokens. Build one with `Authorizer.load`.
@@ -291,6 +293,22 @@ export class Authorizer {
       answer = JSON.parse(call(() => this.#module.evaluate_json(request)));
     }
     if (this.#onDecision !== undefined) this.#emit(user, action, answer, resource);
+    return answer;
+  }
+
+  /**
+   * The edge PDP's way in (authzen.js): a question in the core's JSON (a check
+   * request for 'evaluate', a search request for 'search'), its answer in the
+   * core's JSON; a failure throws a TesseraError. Decisions are reported to
+   * `onDecision` as every check's are.
+   */
+  [ANSWER](question, json) {
+    if (question === 'search') return call(() => this.#module.search(json));
+    const answer = call(() => this.#module.evaluate_json(json));
+    if (this.#onDecision !== undefined) {
+      const { subject, action, resource } = JSON.parse(json);
+      this.#emit(subject, action, JSON.parse(answer), resource);
+    }
     return answer;
   }
 

@@ -4,7 +4,7 @@
 const JSON_HEADERS = { 'content-type': 'application/json', 'cache-control': 'no-store' };
 
 /** The authorizer now: an Authorizer, a SnapshotPoller, or a function returning one. */
-function current(source) {
+export function current(source) {
   return typeof source === 'function' ? source() : (source.authorizer ?? source);
 }
 

@@ -1,57 +1,22 @@
 // Each example under examples/ run as its README says, and exercised: the Node
 // service over HTTP, the browser page in Chromium, the worker under workerd.
 import assert from 'node:assert/strict';
-import { execFileSync, spawn } from 'node:child_process';
+import { execFileSync } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { createServer } from 'node:net';
-import { after, describe, test } from 'node:test';
+import { describe, test } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import { withPage } from './chromium.mjs';
+import { freePort, start, startAnswering } from './processes.mjs';
 import { serveStatic } from './static-server.mjs';
 
 const examples = fileURLToPath(new URL('../../examples/', import.meta.url));
 const repo = fileURLToPath(new URL('../../', import.meta.url));
-const children = [];
-after(() => children.forEach((child) => child.kill()));
 
 const install = (dir) => execFileSync('npm', ['install', '--no-audit', '--no-fund', '--silent', '--prefer-offline'], { cwd: `${examples}${dir}` });
 const tokenFor = (user) => execFileSync(process.execPath, [`${examples}demo-snapshot/token.mjs`, user], { encoding: 'utf8' }).trim();
 const bearer = (user) => ({ authorization: `Bearer ${tokenFor(user)}` });
-
-/** Starts a process and resolves once a line of its output matches `ready`. */
-function start(command, args, cwd, ready, env = {}) {
-  const child = spawn(command, args, { cwd, env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
-  children.push(child);
-  let output = '';
-  return new Promise((resolve, reject) => {
-    const look = (chunk) => {
-      output += chunk;
-      const match = ready.exec(output);
-      if (match) resolve(match);
-    };
-    child.stdout.on('data', look);
-    child.stderr.on('data', look);
-    child.on('exit', (code) => reject(new Error(`${command} exited ${code}: ${output}`)));
-  });
-}
-
-/**
- * A free port for workerd, which cannot be told to pick one and report it. Taken
- * below Linux's ephemeral range (32768 and up), so no server that other suites start
- * on port 0 can be handed the same port between this check and workerd's bind.
- */
-async function freePort() {
-  for (;;) {
-    const port = 20_000 + Math.floor(Math.random() * 12_000);
-    const free = await new Promise((resolve) => {
-      const server = createServer().once('error', () => resolve(false));
-      server.listen(port, '127.0.0.1', () => server.close(() => resolve(true)));
-    });
-    if (free) return port;
-  }
-}
 
 describe('examples/node-service', () => {
   test('guards its routes: 200, 401, 403 as the README shows', async () => {
@@ -123,15 +88,9 @@ describe('examples/cloudflare-worker', () => {
     install('cloudflare-worker');
     execFileSync(process.execPath, ['build.mjs'], { cwd: dir });
     const port = await freePort();
-    // workerd prints nothing when it is up: poll until it answers.
-    const workerd = spawn(`${dir}/node_modules/.bin/workerd`, ['serve', 'workerd.capnp', '--socket-addr', `http=127.0.0.1:${port}`], { cwd: dir, stdio: 'inherit' });
-    children.push(workerd);
     const url = `http://127.0.0.1:${port}`;
-    let posts;
-    for (let i = 0; i < 150 && posts === undefined; i++) {
-      posts = await fetch(`${url}/posts`, { headers: bearer('bob') }).catch(() => new Promise((r) => setTimeout(r, 100)));
-    }
-    assert.ok(posts, 'workerd did not answer within 15 s');
+    await startAnswering(`${dir}/node_modules/.bin/workerd`, ['serve', 'workerd.capnp', '--socket-addr', `http=127.0.0.1:${port}`], dir, url);
+    const posts = await fetch(`${url}/posts`, { headers: bearer('bob') });
     assert.equal(posts.status, 200);
     assert.equal(posts.headers.get('x-tessera-revision'), '1');
     const del = (user) => fetch(`${url}/posts/1`, { method: 'DELETE', headers: bearer(user) });

@@ -161,9 +161,10 @@ export async function certify({ url, identifier = url, headers = {}, fetch = glo
   const names = (results, key) => results.map((r) => r[key]);
   const searchAll = async (id, kind, body, check) => {
     const answer = await send(`/access/v1/search/${kind}`, body);
-    if (answer.status !== 200) return fail(id, `status ${answer.status}: ${answer.text.slice(0, 200)}`);
+    // A failed search finds nothing (undefined), which the checks below skip.
+    if (answer.status !== 200) return void fail(id, `status ${answer.status}: ${answer.text.slice(0, 200)}`);
     const found = answer.json?.results;
-    if (!Array.isArray(found)) return fail(id, `no results array: ${answer.text.slice(0, 200)}`);
+    if (!Array.isArray(found)) return void fail(id, `no results array: ${answer.text.slice(0, 200)}`);
     if (answer.json.page !== undefined && typeof answer.json.page?.next_token !== 'string') fail(id, 'page.next_token is not a string');
     return check ? check(found) : found;
   };

@@ -2,7 +2,7 @@
 //! into the core's checks and searches, its answers written from the core's
 //! decisions and pages. A face that speaks AuthZEN (today the server's `/access/v1`
 //! routes) translates through here, so none reads a request or builds an answer of
-//! its own.
+//! its own; [`respond`] answers a request end to end from a face's [`Engine`].
 //!
 //! The mapping: `subject.id` is the user (subjects of any `type` but `user` are no
 //! user: denied, found nowhere), `subject.properties` the subject's attributes,
@@ -17,6 +17,7 @@
 //! Everything else that is wrong is refused, naming the field.
 
 mod evaluation;
+mod respond;
 mod search;
 
 use alloc::format;
@@ -30,6 +31,7 @@ use crate::ident::IdentifierKind;
 use crate::policy::{AttributeMap, AttributeValue};
 
 pub use evaluation::{Evaluations, ItemFailure, Semantic, Target, evaluation};
+pub use respond::{Endpoint, Engine, Failure, Unanswered, respond};
 pub use search::{Search, SearchKind, search};
 
 /// The subject type that names a user.

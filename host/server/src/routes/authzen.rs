@@ -12,7 +12,7 @@ use axum::http::header::{CONTENT_TYPE, HOST, HeaderMap};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{MethodRouter, post};
 use serde_json::{Value, json};
-use tessera_core::authzen::{self, Evaluations, SearchKind};
+use tessera_core::authzen::{self, Endpoint, Failure, Unanswered};
 use tessera_core::{Authorizer, CheckRequest, ErrorReport, SearchRequest};
 use tessera_runtime::{Guest, GuestError};
 
@@ -24,72 +24,67 @@ use crate::reply::ApiError;
 type AppState = State<Arc<App>>;
 
 /// Where a tenant's questions are answered: its guest, or, for a client key that
-/// names no tenant yet, the core over an empty policy.
+/// names no tenant yet, the core over an empty policy. Decisions are counted for
+/// `/metrics`, as every check is.
 enum Engine<'a> {
-    Guest(&'a mut Guest),
-    Empty(&'a Authorizer),
+    Guest(&'a mut Guest, &'a App),
+    Empty(&'a Authorizer, &'a App),
 }
 
-/// What an engine's failure is to the AuthZEN answer: a refusal of the request
-/// (`tessera_core::refusal`) keeps its code and, in a batch, fails one
-/// evaluation; any other fault is the server's: the first is kept to answer the
-/// whole request with, and nothing more is asked of the engine.
-struct Faults {
-    server: Option<GuestError>,
+/// A failure of the guest: a refusal of the request (`tessera_core::refusal`) keeps
+/// its code; any other is the server's.
+fn failure(error: GuestError) -> Failure<GuestError> {
+    match tessera_core::refusal(error.code()) {
+        Some(code) => Failure::Refused(ErrorReport::new(code, error.to_string())),
+        None => Failure::Fault(error),
+    }
 }
 
-impl Faults {
-    fn report(&mut self, error: GuestError) -> ErrorReport {
-        match tessera_core::refusal(error.code()) {
-            Some(code) => ErrorReport::new(code, error.to_string()),
-            None => {
-                self.server.get_or_insert(error);
-                Self::stopped()
+impl authzen::Engine for Engine<'_> {
+    type Fault = GuestError;
+
+    fn evaluate(&mut self, check: &CheckRequest) -> Result<Value, Failure<GuestError>> {
+        let (decision, app) = match self {
+            Self::Guest(guest, app) => (guest.evaluate(&check.to_json()).map_err(failure)?, app),
+            Self::Empty(authz, app) => {
+                let decision = authz.evaluate(&check.query()).map_err(|e| Failure::Refused(e.into()))?;
+                (json!(decision), app)
+            }
+        };
+        app.metrics.decision(decision["allowed"] == true);
+        Ok(decision)
+    }
+
+    fn search(&mut self, search: &SearchRequest) -> Result<Value, Failure<GuestError>> {
+        match self {
+            Self::Guest(guest, _) => guest.search(&search.to_json()).map_err(failure),
+            Self::Empty(authz, _) => {
+                authz.search(search).map(|found| json!(found)).map_err(|e| Failure::Refused(e.into()))
             }
         }
     }
-
-    fn stopped() -> ErrorReport {
-        ErrorReport::new("ERR_INTERNAL", "An internal error occurred")
-    }
 }
 
-impl Engine<'_> {
-    fn evaluate(&mut self, check: &CheckRequest, faults: &mut Faults) -> Result<Value, ErrorReport> {
-        match self {
-            _ if faults.server.is_some() => Err(Faults::stopped()),
-            Self::Guest(guest) => guest.evaluate(&check.to_json()).map_err(|e| faults.report(e)),
-            Self::Empty(authz) => authz.evaluate(&check.query()).map(|d| json!(d)).map_err(ErrorReport::from),
-        }
-    }
-
-    fn search(&mut self, search: &SearchRequest, faults: &mut Faults) -> Result<Value, ErrorReport> {
-        match self {
-            _ if faults.server.is_some() => Err(Faults::stopped()),
-            Self::Guest(guest) => guest.search(&search.to_json()).map_err(|e| faults.report(e)),
-            Self::Empty(authz) => authz.search(search).map(|found| json!(found)).map_err(ErrorReport::from),
-        }
-    }
-}
-
-/// Answers with the tenant's engine: `answer` gets it and the place to keep a
-/// server fault; a refusal of the request is 400, a server fault its own status.
+/// The answer to `body` sent to `endpoint`, from the tenant's engine: a refusal of
+/// the request is 400, a server fault its own status.
 async fn answered(
     app: &Arc<App>,
     key: &str,
-    answer: impl FnOnce(&mut Engine<'_>, &mut Faults) -> Result<Value, ErrorReport>,
+    headers: &HeaderMap,
+    bytes: &[u8],
+    endpoint: Endpoint,
 ) -> Result<Response, ApiError> {
-    let mut faults = Faults { server: None };
+    let body = json_body(headers, bytes)?;
     let answer = match app.tenant(key).await? {
-        Some(tenant) => tenant.authorizer.with(|guest| Ok(answer(&mut Engine::Guest(guest), &mut faults)))?,
-        None => answer(&mut Engine::Empty(&empty_tenant(key)?), &mut faults),
+        Some(tenant) => tenant
+            .authorizer
+            .with(|guest| Ok(authzen::respond(endpoint, body, &mut Engine::Guest(guest, app))))?,
+        None => authzen::respond(endpoint, body, &mut Engine::Empty(&empty_tenant(key)?, app)),
     };
-    match (answer, faults.server) {
-        // A server fault answers the whole request, batch or not: the evaluations
-        // after it were never asked.
-        (_, Some(fault)) => Err(fault.into()),
-        (Ok(value), None) => Ok(Json(value).into_response()),
-        (Err(report), None) => Err(refused(report)),
+    match answer {
+        Ok(value) => Ok(Json(value).into_response()),
+        Err(Unanswered::Refused(report)) => Err(refused(report)),
+        Err(Unanswered::Fault(fault)) => Err(fault.into()),
     }
 }
 
@@ -107,48 +102,11 @@ fn json_body<'b>(headers: &HeaderMap, bytes: &'b [u8]) -> Result<&'b str, ApiErr
     utf8(bytes)
 }
 
-/// Counts a decision for `/metrics`, as every check is counted.
-fn counted(app: &App, decision: Result<Value, ErrorReport>) -> Result<Value, ErrorReport> {
-    if let Ok(decision) = &decision {
-        app.metrics.decision(decision["allowed"] == true);
-    }
-    decision
-}
-
-/// `POST /access/v1/evaluation`: `{decision, context}`.
-pub(crate) async fn evaluation(
-    State(app): AppState,
-    ClientKey(key): ClientKey,
-    headers: HeaderMap,
-    bytes: Bytes,
-) -> Result<Response, ApiError> {
-    let target = authzen::evaluation(json_body(&headers, &bytes)?).map_err(refused)?;
-    answered(&app, &key, |engine, faults| {
-        target.answer(|check| counted(&app, engine.evaluate(check, faults)))
-    })
-    .await
-}
-
-/// `POST /access/v1/evaluations`: `{evaluations: [...]}`, or one evaluation's
-/// answer for a request without any.
-pub(crate) async fn evaluations(
-    State(app): AppState,
-    ClientKey(key): ClientKey,
-    headers: HeaderMap,
-    bytes: Bytes,
-) -> Result<Response, ApiError> {
-    let batch = Evaluations::from_json(json_body(&headers, &bytes)?).map_err(refused)?;
-    answered(&app, &key, |engine, faults| batch.answer(|check| counted(&app, engine.evaluate(check, faults))))
-        .await
-}
-
-/// `POST /access/v1/search/subject`, `/search/resource` or `/search/action`, by `kind`.
-pub(crate) fn search(kind: SearchKind) -> MethodRouter<Arc<App>> {
+/// `POST /access/v1/evaluation`, `/evaluations` and `/search/*`: the endpoint's answer.
+pub(crate) fn endpoint(endpoint: Endpoint) -> MethodRouter<Arc<App>> {
     post(
         move |State(app): AppState, ClientKey(key): ClientKey, headers: HeaderMap, bytes: Bytes| async move {
-            let search = authzen::search(kind, json_body(&headers, &bytes)?).map_err(refused)?;
-            answered(&app, &key, |engine, faults| search.answer(|request| engine.search(request, faults)))
-                .await
+            answered(&app, &key, &headers, &bytes, endpoint).await
         },
     )
 }

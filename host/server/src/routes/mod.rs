@@ -16,7 +16,7 @@ use axum::Router;
 use axum::extract::{FromRequestParts, State};
 use axum::http::request::Parts;
 use axum::routing::{get, post, put};
-use tessera_core::authzen::SearchKind;
+use tessera_core::authzen::Endpoint;
 use tessera_core::{IdentifierKind, validate_identifier};
 
 use super::app::App;
@@ -102,12 +102,8 @@ pub(crate) fn router(app: Arc<App>, tls: bool) -> Router {
                 .delete(model::delete_named::<model::Rules>),
         )
         .route("/api/check", post(model::check))
-        .route("/api/search", post(model::search))
-        .route(tessera_core::authzen::EVALUATION_PATH, post(authzen::evaluation))
-        .route(tessera_core::authzen::EVALUATIONS_PATH, post(authzen::evaluations))
-        .route(tessera_core::authzen::SEARCH_SUBJECT_PATH, authzen::search(SearchKind::Subject))
-        .route(tessera_core::authzen::SEARCH_RESOURCE_PATH, authzen::search(SearchKind::Resource))
-        .route(tessera_core::authzen::SEARCH_ACTION_PATH, authzen::search(SearchKind::Action));
+        .route("/api/search", post(model::search));
+    let api = Endpoint::ALL.into_iter().fold(api, |api, e| api.route(e.path(), authzen::endpoint(e)));
     let public = Router::new()
         .route("/ping", get(public::ping))
         .route("/health", get(public::health))
