@@ -45,6 +45,8 @@ step "lints of the JS face as it ships (wasm32)" \
   cargo clippy --locked -p tessera-js --target wasm32-unknown-unknown -- -D warnings
 step "lints of the npm package's public-key module as it ships (wasm32)" \
   cargo clippy --locked -p tessera-public-keys --target wasm32-unknown-unknown -- -D warnings
+step "lints of the npm package's AuthZEN module as it ships (wasm32)" \
+  cargo clippy --locked -p tessera-authzen --target wasm32-unknown-unknown -- -D warnings
 step "no_std: tessera-core for wasm32v1-none" \
   cargo build --locked -p tessera-core --no-default-features --target wasm32v1-none
 step "docs (rustdoc, warnings are errors)" env RUSTDOCFLAGS="-D warnings" cargo doc --locked --workspace --no-deps

@@ -39,7 +39,7 @@ function vectorsIn(command, args) {
 test('the tarball holds the dist files and nothing of the sources', () => {
   const listing = JSON.parse(execFileSync('npm', ['pack', '--dry-run', '--json'], { cwd: js, encoding: 'utf8' }))[0];
   const files = listing.files.map((f) => f.path).sort();
-  for (const f of ['dist/node.mjs', 'dist/node.cjs', 'dist/browser.mjs', 'dist/deno.mjs', 'dist/workerd.mjs', 'dist/instantiate.mjs', 'dist/tessera.wasm', 'dist/tessera-public-keys.wasm', 'dist/index.d.ts', 'package.json']) {
+  for (const f of ['dist/node.mjs', 'dist/node.cjs', 'dist/browser.mjs', 'dist/deno.mjs', 'dist/workerd.mjs', 'dist/instantiate.mjs', 'dist/tessera.wasm', 'dist/tessera-public-keys.wasm', 'dist/index.d.ts', 'dist/authzen.mjs', 'dist/authzen.cjs', 'dist/authzen-node.mjs', 'dist/authzen-browser.mjs', 'dist/authzen-deno.mjs', 'dist/authzen-workerd.mjs', 'dist/authzen.d.ts', 'dist/tessera-authzen.wasm', 'package.json']) {
     assert.ok(files.includes(f), `${f} is missing from the tarball`);
   }
   assert.ok(files.every((f) => !f.startsWith('src/') && !f.startsWith('test/')), files.join(' '));
@@ -51,6 +51,18 @@ test('Node ESM from the installed tarball', () => {
 
 test('Node CommonJS from the installed tarball', () => {
   assert.match(vectorsIn(process.execPath, ['run-vectors.cjs']).entry, /node_modules\/tessera-authz\/dist\/node\.cjs$/);
+});
+
+test('the AuthZEN handler from the installed tarball, Node ESM and CommonJS', () => {
+  const discovery = `(async () => {
+    const response = await authzenHandler(() => undefined)(new Request('http://pdp.test/.well-known/authzen-configuration'));
+    console.log(JSON.stringify([response.status, (await response.json()).access_evaluation_endpoint]));
+  })();`;
+  const expected = JSON.stringify([200, 'http://pdp.test/access/v1/evaluation']);
+  const esm = `import { authzenHandler } from 'tessera-authz/authzen';\n${discovery}`;
+  const cjs = `const { authzenHandler } = require('tessera-authz/authzen');\n${discovery}`;
+  assert.equal(execFileSync(process.execPath, ['--input-type=module', '-e', esm], { cwd: project, encoding: 'utf8' }).trim(), expected);
+  assert.equal(execFileSync(process.execPath, ['--input-type=commonjs', '-e', cjs], { cwd: project, encoding: 'utf8' }).trim(), expected);
 });
 
 test('Deno, without any permission', () => {

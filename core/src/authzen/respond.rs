@@ -87,34 +87,57 @@ pub fn respond<E: Engine>(
     body: &str,
     engine: &mut E,
 ) -> Result<Value, Unanswered<E::Fault>> {
-    let mut fault = None;
-    // Once the engine has failed, nothing more is asked of it.
-    let mut ask = |question: &mut dyn FnMut(&mut E) -> Result<Value, Failure<E::Fault>>| {
-        if fault.is_some() {
-            return Err(stopped());
-        }
-        question(engine).map_err(|failure| match failure {
-            Failure::Refused(report) => report,
-            Failure::Fault(f) => {
-                fault = Some(f);
-                stopped()
-            }
-        })
-    };
+    let mut asked = Asked { engine, fault: None };
     let answer = match endpoint {
         Endpoint::Evaluation => {
-            evaluation(body).and_then(|target| target.answer(|check| ask(&mut |e| e.evaluate(check))))
+            evaluation(body).and_then(|target| target.answer(|check| asked.evaluate(check)))
         }
-        Endpoint::Evaluations => Evaluations::from_json(body)
-            .and_then(|batch| batch.answer(|check| ask(&mut |e| e.evaluate(check)))),
+        Endpoint::Evaluations => {
+            Evaluations::from_json(body).and_then(|batch| batch.answer(|check| asked.evaluate(check)))
+        }
         Endpoint::Search(kind) => {
-            search(kind, body).and_then(|found| found.answer(|request| ask(&mut |e| e.search(request))))
+            search(kind, body).and_then(|found| found.answer(|request| asked.search(request)))
         }
     };
-    match (answer, fault) {
+    match (answer, asked.fault) {
         (_, Some(fault)) => Err(Unanswered::Fault(fault)),
         (Ok(answer), None) => Ok(answer),
         (Err(report), None) => Err(Unanswered::Refused(report)),
+    }
+}
+
+/// An engine as one request asks it: its first fault kept, and nothing more asked
+/// after it.
+struct Asked<'e, E: Engine> {
+    engine: &'e mut E,
+    fault: Option<E::Fault>,
+}
+
+impl<E: Engine> Asked<'_, E> {
+    fn evaluate(&mut self, check: &CheckRequest) -> Result<Value, ErrorReport> {
+        if self.fault.is_some() {
+            return Err(stopped());
+        }
+        let answer = self.engine.evaluate(check);
+        self.kept(answer)
+    }
+
+    fn search(&mut self, request: &SearchRequest) -> Result<Value, ErrorReport> {
+        if self.fault.is_some() {
+            return Err(stopped());
+        }
+        let answer = self.engine.search(request);
+        self.kept(answer)
+    }
+
+    fn kept(&mut self, answer: Result<Value, Failure<E::Fault>>) -> Result<Value, ErrorReport> {
+        answer.map_err(|failure| match failure {
+            Failure::Refused(report) => report,
+            Failure::Fault(fault) => {
+                self.fault = Some(fault);
+                stopped()
+            }
+        })
     }
 }
 

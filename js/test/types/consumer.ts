@@ -2,6 +2,7 @@
 // describe the API as the tests use it, and reject misuse.
 import { Authorizer, SnapshotPoller, TesseraError, guard, loadPublicKeyAlgorithms, requirePermission, sanitize } from 'tessera-authz';
 import type { Authorization, Decision, DecisionEvent, Found, SnapshotInfo } from 'tessera-authz';
+import { authzenHandler } from 'tessera-authz/authzen';
 
 declare const bytes: Uint8Array;
 const events: DecisionEvent[] = [];
@@ -66,3 +67,14 @@ export { allowed, reason, shaped, where, mayEdit, page, who, same, many, roles, 
 // The public-key module: awaited once in a browser before ES256, RS256 or PS256 keys.
 const loaded: Promise<void> = loadPublicKeyAlgorithms();
 void loaded;
+
+// The AuthZEN handler: a fetch-style PDP over any authorizer source.
+const pdp: (request: Request) => Promise<Response> = authzenHandler(authz, {
+  baseUrl: 'https://pdp.example.com',
+  authenticate: async (request) => request.headers.get('authorization') === 'Bearer gateway',
+});
+const fromPoller = authzenHandler(loader);
+// @ts-expect-error: `authenticate` answers whether the caller may ask
+authzenHandler(authz, { authenticate: (request: Request) => request.url });
+void pdp;
+void fromPoller;
