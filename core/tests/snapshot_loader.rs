@@ -40,8 +40,29 @@ fn a_signed_snapshot_loads_and_answers() {
     assert_eq!(loaded.info.tenant, TENANT);
     assert_eq!(loaded.info.signed_by, key.kid());
     assert_eq!(loaded.info.encrypted_with, None);
-    assert!(loaded.authorizer.has_permission("alice", "posts:edit").unwrap());
-    assert!(!loaded.authorizer.has_permission("alice", "posts:delete").unwrap());
+    assert!(loaded.authorizer_at(NOW).unwrap().has_permission("alice", "posts:edit").unwrap());
+    assert!(!loaded.authorizer_at(NOW).unwrap().has_permission("alice", "posts:delete").unwrap());
+}
+
+#[test]
+fn a_loaded_snapshot_decides_until_it_expires_and_then_nothing() {
+    let key = key();
+    let loaded = loader(&key).load(&snapshot(3).seal(&key).unwrap(), NOW, None).unwrap();
+    assert!(loaded.expires());
+    let expires_at = NOW + 3600;
+    assert!(loaded.authorizer_at(expires_at - 1).is_ok(), "in force until the second it expires");
+    for now in [expires_at, expires_at + 1, i64::MAX] {
+        let refused = loaded.authorizer_at(now).unwrap_err();
+        assert_eq!(refused, SnapshotError::Expired { expires_at, now });
+        assert_eq!(refused.code(), "ERR_SNAPSHOT_EXPIRED");
+        assert_eq!(loaded.info.in_force(now), Err(refused));
+    }
+    // Loading judges by the same rule: refused from the second it expires.
+    assert!(loader(&key).load(&snapshot(3).seal(&key).unwrap(), expires_at, None).is_err());
+    let lasting = Snapshot { expires_at: None, ..snapshot(4) };
+    let loaded = loader(&key).load(&lasting.seal(&key).unwrap(), NOW, None).unwrap();
+    assert!(!loaded.expires());
+    assert!(loaded.authorizer_at(i64::MAX).is_ok(), "a snapshot without expires_at never expires");
 }
 
 #[test]
@@ -61,7 +82,7 @@ fn an_encrypted_snapshot_needs_its_key() {
         .load(&bytes, NOW, None)
         .unwrap();
     assert_eq!(loaded.info.encrypted_with.as_deref(), Some("data-1"));
-    assert!(loaded.authorizer.has_permission("alice", "posts:read").unwrap());
+    assert!(loaded.authorizer_at(NOW).unwrap().has_permission("alice", "posts:read").unwrap());
 }
 
 #[test]

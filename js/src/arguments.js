@@ -8,13 +8,14 @@ export function requireString(value, name) {
 }
 
 /** Seconds since the Unix epoch: `options.now` when given (it must be finite), else the clock. */
-export function seconds(options) {
-  const now = options?.now;
-  if (now === undefined) return Math.floor(Date.now() / 1000);
+export function seconds(options, clock) {
+  const given = options?.now;
+  const now = given ?? clock();
   if (typeof now !== 'number' || !Number.isFinite(now)) {
-    throw invalidArgument('`now` must be a finite number of seconds since the Unix epoch');
+    const what = given === undefined ? 'the `clock` option must return' : '`now` must be';
+    throw invalidArgument(`${what} a finite number of seconds since the Unix epoch`);
   }
-  return now;
+  return Math.floor(now);
 }
 
 /** Snapshot bytes as a Uint8Array (Node's Buffer is one), from a Uint8Array or ArrayBuffer. */

@@ -18,8 +18,11 @@ let reasons;
 const OPTION_NAMES = new Set([
   'snapshotKeys', 'tokenKeys', 'issuer', 'audience', 'leewaySeconds', 'maxTokenLength',
   'maxAgeSeconds', 'requiredClaims', 'requireSubject', 'expectedType', 'decryptionKey',
-  'maxSnapshotBytes', 'onDecision', 'now',
+  'maxSnapshotBytes', 'onDecision', 'now', 'clock',
 ]);
+
+/** The system clock, in seconds since the Unix epoch. */
+const systemClock = () => Date.now() / 1000;
 
 /** Refuses an option name `Authorizer.load` does not know (a typo must not weaken a check). */
 export function checkOptionNames(options) {
@@ -165,6 +168,9 @@ export class Authorizer {
   #info;
   #onDecision;
   #webcrypto;
+  #clock;
+  /** Whether the snapshot in force expires (only then do decisions read the clock). */
+  #expires = false;
 
   /** @private use Authorizer.load */
   constructor(token, options) {
@@ -172,7 +178,11 @@ export class Authorizer {
     if (options.onDecision !== undefined && typeof options.onDecision !== 'function') {
       throw invalidArgument('`onDecision` must be a function');
     }
+    if (options.clock !== undefined && typeof options.clock !== 'function') {
+      throw invalidArgument('`clock` must be a function returning seconds since the Unix epoch');
+    }
     this.#onDecision = options.onDecision;
+    this.#clock = options.clock ?? systemClock;
     this.#module = call(() => new WasmAuthorizer(moduleOptions(options)));
     this.#webcrypto = new WebCryptoKeys(options.tokenKeys);
   }
@@ -193,9 +203,19 @@ export class Authorizer {
    */
   replace(snapshotBytes, options) {
     const bytes = bytesOf(snapshotBytes);
-    const now = seconds(options);
+    const now = seconds(options, this.#clock);
     this.#info = JSON.parse(call(() => this.#module.load(bytes, now)));
+    this.#expires = this.#info.expires_at != null;
     return this.info;
+  }
+
+  /**
+   * The time a decision is made at, for the module to judge the snapshot's expiry
+   * by: the clock, read only when the snapshot expires (0 otherwise, which the
+   * module ignores then).
+   */
+  #now() {
+    return this.#expires ? seconds(undefined, this.#clock) : 0;
   }
 
   /** The snapshot's revision. */
@@ -241,13 +261,13 @@ export class Authorizer {
     }
     const userLength = putString(user, 0);
     const permissionLength = putString(permission, userLength);
-    if (resource === undefined) return allowedOf(hot(this.#module.can(userLength, permissionLength)));
+    if (resource === undefined) return allowedOf(hot(this.#module.can(userLength, permissionLength, this.#now())));
     if (typeof resource !== 'string') return this.check(user, permission, resource).allowed;
     // `type:id`, answered without decoding the reason's fields.
     const { type, id } = resourceOf(resource);
     const typeLength = putString(type, userLength + permissionLength);
     const idLength = putString(id, userLength + permissionLength + typeLength);
-    return allowedOf(hot(this.#module.evaluate(userLength, permissionLength, typeLength, idLength)));
+    return allowedOf(hot(this.#module.evaluate(userLength, permissionLength, typeLength, idLength, this.#now())));
   }
 
   /**
@@ -271,7 +291,7 @@ export class Authorizer {
     }
     const userLength = putString(subject.id, 0);
     const permissionLength = putString(action.name, userLength);
-    const answer = decisionOf(hot(this.#module.check(userLength, permissionLength)), userLength + permissionLength);
+    const answer = decisionOf(hot(this.#module.check(userLength, permissionLength, this.#now())), userLength + permissionLength);
     if (this.#onDecision !== undefined) this.#emit(subject.id, action.name, answer);
     return answer;
   }
@@ -285,12 +305,12 @@ export class Authorizer {
       const idLength = putString(resource.id, userLength + actionLength + typeLength);
       const inputLength = userLength + actionLength + typeLength + idLength;
       answer = resourceDecisionOf(
-        hot(this.#module.evaluate(userLength, actionLength, typeLength, idLength)),
+        hot(this.#module.evaluate(userLength, actionLength, typeLength, idLength, this.#now())),
         inputLength,
       );
     } else {
       const request = JSON.stringify({ subject: user, action, resource: key(resource), attributes });
-      answer = JSON.parse(call(() => this.#module.evaluate_json(request)));
+      answer = JSON.parse(call(() => this.#module.evaluate_json(request, this.#now())));
     }
     if (this.#onDecision !== undefined) this.#emit(user, action, answer, resource);
     return answer;
@@ -303,8 +323,8 @@ export class Authorizer {
    * `onDecision` as every check's are.
    */
   [ANSWER](question, json) {
-    if (question === 'search') return call(() => this.#module.search(json));
-    const answer = call(() => this.#module.evaluate_json(json));
+    if (question === 'search') return call(() => this.#module.search(json, this.#now()));
+    const answer = call(() => this.#module.evaluate_json(json, this.#now()));
     if (this.#onDecision !== undefined) {
       const { subject, action, resource } = JSON.parse(json);
       this.#emit(subject, action, JSON.parse(answer), resource);
@@ -319,7 +339,7 @@ export class Authorizer {
    */
   search(request) {
     if (request === null || typeof request !== 'object') throw invalidArgument('a search request must be an object');
-    return JSON.parse(call(() => this.#module.search(JSON.stringify(request))));
+    return JSON.parse(call(() => this.#module.search(JSON.stringify(request), this.#now())));
   }
 
   /** The declared actions of `resource`'s type that `user` may do on it. Options: `{ context?, after?, limit? }`. */
@@ -352,7 +372,7 @@ export class Authorizer {
     if (this.#onDecision !== undefined) return permissions.map((p) => this.check(user, p).allowed);
     const userLength = putString(user, 0);
     const listLength = putList(permissions, userLength);
-    hot(this.#module.check_many(userLength, listLength));
+    hot(this.#module.check_many(userLength, listLength, this.#now()));
     const at = userLength + listLength;
     const out = new Array(permissions.length);
     for (let i = 0; i < out.length; i++) out[i] = byteAt(at + i) === 1;
@@ -363,54 +383,54 @@ export class Authorizer {
   hasRole(user, role) {
     requireString(user, 'user');
     requireString(role, 'role');
-    return call(() => this.#module.has_role(user, role));
+    return call(() => this.#module.has_role(user, role, this.#now()));
   }
 
   /** A list query: `value` checked to be a string, the module's array returned. */
   #list(what, value, ask) {
     requireString(value, what);
-    return call(() => ask(this.#module));
+    return call(() => ask(this.#module, this.#now()));
   }
 
   /** Direct roles of `user`, sorted (empty for an unknown user). */
   userRoles(user) {
-    return this.#list('user', user, (module) => module.user_roles(user));
+    return this.#list('user', user, (module, now) => module.user_roles(user, now));
   }
 
   /** Effective grant patterns of `user`, sorted. */
   userPermissions(user) {
-    return this.#list('user', user, (module) => module.user_permissions(user));
+    return this.#list('user', user, (module, now) => module.user_permissions(user, now));
   }
 
   /** Effective grant patterns of `role` and its ancestors, sorted. */
   rolePermissions(role) {
-    return this.#list('role', role, (module) => module.role_permissions(role));
+    return this.#list('role', role, (module, now) => module.role_permissions(role, now));
   }
 
   /** Direct members of `role`, sorted. */
   roleMembers(role) {
-    return this.#list('role', role, (module) => module.role_members(role));
+    return this.#list('role', role, (module, now) => module.role_members(role, now));
   }
 
   /** Roles that allow `permission`, sorted. */
   whichRolesCan(permission) {
-    return this.#list('permission', permission, (module) => module.which_roles_can(permission));
+    return this.#list('permission', permission, (module, now) => module.which_roles_can(permission, now));
   }
 
   /** Users allowed `permission`, sorted. */
   whichUsersCan(permission) {
-    return this.#list('permission', permission, (module) => module.which_users_can(permission));
+    return this.#list('permission', permission, (module, now) => module.which_users_can(permission, now));
   }
 
   /** Every role, sorted. */
   roles() {
-    return call(() => this.#module.roles());
+    return call(() => this.#module.roles(this.#now()));
   }
 
   /** Validates a JWT against `tokenKeys` and the options; returns its claims or throws. */
   verify(token, options) {
     requireString(token, 'token');
-    const now = seconds(options);
+    const now = seconds(options, this.#clock);
     return JSON.parse(call(() => this.#module.verify(token, now)));
   }
 
@@ -422,7 +442,7 @@ export class Authorizer {
   authorize(token, permission, options) {
     requireString(token, 'token');
     requireString(permission, 'permission');
-    const now = seconds(options);
+    const now = seconds(options, this.#clock);
     const tokenLength = putString(token, 0);
     const permissionLength = putString(permission, tokenLength);
     const answer = hot(this.#module.authorize(tokenLength, permissionLength, now));
@@ -440,7 +460,7 @@ export class Authorizer {
    */
   async verifyAsync(token, options) {
     requireString(token, 'token');
-    const now = seconds(options);
+    const now = seconds(options, this.#clock);
     const tokenLength = putString(token, 0);
     reserveOutput(tokenLength, webcryptoRoom(tokenLength));
     const signed = signedParts(token, tokenLength, this.#module.verify_webcrypto(tokenLength, now));
@@ -460,7 +480,7 @@ export class Authorizer {
   async authorizeAsync(token, permission, options) {
     requireString(token, 'token');
     requireString(permission, 'permission');
-    const now = seconds(options);
+    const now = seconds(options, this.#clock);
     const tokenLength = putString(token, 0);
     const permissionLength = putString(permission, tokenLength);
     reserveOutput(tokenLength + permissionLength, webcryptoRoom(tokenLength));

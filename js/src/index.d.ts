@@ -35,8 +35,15 @@ export interface AuthorizerOptions {
   maxSnapshotBytes?: number;
   /** Called with every decision, for decision logs. If it throws, the call throws and no decision is returned. */
   onDecision?: (event: DecisionEvent) => void;
-  /** Clock for the first load, in seconds since the Unix epoch (default now). */
+  /** Time of the first load, in seconds since the Unix epoch (default: the clock). */
   now?: number;
+  /**
+   * The authorizer's clock, in seconds since the Unix epoch (default: the system's).
+   * Decisions read it when the snapshot expires: past its `expires_at` every decision
+   * and query throws `ERR_SNAPSHOT_EXPIRED` until a fresh snapshot replaces it. Also
+   * the default `now` of `replace`, `verify` and `authorize`.
+   */
+  clock?: () => number;
 }
 
 /** Why a check came out the way it did. */

@@ -3,10 +3,16 @@
 import { Authorizer, checkOptionNames } from './authorizer.js';
 import { TesseraError, invalidArgument } from './errors.js';
 
+/** The shortest wait between downloads that a snapshot's expiry brings forward. */
+const MIN_DELAY_MS = 1000;
+
 /**
  * Polls `url` every `intervalMs` and swaps each new snapshot into one Authorizer.
  * A failed download or a refused snapshot (bad signature, rollback, other tenant)
- * changes nothing: the last good snapshot stays in force and `onError` is told.
+ * changes nothing: the last good snapshot stays in force and `onError` is told. A
+ * snapshot that expires is refreshed ahead of its expiry (sooner than
+ * `intervalMs` when need be); past it, the authorizer refuses every decision
+ * (`ERR_SNAPSHOT_EXPIRED`) until a fresh snapshot arrives.
  */
 export class SnapshotPoller {
   #url;
@@ -30,7 +36,12 @@ export class SnapshotPoller {
     checkOptionNames(authz);
     this.#url = String(url);
     this.#fetch = fetch;
-    this.#options = { intervalMs, headers, onUpdate, onError, authz };
+    if (authz.clock !== undefined && typeof authz.clock !== 'function') {
+      throw invalidArgument('`clock` must be a function returning seconds since the Unix epoch');
+    }
+    // The authorizer's clock (see AuthorizerOptions.clock) times refreshes too.
+    const clock = authz.clock ?? (() => Date.now() / 1000);
+    this.#options = { intervalMs, headers, onUpdate, onError, authz, clock };
     this.#ready = this.refresh().then(() => {
       if (this.#authorizer === undefined) throw new TesseraError('ERR_FETCH', `no snapshot could be loaded from ${this.#url}`);
       return this.#authorizer;
@@ -73,9 +84,24 @@ export class SnapshotPoller {
     // A refresh() called while another is in flight must not leave two timers.
     clearTimeout(this.#timer);
     if (this.#stopped || this.#options.intervalMs === 0) return;
-    this.#timer = setTimeout(() => this.refresh(), this.#options.intervalMs);
+    this.#timer = setTimeout(() => this.refresh(), this.#delay());
     // In Node, polling alone must not keep a process alive.
     this.#timer?.unref?.();
+  }
+
+  /**
+   * Until the next download: `intervalMs`, or sooner for a snapshot that expires,
+   * when between a half and a quarter of the time it has left remains (ahead of its
+   * expiry, and spread so that many clients do not ask at once); a retry after a
+   * failure comes sooner as expiry nears. Never under a second.
+   */
+  #delay() {
+    const { intervalMs, clock } = this.#options;
+    const expiresAt = this.#authorizer?.info.expires_at;
+    if (expiresAt == null) return intervalMs;
+    const left = (expiresAt - clock()) * 1000;
+    const ahead = left * (0.5 + Math.random() * 0.25);
+    return Math.min(intervalMs, Math.max(MIN_DELAY_MS, Number.isFinite(ahead) ? ahead : MIN_DELAY_MS));
   }
 
   async #poll() {

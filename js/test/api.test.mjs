@@ -119,6 +119,61 @@ describe('replace', () => {
   });
 });
 
+describe('snapshot expiry', () => {
+  // The fixtures expire a day after they were built (now, by the system clock):
+  // the authorizer's clock starts there and moves as the test says.
+  const expiring = (name, clock) => Authorizer.load(snapshot(name), { snapshotKeys, ...tokenOptions, clock });
+
+  // Every call that decides or reads the policy, each giving what it answered.
+  const decisions = (authz, valid) => [
+    () => authz.can('alice', 'posts:edit'),
+    () => authz.check('alice', 'posts:edit').allowed,
+    () => authz.checkMany('alice', ['posts:edit', 'posts:delete']),
+    () => authz.check('alice', 'edit', 'posts:1').allowed,
+    () => authz.actions('alice', 'posts:1').items,
+    () => authz.hasRole('alice', 'viewer'),
+    () => authz.userRoles('alice'),
+    () => authz.whichUsersCan('posts:read'),
+    () => authz.roles(),
+    () => authz.authorize(valid, 'posts:edit').allowed,
+  ];
+
+  test('past expires_at every decision is refused until a fresh snapshot replaces it', () => {
+    let now = Date.now() / 1000;
+    const authz = expiring('expiring', () => now);
+    const expiresAt = authz.info.expires_at;
+    assert.ok(Number.isInteger(expiresAt) && expiresAt > now, 'the fixture expires, later');
+    const valid = token('alice', { iat: expiresAt - 100, exp: expiresAt + 600 });
+    now = expiresAt - 1;
+    const answers = decisions(authz, valid).map((decide) => decide());
+    assert.deepEqual(answers.slice(0, 4), [true, true, [true, false], true]);
+    assert.equal(answers[9], true);
+    now = expiresAt;
+    for (const decide of decisions(authz, valid)) throwsCode(decide, 'ERR_SNAPSHOT_EXPIRED');
+    assert.equal(authz.revision, 6, 'what is loaded can still be told');
+    // A token judged at a time the caller gives judges the snapshot at that time too.
+    assert.equal(authz.authorize(valid, 'posts:edit', { now: expiresAt - 1 }).allowed, true);
+    throwsCode(() => authz.replace(snapshot('expiring')), 'ERR_SNAPSHOT_EXPIRED');
+    authz.replace(snapshot('expiringLater'));
+    assert.equal(authz.revision, 7);
+    for (const decide of decisions(authz, valid)) decide();
+    assert.equal(authz.can('carol', 'posts:read'), true);
+  });
+
+  test('a clock that gives no number fails closed; a snapshot that never expires never reads it', () => {
+    let reading = Date.now() / 1000;
+    const authz = expiring('expiring', () => reading);
+    reading = Number.NaN;
+    throwsCode(() => authz.can('alice', 'posts:edit'), 'ERR_INVALID_ARGUMENT');
+    reading = undefined;
+    throwsCode(() => authz.check('alice', 'posts:edit'), 'ERR_INVALID_ARGUMENT');
+    const lasting = load('revision1', { now: NOW, clock: () => { throw new Error('the clock was read'); } });
+    assert.equal(lasting.can('alice', 'posts:edit'), true);
+    assert.equal(lasting.check('alice', 'edit', 'posts:1').allowed, true);
+    throwsCode(() => load('revision1', { clock: 5 }), 'ERR_INVALID_ARGUMENT');
+  });
+});
+
 describe('tokens', () => {
   test('verify returns the claims; authorize decides for the subject', () => {
     const authz = load('revision1', tokenOptions);
@@ -244,6 +299,42 @@ describe('SnapshotPoller', () => {
       Object.assign(server.state, { body: snapshot('revision2'), etag: '"r2"' });
       for (let i = 0; i < 100 && poller.authorizer.revision !== 2; i++) await new Promise((r) => setTimeout(r, 20));
       assert.equal(poller.authorizer.revision, 2);
+    } finally {
+      poller.stop();
+      server.close();
+    }
+  });
+
+  test('refreshes ahead of expiry, and keeps the last good snapshot until it expires', async () => {
+    const server = await snapshotServer();
+    Object.assign(server.state, { body: snapshot('expiring'), etag: '"e6"' });
+    const expiresAt = Authorizer.load(snapshot('expiring'), { snapshotKeys }).info.expires_at;
+    // Two seconds before it expires, with the poller's interval an hour away: the
+    // refresh comes in one to one and a half seconds.
+    let now = expiresAt - 2;
+    const errors = [];
+    const poller = new SnapshotPoller(server.url, {
+      snapshotKeys, intervalMs: 3_600_000, clock: () => now, onError: (e) => errors.push(e.code),
+    });
+    const wait = async (done) => {
+      for (let i = 0; i < 60 && !done(); i++) await new Promise((r) => setTimeout(r, 50));
+      assert.ok(done(), 'in time');
+    };
+    try {
+      const authz = await poller.ready;
+      assert.equal(authz.revision, 6);
+      // A refresh that fails is reported, and the snapshot in force stays.
+      server.state.status = 500;
+      await wait(() => server.state.requests.length >= 2);
+      await wait(() => errors.length >= 1);
+      assert.deepEqual(errors, ['ERR_FETCH']);
+      assert.equal(authz.can('alice', 'posts:edit'), true);
+      now = expiresAt;
+      throwsCode(() => authz.can('alice', 'posts:edit'), 'ERR_SNAPSHOT_EXPIRED');
+      // Expired, it keeps trying (a second apart), and the next good snapshot serves again.
+      Object.assign(server.state, { status: 200, body: snapshot('expiringLater'), etag: '"e7"' });
+      await wait(() => authz.revision === 7);
+      assert.equal(authz.can('carol', 'posts:read'), true);
     } finally {
       poller.stop();
       server.close();

@@ -25,12 +25,13 @@ function key(name) {
 }
 
 let built = 0;
-function snapshot(policy, signer, { revision = 1, encryptWith } = {}) {
+function snapshot(policy, signer, { revision = 1, encryptWith, ttl } = {}) {
   const file = join(work, `policy-${built}.json`);
   const out = join(work, `snapshot-${built++}.bin`);
   writeFileSync(file, typeof policy === 'string' ? policy : JSON.stringify(policy));
   const args = ['snapshot', 'build', file, '--key', signer.file, '--out', out, '--revision', String(revision)];
   if (encryptWith !== undefined) args.push('--encrypt');
+  if (ttl !== undefined) args.push('--ttl', ttl);
   execFileSync(bin, args, { env: { ...env, AUTH_ENCRYPTION_KEY: encryptWith ?? '' }, stdio: ['ignore', 'ignore', 'inherit'] });
   return readFileSync(out).toString('base64');
 }
@@ -67,6 +68,9 @@ const api = {
   otherTenant: snapshot({ ...base, tenant: other }, trusted, { revision: 3 }),
   untrusted: snapshot(grown, stranger, { revision: 5 }),
   encrypted: snapshot(grown, trusted, { revision: 4, encryptWith: dataKey }),
+  // Expiring a day, then two days, after they were built.
+  expiring: snapshot(base, trusted, { revision: 6, ttl: '24h' }),
+  expiringLater: snapshot(grown, trusted, { revision: 7, ttl: '48h' }),
   dataKey,
 };
 

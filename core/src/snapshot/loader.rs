@@ -37,16 +37,54 @@ pub struct SnapshotInfo {
     pub encrypted_with: Option<String>,
 }
 
-/// A verified snapshot compiled for queries.
+/// A verified snapshot compiled for queries. Its authorizer is reached through
+/// [`authorizer_at`](Self::authorizer_at), which refuses it past the snapshot's
+/// expiry.
 #[derive(Debug)]
 pub struct LoadedSnapshot {
     /// What was loaded.
     pub info: SnapshotInfo,
-    /// The compiled policy.
-    pub authorizer: Authorizer,
+    authorizer: Authorizer,
+}
+
+/// Whether a snapshot expiring at `expires_at` is in force at `now`: until the second
+/// it expires, never after. The one rule for loading and for deciding.
+fn in_force(expires_at: Option<i64>, now: i64) -> Result<(), SnapshotError> {
+    match expires_at {
+        Some(expires_at) if now >= expires_at => Err(SnapshotError::Expired { expires_at, now }),
+        _ => Ok(()),
+    }
+}
+
+impl SnapshotInfo {
+    /// Whether the snapshot is in force at `now` (seconds since the Unix epoch):
+    /// past its `expires_at` it answers no decision (`ERR_SNAPSHOT_EXPIRED`).
+    pub fn in_force(&self, now: i64) -> Result<(), SnapshotError> {
+        in_force(self.expires_at, now)
+    }
 }
 
 impl LoadedSnapshot {
+    /// The authorizer, to decide at `now` (seconds since the Unix epoch): refused
+    /// past the snapshot's expiry, until a fresh snapshot replaces it. Every face
+    /// decides through this, so an expired snapshot answers nothing anywhere.
+    pub fn authorizer_at(&self, now: i64) -> Result<&Authorizer, SnapshotError> {
+        self.info.in_force(now)?;
+        Ok(&self.authorizer)
+    }
+
+    /// Whether deciding needs the clock: only a snapshot that expires does (a face
+    /// may skip reading it otherwise).
+    pub fn expires(&self) -> bool {
+        self.info.expires_at.is_some()
+    }
+
+    /// What was loaded and its compiled policy, for a face that keeps them apart
+    /// (and checks [`SnapshotInfo::in_force`] before each decision itself).
+    pub fn into_parts(self) -> (SnapshotInfo, Authorizer) {
+        (self.info, self.authorizer)
+    }
+
     /// What is in force, as every face reports it.
     pub fn summary(&self) -> PolicySummary<'_> {
         PolicySummary::new(&self.authorizer, Some(&self.info))
@@ -92,11 +130,7 @@ impl SnapshotLoader {
         let opened = envelope::open(bytes)?;
         let payload = opened.verify_and_decrypt(&self.trusted, &self.decryption)?;
         let snapshot = Snapshot::decode(&payload)?;
-        if let Some(expires_at) = snapshot.expires_at
-            && now >= expires_at
-        {
-            return Err(SnapshotError::Expired { expires_at, now });
-        }
+        in_force(snapshot.expires_at, now)?;
         let info = SnapshotInfo {
             tenant: snapshot.policy.tenant().into(),
             revision: snapshot.revision,

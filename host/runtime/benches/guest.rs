@@ -49,7 +49,8 @@ fn runtime(key: &SigningKey, snapshot: Vec<u8>, cache_dir: Option<std::path::Pat
 fn check(c: &mut Criterion) {
     let key = SigningKey::generate().unwrap();
     let bytes = sealed(&key, 100_000);
-    let native = SnapshotLoader::new().trust(key.verifying_key()).load(&bytes, 0, None).unwrap().authorizer;
+    let native =
+        SnapshotLoader::new().trust(key.verifying_key()).load(&bytes, 0, None).unwrap().into_parts().1;
     let runtime = runtime(&key, bytes.clone(), None);
     // The native core audits nothing, so neither do these guests; the cost of auditing
     // is measured on its own below.
@@ -180,7 +181,7 @@ fn load(c: &mut Criterion) {
     let mut group = c.benchmark_group("snapshot");
     group.sample_size(10).measurement_time(Duration::from_secs(30));
     group.bench_function("native load 1M memberships", |b| {
-        b.iter(|| black_box::<Authorizer>(loader.load(&bytes, 0, None).unwrap().authorizer))
+        b.iter(|| black_box::<Authorizer>(loader.load(&bytes, 0, None).unwrap().into_parts().1))
     });
     group.bench_function("guest load 1M memberships", |b| {
         b.iter(|| {

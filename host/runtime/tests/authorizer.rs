@@ -192,6 +192,40 @@ fn expiry_is_judged_by_the_host_clock() {
     assert_eq!(guest.load_bytes(&sealed).unwrap().expires_at, Some(NOW + 60));
     fixture.clock.0.store(NOW + 60, Ordering::Relaxed);
     assert_eq!(runtime.guest().unwrap().load_bytes(&sealed).unwrap_err().code(), "ERR_SNAPSHOT_EXPIRED");
+
+    // Loaded before it expired, it answers no decision after: every call that decides
+    // or reads the policy is refused until a fresh snapshot replaces it.
+    let signer = TokenSigner::generate("k1", JwtAlgorithm::EdDsa).unwrap();
+    *fixture.keys.jwks.lock().unwrap() = Some(json!({"keys": [signer.public_jwk().unwrap()]}).to_string());
+    let mut claims = Map::new();
+    claims.insert("sub".into(), "alice".into());
+    claims.insert("exp".into(), (NOW + 300).into());
+    let token = signer.sign(&claims, "at+jwt");
+    let check = r#"{"subject": "alice", "action": "posts:edit"}"#;
+    let search = r#"{"search": "actions", "subject": "alice", "resource": {"type": "post", "id": "1"}}"#;
+    let expired = |guest: &mut tessera_runtime::Guest| {
+        [
+            guest.check("alice", "posts:edit").map(|_| ()),
+            guest.check_many("alice", &["posts:edit"]).map(|_| ()),
+            guest.evaluate(check).map(|_| ()),
+            guest.search(search).map(|_| ()),
+            guest.user_roles("alice").map(|_| ()),
+            guest.has_role("alice", "editor").map(|_| ()),
+            guest.authorize(&token, "posts:edit", None).map(|_| ()),
+        ]
+        .map(|result| result.err().map(|e| e.code().to_string()))
+    };
+    fixture.clock.0.store(NOW + 59, Ordering::Relaxed);
+    assert_eq!(expired(&mut guest), [(); 7].map(|()| None), "in force a second before it expires");
+    fixture.clock.0.store(NOW + 60, Ordering::Relaxed);
+    assert_eq!(expired(&mut guest), [(); 7].map(|()| Some("ERR_SNAPSHOT_EXPIRED".to_string())));
+    assert_eq!(guest.info().unwrap().revision, 1, "what is loaded can still be told");
+    // A token judged at a time the caller gives is judged against the snapshot then too.
+    assert!(guest.authorize(&token, "posts:edit", Some(NOW + 59)).unwrap().allowed);
+    let policy = PolicyDocument::from_json(&blog_policy("")).unwrap().into_policy().unwrap();
+    let fresh = Snapshot { revision: 2, issued_at: NOW + 60, expires_at: Some(NOW + 120), policy };
+    guest.load_bytes(&fresh.seal(&fixture.keys.signing).unwrap()).unwrap();
+    assert!(guest.can("alice", "posts:edit").unwrap());
 }
 
 #[test]

@@ -54,6 +54,24 @@ struct Loaded {
 }
 
 impl Loaded {
+    /// The authorizer, to decide at `now`: refused past the snapshot's expiry
+    /// (`ERR_SNAPSHOT_EXPIRED`) until a fresh snapshot replaces it.
+    fn at(&self, now: i64) -> Result<&Authorizer, Failure> {
+        match &self.info {
+            Some(info) => info.in_force(now).map(|()| &self.authz).map_err(Failure::from),
+            None => Ok(&self.authz),
+        }
+    }
+
+    /// The authorizer, to decide now by the host's clock (asked only of a snapshot
+    /// that expires).
+    fn now(&self) -> Result<&Authorizer, Failure> {
+        match &self.info {
+            Some(info) if info.expires_at.is_some() => self.at(abi::now()),
+            _ => Ok(&self.authz),
+        }
+    }
+
     fn revision(&self) -> u64 {
         self.info.as_ref().map_or(0, |info| info.revision)
     }
@@ -293,7 +311,8 @@ impl GuestState {
             abi::log(Level::Warn, &format!("snapshot refused: {e}"));
         })?;
         require_tenant(self.expected_tenant(tenant), &snapshot.info.tenant)?;
-        Ok(Loaded { info: Some(snapshot.info), authz: snapshot.authorizer })
+        let (info, authz) = snapshot.into_parts();
+        Ok(Loaded { info: Some(info), authz })
     }
 
     pub(crate) fn compile_policy(&mut self, len: u32) -> Result<(), Failure> {
@@ -315,7 +334,7 @@ impl GuestState {
     pub(crate) fn check(&mut self, user_len: u32, permission_len: u32) -> Result<(), Failure> {
         let [user, permission] = strs(&self.input, [user_len, permission_len])?;
         let loaded = self.loaded.as_ref().ok_or_else(Failure::not_loaded)?;
-        let decision = loaded.authz.check(user, permission)?;
+        let decision = loaded.now()?.check(user, permission)?;
         if self.config.audit_checks.records(decision.allowed()) {
             record_check(loaded, user, permission, &decision)?;
         }
@@ -329,7 +348,7 @@ impl GuestState {
         let request = CheckRequest::from_json(text)?;
         let loaded = self.loaded.as_ref().ok_or_else(Failure::not_loaded)?;
         let query = request.query();
-        let decision = loaded.authz.evaluate(&query)?;
+        let decision = loaded.now()?.evaluate(&query)?;
         if self.config.audit_checks.records(decision.allowed()) {
             match &request.resource {
                 Some(resource) => {
@@ -349,7 +368,7 @@ impl GuestState {
     pub(crate) fn search(&mut self, len: u32) -> Result<(), Failure> {
         let [text] = strs(&self.input, [len])?;
         let request = SearchRequest::from_json(text)?;
-        let found = self.loaded()?.authz.search(&request)?;
+        let found = self.loaded()?.now()?.search(&request)?;
         self.output = serde_json::to_vec(&found).map_err(|_| failure::input("unserializable answer"))?;
         Ok(())
     }
@@ -365,7 +384,7 @@ impl GuestState {
             .and_then(unframe)
             .ok_or_else(|| failure::input("the permission list is not framed UTF-8"))?;
         let loaded = self.loaded.as_ref().ok_or_else(Failure::not_loaded)?;
-        let decisions = loaded.authz.check_many(user, &list)?;
+        let decisions = loaded.now()?.check_many(user, &list)?;
         for (decision, permission) in decisions.iter().zip(&list) {
             if self.config.audit_checks.records(decision.allowed()) {
                 record_check(loaded, user, permission, decision)?;
@@ -378,7 +397,7 @@ impl GuestState {
     pub(crate) fn query(&mut self, kind: u32, a_len: u32, b_len: u32) -> Result<(), Failure> {
         let kind = QueryKind::from_code(kind).ok_or_else(|| failure::input("unknown query kind"))?;
         let [a, b] = strs(&self.input, [a_len, b_len])?;
-        let authz = &self.loaded.as_ref().ok_or_else(Failure::not_loaded)?.authz;
+        let authz = self.loaded.as_ref().ok_or_else(Failure::not_loaded)?.now()?;
         let list = match kind {
             QueryKind::HasRole => {
                 self.output.push(u8::from(authz.has_role(a, b)?));
@@ -426,10 +445,11 @@ impl GuestState {
         let [token, permission] = strs(input, [token_len, permission_len])?;
         let loaded = loaded.as_ref().ok_or_else(Failure::not_loaded)?;
         let now = now_or_host(now);
+        let authz = loaded.at(now)?;
         let answer = with_token_keys(
             token_keys,
-            loaded.authz.tenant(),
-            |keys| tessera_core::authorize(&loaded.authz, keys, &config.token, token, permission, now),
+            authz.tenant(),
+            |keys| tessera_core::authorize(authz, keys, &config.token, token, permission, now),
             |result| matches!(result, Ok(Authorization::TokenRejected(TokenError::UnknownKid { .. }))),
         )??;
         if config.audit_checks.records(answer.allowed()) {

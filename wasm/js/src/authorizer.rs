@@ -49,8 +49,14 @@ impl WasmAuthorizer {
         self.loaded.as_ref().ok_or_else(Failure::not_loaded)
     }
 
-    fn authz(&self) -> Result<&Authorizer, JsValue> {
-        self.loaded().map(|loaded| &loaded.authorizer).map_err(thrown)
+    /// The authorizer, to decide at `now`: refused past the snapshot's expiry.
+    fn at(&self, now: f64) -> Result<&Authorizer, Failure> {
+        Ok(self.loaded()?.authorizer_at(seconds(now))?)
+    }
+
+    /// [`at`](Self::at), failing as the non-hot calls fail.
+    fn authz(&self, now: f64) -> Result<&Authorizer, JsValue> {
+        self.at(now).map_err(thrown)
     }
 
     /// Verifies, decrypts and compiles a snapshot, then puts it in force and returns
@@ -69,18 +75,18 @@ impl WasmAuthorizer {
     }
 
     /// `can`: see the crate docs' table.
-    pub fn can(&self, user_len: u32, permission_len: u32) -> u32 {
+    pub fn can(&self, user_len: u32, permission_len: u32, now: f64) -> u32 {
         scratch::call(&[user_len, permission_len], |inputs, _| {
             let (user, permission) = (inputs.str(user_len)?, inputs.str(permission_len)?);
-            Ok(u8::from(self.loaded()?.authorizer.has_permission(user, permission)?))
+            Ok(u8::from(self.at(now)?.has_permission(user, permission)?))
         })
     }
 
     /// `check`: see the crate docs' table.
-    pub fn check(&self, user_len: u32, permission_len: u32) -> u32 {
+    pub fn check(&self, user_len: u32, permission_len: u32, now: f64) -> u32 {
         scratch::call(&[user_len, permission_len], |inputs, output| {
             let (user, permission) = (inputs.str(user_len)?, inputs.str(permission_len)?);
-            let decision = self.loaded()?.authorizer.check(user, permission)?;
+            let decision = self.at(now)?.check(user, permission)?;
             if let (Some(role), Some(pattern)) = (decision.role(), decision.pattern()) {
                 output.fields(&[role.as_bytes(), pattern.as_bytes()])?;
             }
@@ -89,11 +95,11 @@ impl WasmAuthorizer {
     }
 
     /// `evaluate`: see the crate docs' table.
-    pub fn evaluate(&self, subject_len: u32, action_len: u32, type_len: u32, id_len: u32) -> u32 {
+    pub fn evaluate(&self, subject_len: u32, action_len: u32, type_len: u32, id_len: u32, now: f64) -> u32 {
         scratch::call(&[subject_len, action_len, type_len, id_len], |inputs, output| {
             let (subject, action) = (inputs.str(subject_len)?, inputs.str(action_len)?);
             let (kind, id) = (inputs.str(type_len)?, inputs.str(id_len)?);
-            let decision = self.loaded()?.authorizer.evaluate(&Query::on(subject, action, kind, id))?;
+            let decision = self.at(now)?.evaluate(&Query::on(subject, action, kind, id))?;
             write_decision(output, &decision)?;
             Ok(scratch::decision_value(&decision))
         })
@@ -101,23 +107,23 @@ impl WasmAuthorizer {
 
     /// A check with request attributes: the core's `CheckRequest` JSON in, the
     /// decision JSON out.
-    pub fn evaluate_json(&self, request: &str) -> Result<String, JsValue> {
+    pub fn evaluate_json(&self, request: &str, now: f64) -> Result<String, JsValue> {
         let request = CheckRequest::from_json(request).map_err(thrown)?;
-        let decision = self.authz()?.evaluate(&request.query()).map_err(thrown)?;
+        let decision = self.authz(now)?.evaluate(&request.query()).map_err(thrown)?;
         json(&decision)
     }
 
     /// A search: the core's `SearchRequest` JSON in, `{items, next?}` JSON out.
-    pub fn search(&self, request: &str) -> Result<String, JsValue> {
+    pub fn search(&self, request: &str, now: f64) -> Result<String, JsValue> {
         let request = SearchRequest::from_json(request).map_err(thrown)?;
-        json(&self.authz()?.search(&request).map_err(thrown)?)
+        json(&self.authz(now)?.search(&request).map_err(thrown)?)
     }
 
     /// `check_many`: see the crate docs' table.
-    pub fn check_many(&self, user_len: u32, list_len: u32) -> u32 {
+    pub fn check_many(&self, user_len: u32, list_len: u32, now: f64) -> u32 {
         scratch::call(&[user_len, list_len], |inputs, output| {
             let (user, permissions) = (inputs.str(user_len)?, inputs.list(list_len)?);
-            let decisions = self.loaded()?.authorizer.check_many(user, &permissions)?;
+            let decisions = self.at(now)?.check_many(user, &permissions)?;
             for (slot, decision) in output.slot(decisions.len())?.iter_mut().zip(&decisions) {
                 *slot = u8::from(decision.allowed());
             }
@@ -126,43 +132,43 @@ impl WasmAuthorizer {
     }
 
     /// Whether `role` is in the closure of `user`'s roles.
-    pub fn has_role(&self, user: &str, role: &str) -> Result<bool, JsValue> {
-        self.authz()?.has_role(user, role).map_err(thrown)
+    pub fn has_role(&self, user: &str, role: &str, now: f64) -> Result<bool, JsValue> {
+        self.authz(now)?.has_role(user, role).map_err(thrown)
     }
 
     /// Direct roles of `user`, sorted.
-    pub fn user_roles(&self, user: &str) -> Result<Vec<String>, JsValue> {
-        owned(self.authz()?.user_roles(user))
+    pub fn user_roles(&self, user: &str, now: f64) -> Result<Vec<String>, JsValue> {
+        owned(self.authz(now)?.user_roles(user))
     }
 
     /// Effective grant patterns of `user`, sorted.
-    pub fn user_permissions(&self, user: &str) -> Result<Vec<String>, JsValue> {
-        owned(self.authz()?.user_permissions(user))
+    pub fn user_permissions(&self, user: &str, now: f64) -> Result<Vec<String>, JsValue> {
+        owned(self.authz(now)?.user_permissions(user))
     }
 
     /// Effective grant patterns of `role`'s closure, sorted.
-    pub fn role_permissions(&self, role: &str) -> Result<Vec<String>, JsValue> {
-        owned(self.authz()?.role_permissions(role))
+    pub fn role_permissions(&self, role: &str, now: f64) -> Result<Vec<String>, JsValue> {
+        owned(self.authz(now)?.role_permissions(role))
     }
 
     /// Direct members of `role`, sorted.
-    pub fn role_members(&self, role: &str) -> Result<Vec<String>, JsValue> {
-        owned(self.authz()?.role_members(role))
+    pub fn role_members(&self, role: &str, now: f64) -> Result<Vec<String>, JsValue> {
+        owned(self.authz(now)?.role_members(role))
     }
 
     /// Roles whose closure allows `permission`, sorted.
-    pub fn which_roles_can(&self, permission: &str) -> Result<Vec<String>, JsValue> {
-        owned(self.authz()?.which_roles_can(permission))
+    pub fn which_roles_can(&self, permission: &str, now: f64) -> Result<Vec<String>, JsValue> {
+        owned(self.authz(now)?.which_roles_can(permission))
     }
 
     /// Users for whom `check` allows `permission`, sorted.
-    pub fn which_users_can(&self, permission: &str) -> Result<Vec<String>, JsValue> {
-        owned(self.authz()?.which_users_can(permission))
+    pub fn which_users_can(&self, permission: &str, now: f64) -> Result<Vec<String>, JsValue> {
+        owned(self.authz(now)?.which_users_can(permission))
     }
 
     /// Every role, sorted.
-    pub fn roles(&self) -> Result<Vec<String>, JsValue> {
-        owned(Ok(self.authz()?.roles()))
+    pub fn roles(&self, now: f64) -> Result<Vec<String>, JsValue> {
+        owned(Ok(self.authz(now)?.roles()))
     }
 
     /// Validates a token at `now` and returns its claims as JSON.
@@ -179,7 +185,7 @@ impl WasmAuthorizer {
         let Options { token_keys, token: rules, .. } = &self.options;
         scratch::call(&[token_len, permission_len], |inputs, output| {
             let (token, permission) = (inputs.str(token_len)?, inputs.str(permission_len)?);
-            let authz = &self.loaded()?.authorizer;
+            let authz = self.at(now)?;
             let answer = tessera_core::authorize(authz, token_keys, rules, token, permission, seconds(now))?;
             write_authorization(output, &answer)?;
             Ok(u8::from(answer.allowed()))
@@ -212,7 +218,7 @@ impl WasmAuthorizer {
         let Options { token_keys, token: rules, .. } = &self.options;
         scratch::call(&[token_len, permission_len], |inputs, output| {
             let (token, permission) = (inputs.str(token_len)?, inputs.str(permission_len)?);
-            let authz = &self.loaded()?.authorizer;
+            let authz = self.at(now)?;
             let prepared = prepare_external(token, token_keys, rules)?;
             if is_hmac(&prepared) {
                 return Ok(0);
