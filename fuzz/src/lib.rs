@@ -210,7 +210,7 @@ pub fn check_snapshot(loader: &SnapshotLoader, key: &SigningKey, snapshot: &Snap
     assert_eq!(decrypted_info.encrypted_with.as_deref(), Some(ENCRYPTION_KID));
 
     let loaded = loader.load(&sealed, NOW, Some(&again_info)).expect("the same revision loads again");
-    assert_eq!(loaded.authorizer.tenant(), snapshot.policy.tenant());
+    assert_eq!(loaded.into_parts().1.tenant(), snapshot.policy.tenant());
     if let Some(newer) = snapshot.revision.checked_add(1) {
         let current = SnapshotInfo { revision: newer, ..again_info };
         assert!(loader.load(&sealed, NOW, Some(&current)).is_err(), "an older revision loaded");

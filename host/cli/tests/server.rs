@@ -568,7 +568,7 @@ fn strict_users_by_default_and_decided_from_the_snapshot() {
     let snapshot_says = |user: &str| {
         let served = server.get("/api/snapshot", KEY);
         let loaded = loader.load(&served.bytes, now(), None).unwrap();
-        let reason = loaded.authorizer.check(user, "posts:read").unwrap().reason().name();
+        let reason = loaded.authorizer_at(now()).unwrap().check(user, "posts:read").unwrap().reason().name();
         (reason, served.header("etag").unwrap().to_owned())
     };
     let (alice, before) = snapshot_says("alice");

@@ -13,6 +13,7 @@ const authz: Authorizer = Authorizer.load(bytes, {
   audience: ['api'],
   leewaySeconds: 30,
   onDecision: (event) => events.push(event),
+  clock: () => Date.now() / 1000,
 });
 const allowed: boolean = authz.can('alice', 'posts:read');
 const decision: Decision = authz.check('alice', 'posts:read');
@@ -78,3 +79,5 @@ const fromPoller = authzenHandler(loader);
 authzenHandler(authz, { authenticate: (request: Request) => request.url });
 void pdp;
 void fromPoller;
+// @ts-expect-error: the clock is a function returning seconds
+Authorizer.load(bytes, { clock: 1_900_000_000 });

@@ -180,19 +180,19 @@ pub fn answer(path_len: u32, body_len: u32, ask: impl FnMut(Question, &str) -> S
     }
 }
 
-/// What the path in the buffer is: [`route::NONE`], [`route::POST`] (an endpoint
-/// [`answer`] answers) or [`route::GET`] (the discovery document).
+/// What the path in the buffer is: [`routes::NONE`], [`routes::POST`] (an endpoint
+/// [`answer`] answers) or [`routes::GET`] (the discovery document).
 pub fn route(path_len: u32) -> u32 {
     inputs([path_len], |[path]| match path {
-        authzen::CONFIGURATION_PATH => route::GET,
-        _ if Endpoint::from_path(path).is_some() => route::POST,
-        _ => route::NONE,
+        authzen::CONFIGURATION_PATH => routes::GET,
+        _ if Endpoint::from_path(path).is_some() => routes::POST,
+        _ => routes::NONE,
     })
-    .unwrap_or(route::NONE)
+    .unwrap_or(routes::NONE)
 }
 
 /// What [`route`] returns.
-pub mod route {
+pub mod routes {
     /// No AuthZEN route.
     pub const NONE: u32 = 0;
     /// An endpoint taking a request body.

@@ -160,12 +160,12 @@ fn the_discovery_document_names_every_endpoint_under_the_base() {
 fn routes_are_the_endpoints_and_the_discovery_document() {
     for endpoint in Endpoint::ALL {
         let [path] = put_inputs([endpoint.path()]);
-        assert_eq!(route(path), route::POST, "{}", endpoint.path());
+        assert_eq!(route(path), routes::POST, "{}", endpoint.path());
     }
     let [path] = put_inputs(["/.well-known/authzen-configuration"]);
-    assert_eq!(route(path), route::GET);
+    assert_eq!(route(path), routes::GET);
     for other in ["/", "/access/v1", "/access/v1/evaluation/", "/api/check"] {
         let [path] = put_inputs([other]);
-        assert_eq!(route(path), route::NONE, "{other}");
+        assert_eq!(route(path), routes::NONE, "{other}");
     }
 }
