@@ -17,6 +17,9 @@ import { current } from './middleware.js';
 const EVALUATE = 0;
 const ANSWERED = 0;
 const FAILED = 1;
+/** The authorizer's failures that last only until a fresh snapshot is in force (503). */
+const UNAVAILABLE = new Set(['ERR_NOT_LOADED', 'ERR_SNAPSHOT_EXPIRED']);
+
 /** What the module's `route` says a path is. */
 const POST = 1;
 const GET = 2;
@@ -181,8 +184,9 @@ export function authzenHandler(source, options = {}) {
     if (status === 200) return new Response(text, { status, headers: JSON_TYPE });
     const report = JSON.parse(text);
     if (status === 400) return failure(400, report.code, report.message);
-    // The engine's failure: the request could not be answered.
-    const unavailable = report.code === 'ERR_NOT_LOADED';
-    return failure(unavailable ? 503 : 500, report.code, unavailable ? report.message : 'An internal error occurred');
+    // The authorizer's failure: the request could not be answered. One whose snapshot
+    // is missing or expired may answer again once a fresh one is in force.
+    if (UNAVAILABLE.has(report.code)) return failure(503, report.code, report.message);
+    return failure(500, 'ERR_INTERNAL', 'An internal error occurred');
   }
 }

@@ -83,6 +83,8 @@ before(() => {
     snapshots[name] = join(work, `${name}.snapshot`);
     cli('snapshot', 'build', policy(example), '--key', join(work, 'key.jwk'), '--out', snapshots[name], '--revision', '1');
   }
+  snapshots.expiring = join(work, 'expiring.snapshot');
+  cli('snapshot', 'build', policy('authzen-certification'), '--key', join(work, 'key.jwk'), '--out', snapshots.expiring, '--ttl', '1h');
 });
 
 after(() => rmSync(work, { recursive: true, force: true }));
@@ -210,12 +212,20 @@ const config :Workerd.Config = (
     ]);
   });
 
-  test('answers 503 until a snapshot is loaded, and a refused item in a batch fails alone', async () => {
+  test('answers 503 until a snapshot is loaded and once it expired, and a refused item in a batch fails alone', async () => {
     const poller = new SnapshotPoller('http://snapshots.test/none', { fetch: async () => new Response('', { status: 404 }), intervalMs: 0 });
     await poller.ready.catch(() => {});
     const waiting = await post(authzenHandler(poller), '/access/v1/evaluation', evaluation);
     assert.deepEqual([waiting.status, (await waiting.json()).error], [503, 'ERR_NOT_LOADED']);
     poller.stop();
+    // An expired snapshot answers nothing until a fresh one is in force.
+    let now = Date.now() / 1000;
+    const expiring = Authorizer.load(readFileSync(snapshots.expiring), { snapshotKeys: [snapshotKey], clock: () => now });
+    const pdp = authzenHandler(expiring);
+    assert.equal((await post(pdp, '/access/v1/evaluation', evaluation)).status, 200);
+    now = expiring.info.expires_at;
+    const expired = await post(pdp, '/access/v1/evaluation', evaluation);
+    assert.deepEqual([expired.status, (await expired.json()).error], [503, 'ERR_SNAPSHOT_EXPIRED']);
     const handler = authzenHandler(() => load('certification'));
     const batch = { evaluations: [evaluation, { ...evaluation, subject: { type: 'user', id: 'al ice' } }, evaluation] };
     const answer = await (await post(handler, '/access/v1/evaluations', batch)).json();
