@@ -1,6 +1,6 @@
 // The checks every public method makes of its JS arguments before the core sees
 // them: a wrong type is ERR_INVALID_ARGUMENT, never a coercion.
-import { invalidArgument } from './errors.js';
+import { TesseraError, invalidArgument } from './errors.js';
 
 /** Refuses anything but a string. */
 export function requireString(value, name) {
@@ -10,10 +10,22 @@ export function requireString(value, name) {
 /** Seconds since the Unix epoch: `options.now` when given (it must be finite), else the clock. */
 export function seconds(options, clock) {
   const given = options?.now;
-  const now = given ?? clock();
+  if (given !== undefined) {
+    if (typeof given !== 'number' || !Number.isFinite(given)) {
+      throw invalidArgument('`now` must be a finite number of seconds since the Unix epoch');
+    }
+    return Math.floor(given);
+  }
+  // A clock that fails is the authorizer's configuration at fault, not the call's
+  // arguments: ERR_OPTIONS, so that no face reports it as the caller's mistake.
+  let now;
+  try {
+    now = clock();
+  } catch {
+    throw new TesseraError('ERR_OPTIONS', 'the `clock` option threw');
+  }
   if (typeof now !== 'number' || !Number.isFinite(now)) {
-    const what = given === undefined ? 'the `clock` option must return' : '`now` must be';
-    throw invalidArgument(`${what} a finite number of seconds since the Unix epoch`);
+    throw new TesseraError('ERR_OPTIONS', 'the `clock` option must return a finite number of seconds since the Unix epoch');
   }
   return Math.floor(now);
 }

@@ -24,6 +24,14 @@ const OPTION_NAMES = new Set([
 /** The system clock, in seconds since the Unix epoch. */
 const systemClock = () => Date.now() / 1000;
 
+/** The clock `options` give (refused when it is not a function), else the system's. */
+export function clockOf(options) {
+  if (options.clock !== undefined && typeof options.clock !== 'function') {
+    throw invalidArgument('`clock` must be a function returning seconds since the Unix epoch');
+  }
+  return options.clock ?? systemClock;
+}
+
 /** Refuses an option name `Authorizer.load` does not know (a typo must not weaken a check). */
 export function checkOptionNames(options) {
   for (const name of Object.keys(options)) {
@@ -158,7 +166,6 @@ function searchOptions(subject, action, resource, { context, after, limit, ...re
 /** `{ type, id }` without its properties, as requests name a resource. */
 const key = ({ type, id }) => ({ type, id });
 
-
 /**
  * Answers permission questions from one tenant's verified policy snapshot, and
  * validates tokens. Build one with `Authorizer.load`.
@@ -178,11 +185,8 @@ export class Authorizer {
     if (options.onDecision !== undefined && typeof options.onDecision !== 'function') {
       throw invalidArgument('`onDecision` must be a function');
     }
-    if (options.clock !== undefined && typeof options.clock !== 'function') {
-      throw invalidArgument('`clock` must be a function returning seconds since the Unix epoch');
-    }
     this.#onDecision = options.onDecision;
-    this.#clock = options.clock ?? systemClock;
+    this.#clock = clockOf(options);
     this.#module = call(() => new WasmAuthorizer(moduleOptions(options)));
     this.#webcrypto = new WebCryptoKeys(options.tokenKeys);
   }
@@ -445,7 +449,7 @@ export class Authorizer {
     const now = seconds(options, this.#clock);
     const tokenLength = putString(token, 0);
     const permissionLength = putString(permission, tokenLength);
-    const answer = hot(this.#module.authorize(tokenLength, permissionLength, now));
+    const answer = hot(this.#module.authorize(tokenLength, permissionLength, now, this.#now()));
     const at = tokenLength + permissionLength;
     const out = authorizationOf(allowedOf(answer), readTexts(at, outputLength(answer)));
     if (this.#onDecision !== undefined) this.#emit(out.subject, permission, out);
@@ -484,7 +488,7 @@ export class Authorizer {
     const tokenLength = putString(token, 0);
     const permissionLength = putString(permission, tokenLength);
     reserveOutput(tokenLength + permissionLength, webcryptoRoom(tokenLength));
-    const answer = this.#module.authorize_webcrypto(tokenLength, permissionLength, now);
+    const answer = this.#module.authorize_webcrypto(tokenLength, permissionLength, now, this.#now());
     const signed = signedParts(token, tokenLength + permissionLength, answer);
     if (signed === undefined) return this.authorize(token, permission, { now });
     const valid = await this.#webcrypto.verify(signed.alg, signed.kid, signed.signingInput, signed.signature);

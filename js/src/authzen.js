@@ -17,9 +17,6 @@ import { current } from './middleware.js';
 const EVALUATE = 0;
 const ANSWERED = 0;
 const FAILED = 1;
-/** The authorizer's failures that last only until a fresh snapshot is in force (503). */
-const UNAVAILABLE = new Set(['ERR_NOT_LOADED', 'ERR_SNAPSHOT_EXPIRED']);
-
 /** What the module's `route` says a path is. */
 const POST = 1;
 const GET = 2;
@@ -61,7 +58,25 @@ function reply(module, bytes) {
   return true;
 }
 
-/** The import `tessera.ask`: puts the module's question to the Authorizer. */
+const OUT_OF_MEMORY = '{"code":"ERR_INTERNAL","message":"the AuthZEN module has no memory left"}';
+
+/** What a failure reports to the module: its code and message, if it has them as strings. */
+function reported(error) {
+  try {
+    const code = typeof error?.code === 'string' ? error.code : 'ERR_INTERNAL';
+    const message = typeof error?.message === 'string' ? error.message : 'the authorizer failed';
+    return JSON.stringify({ code, message });
+  } catch {
+    // Whatever was thrown, and however it misbehaves when read.
+    return '{"code":"ERR_INTERNAL","message":"the authorizer failed"}';
+  }
+}
+
+/**
+ * The import `tessera.ask`: puts the module's question to the Authorizer. It never
+ * throws: an exception would unwind through the module's frames and leave it
+ * unusable.
+ */
 function ask(question, address, length) {
   const module = exportsNow;
   let said = ANSWERED;
@@ -69,12 +84,18 @@ function ask(question, address, length) {
   try {
     const json = decoder.decode(new Uint8Array(module.memory.buffer, address, length));
     answer = asked[ANSWER](question === EVALUATE ? 'evaluate' : 'search', json);
+    if (typeof answer !== 'string') throw new TypeError('the authorizer answered no JSON text');
   } catch (error) {
     said = FAILED;
-    answer = JSON.stringify({ code: error?.code ?? 'ERR_INTERNAL', message: error?.message ?? String(error) });
+    answer = reported(error);
   }
-  if (reply(module, encoder.encode(answer))) return said;
-  reply(module, encoder.encode('{"code":"ERR_INTERNAL","message":"the AuthZEN module has no memory left"}'));
+  try {
+    if (reply(module, encoder.encode(answer))) return said;
+    reply(module, encoder.encode(OUT_OF_MEMORY));
+  } catch {
+    // Nothing more can be said; the module reads whatever the reply buffer holds
+    // as a failure.
+  }
   return FAILED;
 }
 
@@ -86,7 +107,7 @@ function call(module, inputs, run) {
   const fields = inputs.map((input) => (typeof input === 'string' ? encoder.encode(input) : input));
   const total = fields.reduce((sum, field) => sum + field.length, 0);
   const address = module.buffer(total);
-  if (address === 0) return { status: 500, text: JSON.stringify({ code: 'ERR_INTERNAL', message: 'the AuthZEN module has no memory left' }) };
+  if (address === 0) return { status: 500, text: OUT_OF_MEMORY };
   const memory = new Uint8Array(module.memory.buffer, address, total);
   let at = 0;
   for (const field of fields) {
@@ -101,6 +122,39 @@ function call(module, inputs, run) {
 }
 
 const JSON_TYPE = { 'content-type': 'application/json' };
+
+/**
+ * Calls into the module; a trap (a bug of the module, or of the glue) answers 500,
+ * and the next request gets a fresh instance rather than one left mid-call.
+ */
+function guarded(module, inputs, run) {
+  try {
+    return call(module, inputs, run);
+  } catch {
+    instance = undefined;
+    return { status: 500, text: '{"code":"ERR_INTERNAL","message":"an internal error occurred"}' };
+  }
+}
+
+/** The module's answer: 200 as it is, any other status in the error envelope. */
+function answered({ status, text }) {
+  if (status === 200) return new Response(text, { status, headers: JSON_TYPE });
+  return reportedFailure({ status, text });
+}
+
+/** A failure the module reported (`{code, message}`), in the error envelope. */
+function reportedFailure({ status, text }) {
+  let report;
+  try {
+    report = JSON.parse(text);
+  } catch {
+    report = {};
+  }
+  if (typeof report?.code !== 'string' || typeof report?.message !== 'string') {
+    return failure(500, 'ERR_INTERNAL', 'an internal error occurred');
+  }
+  return failure(status, report.code, report.message);
+}
 
 /** An error answer, in the shape `tessera serve` gives. */
 function failure(status, code, message, headers = {}) {
@@ -123,8 +177,9 @@ function isJson(request) {
  * Options:
  * - `baseUrl`: the PDP's public base URL (scheme and authority) for the discovery
  *   document; by default the request's own origin.
- * - `authenticate(request)`: may the caller ask (a boolean, or a Promise of one)?
- *   Without it every caller may: put the handler where only your gateways reach it.
+ * - `authenticate(request)`: may the caller ask? `true` (or a Promise of it) admits,
+ *   anything else is 401, a throw 500. Without it every caller may: put the handler
+ *   where only your gateways reach it.
  */
 export function authzenHandler(source, options = {}) {
   const { baseUrl, authenticate } = options;
@@ -143,22 +198,30 @@ export function authzenHandler(source, options = {}) {
     let module;
     try {
       module = await instantiate();
-    } catch (error) {
-      return failure(500, 'ERR_INTERNAL', `the AuthZEN module could not be loaded: ${error?.message ?? error}`);
+    } catch {
+      return failure(500, 'ERR_INTERNAL', 'the AuthZEN module could not be loaded');
     }
-    const route = call(module, [path], module.route).status;
-    if (route !== POST && route !== GET) return failure(404, 'ERR_NOT_FOUND', `no AuthZEN endpoint at ${path}`);
-    const method = route === POST ? 'POST' : 'GET';
+    const route = guarded(module, [path], module.route);
+    if (route.status === 500) return reportedFailure(route);
+    if (route.status !== POST && route.status !== GET) return failure(404, 'ERR_NOT_FOUND', `no AuthZEN endpoint at ${path}`);
+    const method = route.status === POST ? 'POST' : 'GET';
     if (request.method !== method && !(method === 'GET' && request.method === 'HEAD')) {
       return failure(405, 'ERR_METHOD_NOT_ALLOWED', `${path} takes ${method}`, { allow: method });
     }
-    if (authenticate !== undefined && !(await authenticate(request))) {
-      return failure(401, 'ERR_UNAUTHORIZED', 'the caller may not ask this PDP', { 'www-authenticate': 'Bearer' });
+    if (authenticate !== undefined) {
+      let admitted;
+      try {
+        admitted = await authenticate(request);
+      } catch {
+        return failure(500, 'ERR_INTERNAL', 'an internal error occurred');
+      }
+      if (admitted !== true) {
+        return failure(401, 'ERR_UNAUTHORIZED', 'the caller may not ask this PDP', { 'www-authenticate': 'Bearer' });
+      }
     }
-    if (route === GET) {
+    if (route.status === GET) {
       const base = (baseUrl ?? new URL(request.url).origin).replace(/\/+$/, '');
-      const { status, text } = call(module, [base], module.configuration);
-      return new Response(text, { status, headers: JSON_TYPE });
+      return answered(guarded(module, [base], module.configuration));
     }
     if (!isJson(request)) {
       return failure(400, 'ERR_INVALID_BODY', 'AuthZEN requests are JSON: send `Content-Type: application/json`');
@@ -169,24 +232,20 @@ export function authzenHandler(source, options = {}) {
     } catch {
       return failure(400, 'ERR_INVALID_BODY', 'the request body is not UTF-8');
     }
-    const authz = current(source);
-    if (authz === undefined || typeof authz[ANSWER] !== 'function') {
+    let authz;
+    try {
+      authz = current(source);
+    } catch {
+      return failure(500, 'ERR_INTERNAL', 'an internal error occurred');
+    }
+    if (authz === undefined || typeof authz?.[ANSWER] !== 'function') {
       return failure(503, 'ERR_NOT_LOADED', 'no snapshot is loaded yet');
     }
     asked = authz;
-    let result;
     try {
-      result = call(module, [path, body], module.answer);
+      return answered(guarded(module, [path, body], module.answer));
     } finally {
       asked = undefined;
     }
-    const { status, text } = result;
-    if (status === 200) return new Response(text, { status, headers: JSON_TYPE });
-    const report = JSON.parse(text);
-    if (status === 400) return failure(400, report.code, report.message);
-    // The authorizer's failure: the request could not be answered. One whose snapshot
-    // is missing or expired may answer again once a fresh one is in force.
-    if (UNAVAILABLE.has(report.code)) return failure(503, report.code, report.message);
-    return failure(500, 'ERR_INTERNAL', 'An internal error occurred');
   }
 }

@@ -157,7 +157,10 @@ export interface SnapshotInfo {
   roles: number;
 }
 
-/** `now`: seconds since the Unix epoch (default the current time). */
+/**
+ * `now`: seconds since the Unix epoch (default: the authorizer's clock). It judges the
+ * token; the snapshot's expiry is judged by the clock, which a past `now` cannot undo.
+ */
 export interface ClockOptions {
   now?: number;
 }

@@ -1,6 +1,6 @@
 // SnapshotPoller: keeps an Authorizer current from a URL (`tessera serve`'s
 // GET /api/snapshot, a CDN, any HTTP server), polling with ETag / If-None-Match.
-import { Authorizer, checkOptionNames } from './authorizer.js';
+import { Authorizer, checkOptionNames, clockOf } from './authorizer.js';
 import { TesseraError, invalidArgument } from './errors.js';
 
 /** The shortest wait between downloads that a snapshot's expiry brings forward. */
@@ -21,6 +21,8 @@ export class SnapshotPoller {
   #etag;
   #timer;
   #stopped = false;
+  /** Downloads in a row that failed or left an expired snapshot in force: retries after expiry back off by them. */
+  #failures = 0;
   #authorizer;
   #ready;
 
@@ -36,11 +38,8 @@ export class SnapshotPoller {
     checkOptionNames(authz);
     this.#url = String(url);
     this.#fetch = fetch;
-    if (authz.clock !== undefined && typeof authz.clock !== 'function') {
-      throw invalidArgument('`clock` must be a function returning seconds since the Unix epoch');
-    }
     // The authorizer's clock (see AuthorizerOptions.clock) times refreshes too.
-    const clock = authz.clock ?? (() => Date.now() / 1000);
+    const clock = clockOf(authz);
     this.#options = { intervalMs, headers, onUpdate, onError, authz, clock };
     this.#ready = this.refresh().then(() => {
       if (this.#authorizer === undefined) throw new TesseraError('ERR_FETCH', `no snapshot could be loaded from ${this.#url}`);
@@ -67,8 +66,16 @@ export class SnapshotPoller {
     let changed = false;
     try {
       changed = await this.#poll();
+      // A download that brought nothing in force (the same expired snapshot) counts
+      // as a failure for the back-off.
+      this.#failures = this.#expired() ? this.#failures + 1 : 0;
     } catch (error) {
-      this.#options.onError?.(error);
+      this.#failures += 1;
+      try {
+        this.#options.onError?.(error);
+      } catch {
+        // A throwing onError must not stop the polling.
+      }
     }
     this.#schedule();
     return changed;
@@ -89,19 +96,39 @@ export class SnapshotPoller {
     this.#timer?.unref?.();
   }
 
+  /** Whether the snapshot in force has expired (false when none is, or the clock gives no time). */
+  #expired() {
+    const expiresAt = this.#authorizer?.info.expires_at;
+    if (expiresAt == null) return false;
+    try {
+      return this.#options.clock() >= expiresAt;
+    } catch {
+      return false;
+    }
+  }
+
   /**
    * Until the next download: `intervalMs`, or sooner for a snapshot that expires,
    * when between a half and a quarter of the time it has left remains (ahead of its
    * expiry, and spread so that many clients do not ask at once); a retry after a
-   * failure comes sooner as expiry nears. Never under a second.
+   * failure comes sooner as expiry nears. Once it expired, retries back off (one
+   * second, doubling with each failure, jittered) up to `intervalMs`. Never under a
+   * second; `intervalMs` when the clock gives no time.
    */
   #delay() {
     const { intervalMs, clock } = this.#options;
     const expiresAt = this.#authorizer?.info.expires_at;
     if (expiresAt == null) return intervalMs;
-    const left = (expiresAt - clock()) * 1000;
-    const ahead = left * (0.5 + Math.random() * 0.25);
-    return Math.min(intervalMs, Math.max(MIN_DELAY_MS, Number.isFinite(ahead) ? ahead : MIN_DELAY_MS));
+    let left;
+    try {
+      left = (expiresAt - clock()) * 1000;
+    } catch {
+      return intervalMs;
+    }
+    if (!Number.isFinite(left)) return intervalMs;
+    const jitter = 0.5 + Math.random() * 0.25;
+    const wait = left > 0 ? left * jitter : MIN_DELAY_MS * 2 ** Math.min(this.#failures, 20) * (jitter + 0.25);
+    return Math.min(intervalMs, Math.max(MIN_DELAY_MS, wait));
   }
 
   async #poll() {

@@ -151,8 +151,8 @@ describe('snapshot expiry', () => {
     now = expiresAt;
     for (const decide of decisions(authz, valid)) throwsCode(decide, 'ERR_SNAPSHOT_EXPIRED');
     assert.equal(authz.revision, 6, 'what is loaded can still be told');
-    // A token judged at a time the caller gives judges the snapshot at that time too.
-    assert.equal(authz.authorize(valid, 'posts:edit', { now: expiresAt - 1 }).allowed, true);
+    // A time the caller gives judges the token, never the snapshot: it stays expired.
+    throwsCode(() => authz.authorize(valid, 'posts:edit', { now: expiresAt - 1 }), 'ERR_SNAPSHOT_EXPIRED');
     throwsCode(() => authz.replace(snapshot('expiring')), 'ERR_SNAPSHOT_EXPIRED');
     authz.replace(snapshot('expiringLater'));
     assert.equal(authz.revision, 7);
@@ -162,11 +162,12 @@ describe('snapshot expiry', () => {
 
   test('a clock that gives no number fails closed; a snapshot that never expires never reads it', () => {
     let reading = Date.now() / 1000;
-    const authz = expiring('expiring', () => reading);
-    reading = Number.NaN;
-    throwsCode(() => authz.can('alice', 'posts:edit'), 'ERR_INVALID_ARGUMENT');
-    reading = undefined;
-    throwsCode(() => authz.check('alice', 'posts:edit'), 'ERR_INVALID_ARGUMENT');
+    const authz = expiring('expiring', () => (typeof reading === 'function' ? reading() : reading));
+    for (const broken of [Number.NaN, undefined, Infinity, '1900000000', () => { throw Object.create(null); }]) {
+      reading = broken;
+      throwsCode(() => authz.can('alice', 'posts:edit'), 'ERR_OPTIONS');
+      throwsCode(() => authz.check('alice', 'edit', 'posts:1'), 'ERR_OPTIONS');
+    }
     const lasting = load('revision1', { now: NOW, clock: () => { throw new Error('the clock was read'); } });
     assert.equal(lasting.can('alice', 'posts:edit'), true);
     assert.equal(lasting.check('alice', 'edit', 'posts:1').allowed, true);
@@ -335,6 +336,12 @@ describe('SnapshotPoller', () => {
       Object.assign(server.state, { status: 200, body: snapshot('expiringLater'), etag: '"e7"' });
       await wait(() => authz.revision === 7);
       assert.equal(authz.can('carol', 'posts:read'), true);
+      // A clock that breaks is reported, and refresh() still never rejects.
+      now = Number.NaN;
+      errors.length = 0;
+      Object.assign(server.state, { body: snapshot('expiring'), etag: '"again"' });
+      assert.equal(await poller.refresh(), false);
+      assert.deepEqual(errors, ['ERR_OPTIONS']);
     } finally {
       poller.stop();
       server.close();

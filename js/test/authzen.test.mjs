@@ -226,6 +226,21 @@ const config :Workerd.Config = (
     now = expiring.info.expires_at;
     const expired = await post(pdp, '/access/v1/evaluation', evaluation);
     assert.deepEqual([expired.status, (await expired.json()).error], [503, 'ERR_SNAPSHOT_EXPIRED']);
+    // The authorizer failing (a throwing onDecision, a broken clock) is the PDP's 500,
+    // with nothing of it told, and the next request is answered as ever.
+    let hook = () => { throw Object.create(null); };
+    const hooked = authzenHandler(load('certification', { onDecision: (event) => hook(event) }));
+    const broken = await post(hooked, '/access/v1/evaluation', evaluation);
+    assert.deepEqual([broken.status, await broken.json()], [500, { success: false, code: 500, message: 'an internal error occurred', error: 'ERR_INTERNAL' }]);
+    hook = () => {};
+    assert.equal((await post(hooked, '/access/v1/evaluation', evaluation)).status, 200);
+    let clockBroken = false;
+    const clock = () => (clockBroken ? Number.NaN : Date.now() / 1000);
+    const stopped = authzenHandler(Authorizer.load(readFileSync(snapshots.expiring), { snapshotKeys: [snapshotKey], clock }));
+    clockBroken = true;
+    assert.equal((await post(stopped, '/access/v1/evaluation', evaluation)).status, 500);
+    const throwing = authzenHandler(load('certification'), { authenticate: () => { throw new Error('down'); } });
+    assert.equal((await post(throwing, '/access/v1/evaluation', evaluation)).status, 500);
     const handler = authzenHandler(() => load('certification'));
     const batch = { evaluations: [evaluation, { ...evaluation, subject: { type: 'user', id: 'al ice' } }, evaluation] };
     const answer = await (await post(handler, '/access/v1/evaluations', batch)).json();

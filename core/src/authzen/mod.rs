@@ -31,7 +31,7 @@ use crate::ident::IdentifierKind;
 use crate::policy::{AttributeMap, AttributeValue};
 
 pub use evaluation::{Evaluations, ItemFailure, Semantic, Target, evaluation};
-pub use respond::{Endpoint, Engine, Failure, Unanswered, respond};
+pub use respond::{Endpoint, Engine, Failure, Request, respond};
 pub use search::{Search, SearchKind, search};
 
 /// The subject type that names a user.

@@ -7,7 +7,7 @@ use serde_json::Value;
 
 use super::{
     EVALUATION_PATH, EVALUATIONS_PATH, Evaluations, SEARCH_ACTION_PATH, SEARCH_RESOURCE_PATH,
-    SEARCH_SUBJECT_PATH, SearchKind, evaluation, search,
+    SEARCH_SUBJECT_PATH, Search, SearchKind, Target, evaluation, search,
 };
 use crate::authz::{CheckRequest, SearchRequest};
 use crate::error::ErrorReport;
@@ -50,13 +50,15 @@ impl Endpoint {
     }
 }
 
-/// Why an engine gave no answer.
+/// Why an engine, or a request, gave no answer.
 #[derive(Debug)]
 pub enum Failure<F> {
     /// The question was wrong (`crate::refusal` names the codes): in a batch, that
-    /// evaluation's failure; alone, the request's.
+    /// evaluation's failure; alone, the request's (HTTP 400).
     Refused(ErrorReport),
-    /// The engine or its host failed: the whole request fails with it.
+    /// The engine or its host failed: the whole request fails with it (the face's
+    /// status; `crate::unavailable` says which are 503). The evaluations of a batch
+    /// after the failing one are never asked.
     Fault(F),
 }
 
@@ -71,14 +73,42 @@ pub trait Engine {
     fn search(&mut self, request: &SearchRequest) -> Result<Value, Failure<Self::Fault>>;
 }
 
-/// Why a request has no answer.
-#[derive(Debug)]
-pub enum Unanswered<F> {
-    /// The request is wrong (HTTP 400), as the report says.
-    Refused(ErrorReport),
-    /// The engine failed (the face's server status). The evaluations of a batch
-    /// after the failing one were never asked.
-    Fault(F),
+/// A request read, before any engine is asked (a face may refuse a malformed one
+/// before it takes an engine).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Request {
+    /// `POST /access/v1/evaluation`.
+    Evaluation(Target),
+    /// `POST /access/v1/evaluations`.
+    Evaluations(Evaluations),
+    /// `POST /access/v1/search/*`.
+    Search(Search),
+}
+
+impl Request {
+    /// Reads `body` sent to `endpoint`; what is wrong with it is refused, naming the field.
+    pub fn read(endpoint: Endpoint, body: &str) -> Result<Self, ErrorReport> {
+        Ok(match endpoint {
+            Endpoint::Evaluation => Self::Evaluation(evaluation(body)?),
+            Endpoint::Evaluations => Self::Evaluations(Evaluations::from_json(body)?),
+            Endpoint::Search(kind) => Self::Search(search(kind, body)?),
+        })
+    }
+
+    /// The AuthZEN answer, from `engine`.
+    pub fn answer<E: Engine>(&self, engine: &mut E) -> Result<Value, Failure<E::Fault>> {
+        let mut asked = Asked { engine, fault: None };
+        let answer = match self {
+            Self::Evaluation(target) => target.answer(|check| asked.evaluate(check)),
+            Self::Evaluations(batch) => batch.answer(|check| asked.evaluate(check)),
+            Self::Search(found) => found.answer(|request| asked.search(request)),
+        };
+        match (answer, asked.fault) {
+            (_, Some(fault)) => Err(Failure::Fault(fault)),
+            (Ok(answer), None) => Ok(answer),
+            (Err(report), None) => Err(Failure::Refused(report)),
+        }
+    }
 }
 
 /// The AuthZEN answer to `body` sent to `endpoint`, from `engine`.
@@ -86,24 +116,8 @@ pub fn respond<E: Engine>(
     endpoint: Endpoint,
     body: &str,
     engine: &mut E,
-) -> Result<Value, Unanswered<E::Fault>> {
-    let mut asked = Asked { engine, fault: None };
-    let answer = match endpoint {
-        Endpoint::Evaluation => {
-            evaluation(body).and_then(|target| target.answer(|check| asked.evaluate(check)))
-        }
-        Endpoint::Evaluations => {
-            Evaluations::from_json(body).and_then(|batch| batch.answer(|check| asked.evaluate(check)))
-        }
-        Endpoint::Search(kind) => {
-            search(kind, body).and_then(|found| found.answer(|request| asked.search(request)))
-        }
-    };
-    match (answer, asked.fault) {
-        (_, Some(fault)) => Err(Unanswered::Fault(fault)),
-        (Ok(answer), None) => Ok(answer),
-        (Err(report), None) => Err(Unanswered::Refused(report)),
-    }
+) -> Result<Value, Failure<E::Fault>> {
+    Request::read(endpoint, body).map_err(Failure::Refused)?.answer(engine)
 }
 
 /// An engine as one request asks it: its first fault kept, and nothing more asked
@@ -143,5 +157,5 @@ impl<E: Engine> Asked<'_, E> {
 
 /// What an evaluation asked after the engine failed gets; the request fails anyway.
 fn stopped() -> ErrorReport {
-    ErrorReport::new("ERR_INTERNAL", "An internal error occurred")
+    ErrorReport::new("ERR_INTERNAL", "an internal error occurred")
 }

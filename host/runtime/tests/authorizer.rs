@@ -220,8 +220,11 @@ fn expiry_is_judged_by_the_host_clock() {
     fixture.clock.0.store(NOW + 60, Ordering::Relaxed);
     assert_eq!(expired(&mut guest), [(); 7].map(|()| Some("ERR_SNAPSHOT_EXPIRED".to_string())));
     assert_eq!(guest.info().unwrap().revision, 1, "what is loaded can still be told");
-    // A token judged at a time the caller gives is judged against the snapshot then too.
-    assert!(guest.authorize(&token, "posts:edit", Some(NOW + 59)).unwrap().allowed);
+    // A time the caller gives judges the token, never the snapshot: it stays expired.
+    assert_eq!(
+        guest.authorize(&token, "posts:edit", Some(NOW + 59)).unwrap_err().code(),
+        "ERR_SNAPSHOT_EXPIRED"
+    );
     let policy = PolicyDocument::from_json(&blog_policy("")).unwrap().into_policy().unwrap();
     let fresh = Snapshot { revision: 2, issued_at: NOW + 60, expires_at: Some(NOW + 120), policy };
     guest.load_bytes(&fresh.seal(&fixture.keys.signing).unwrap()).unwrap();

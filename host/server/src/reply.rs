@@ -143,6 +143,9 @@ impl From<GuestError> for ApiError {
                 "The decision's audit record could not be written, so no decision was made; try again",
             );
         }
+        if let Some(unavailable) = tessera_core::unavailable(code) {
+            return Self::new(StatusCode::SERVICE_UNAVAILABLE, unavailable, error.to_string());
+        }
         Self::internal("ERR_ENGINE", &format_args!("{code}: {error}"))
     }
 }

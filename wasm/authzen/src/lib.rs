@@ -19,7 +19,7 @@
 use core::cell::RefCell;
 
 use serde_json::Value;
-use tessera_core::authzen::{self, Endpoint, Engine, Failure, Unanswered};
+use tessera_core::authzen::{self, Endpoint, Engine, Failure};
 use tessera_core::{CheckRequest, ErrorReport, SearchRequest};
 
 #[cfg(target_arch = "wasm32")]
@@ -59,8 +59,11 @@ pub mod status {
     pub const BAD_REQUEST: u32 = 400;
     /// No AuthZEN endpoint has that path.
     pub const NOT_FOUND: u32 = 404;
-    /// The caller's engine failed: the output is its failure as it reported it.
+    /// The caller's engine failed: the output says no more than that.
     pub const FAULT: u32 = 500;
+    /// The caller's engine cannot decide now (`tessera_core::unavailable`: no
+    /// snapshot in force, an expired one): the output is its failure as it reported it.
+    pub const UNAVAILABLE: u32 = 503;
 }
 
 fn grow(cell: &'static std::thread::LocalKey<RefCell<Vec<u8>>>, len: u32) -> Option<usize> {
@@ -149,6 +152,10 @@ fn not_json() -> Vec<u8> {
     ErrorReport::new("ERR_INTERNAL", "the engine's answer is not JSON").to_json().into_bytes()
 }
 
+fn internal() -> ErrorReport {
+    ErrorReport::new("ERR_INTERNAL", "an internal error occurred")
+}
+
 impl<A: FnMut(Question, &str) -> Said> Engine for Caller<A> {
     type Fault = Fault;
 
@@ -164,7 +171,9 @@ impl<A: FnMut(Question, &str) -> Said> Engine for Caller<A> {
 /// Answers the request in the buffer (its path below the PDP's base URL, its
 /// body), putting each question to `ask`. The output is the answer (200), the
 /// core's report of what is wrong with the request (400), nothing for a path that
-/// is no endpoint (404), or the caller's failure (500).
+/// is no endpoint (404), the caller's failure when it cannot decide now (503), or a
+/// report that says only that it failed (500): what failed inside is not the
+/// requester's to read.
 pub fn answer(path_len: u32, body_len: u32, ask: impl FnMut(Question, &str) -> Said) -> u32 {
     let answered = inputs([path_len, body_len], |[path, body]| {
         let endpoint = Endpoint::from_path(path)?;
@@ -173,10 +182,18 @@ pub fn answer(path_len: u32, body_len: u32, ask: impl FnMut(Question, &str) -> S
     match answered {
         Ok(None) => put(status::NOT_FOUND, b""),
         Ok(Some(Ok(answer))) => put(status::OK, answer.to_string().as_bytes()),
-        Err(report) | Ok(Some(Err(Unanswered::Refused(report)))) => {
+        Err(report) | Ok(Some(Err(Failure::Refused(report)))) => {
             put(status::BAD_REQUEST, report.to_json().as_bytes())
         }
-        Ok(Some(Err(Unanswered::Fault(Fault(report))))) => put(status::FAULT, &report),
+        Ok(Some(Err(Failure::Fault(Fault(report))))) => {
+            let code = serde_json::from_slice::<Value>(&report).ok().and_then(|report| {
+                report.get("code").and_then(Value::as_str).and_then(tessera_core::unavailable)
+            });
+            match code {
+                Some(_) => put(status::UNAVAILABLE, &report),
+                None => put(status::FAULT, internal().to_json().as_bytes()),
+            }
+        }
     }
 }
 

@@ -90,9 +90,21 @@ fn a_refused_question_fails_its_evaluation_and_the_batch_goes_on() {
 #[test]
 fn a_failing_engine_fails_the_whole_request_and_is_asked_nothing_more() {
     let batch = json!({"evaluations": [evaluation("alice"), evaluation("bob")]});
-    let fault = json!({"code": "ERR_NOT_LOADED", "message": "no snapshot or policy is loaded"});
+    let fault = json!({"code": "ERR_ENGINE_DOWN", "message": "/secret/path/engine.wasm: no such file"});
     let (status, answer, asked) = send("/access/v1/evaluations", &batch, |_, _| say(Said::Failed, &fault));
-    assert_eq!((status, answer, asked.len()), (status::FAULT, fault, 1));
+    assert_eq!((status, asked.len()), (status::FAULT, 1));
+    assert_eq!(
+        answer,
+        json!({"code": "ERR_INTERNAL", "message": "an internal error occurred"}),
+        "no detail leaks"
+    );
+    // An engine that cannot decide now says why: no snapshot in force, or an expired one.
+    for code in ["ERR_NOT_LOADED", "ERR_SNAPSHOT_EXPIRED"] {
+        let fault = json!({"code": code, "message": "try later"});
+        let (status, answer, asked) =
+            send("/access/v1/evaluations", &batch, |_, _| say(Said::Failed, &fault));
+        assert_eq!((status, answer, asked.len()), (status::UNAVAILABLE, fault, 1));
+    }
     // An answer that is not JSON is the engine's fault too.
     let (status, answer, _) = send("/access/v1/evaluation", &evaluation("alice"), |_, _| {
         REPLY.with_borrow_mut(|reply| *reply = b"{not json".to_vec());

@@ -54,20 +54,14 @@ struct Loaded {
 }
 
 impl Loaded {
-    /// The authorizer, to decide at `now`: refused past the snapshot's expiry
-    /// (`ERR_SNAPSHOT_EXPIRED`) until a fresh snapshot replaces it.
-    fn at(&self, now: i64) -> Result<&Authorizer, Failure> {
-        match &self.info {
-            Some(info) => info.in_force(now).map(|()| &self.authz).map_err(Failure::from),
-            None => Ok(&self.authz),
-        }
-    }
-
     /// The authorizer, to decide now by the host's clock (asked only of a snapshot
-    /// that expires).
+    /// that expires): refused past the snapshot's expiry (`ERR_SNAPSHOT_EXPIRED`)
+    /// until a fresh snapshot replaces it.
     fn now(&self) -> Result<&Authorizer, Failure> {
         match &self.info {
-            Some(info) if info.expires_at.is_some() => self.at(abi::now()),
+            Some(info) if info.expires_at.is_some() => {
+                info.in_force(abi::now()).map(|()| &self.authz).map_err(Failure::from)
+            }
             _ => Ok(&self.authz),
         }
     }
@@ -444,8 +438,10 @@ impl GuestState {
         let Self { input, output, config, loaded, token_keys } = self;
         let [token, permission] = strs(input, [token_len, permission_len])?;
         let loaded = loaded.as_ref().ok_or_else(Failure::not_loaded)?;
+        // The token is judged at the time asked; the snapshot by the host's clock: an
+        // earlier time cannot revive an expired snapshot.
         let now = now_or_host(now);
-        let authz = loaded.at(now)?;
+        let authz = loaded.now()?;
         let answer = with_token_keys(
             token_keys,
             authz.tenant(),

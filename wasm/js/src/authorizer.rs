@@ -9,7 +9,7 @@ use tessera_core::{
 };
 use wasm_bindgen::prelude::*;
 
-use crate::failure::{Failure, thrown};
+use crate::failure::{self, Failure, thrown};
 use crate::options::Options;
 use crate::scratch::{self, Output};
 
@@ -49,9 +49,15 @@ impl WasmAuthorizer {
         self.loaded.as_ref().ok_or_else(Failure::not_loaded)
     }
 
-    /// The authorizer, to decide at `now`: refused past the snapshot's expiry.
+    /// The authorizer, to decide at `now`: refused past the snapshot's expiry. A
+    /// snapshot that expires is never judged at a time that is no time (the wrapper
+    /// passes 0 only for one that does not expire).
     fn at(&self, now: f64) -> Result<&Authorizer, Failure> {
-        Ok(self.loaded()?.authorizer_at(seconds(now))?)
+        let loaded = self.loaded()?;
+        if loaded.expires() && !(now.is_finite() && now > 0.0) {
+            return Err(failure::argument("a decision on a snapshot that expires needs the time"));
+        }
+        Ok(loaded.authorizer_at(seconds(now))?)
     }
 
     /// [`at`](Self::at), failing as the non-hot calls fail.
@@ -180,12 +186,14 @@ impl WasmAuthorizer {
     }
 
     /// `authorize`: see the crate docs' table. A refused token is an answer (the
-    /// token error's code as reason), not a failure.
-    pub fn authorize(&self, token_len: u32, permission_len: u32, now: f64) -> u32 {
+    /// token error's code as reason), not a failure. The token is judged at `now`,
+    /// the snapshot at `decided_at` (the clock: a caller's `now` cannot revive an
+    /// expired snapshot).
+    pub fn authorize(&self, token_len: u32, permission_len: u32, now: f64, decided_at: f64) -> u32 {
         let Options { token_keys, token: rules, .. } = &self.options;
         scratch::call(&[token_len, permission_len], |inputs, output| {
             let (token, permission) = (inputs.str(token_len)?, inputs.str(permission_len)?);
-            let authz = self.at(now)?;
+            let authz = self.at(decided_at)?;
             let answer = tessera_core::authorize(authz, token_keys, rules, token, permission, seconds(now))?;
             write_authorization(output, &answer)?;
             Ok(u8::from(answer.allowed()))
@@ -213,12 +221,13 @@ impl WasmAuthorizer {
         })
     }
 
-    /// `authorize_webcrypto`: see the crate docs' table.
-    pub fn authorize_webcrypto(&self, token_len: u32, permission_len: u32, now: f64) -> u32 {
+    /// `authorize_webcrypto`: see the crate docs' table; `now` and `decided_at` as
+    /// for `authorize`.
+    pub fn authorize_webcrypto(&self, token_len: u32, permission_len: u32, now: f64, decided_at: f64) -> u32 {
         let Options { token_keys, token: rules, .. } = &self.options;
         scratch::call(&[token_len, permission_len], |inputs, output| {
             let (token, permission) = (inputs.str(token_len)?, inputs.str(permission_len)?);
-            let authz = self.at(now)?;
+            let authz = self.at(decided_at)?;
             let prepared = prepare_external(token, token_keys, rules)?;
             if is_hmac(&prepared) {
                 return Ok(0);

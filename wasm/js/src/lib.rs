@@ -31,9 +31,9 @@
 //! | `check(user_len, permission_len, now)` | user, permission | bit 0: 1 allowed, 0 not; bits 1–7: the reason's code (the core's `Reason`; `reason_names()[code]` is its name) | role, pattern, when the reason names them |
 //! | `check_many(user_len, list_len, now)` | user, framed permissions | 0 | one byte per permission, 1 allowed, 0 not (not framed) |
 //! | `evaluate(subject_len, action_len, type_len, id_len, now)` | subject, action, resource type, resource id | as `check`'s | role, pattern, on (empty when held tenant-wide) for a role's decision; rule for a rule's |
-//! | `authorize(token_len, permission_len, now)` | token, permission | 1 allowed, 0 not | reason, subject, role, pattern (empty when absent) |
+//! | `authorize(token_len, permission_len, now, decided_at)` | token, permission | 1 allowed, 0 not | reason, subject, role, pattern (empty when absent) |
 //! | `verify_webcrypto(token_len, now)` | token | bit 0: the claims are valid if the signature is; bit 1: if it is not | none for a token of the synchronous path (HMAC); else `ALG`, `KID`, signature, then for a valid signature and for an invalid one the claims JSON (its bit set) or the failure JSON |
-//! | `authorize_webcrypto(token_len, permission_len, now)` | token, permission | bit 0: allowed if the signature is valid; bit 1: if it is not | none for HMAC; else `ALG`, `KID`, signature, then `authorize`'s four fields for a valid signature, then for an invalid one |
+//! | `authorize_webcrypto(token_len, permission_len, now, decided_at)` | token, permission | bit 0: allowed if the signature is valid; bit 1: if it is not | none for HMAC; else `ALG`, `KID`, signature, then `authorize`'s four fields for a valid signature, then for an invalid one |
 //!
 //! A check with request attributes and the searches take and return the core's
 //! JSON (`evaluate_json`, `search`): they are not on the hot path.

@@ -12,7 +12,7 @@ use axum::http::header::{CONTENT_TYPE, HOST, HeaderMap};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{MethodRouter, post};
 use serde_json::{Value, json};
-use tessera_core::authzen::{self, Endpoint, Failure, Unanswered};
+use tessera_core::authzen::{self, Endpoint, Failure, Request};
 use tessera_core::{Authorizer, CheckRequest, ErrorReport, SearchRequest};
 use tessera_runtime::{Guest, GuestError};
 
@@ -26,7 +26,7 @@ type AppState = State<Arc<App>>;
 /// Where a tenant's questions are answered: its guest, or, for a client key that
 /// names no tenant yet, the core over an empty policy. Decisions are counted for
 /// `/metrics`, as every check is.
-enum Engine<'a> {
+enum TenantEngine<'a> {
     Guest(&'a mut Guest, &'a App),
     Empty(&'a Authorizer, &'a App),
 }
@@ -40,7 +40,7 @@ fn failure(error: GuestError) -> Failure<GuestError> {
     }
 }
 
-impl authzen::Engine for Engine<'_> {
+impl authzen::Engine for TenantEngine<'_> {
     type Fault = GuestError;
 
     fn evaluate(&mut self, check: &CheckRequest) -> Result<Value, Failure<GuestError>> {
@@ -74,17 +74,18 @@ async fn answered(
     bytes: &[u8],
     endpoint: Endpoint,
 ) -> Result<Response, ApiError> {
-    let body = json_body(headers, bytes)?;
+    // Read before the tenant's engine is taken: a malformed request costs none.
+    let request = Request::read(endpoint, json_body(headers, bytes)?).map_err(refused)?;
     let answer = match app.tenant(key).await? {
-        Some(tenant) => tenant
-            .authorizer
-            .with(|guest| Ok(authzen::respond(endpoint, body, &mut Engine::Guest(guest, app))))?,
-        None => authzen::respond(endpoint, body, &mut Engine::Empty(&empty_tenant(key)?, app)),
+        Some(tenant) => {
+            tenant.authorizer.with(|guest| Ok(request.answer(&mut TenantEngine::Guest(guest, app))))?
+        }
+        None => request.answer(&mut TenantEngine::Empty(&empty_tenant(key)?, app)),
     };
     match answer {
         Ok(value) => Ok(Json(value).into_response()),
-        Err(Unanswered::Refused(report)) => Err(refused(report)),
-        Err(Unanswered::Fault(fault)) => Err(fault.into()),
+        Err(Failure::Refused(report)) => Err(refused(report)),
+        Err(Failure::Fault(fault)) => Err(fault.into()),
     }
 }
 
