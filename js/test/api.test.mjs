@@ -130,6 +130,7 @@ describe('snapshot expiry', () => {
     () => authz.check('alice', 'posts:edit').allowed,
     () => authz.checkMany('alice', ['posts:edit', 'posts:delete']),
     () => authz.check('alice', 'edit', 'posts:1').allowed,
+    () => authz.check('alice', 'edit', 'posts:1', { urgent: true }).allowed,
     () => authz.actions('alice', 'posts:1').items,
     () => authz.hasRole('alice', 'viewer'),
     () => authz.userRoles('alice'),
@@ -138,7 +139,7 @@ describe('snapshot expiry', () => {
     () => authz.authorize(valid, 'posts:edit').allowed,
   ];
 
-  test('past expires_at every decision is refused until a fresh snapshot replaces it', () => {
+  test('past expires_at every decision is refused until a fresh snapshot replaces it', async () => {
     let now = Date.now() / 1000;
     const authz = expiring('expiring', () => now);
     const expiresAt = authz.info.expires_at;
@@ -147,12 +148,13 @@ describe('snapshot expiry', () => {
     now = expiresAt - 1;
     const answers = decisions(authz, valid).map((decide) => decide());
     assert.deepEqual(answers.slice(0, 4), [true, true, [true, false], true]);
-    assert.equal(answers[9], true);
+    assert.equal(answers[10], true);
     now = expiresAt;
     for (const decide of decisions(authz, valid)) throwsCode(decide, 'ERR_SNAPSHOT_EXPIRED');
     assert.equal(authz.revision, 6, 'what is loaded can still be told');
     // A time the caller gives judges the token, never the snapshot: it stays expired.
     throwsCode(() => authz.authorize(valid, 'posts:edit', { now: expiresAt - 1 }), 'ERR_SNAPSHOT_EXPIRED');
+    await assert.rejects(authz.authorizeAsync(valid, 'posts:edit'), (e) => e.code === 'ERR_SNAPSHOT_EXPIRED');
     throwsCode(() => authz.replace(snapshot('expiring')), 'ERR_SNAPSHOT_EXPIRED');
     authz.replace(snapshot('expiringLater'));
     assert.equal(authz.revision, 7);

@@ -17,40 +17,41 @@ unsafe extern "C" {
     safe fn ask(question: u32, address: u32, len: u32) -> u32;
 }
 
-fn address(at: usize) -> u32 {
-    u32::try_from(at).unwrap_or(0)
+/// An address or a length in this module's memory, which wasm32 keeps under 2^32.
+fn wasm32(value: usize) -> u32 {
+    u32::try_from(value).unwrap_or(0)
 }
 
 /// [`crate::buffer`]: its address (wasm32 addresses are 32 bits), 0 when the memory
 /// cannot be had.
 #[unsafe(no_mangle)]
 pub(crate) extern "C" fn buffer(len: u32) -> u32 {
-    crate::buffer(len).map_or(0, address)
+    crate::buffer(len).map_or(0, wasm32)
 }
 
 /// [`crate::reply`]: its address, 0 when the memory cannot be had.
 #[unsafe(no_mangle)]
 pub(crate) extern "C" fn reply(len: u32) -> u32 {
-    crate::reply(len).map_or(0, address)
+    crate::reply(len).map_or(0, wasm32)
 }
 
 /// The address of the last answer ([`crate::output`]).
 #[unsafe(no_mangle)]
 pub(crate) extern "C" fn output_address() -> u32 {
-    address(crate::output().0)
+    wasm32(crate::output().0)
 }
 
 /// The length of the last answer ([`crate::output`]).
 #[unsafe(no_mangle)]
 pub(crate) extern "C" fn output_len() -> u32 {
-    address(crate::output().1)
+    wasm32(crate::output().1)
 }
 
 /// [`crate::answer`], asking the caller through the import.
 #[unsafe(no_mangle)]
 pub(crate) extern "C" fn answer(path_len: u32, body_len: u32) -> u32 {
     crate::answer(path_len, body_len, |question, request| {
-        let said = ask(question as u32, address(request.as_ptr() as usize), address(request.len()));
+        let said = ask(question as u32, wasm32(request.as_ptr() as usize), wasm32(request.len()));
         if said == Said::Answer as u32 { Said::Answer } else { Said::Failed }
     })
 }
