@@ -488,13 +488,11 @@ pub fn refusal(code: &str) -> Option<&'static str> {
     ["ERR_INVALID_ARGUMENT", "ERR_INVALID_IDENTIFIER"].into_iter().find(|&refusal| refusal == code)
 }
 
-/// The code, when it says no decision can be made now but one may be later (no
-/// snapshot in force yet, the one in force expired, an audit record that could not
-/// be written): a face answers it as unavailable (HTTP 503), not as its own fault.
+/// The code, when it says the engine can decide nothing now but may once a fresh
+/// snapshot is in force (none loaded yet, the one in force expired): a face answers
+/// it as unavailable (HTTP 503), not as its own fault.
 pub fn unavailable(code: &str) -> Option<&'static str> {
-    ["ERR_NOT_LOADED", "ERR_SNAPSHOT_EXPIRED", "ERR_AUDIT_UNAVAILABLE"]
-        .into_iter()
-        .find(|&known| known == code)
+    ["ERR_NOT_LOADED", "ERR_SNAPSHOT_EXPIRED"].into_iter().find(|&known| known == code)
 }
 
 impl ErrorReport {
