@@ -68,7 +68,7 @@ export class SnapshotPoller {
       changed = await this.#poll();
       // A download that brought nothing in force (the same expired snapshot) counts
       // as a failure for the back-off.
-      this.#failures = this.#expired() ? this.#failures + 1 : 0;
+      this.#failures = this.#left() <= 0 ? this.#failures + 1 : 0;
     } catch (error) {
       this.#failures += 1;
       try {
@@ -96,14 +96,17 @@ export class SnapshotPoller {
     this.#timer?.unref?.();
   }
 
-  /** Whether the snapshot in force has expired (false when none is, or the clock gives no time). */
-  #expired() {
+  /**
+   * Milliseconds until the snapshot in force expires: Infinity when it does not (or
+   * none is in force), NaN when the clock gives no time.
+   */
+  #left() {
     const expiresAt = this.#authorizer?.info.expires_at;
-    if (expiresAt == null) return false;
+    if (expiresAt == null) return Infinity;
     try {
-      return this.#options.clock() >= expiresAt;
+      return (expiresAt - this.#options.clock()) * 1000;
     } catch {
-      return false;
+      return Number.NaN;
     }
   }
 
@@ -116,15 +119,8 @@ export class SnapshotPoller {
    * second; `intervalMs` when the clock gives no time.
    */
   #delay() {
-    const { intervalMs, clock } = this.#options;
-    const expiresAt = this.#authorizer?.info.expires_at;
-    if (expiresAt == null) return intervalMs;
-    let left;
-    try {
-      left = (expiresAt - clock()) * 1000;
-    } catch {
-      return intervalMs;
-    }
+    const { intervalMs } = this.#options;
+    const left = this.#left();
     if (!Number.isFinite(left)) return intervalMs;
     const jitter = 0.5 + Math.random() * 0.25;
     const wait = left > 0 ? left * jitter : MIN_DELAY_MS * 2 ** Math.min(this.#failures, 20) * (jitter + 0.25);
