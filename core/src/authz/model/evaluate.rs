@@ -362,14 +362,18 @@ mod tests {
     use super::*;
     use alloc::vec::Vec;
 
+    /// A seeded generator of numbers below `n` (an LCG: enough to spread test cases).
+    fn below(mut seed: u64) -> impl FnMut(u64) -> u64 {
+        move |n| {
+            seed = seed.wrapping_mul(6364136223846793005).wrapping_add(1442695040888963407);
+            (seed >> 33) % n
+        }
+    }
+
     /// Against a filter of the grants by principal, on random sorted lists.
     #[test]
     fn merge_held_finds_every_role_the_principals_hold() {
-        let mut seed = 11u64;
-        let mut next = |n: u64| {
-            seed = seed.wrapping_mul(6364136223846793005).wrapping_add(1442695040888963407);
-            (seed >> 33) % n
-        };
+        let mut next = below(11);
         for _ in 0..2000 {
             let spread = 1 + next(40);
             let mut grants: Vec<(PrincipalId, RoleId)> =
@@ -391,11 +395,7 @@ mod tests {
     /// and clustered, for every principal around them.
     #[test]
     fn run_start_finds_what_a_binary_search_finds() {
-        let mut seed = 7u64;
-        let mut next = |n: u64| {
-            seed = seed.wrapping_mul(6364136223846793005).wrapping_add(1442695040888963407);
-            (seed >> 33) % n
-        };
+        let mut next = below(7);
         for case in 0..2000 {
             let len = next(300) as usize;
             let spread = [3, 50, 10_000, 4_000_000_000][case % 4];
