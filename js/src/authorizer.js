@@ -176,8 +176,6 @@ export class Authorizer {
   #onDecision;
   #webcrypto;
   #clock;
-  /** Whether the snapshot in force expires (only then do decisions read the clock). */
-  #expires = false;
 
   /** @private use Authorizer.load */
   constructor(token, options) {
@@ -209,7 +207,6 @@ export class Authorizer {
     const bytes = bytesOf(snapshotBytes);
     const now = seconds(options, this.#clock);
     this.#info = JSON.parse(call(() => this.#module.load(bytes, now)));
-    this.#expires = this.#info.expires_at != null;
     return this.info;
   }
 
@@ -219,7 +216,7 @@ export class Authorizer {
    * module ignores then).
    */
   #now() {
-    return this.#expires ? seconds(undefined, this.#clock) : 0;
+    return this.#info.expires_at == null ? 0 : seconds(undefined, this.#clock);
   }
 
   /** The snapshot's revision. */
