@@ -330,6 +330,10 @@ pub enum SnapshotError {
     /// The snapshot is for another tenant than the one loaded. Neither is named: a
     /// tenant is its client key, a credential that no error message may carry.
     TenantMismatch,
+    /// The snapshot answers for another subject than the one loaded (or for every
+    /// user where one user's was loaded, or the reverse): a page signed in as one
+    /// user never swaps to another's slice.
+    SubjectMismatch,
     /// The snapshot is well signed but its policy breaks an authoring rule.
     InvalidPolicy(PolicyError),
 }
@@ -349,6 +353,7 @@ impl SnapshotError {
             Self::Rollback { .. } => "ERR_SNAPSHOT_ROLLBACK",
             Self::Expired { .. } => "ERR_SNAPSHOT_EXPIRED",
             Self::TenantMismatch => "ERR_SNAPSHOT_TENANT_MISMATCH",
+            Self::SubjectMismatch => "ERR_SNAPSHOT_SUBJECT",
             Self::InvalidPolicy(_) => "ERR_SNAPSHOT_INVALID_POLICY",
         }
     }
@@ -380,12 +385,56 @@ impl fmt::Display for SnapshotError {
                 write!(f, "snapshot expired at {expires_at} (now {now})")
             }
             Self::TenantMismatch => f.write_str("the snapshot is for another tenant than the one loaded"),
+            Self::SubjectMismatch => {
+                f.write_str("the snapshot answers for another subject than the one loaded")
+            }
             Self::InvalidPolicy(e) => write!(f, "snapshot policy is invalid: {e}"),
         }
     }
 }
 
 impl core::error::Error for SnapshotError {}
+
+/// Why the authorizer answered no question.
+#[derive(Clone, Debug, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum QueryError {
+    /// An identifier in the question breaks its rule.
+    Identifier(IdentifierError),
+    /// The authorizer is scoped to one subject ([`crate::Policy::for_subject`]) and
+    /// the question is about someone else, or about users or roles at large, which
+    /// its slice cannot answer as the tenant's policy would. Never a silent deny.
+    OtherSubject,
+}
+
+impl QueryError {
+    /// The stable code of this error.
+    pub fn code(&self) -> &'static str {
+        match self {
+            Self::Identifier(e) => e.code(),
+            Self::OtherSubject => "ERR_SNAPSHOT_SUBJECT",
+        }
+    }
+}
+
+impl fmt::Display for QueryError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Self::Identifier(e) => e.fmt(f),
+            Self::OtherSubject => f.write_str(
+                "this snapshot is scoped to one subject and answers questions about that subject only",
+            ),
+        }
+    }
+}
+
+impl core::error::Error for QueryError {}
+
+impl From<IdentifierError> for QueryError {
+    fn from(e: IdentifierError) -> Self {
+        Self::Identifier(e)
+    }
+}
 
 /// A key that cannot be read or used.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -485,7 +534,9 @@ pub struct ErrorReport {
 /// identifier it got wrong) rather than a fault of the engine or its host: the one
 /// place a face decides between 400 and a server status.
 pub fn refusal(code: &str) -> Option<&'static str> {
-    ["ERR_INVALID_ARGUMENT", "ERR_INVALID_IDENTIFIER"].into_iter().find(|&refusal| refusal == code)
+    ["ERR_INVALID_ARGUMENT", "ERR_INVALID_IDENTIFIER", "ERR_SNAPSHOT_SUBJECT"]
+        .into_iter()
+        .find(|&refusal| refusal == code)
 }
 
 /// The code, when it says the engine can decide nothing now but may once a fresh
@@ -531,6 +582,15 @@ macro_rules! report_of {
 }
 
 report_of!(Error, PolicyError, SnapshotError, KeyError, crate::jwt::TokenError);
+
+impl From<QueryError> for ErrorReport {
+    fn from(error: QueryError) -> Self {
+        match error {
+            QueryError::Identifier(e) => e.into(),
+            other => Self::new(other.code(), alloc::string::ToString::to_string(&other)),
+        }
+    }
+}
 
 impl From<IdentifierError> for ErrorReport {
     fn from(error: IdentifierError) -> Self {

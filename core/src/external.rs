@@ -13,7 +13,7 @@
 use alloc::vec::Vec;
 
 use crate::authz::Authorizer;
-use crate::ident::IdentifierError;
+use crate::error::QueryError;
 use crate::jwt::authorize::decide;
 use crate::jwt::verify::{claims_of, prepare};
 use crate::jwt::{Authorization, Claims, JwtAlgorithm, KeySet, TokenError, ValidationOptions};
@@ -96,7 +96,7 @@ impl ExternalSignature<'_, '_> {
         permission: &str,
         now: i64,
         verdict: SignatureVerdict,
-    ) -> Result<Authorization<'a>, IdentifierError> {
+    ) -> Result<Authorization<'a>, QueryError> {
         decide(authz, permission, || self.claims(options, now, verdict))
     }
 }

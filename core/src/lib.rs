@@ -75,7 +75,7 @@ pub use authz::{
     Authorizer, CheckRequest, DEFAULT_PAGE_LIMIT, Decision, Found, Page, PageRequest, Query, Reason,
     RequestAttributes, ResourceKey, ResourceRef, SearchRequest,
 };
-pub use error::{Error, ErrorReport, KeyError, PolicyError, SnapshotError, refusal, unavailable};
+pub use error::{Error, ErrorReport, KeyError, PolicyError, QueryError, SnapshotError, refusal, unavailable};
 pub use ident::{IdentifierError, IdentifierKind, Violation, validate as validate_identifier};
 #[cfg(feature = "public-key-crypto")]
 pub use jwt::NativePublicKeys;

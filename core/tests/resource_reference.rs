@@ -17,7 +17,8 @@ use reference::model::Reference;
 use serde_json::{Value as Json, json};
 use tessera_core::condition::Condition;
 use tessera_core::{
-    AttributeMap, AttributeValue, Authorizer, Page, PolicyDocument, Query, RequestAttributes, ResourceRef,
+    AttributeMap, AttributeValue, Authorizer, Page, PolicyDocument, Query, QueryError, RequestAttributes,
+    ResourceRef, SigningKey, Snapshot, SnapshotLoader,
 };
 
 const TENANT: &str = "0b5e7f2a-8c1d-4e3f-9a6b-2c4d6e8f0a1b";
@@ -380,6 +381,88 @@ proptest! {
             prop_assert_eq!(paged(|p| authz.subjects(ask.action, r, &ask.request, p).unwrap()), subjects, "subjects {:?}", ask);
             let resources = reference.resources(ask.user, ask.action, kind, &request);
             prop_assert_eq!(paged(|p| authz.resources(ask.user, ask.action, kind, &ask.request, p).unwrap()), resources, "resources {:?}", ask);
+        }
+    }
+}
+
+/// Every subject the generated policies name, and one they do not.
+const SUBJECTS: [&str; 5] = ["Legal", "u3", "x", "y", "zz"];
+
+/// A policy scoped to one subject, sealed and loaded as a browser would, next to
+/// the tenant's.
+fn scoped(
+    policy: &tessera_core::Policy,
+    subject: &str,
+    key: &SigningKey,
+) -> Result<Authorizer, TestCaseError> {
+    let slice = policy.for_subject(subject).map_err(|e| TestCaseError::fail(format!("slice: {e}")))?;
+    prop_assert_eq!(slice.subject(), Some(subject));
+    let snapshot = Snapshot { revision: 1, issued_at: 0, expires_at: Some(300), policy: slice };
+    let bytes = snapshot.seal(key).unwrap();
+    let loaded = SnapshotLoader::new().trust(key.verifying_key()).load(&bytes, 0, None);
+    let loaded = loaded.map_err(|e| TestCaseError::fail(format!("load: {e}")))?;
+    prop_assert_eq!(loaded.info.subject.as_deref(), Some(subject));
+    Ok(loaded.into_parts().1)
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(10_000))]
+
+    /// A subject's slice answers every question about that subject exactly as the
+    /// tenant's policy does (decision, reason, searches page by page), under strict
+    /// users or not, and refuses every question about anyone else.
+    #[test]
+    fn a_subject_slice_answers_as_the_tenant_policy(
+        model in model(),
+        asks in asks(),
+        strict in prop::option::weighted(0.2, subset(SUBJECTS.to_vec(), 3)),
+    ) {
+        let text = serde_json::to_string(&model.document()).unwrap();
+        let policy = PolicyDocument::from_json(&text).and_then(PolicyDocument::into_policy).unwrap();
+        let policy = match strict {
+            Some(users) => policy.with_strict_users(users).unwrap(),
+            None => policy,
+        };
+        let full = Authorizer::new(policy.clone());
+        let key = SigningKey::generate().unwrap();
+        for subject in SUBJECTS {
+            let slice = scoped(&policy, subject, &key)?;
+            let other = SUBJECTS.iter().find(|&&u| u != subject).copied().unwrap_or("zz");
+            for ask in &asks {
+                let permission = format!("doc:{}", ask.action);
+                prop_assert_eq!(json!(slice.check(subject, &permission).unwrap()), json!(full.check(subject, &permission).unwrap()));
+                let Some(pick) = ask.resource else { continue };
+                let (kind, id) = target(&model, pick);
+                let query = Query::on(subject, ask.action, &kind, &id).with(&ask.request);
+                prop_assert_eq!(
+                    json!(slice.evaluate(&query).unwrap()), json!(full.evaluate(&query).unwrap()),
+                    "{} {} {}:{} {:?} in {}", subject, ask.action, kind, id, ask.request, text
+                );
+                let r = ResourceRef { kind: &kind, id: &id };
+                prop_assert_eq!(
+                    paged(|p| slice.actions(subject, r, &ask.request, p).unwrap()),
+                    paged(|p| full.actions(subject, r, &ask.request, p).unwrap()),
+                    "actions of {} on {}:{} in {}", subject, kind, id, text
+                );
+                prop_assert_eq!(
+                    paged(|p| slice.resources(subject, ask.action, &kind, &ask.request, p).unwrap()),
+                    paged(|p| full.resources(subject, ask.action, &kind, &ask.request, p).unwrap()),
+                    "{} may {} which {} in {}", subject, ask.action, kind, text
+                );
+                let about_other = Query::on(other, ask.action, &kind, &id).with(&ask.request);
+                prop_assert_eq!(slice.evaluate(&about_other), Err(QueryError::OtherSubject));
+                prop_assert_eq!(slice.subjects(ask.action, r, &ask.request, Page::ALL), Err(QueryError::OtherSubject));
+            }
+            prop_assert_eq!(slice.user_roles(subject).unwrap(), full.user_roles(subject).unwrap());
+            prop_assert_eq!(slice.user_permissions(subject).unwrap(), full.user_permissions(subject).unwrap());
+            prop_assert_eq!(slice.user_denies(subject).unwrap(), full.user_denies(subject).unwrap());
+            prop_assert_eq!(slice.strict_blocks(subject).unwrap(), full.strict_blocks(subject).unwrap());
+            for role in ROLES {
+                prop_assert_eq!(slice.has_role(subject, role).unwrap(), full.has_role(subject, role).unwrap());
+            }
+            prop_assert_eq!(slice.check(other, "doc:read"), Err(QueryError::OtherSubject));
+            prop_assert_eq!(slice.which_users_can("doc:read"), Err(QueryError::OtherSubject));
+            prop_assert_eq!(slice.roles(), Err(QueryError::OtherSubject));
         }
     }
 }

@@ -5,7 +5,7 @@
 use serde_json::{Value, json};
 use tessera_conformance::{Face, Query, Refusal, run_all};
 use tessera_core::{
-    Authorizer, CheckRequest, Decision, ErrorReport, IdentifierError, IdentifierKind, KeySet, PolicyDocument,
+    Authorizer, CheckRequest, Decision, ErrorReport, IdentifierKind, KeySet, PolicyDocument, QueryError,
     SanitizeOptions, SearchRequest, ValidationOptions,
 };
 
@@ -14,8 +14,8 @@ struct Native {
     authz: Option<Authorizer>,
 }
 
-fn refusal(error: IdentifierError) -> Refusal {
-    Refusal { code: error.code().into(), violation: Some(error.violation().code().into()) }
+fn refusal(error: QueryError) -> Refusal {
+    report(error.into())
 }
 
 fn report(error: ErrorReport) -> Refusal {
@@ -37,7 +37,7 @@ impl Face for Native {
 
     fn query(&mut self, query: &Query) -> Result<Value, Refusal> {
         let authz = self.authz.as_ref().expect("a policy is loaded before queries");
-        let list = |r: Result<Vec<&str>, IdentifierError>| r.map(|l| json!(l)).map_err(refusal);
+        let list = |r: Result<Vec<&str>, QueryError>| r.map(|l| json!(l)).map_err(refusal);
         match query {
             Query::Check { user, permission } => authz.check(user, permission).map(decision).map_err(refusal),
             Query::CheckMany { user, permissions } => authz
@@ -51,7 +51,7 @@ impl Face for Native {
             Query::RoleMembers { role } => list(authz.role_members(role)),
             Query::WhichRolesCan { permission } => list(authz.which_roles_can(permission)),
             Query::WhichUsersCan { permission } => list(authz.which_users_can(permission)),
-            Query::Roles => Ok(json!(authz.roles())),
+            Query::Roles => list(authz.roles()),
             Query::Evaluate { .. } => {
                 let text = query.request_json().map(|r| r.to_string()).unwrap_or_default();
                 let request = CheckRequest::from_json(&text).map_err(report)?;
@@ -101,7 +101,7 @@ impl Face for Native {
 
     fn validate_identifier(&mut self, kind: &str, value: &str) -> Result<(), Refusal> {
         let kind = IdentifierKind::from_code(kind).expect("vectors name known identifier kinds");
-        tessera_core::validate_identifier(kind, value).map_err(refusal)
+        tessera_core::validate_identifier(kind, value).map_err(|e| report(e.into()))
     }
 }
 

@@ -12,7 +12,7 @@ use super::{Authorizer, CompiledRole, NONE, RoleClass, RoleId, RoleSet, Span, Su
 use crate::policy::{Policy, Role};
 
 pub(super) fn compile(policy: Policy) -> Authorizer {
-    let Policy { tenant, roles, members, key_backed, model } = policy;
+    let Policy { tenant, roles, members, key_backed, model, subject } = policy;
     let mut role_lists: Vec<RoleId> = Vec::new();
     let closures = role_closures(&roles, &mut role_lists);
     let rules =
@@ -118,6 +118,7 @@ pub(super) fn compile(policy: Policy) -> Authorizer {
         rules,
         key_backed,
         model: index,
+        scope: subject.map(Into::into),
     }
 }
 

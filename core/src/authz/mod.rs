@@ -27,7 +27,8 @@ pub use query::{Found, Page, Query, RequestAttributes, ResourceRef};
 pub use reason::Reason;
 pub use request::{CheckRequest, DEFAULT_PAGE_LIMIT, PageRequest, ResourceKey, SearchRequest};
 
-use crate::ident::{self, IdentifierError, IdentifierKind};
+use crate::error::QueryError;
+use crate::ident::{self, IdentifierKind};
 use crate::policy::{Members, Policy};
 use model::ModelIndex;
 use rules::RuleIndex;
@@ -70,6 +71,8 @@ pub struct Authorizer {
     key_backed: Option<Vec<String>>,
     /// Types, resources, grants on resources and rules.
     model: ModelIndex,
+    /// The one user a subject-scoped policy answers for.
+    scope: Option<Box<str>>,
 }
 
 struct CompiledRole {
@@ -155,7 +158,8 @@ impl Authorizer {
     /// Unknown users and permissions are denied, not errors; identifiers that break
     /// their rule are errors, never a silent deny. Under strict users, a user without
     /// a live API key is denied first (`user_not_key_backed`).
-    pub fn check<'a>(&'a self, user: &str, permission: &str) -> Result<Decision<'a>, IdentifierError> {
+    pub fn check<'a>(&'a self, user: &str, permission: &str) -> Result<Decision<'a>, QueryError> {
+        self.about(user)?;
         if self.blocks(user) {
             ident::validate(IdentifierKind::User, user)?;
             ident::validate(IdentifierKind::Permission, permission)?;
@@ -181,7 +185,8 @@ impl Authorizer {
         &'a self,
         user: &str,
         permissions: &[P],
-    ) -> Result<Vec<Decision<'a>>, IdentifierError> {
+    ) -> Result<Vec<Decision<'a>>, QueryError> {
+        self.about(user)?;
         ident::validate(IdentifierKind::User, user)?;
         for permission in permissions {
             ident::validate(IdentifierKind::Permission, permission.as_ref())?;
@@ -205,7 +210,8 @@ impl Authorizer {
 
     /// Whether strict users answers every decision about `user` negatively: on, and
     /// the user holds no live API key.
-    pub fn strict_blocks(&self, user: &str) -> Result<bool, IdentifierError> {
+    pub fn strict_blocks(&self, user: &str) -> Result<bool, QueryError> {
+        self.about(user)?;
         ident::validate(IdentifierKind::User, user)?;
         Ok(self.blocks(user))
     }
@@ -218,13 +224,14 @@ impl Authorizer {
     }
 
     /// Whether `user` holds `permission`.
-    pub fn has_permission(&self, user: &str, permission: &str) -> Result<bool, IdentifierError> {
+    pub fn has_permission(&self, user: &str, permission: &str) -> Result<bool, QueryError> {
         self.check(user, permission).map(|d| d.allowed())
     }
 
     /// Whether `role` is in the closure of `user`'s roles (direct or inherited);
     /// `false` for a user strict users blocks.
-    pub fn has_role(&self, user: &str, role: &str) -> Result<bool, IdentifierError> {
+    pub fn has_role(&self, user: &str, role: &str) -> Result<bool, QueryError> {
+        self.about(user)?;
         ident::validate(IdentifierKind::User, user)?;
         ident::validate(IdentifierKind::Role, role)?;
         let (Some(group), Some(&role)) = (self.decided_class(user), self.role_ids.get(role)) else {
@@ -234,40 +241,46 @@ impl Authorizer {
     }
 
     /// The user's direct roles, sorted.
-    pub fn user_roles(&self, user: &str) -> Result<Vec<&str>, IdentifierError> {
+    pub fn user_roles(&self, user: &str) -> Result<Vec<&str>, QueryError> {
+        self.about(user)?;
         ident::validate(IdentifierKind::User, user)?;
         Ok(self.class_of(user).map(|g| self.role_names(self.list(g.direct))).unwrap_or_default())
     }
 
     /// The grant patterns in effect for the user (through the closure), sorted; none
     /// for a user strict users blocks.
-    pub fn user_permissions(&self, user: &str) -> Result<Vec<&str>, IdentifierError> {
+    pub fn user_permissions(&self, user: &str) -> Result<Vec<&str>, QueryError> {
+        self.about(user)?;
         ident::validate(IdentifierKind::User, user)?;
         Ok(self.decided_class(user).map(|g| self.patterns(g.closure, |r| &r.grants)).unwrap_or_default())
     }
 
     /// The deny patterns in effect for the user (through the closure), sorted; none
     /// for a user strict users blocks.
-    pub fn user_denies(&self, user: &str) -> Result<Vec<&str>, IdentifierError> {
+    pub fn user_denies(&self, user: &str) -> Result<Vec<&str>, QueryError> {
+        self.about(user)?;
         ident::validate(IdentifierKind::User, user)?;
         Ok(self.decided_class(user).map(|g| self.patterns(g.closure, |r| &r.denies)).unwrap_or_default())
     }
 
     /// The grant patterns in effect for the role (its own and inherited), sorted.
-    pub fn role_permissions(&self, role: &str) -> Result<Vec<&str>, IdentifierError> {
+    pub fn role_permissions(&self, role: &str) -> Result<Vec<&str>, QueryError> {
         ident::validate(IdentifierKind::Role, role)?;
+        self.at_large()?;
         Ok(self.role(role).map(|r| self.patterns(r.closure, |r| &r.grants)).unwrap_or_default())
     }
 
     /// The deny patterns in effect for the role (its own and inherited), sorted.
-    pub fn role_denies(&self, role: &str) -> Result<Vec<&str>, IdentifierError> {
+    pub fn role_denies(&self, role: &str) -> Result<Vec<&str>, QueryError> {
         ident::validate(IdentifierKind::Role, role)?;
+        self.at_large()?;
         Ok(self.role(role).map(|r| self.patterns(r.closure, |r| &r.denies)).unwrap_or_default())
     }
 
     /// The role's direct members, sorted.
-    pub fn role_members(&self, role: &str) -> Result<Vec<&str>, IdentifierError> {
+    pub fn role_members(&self, role: &str) -> Result<Vec<&str>, QueryError> {
         ident::validate(IdentifierKind::Role, role)?;
+        self.at_large()?;
         let Some(&role) = self.role_ids.get(role) else {
             return Ok(Vec::new());
         };
@@ -278,8 +291,9 @@ impl Authorizer {
     }
 
     /// Roles whose closure allows `permission`, sorted.
-    pub fn which_roles_can(&self, permission: &str) -> Result<Vec<&str>, IdentifierError> {
+    pub fn which_roles_can(&self, permission: &str) -> Result<Vec<&str>, QueryError> {
         ident::validate(IdentifierKind::Permission, permission)?;
+        self.at_large()?;
         Ok(self
             .roles
             .iter()
@@ -289,8 +303,9 @@ impl Authorizer {
     }
 
     /// Users for whom `check(user, permission)` is allowed, sorted.
-    pub fn which_users_can(&self, permission: &str) -> Result<Vec<&str>, IdentifierError> {
+    pub fn which_users_can(&self, permission: &str) -> Result<Vec<&str>, QueryError> {
         ident::validate(IdentifierKind::Permission, permission)?;
+        self.at_large()?;
         let allowed: Vec<bool> =
             self.classes.iter().map(|c| self.decide(self.set(c.closure), permission).allowed()).collect();
         Ok(self
@@ -303,8 +318,33 @@ impl Authorizer {
     }
 
     /// Every role, sorted.
-    pub fn roles(&self) -> Vec<&str> {
-        self.roles.iter().map(|r| r.name.as_str()).collect()
+    pub fn roles(&self) -> Result<Vec<&str>, QueryError> {
+        self.at_large()?;
+        Ok(self.roles.iter().map(|r| r.name.as_str()).collect())
+    }
+
+    /// The one user a subject-scoped snapshot answers for; `None` for a tenant's.
+    pub fn scope(&self) -> Option<&str> {
+        self.scope.as_deref()
+    }
+
+    /// Refuses a question about `user` when scoped to someone else (an identifier
+    /// that breaks its rule is reported as such first, as unscoped).
+    #[inline]
+    fn about(&self, user: &str) -> Result<(), QueryError> {
+        match &self.scope {
+            Some(scope) if **scope != *user => {
+                ident::validate(IdentifierKind::User, user)?;
+                Err(QueryError::OtherSubject)
+            }
+            _ => Ok(()),
+        }
+    }
+
+    /// Refuses a question about users or roles at large when scoped: the slice holds
+    /// only what its subject's decisions read.
+    fn at_large(&self) -> Result<(), QueryError> {
+        if self.scope.is_some() { Err(QueryError::OtherSubject) } else { Ok(()) }
     }
 
     /// Number of users with a membership entry.

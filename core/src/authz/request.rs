@@ -15,7 +15,7 @@ use serde::{Deserialize, Serialize};
 
 use super::{Authorizer, Found, Page, Query, RequestAttributes, ResourceRef};
 use crate::error::ErrorReport;
-use crate::ident::IdentifierError;
+use crate::error::QueryError;
 
 /// The page size of a search that names none.
 pub const DEFAULT_PAGE_LIMIT: u32 = 100;
@@ -286,7 +286,7 @@ impl PageRequest {
 
 impl Authorizer {
     /// Runs a search request.
-    pub fn search<'a>(&'a self, request: &SearchRequest) -> Result<Found<'a>, IdentifierError> {
+    pub fn search<'a>(&'a self, request: &SearchRequest) -> Result<Found<'a>, QueryError> {
         match request {
             SearchRequest::Actions { subject, resource, attributes, page } => {
                 self.actions(subject, resource.as_resource(), attributes, page.page())

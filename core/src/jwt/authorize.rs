@@ -15,6 +15,7 @@ use super::keys::KeySet;
 use super::options::ValidationOptions;
 use super::verify::verify;
 use crate::authz::{Authorizer, Decision};
+use crate::error::QueryError;
 use crate::ident::{self, IdentifierError, IdentifierKind};
 use crate::pattern::Candidate;
 
@@ -96,7 +97,7 @@ pub fn authorize<'a>(
     token: &str,
     permission: &str,
     now: i64,
-) -> Result<Authorization<'a>, IdentifierError> {
+) -> Result<Authorization<'a>, QueryError> {
     decide(authz, permission, || verify(token, keys, options, now))
 }
 
@@ -104,7 +105,7 @@ pub(crate) fn decide<'a>(
     authz: &'a Authorizer,
     permission: &str,
     verified: impl FnOnce() -> Result<Claims, TokenError>,
-) -> Result<Authorization<'a>, IdentifierError> {
+) -> Result<Authorization<'a>, QueryError> {
     ident::validate(IdentifierKind::Permission, permission)?;
     let mut claims = match verified() {
         Ok(claims) => claims,

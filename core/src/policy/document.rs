@@ -311,7 +311,7 @@ impl PolicyDocument {
                 rules: self.rules,
             },
         )?;
-        let policy = Policy::new(self.tenant, roles, members, None, model)?;
+        let policy = Policy::new(self.tenant, roles, members, None, model, None)?;
         match self.strict_users {
             Some(strict) => policy.with_strict_users(strict.key_backed),
             None => Ok(policy),

@@ -8,6 +8,7 @@ mod attributes;
 mod document;
 mod model;
 pub(crate) mod resources;
+mod subject;
 mod validate;
 mod wire;
 

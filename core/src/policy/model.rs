@@ -23,6 +23,8 @@ pub struct Policy {
     pub(crate) key_backed: Option<Vec<String>>,
     /// Types, resources, groups, users' attributes, grants on resources and rules.
     pub(crate) model: ResourceModel,
+    /// The one user a subject-scoped policy answers for ([`Policy::for_subject`]).
+    pub(crate) subject: Option<String>,
 }
 
 /// A role of a [`Policy`].
@@ -82,9 +84,13 @@ impl Policy {
         members: Members,
         key_backed: Option<Vec<String>>,
         model: ResourceModel,
+        subject: Option<String>,
     ) -> Result<Self, PolicyError> {
         validate::policy(&tenant, &roles, &members, key_backed.as_deref(), &model)?;
-        Ok(Self { tenant, roles, members, key_backed, model })
+        if let Some(subject) = &subject {
+            validate::scoped(subject, &members, key_backed.as_deref(), &model)?;
+        }
+        Ok(Self { tenant, roles, members, key_backed, model, subject })
     }
 
     /// The same policy under strict users: every decision about a user who is not in
@@ -103,7 +109,12 @@ impl Policy {
                 value: pair[0].clone(),
             });
         }
-        Self::new(self.tenant, self.roles, self.members, Some(users), self.model)
+        Self::new(self.tenant, self.roles, self.members, Some(users), self.model, self.subject)
+    }
+
+    /// The user a subject-scoped policy answers for; `None` for a tenant's policy.
+    pub fn subject(&self) -> Option<&str> {
+        self.subject.as_deref()
     }
 
     /// The users holding a live API key, sorted, when strict users is on.

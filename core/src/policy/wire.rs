@@ -7,7 +7,8 @@
 //! table, and roles refer to them by index: a pattern many roles hold costs its text
 //! once. Under strict users, the key-backed users follow as a sorted list
 //! (`key_backed`), absent otherwise. The resource model, when there is one, follows
-//! as `model` (see `resources::wire`).
+//! as `model` (see `resources::wire`). A subject-scoped policy ends with its
+//! `subject`.
 
 use alloc::collections::BTreeMap;
 use alloc::string::{String, ToString};
@@ -30,6 +31,8 @@ struct PolicyOut<'a> {
     key_backed: Option<&'a [String]>,
     #[serde(skip_serializing_if = "Option::is_none")]
     model: Option<ModelTables<'a>>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    subject: Option<&'a str>,
 }
 
 /// `[name, description | nil, [parent], [grant], [deny]]`: an array, not a map, so
@@ -54,6 +57,7 @@ pub(crate) struct RawPolicy<'a> {
     members: MembersIn<'a>,
     key_backed: Option<Vec<String>>,
     model: Option<ModelTables<'a>>,
+    subject: Option<String>,
 }
 
 struct RoleIn(String, Option<String>, Vec<u32>, Vec<u32>, Vec<u32>);
@@ -68,8 +72,8 @@ struct MembersIn<'a> {
 impl<'a> RawPolicy<'a> {
     /// Reads the policy's tables; [`RawPolicy::validate`] checks what they say.
     pub(crate) fn read(reader: &mut Reader<'a>) -> Result<Self, SnapshotError> {
-        let (mut tenant, mut patterns, mut roles, mut members, mut key_backed, mut model) =
-            (None, None, None, None, None, None);
+        let (mut tenant, mut patterns, mut roles, mut members, mut key_backed, mut model, mut subject) =
+            (None, None, None, None, None, None, None);
         reader.fields("policy", true, |r, name| match name {
             "tenant" => once(&mut tenant, r.string("policy.tenant")?, "policy.tenant"),
             "patterns" => once(&mut patterns, r.strs("policy.patterns")?, "policy.patterns"),
@@ -80,6 +84,7 @@ impl<'a> RawPolicy<'a> {
                 once(&mut key_backed, list, "policy.key_backed")
             }
             "model" => once(&mut model, r.option(ModelTables::read)?, "policy.model"),
+            "subject" => once(&mut subject, r.string("policy.subject")?, "policy.subject"),
             _ => Ok(false),
         })?;
         Ok(Self {
@@ -89,6 +94,7 @@ impl<'a> RawPolicy<'a> {
             members: required(members, "policy.members")?,
             key_backed: key_backed.flatten(),
             model: model.flatten(),
+            subject,
         })
     }
 }
@@ -135,6 +141,7 @@ impl Serialize for Policy {
             members: front_coded(&self.members),
             key_backed: self.key_backed.as_deref(),
             model: (!self.model.is_empty()).then(|| ModelTables::new(&self.model)),
+            subject: self.subject.as_deref(),
         }
         .serialize(serializer)
     }
@@ -211,7 +218,12 @@ impl RawPolicy<'_> {
         if model_sent && model.is_empty() {
             return Err(PolicyError::NotCanonical { field: "model" });
         }
-        Policy::new(self.tenant, roles, members, self.key_backed, model)
+        Policy::new(self.tenant, roles, members, self.key_backed, model, self.subject)
+    }
+
+    /// Whether the policy is scoped to one subject (format 4).
+    pub(crate) fn is_scoped(&self) -> bool {
+        self.subject.is_some()
     }
 
     /// Whether the policy carries a resource model (format 3 and later).

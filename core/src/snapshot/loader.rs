@@ -35,6 +35,9 @@ pub struct SnapshotInfo {
     pub signed_by: String,
     /// Id of the key that encrypted it, if it was encrypted.
     pub encrypted_with: Option<String>,
+    /// The one user a subject-scoped snapshot answers for; `None` for a tenant's.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub subject: Option<String>,
 }
 
 /// A verified snapshot compiled for queries. Its authorizer is reached through
@@ -138,12 +141,13 @@ impl SnapshotLoader {
             expires_at: snapshot.expires_at,
             signed_by: opened.header.kid.clone(),
             encrypted_with: opened.header.enc.as_ref().map(|e| e.kid.clone()),
+            subject: snapshot.policy.subject().map(Into::into),
         };
         Ok((snapshot, info))
     }
 
     /// Opens a snapshot and compiles it. With `current` (what is in force now), a
-    /// snapshot for another tenant or with an older revision is refused; the same
+    /// snapshot for another tenant or subject, or with an older revision, is refused; the same
     /// revision is accepted, so re-reading an unchanged snapshot is harmless.
     pub fn load(
         &self,
@@ -155,6 +159,9 @@ impl SnapshotLoader {
         if let Some(current) = current {
             if current.tenant != info.tenant {
                 return Err(SnapshotError::TenantMismatch);
+            }
+            if current.subject != info.subject {
+                return Err(SnapshotError::SubjectMismatch);
             }
             if info.revision < current.revision {
                 return Err(SnapshotError::Rollback { loaded: current.revision, offered: info.revision });

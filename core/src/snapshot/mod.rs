@@ -7,8 +7,9 @@
 //! - signature: Ed25519 over `"tessera-snapshot-v1\0" || u32be(len(header)) || header || payload`,
 //!   so the bytes verified are exactly the bytes decoded afterwards
 //! - payload: the snapshot, or its AES-256-GCM ciphertext with the header as associated data
-//! - snapshot: `{format: 1 | 2 | 3, revision: u64, issued_at: i64, expires_at?: i64, policy}`;
-//!   format 3 is written exactly when the policy has a resource model, else format 2
+//! - snapshot: `{format: 1 | 2 | 3 | 4, revision: u64, issued_at: i64, expires_at?: i64, policy}`;
+//!   format 4 is written exactly when the policy is scoped to one subject, else
+//!   format 3 exactly when the policy has a resource model, else format 2
 //!   exactly when it is under strict users, else format 1: a reader that predates
 //!   what a policy carries refuses it (unsupported version) rather than answering
 //!   without it
@@ -18,7 +19,8 @@
 //!   one sorted table; users sorted and front-coded (bytes shared with the previous
 //!   name, then the rest), with each user's count of direct roles and all role indices
 //!   in one list; `model?`: the resource model in columns (format 3; see
-//!   `policy::resources::wire`)
+//!   `policy::resources::wire`); `subject?`: the one user a subject-scoped policy
+//!   answers for (format 4)
 
 mod codec;
 mod envelope;
@@ -43,14 +45,17 @@ use reader::{Reader, once, required};
 
 /// The newest snapshot format version this build writes and reads (it reads every
 /// older one too).
-pub const FORMAT_VERSION: u32 = 3;
+pub const FORMAT_VERSION: u32 = 4;
 
-/// The format a policy needs: the oldest that carries everything in it.
-fn format_for(strict: bool, model: bool) -> u32 {
-    match (model, strict) {
-        (true, _) => 3,
-        (false, true) => 2,
-        (false, false) => 1,
+/// The format a policy needs: the oldest that carries everything in it. A reader
+/// from before subject-scoped snapshots refuses one (format 4) instead of answering
+/// for every user from one user's slice.
+fn format_for(scoped: bool, strict: bool, model: bool) -> u32 {
+    match (scoped, model, strict) {
+        (true, _, _) => 4,
+        (false, true, _) => 3,
+        (false, false, true) => 2,
+        (false, false, false) => 1,
     }
 }
 
@@ -127,7 +132,11 @@ impl Snapshot {
     /// The snapshot's MessagePack payload (unsigned).
     pub fn encode(&self) -> Result<Vec<u8>, SnapshotError> {
         codec::encode(&PayloadRef {
-            format: format_for(self.policy.key_backed.is_some(), self.policy.has_resource_model()),
+            format: format_for(
+                self.policy.subject.is_some(),
+                self.policy.key_backed.is_some(),
+                self.policy.has_resource_model(),
+            ),
             revision: self.revision,
             issued_at: self.issued_at,
             expires_at: self.expires_at,
@@ -153,10 +162,12 @@ impl Snapshot {
         }
         // Each snapshot is written in the format its policy needs: any other is not
         // one this signer wrote.
-        if payload.format != u64::from(format_for(payload.policy.is_strict(), payload.policy.has_model())) {
+        let needed =
+            format_for(payload.policy.is_scoped(), payload.policy.is_strict(), payload.policy.has_model());
+        if payload.format != u64::from(needed) {
             return Err(SnapshotError::Malformed {
                 reason: format!(
-                    "format {} does not match what its policy carries (strict users, resource model)",
+                    "format {} does not match what its policy carries (subject, strict users, resource model)",
                     payload.format
                 ),
             });
@@ -238,9 +249,9 @@ mod tests {
     #[test]
     fn newer_format_is_reported_as_such() {
         let policy = policy();
-        let payload = PayloadRef { format: 4, revision: 1, issued_at: 0, expires_at: None, policy: &policy };
+        let payload = PayloadRef { format: 5, revision: 1, issued_at: 0, expires_at: None, policy: &policy };
         let bytes = codec::encode(&payload).expect("encodes");
-        assert_eq!(Snapshot::decode(&bytes), Err(SnapshotError::UnsupportedVersion { version: 4 }));
+        assert_eq!(Snapshot::decode(&bytes), Err(SnapshotError::UnsupportedVersion { version: 5 }));
     }
 
     /// Strict users need format 2, and only they: a reader from before them refuses

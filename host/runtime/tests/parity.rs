@@ -186,5 +186,5 @@ fn guest_matches_native_on_a_large_synthetic_tenant() {
         assert_eq!(owned(native.role_permissions(role).unwrap()), guest.role_permissions(role).unwrap());
         assert_eq!(owned(native.role_denies(role).unwrap()), guest.role_denies(role).unwrap());
     }
-    assert_eq!(owned(native.roles()), guest.roles().unwrap());
+    assert_eq!(owned(native.roles().unwrap()), guest.roles().unwrap());
 }

@@ -409,7 +409,7 @@ impl GuestState {
             QueryKind::RoleMembers => authz.role_members(a)?,
             QueryKind::WhichRolesCan => authz.which_roles_can(a)?,
             QueryKind::WhichUsersCan => authz.which_users_can(a)?,
-            QueryKind::Roles => authz.roles(),
+            QueryKind::Roles => authz.roles()?,
         };
         frame(&mut self.output, list);
         Ok(())

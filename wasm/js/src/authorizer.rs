@@ -27,7 +27,7 @@ fn seconds(now: f64) -> i64 {
 }
 
 /// Lists cross as JS arrays of strings.
-fn owned(list: Result<Vec<&str>, tessera_core::IdentifierError>) -> Result<Vec<String>, JsValue> {
+fn owned(list: Result<Vec<&str>, tessera_core::QueryError>) -> Result<Vec<String>, JsValue> {
     list.map(|items| items.into_iter().map(String::from).collect()).map_err(thrown)
 }
 
@@ -174,7 +174,7 @@ impl WasmAuthorizer {
 
     /// Every role, sorted.
     pub fn roles(&self, now: f64) -> Result<Vec<String>, JsValue> {
-        owned(Ok(self.authz(now)?.roles()))
+        owned(self.authz(now)?.roles())
     }
 
     /// Validates a token at `now` and returns its claims as JSON.

@@ -9,6 +9,7 @@ use crate::authz::query::Part;
 use crate::authz::{
     Authorizer, Decision, Found, NONE, Page, Query, RequestAttributes, ResourceRef, RoleSet, Subject,
 };
+use crate::error::QueryError;
 use crate::ident::{self, IdentifierError, IdentifierKind};
 
 /// The longest `type:action`: both parts are at most 64 bytes.
@@ -42,8 +43,9 @@ impl Authorizer {
     /// permission `type:action` as any other; an action its declared type does not
     /// offer is denied (`no_matching_grant`). Unknown users are denied, never
     /// errors; identifiers that break their rule are errors.
-    pub fn evaluate<'a>(&'a self, query: &Query<'_>) -> Result<Decision<'a>, IdentifierError> {
+    pub fn evaluate<'a>(&'a self, query: &Query<'_>) -> Result<Decision<'a>, QueryError> {
         let Some(resource) = query.resource else { return self.check(query.subject, query.action) };
+        self.about(query.subject)?;
         let mut buf = [0u8; PERMISSION_CAP];
         let permission = join(&mut buf, resource.kind, query.action);
         // Stored names were validated at load: only what is not found is checked.
@@ -81,7 +83,7 @@ impl Authorizer {
     }
 
     /// Decides many queries; the first identifier that breaks its rule fails them all.
-    pub fn evaluate_many<'a>(&'a self, queries: &[Query<'_>]) -> Result<Vec<Decision<'a>>, IdentifierError> {
+    pub fn evaluate_many<'a>(&'a self, queries: &[Query<'_>]) -> Result<Vec<Decision<'a>>, QueryError> {
         queries.iter().map(|query| self.evaluate(query)).collect()
     }
 
@@ -93,7 +95,8 @@ impl Authorizer {
         resource: ResourceRef<'_>,
         attributes: &RequestAttributes,
         page: Page<'_>,
-    ) -> Result<Found<'a>, IdentifierError> {
+    ) -> Result<Found<'a>, QueryError> {
+        self.about(subject)?;
         ident::validate(IdentifierKind::User, subject)?;
         validate_resource(resource)?;
         let Some(kind) = self.model.kind(resource.kind).and_then(|k| self.model.types.get(k as usize)) else {
@@ -134,7 +137,8 @@ impl Authorizer {
         kind: &str,
         attributes: &RequestAttributes,
         page: Page<'_>,
-    ) -> Result<Found<'a>, IdentifierError> {
+    ) -> Result<Found<'a>, QueryError> {
+        self.about(subject)?;
         ident::validate(IdentifierKind::User, subject)?;
         ident::validate(IdentifierKind::Action, action)?;
         ident::validate(IdentifierKind::ResourceType, kind)?;
@@ -198,9 +202,10 @@ impl Authorizer {
         resource: ResourceRef<'_>,
         attributes: &RequestAttributes,
         page: Page<'_>,
-    ) -> Result<Found<'a>, IdentifierError> {
+    ) -> Result<Found<'a>, QueryError> {
         ident::validate(IdentifierKind::Action, action)?;
         validate_resource(resource)?;
+        self.at_large()?;
         let mut buf = [0u8; PERMISSION_CAP];
         let permission = join(&mut buf, resource.kind, action).unwrap_or_default();
         let declared = self.model.declared(permission);
