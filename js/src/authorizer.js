@@ -229,7 +229,7 @@ export class Authorizer {
     return this.#info.tenant;
   }
 
-  /** What is in force: tenant, revision, issued_at, expires_at, signed_by, encrypted_with, users, roles. */
+  /** What is in force: tenant, revision, issued_at, expires_at, signed_by, encrypted_with, subject, users, roles. */
   get info() {
     return { ...this.#info };
   }

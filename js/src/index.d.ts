@@ -153,6 +153,8 @@ export interface SnapshotInfo {
   expires_at: number | null;
   signed_by: string;
   encrypted_with: string | null;
+  /** The one user a subject-scoped snapshot answers for (any other: ERR_SNAPSHOT_SUBJECT); null for a tenant's. */
+  subject: string | null;
   users: number;
   roles: number;
 }
@@ -213,8 +215,13 @@ export interface SnapshotPollerOptions extends AuthorizerOptions {
   intervalMs?: number;
   /** The fetch to use (default globalThis.fetch). */
   fetch?: typeof globalThis.fetch;
-  /** Request headers, e.g. `{ authorization: 'Bearer <client key>' }` for `tessera serve`. */
-  headers?: Record<string, string>;
+  /**
+   * Request headers, e.g. `{ authorization: 'Bearer <client key>' }` for `tessera serve`'s
+   * `/api/snapshot`; or a function returning them (or a promise of them), asked before each
+   * download: `() => ({ authorization: \`Bearer ${session.accessToken}\` })` for
+   * `/api/snapshot/subject` in a signed-in page.
+   */
+  headers?: Record<string, string> | (() => Record<string, string> | Promise<Record<string, string>>);
   /** Called after a new snapshot went into force. */
   onUpdate?: (info: SnapshotInfo) => void;
   /** Called when a download or a snapshot failed; the last good snapshot stays. */

@@ -29,7 +29,9 @@ export class SnapshotPoller {
   /**
    * @param {string | URL} url
    * @param {object} options Authorizer options plus `intervalMs` (default 30000),
-   *   `fetch`, `headers`, `onUpdate(info)` and `onError(error)`.
+   *   `fetch`, `headers` (an object, or a function returning one or a promise of
+   *   one, asked before each download: a signed-in page's current access token),
+   *   `onUpdate(info)` and `onError(error)`.
    */
   constructor(url, options = {}) {
     const { intervalMs = 30_000, fetch = globalThis.fetch, headers = {}, onUpdate, onError, ...authz } = options;
@@ -128,7 +130,8 @@ export class SnapshotPoller {
   }
 
   async #poll() {
-    const headers = { ...this.#options.headers };
+    const given = this.#options.headers;
+    const headers = { ...(typeof given === 'function' ? await given() : given) };
     if (this.#etag !== undefined) headers['if-none-match'] = this.#etag;
     let response;
     try {
@@ -139,7 +142,7 @@ export class SnapshotPoller {
     if (response.status === 304) return false;
     if (!response.ok) throw new TesseraError('ERR_FETCH', `fetching ${this.#url} answered ${response.status}`);
     const bytes = new Uint8Array(await response.arrayBuffer());
-    const before = this.#authorizer?.revision;
+    const before = this.#authorizer?.info;
     if (this.#authorizer === undefined) {
       this.#authorizer = Authorizer.load(bytes, this.#options.authz);
     } else {
@@ -148,7 +151,9 @@ export class SnapshotPoller {
     // Only a snapshot that went into force moves the ETag: a refused one is fetched
     // (and refused) again rather than silently skipped.
     this.#etag = response.headers.get('etag') ?? undefined;
-    const changed = before !== this.#authorizer.revision;
+    // A subject snapshot comes again at the same revision with a later expiry.
+    const { revision, expires_at } = this.#authorizer.info;
+    const changed = before?.revision !== revision || before?.expires_at !== expires_at;
     if (changed) this.#options.onUpdate?.(this.#authorizer.info);
     return changed;
   }

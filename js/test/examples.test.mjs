@@ -2,6 +2,7 @@
 // service over HTTP, the browser page in Chromium, the worker under workerd.
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
+import { randomUUID } from 'node:crypto';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -10,6 +11,7 @@ import { fileURLToPath } from 'node:url';
 import { withPage } from './chromium.mjs';
 import { freePort, start, startAnswering } from './processes.mjs';
 import { serveStatic } from './static-server.mjs';
+import { startServe } from './tessera-serve.mjs';
 
 const examples = fileURLToPath(new URL('../../examples/', import.meta.url));
 const repo = fileURLToPath(new URL('../../', import.meta.url));
@@ -78,6 +80,85 @@ describe('examples/browser-page', () => {
       });
     } finally {
       server.close();
+    }
+  });
+});
+
+describe('examples/browser-sign-in', () => {
+  test('each user sees their own actions, nothing of the other, and the page fails closed on expiry', async () => {
+    // Names found nowhere else, so a scan of what the page receives cannot hit by chance.
+    const [ada, ben] = ['ada-9f2q', 'ben-4c7x'];
+    const appPort = await freePort();
+    const origin = `http://127.0.0.1:${appPort}`;
+    // Six-second snapshots: refreshed every few seconds, expired soon after tessera goes.
+    const tessera = await startServe({ AUTH_SUBJECT_SNAPSHOT_TTL: '6', AUTH_ALLOW_CORS: 'true', AUTH_CORS_ORIGINS: origin });
+    try {
+      const key = randomUUID();
+      const api = async (method, path, body) => {
+        const response = await fetch(`${tessera.url}${path}`, {
+          method,
+          headers: { authorization: `Bearer ${key}`, 'content-type': 'application/json' },
+          body: body && JSON.stringify(body),
+        });
+        assert.equal(response.status, 200, `${method} ${path}: ${await response.text()}`);
+      };
+      await api('POST', '/api/role/viewer');
+      await api('POST', '/api/permission/viewer/posts:read');
+      await api('POST', '/api/role/editor', { parents: ['viewer'] });
+      await api('POST', '/api/permission/editor/posts:*');
+      await api('POST', '/api/deny/editor/posts:delete');
+      await api('POST', `/api/membership/${ada}/editor`);
+      await api('POST', `/api/membership/${ben}/viewer`);
+      for (const user of [ada, ben]) await api('PUT', `/api/users/${user}/password`, { password: 'Correct1horse' });
+
+      const dir = `${examples}browser-sign-in`;
+      await start(process.execPath, ['server.mjs'], dir, /listening on (http:\/\/\S+)\n/, {
+        TESSERA_URL: tessera.url, TESSERA_CLIENT_KEY: key, PORT: String(appPort),
+      });
+      await withPage(async (page, errors) => {
+        let received = [];
+        page.on('response', async (response) => {
+          const body = await response.body().catch(() => Buffer.alloc(0));
+          received.push(`${response.url()}\n${body.toString('latin1')}`);
+        });
+        const shown = () => page.$$eval('#actions button', (all) => all.filter((b) => !b.hidden).map((b) => b.dataset.permission));
+        const signIn = async (user) => {
+          received = [];
+          await page.fill('#username', user);
+          await page.fill('#password', 'Correct1horse');
+          await page.click('#go');
+          await page.waitForFunction((u) => document.getElementById('who').textContent === u, user);
+        };
+        const signOut = async () => {
+          await page.click('#signout');
+          await page.waitForFunction(() => !document.getElementById('signin').hidden);
+        };
+
+        await page.goto(`${origin}/`);
+        await signIn(ada);
+        assert.deepEqual(await shown(), ['posts:read', 'posts:edit']);
+        // Refreshed before it expires: the validity moves on while the page stays open.
+        const until = await page.textContent('#until');
+        await page.waitForFunction((before) => document.getElementById('until').textContent !== before, until, { timeout: 15_000 });
+        assert.deepEqual(await shown(), ['posts:read', 'posts:edit']);
+        assert.ok(received.some((r) => r.includes('/api/snapshot/subject')), 'the snapshot came from tessera');
+        assert.ok(!received.some((r) => r.includes(ben)), `${ada}'s page received ${ben}'s name`);
+        await signOut();
+        assert.deepEqual(await shown(), []);
+
+        await signIn(ben);
+        assert.deepEqual(await shown(), ['posts:read']);
+        assert.ok(!received.some((r) => r.includes(ada)), `${ben}'s page received ${ada}'s name`);
+
+        // tessera goes away: no fresh snapshot comes, the one in force expires, and the
+        // page shows no action at all.
+        tessera.stop();
+        await page.waitForFunction(() => document.getElementById('status').textContent.startsWith('Permissions expired'), null, { timeout: 20_000 });
+        assert.deepEqual(await shown(), []);
+        assert.deepEqual(errors, []);
+      });
+    } finally {
+      tessera.stop();
     }
   });
 });

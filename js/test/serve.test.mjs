@@ -3,7 +3,7 @@
 // publishes, follows its writes through a SnapshotPoller, and validates its tokens
 // with its JWKS. Every question gets the server's answer.
 import assert from 'node:assert/strict';
-import { randomUUID } from 'node:crypto';
+import { createHash, randomUUID } from 'node:crypto';
 import { after, before, test } from 'node:test';
 import { SnapshotPoller } from 'tessera-authz';
 import { startServe } from './tessera-serve.mjs';
@@ -68,7 +68,7 @@ test('the package decides exactly as the server that signed its snapshot, and fo
   const poller = new SnapshotPoller(`${url}/api/snapshot`, {
     snapshotKeys,
     tokenKeys,
-    audience: `urn:tessera:tenant:${key}`,
+    audience: `urn:tessera:tenant:${createHash('sha256').update(key).digest('hex')}`,
     headers: { authorization: `Bearer ${key}` },
     intervalMs: 0,
     onUpdate: (info) => updates.push(info.revision),

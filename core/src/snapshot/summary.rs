@@ -9,7 +9,8 @@ use crate::authz::Authorizer;
 /// Serializes as every face's `info`, absent values as `null`.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
 pub struct PolicySummary<'a> {
-    /// The tenant's client key.
+    /// The tenant's client key (a subject-scoped snapshot's carries the tenant's
+    /// public id instead).
     pub tenant: &'a str,
     /// The snapshot's revision; 0 for a policy compiled from a document.
     pub revision: u64,
@@ -21,6 +22,8 @@ pub struct PolicySummary<'a> {
     pub signed_by: Option<&'a str>,
     /// Id of the key that encrypted it, if it was encrypted.
     pub encrypted_with: Option<&'a str>,
+    /// The one user a subject-scoped snapshot answers for; `null` for a tenant's.
+    pub subject: Option<&'a str>,
     /// Users with at least one membership.
     pub users: usize,
     /// Roles.
@@ -38,6 +41,7 @@ impl<'a> PolicySummary<'a> {
             expires_at: info.and_then(|info| info.expires_at),
             signed_by: info.map(|info| info.signed_by.as_str()),
             encrypted_with: info.and_then(|info| info.encrypted_with.as_deref()),
+            subject: authorizer.scope(),
             users: authorizer.user_count(),
             roles: authorizer.role_count(),
         }

@@ -35,9 +35,10 @@ fn issue(ctx: &Context, subject: &str, ttl: Option<i64>) -> Result<u8, CliError>
     let settings = ctx.settings()?;
     let tenant = ctx.tenant()?;
     let signer = signer(ctx)?;
-    let mut extra = Map::new();
-    extra.insert("tenant".into(), tenant.clone().into());
-    let audience = [settings.audience.clone()];
+    // As `tessera serve` issues them: the tenant named by its key's digest in the
+    // audience, never by the key itself (a token is handed to its user).
+    let audience =
+        [settings.audience.clone(), format!("urn:tessera:tenant:{}", tessera_store::key_digest(&tenant))];
     let request = TokenRequest {
         subject,
         issuer: &settings.issuer,
@@ -45,7 +46,7 @@ fn issue(ctx: &Context, subject: &str, ttl: Option<i64>) -> Result<u8, CliError>
         now: now(),
         ttl_seconds: ttl.unwrap_or(settings.access_token_minutes.saturating_mul(60)),
         token_type: "at+jwt",
-        extra,
+        extra: Map::new(),
     };
     let issued = signer.issue(&request)?;
     let details = json!({"subject": subject, "expires_at": issued.expires_at, "kid": signer.kid()});

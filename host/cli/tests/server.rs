@@ -501,7 +501,7 @@ fn the_openapi_document_lists_every_route() {
             }
         }
     }
-    assert_eq!(operations, 76, "every route is documented");
+    assert_eq!(operations, 77, "every route is documented");
 }
 
 #[test]
@@ -1366,5 +1366,110 @@ fn the_resource_model_is_managed_and_decided_over_http() {
         let deleted: Vec<&str> =
             audit["entries"].as_array().unwrap().iter().map(|e| e["resource"].as_str().unwrap()).collect();
         assert_eq!(deleted, ["folder:old", "document:notes"], "{audit}");
+    });
+}
+
+/// `GET /api/snapshot/subject`: a signed-in user gets their own slice, bound to them
+/// and short-lived, with the user's access token and never the client key; nothing in
+/// it (or in the token) names the client key or another user.
+#[test]
+fn signed_in_users_get_their_own_subject_snapshot() {
+    each_backend(|db| {
+        let server = Server::start(
+            db,
+            &[
+                ("AUTH_SUBJECT_SNAPSHOT_TTL", "120"),
+                ("AUTH_ALLOW_CORS", "true"),
+                ("AUTH_CORS_ORIGINS", "https://app.example.com"),
+            ],
+        );
+        blog(&server);
+        for user in ["alice", "bob"] {
+            let path = format!("/api/users/{user}/password");
+            let set = server.call("PUT", &path, Some(KEY), Some(&json!({"password": "Correct1horse"})));
+            assert_eq!(set.status, 200, "{}", set.json);
+        }
+        let login = |user: &str| {
+            let body = json!({"grant_type": "password", "username": user, "password": "Correct1horse"});
+            let tokens = post_json(&server, "/api/token", body).json;
+            (
+                tokens["access_token"].as_str().unwrap().to_owned(),
+                tokens["refresh_token"].as_str().unwrap().to_owned(),
+            )
+        };
+        let (alice, alice_refresh) = login("alice");
+        // The token names its tenant by the key's digest, never by the key.
+        let payload = alice.split('.').nth(1).unwrap();
+        use base64ct::Encoding as _;
+        let claims = String::from_utf8(base64ct::Base64UrlUnpadded::decode_vec(payload).unwrap()).unwrap();
+        assert!(!claims.contains(KEY), "{claims}");
+        assert!(
+            claims.contains(&format!("urn:tessera:tenant:{}", tessera_store::key_digest(KEY))),
+            "{claims}"
+        );
+
+        let fetch = |token: &str, tag: Option<&str>| {
+            let mut headers = vec![("Authorization", format!("Bearer {token}"))];
+            headers.extend(tag.map(|t| ("If-None-Match", t.to_owned())));
+            headers.push(("Origin", "https://app.example.com".into()));
+            server.request("GET", "/api/snapshot/subject", &headers, None)
+        };
+        let first = fetch(&alice, None);
+        assert_eq!(first.status, 200, "{}", first.json);
+        assert_eq!(first.header("content-type"), Some("application/vnd.tessera.snapshot"));
+        assert_eq!(first.header("cache-control"), Some("private, no-cache"));
+        assert_eq!(first.header("access-control-allow-origin"), Some("https://app.example.com"));
+        let etag = first.header("etag").unwrap().to_owned();
+        for absent in [KEY.as_bytes(), b"bob", b"carol@example.com"] {
+            assert!(
+                !first.bytes.windows(absent.len()).any(|w| w == absent),
+                "{}",
+                String::from_utf8_lossy(absent)
+            );
+        }
+        let loaded = snapshot_loader(&server).load(&first.bytes, now(), None).unwrap();
+        assert_eq!(loaded.info.subject.as_deref(), Some("alice"));
+        assert_ne!(loaded.info.tenant, KEY);
+        let expires = loaded.info.expires_at.unwrap();
+        assert!(expires - now() <= 120 && expires - now() >= 59, "{expires}");
+        let authz = loaded.authorizer_at(now()).unwrap();
+        assert_eq!(authz.check("alice", "posts:edit").unwrap().reason().name(), "granted");
+        assert_eq!(authz.check("alice", "posts:delete").unwrap().reason().name(), "denied");
+        assert_eq!(authz.check("bob", "posts:read").unwrap_err().code(), "ERR_SNAPSHOT_SUBJECT");
+
+        // Unchanged: 304 for its tag. Bob's token gets Bob's snapshot.
+        assert_eq!(fetch(&alice, Some(&etag)).status, 304);
+        let (bob, _) = login("bob");
+        let theirs = fetch(&bob, Some(&etag));
+        assert_eq!(theirs.status, 200);
+        assert!(!theirs.bytes.windows(5).any(|w| w == b"alice"));
+        // A change to Alice's roles is in her next snapshot.
+        assert_eq!(result(&server, "DELETE", "/api/membership/alice/editor"), true);
+        let changed = fetch(&alice, Some(&etag));
+        assert_eq!(changed.status, 200);
+        let loaded = snapshot_loader(&server).load(&changed.bytes, now(), None).unwrap();
+        assert_eq!(
+            loaded.authorizer_at(now()).unwrap().check("alice", "posts:edit").unwrap().reason().name(),
+            "unknown_user"
+        );
+
+        // Only a valid, unrevoked access token of a live tenant opens it.
+        for (credential, why) in [
+            (KEY.to_owned(), "the client key"),
+            (alice_refresh.clone(), "a refresh token"),
+            ("a.b.c".into(), "garbage"),
+        ] {
+            let refused = fetch(&credential, None);
+            assert_eq!(refused.status, 401, "{why}: {}", refused.json);
+            assert_eq!(refused.header("www-authenticate"), Some(r#"Bearer error="invalid_token""#), "{why}");
+        }
+        assert_eq!(server.request("GET", "/api/snapshot/subject", &[], None).status, 401);
+        assert_eq!(post_json(&server, "/api/token/revoke", json!({"token": bob})).status, 200);
+        assert_eq!(fetch(&bob, None).status, 401, "revoked");
+
+        // Each snapshot issued (not a 304) is audited, naming the user.
+        let audit = data(&server, "/api/audit?action=snapshot.subject");
+        assert_eq!(audit["total"], 3, "{audit}");
+        assert!(audit["entries"].as_array().unwrap().iter().any(|e| e["resource"] == "bob"), "{audit}");
     });
 }

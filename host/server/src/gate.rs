@@ -3,12 +3,22 @@
 //! scheme is case-insensitive), a key that is not a UUID4 is 400, and the key is
 //! lowercased, so `3F6B…` and `3f6b…` are one tenant. Nothing is read or written for
 //! a request that fails here, so unauthenticated requests leave no audit row.
+//!
+//! The one route a browser calls as its user (`GET /api/snapshot/subject`) is gated
+//! by [`SignedIn`] instead: the user's own access token, which names its tenant by
+//! the key's digest, so the page never holds the client key.
+
+use std::sync::Arc;
 
 use axum::extract::FromRequestParts;
 use axum::http::StatusCode;
-use axum::http::header::AUTHORIZATION;
+use axum::http::header::{AUTHORIZATION, WWW_AUTHENTICATE};
 use axum::http::request::Parts;
+use axum::response::IntoResponse;
+use base64ct::{Base64UrlUnpadded, Encoding};
+use tessera_core::{IdentifierKind, ValidationOptions, validate_identifier, verify_token};
 
+use super::app::{App, TENANT_AUDIENCE_PREFIX, audience_of_digest};
 use super::reply::ApiError;
 
 /// The tenant a request acts in (canonical lowercase client key).
@@ -28,18 +38,27 @@ impl<S: Send + Sync> FromRequestParts<S> for ClientKey {
     }
 }
 
-/// The client key of an `Authorization` header value.
-pub(crate) fn client_key(header: Option<&[u8]>) -> Result<ClientKey, ApiError> {
-    let unauthorized = |message: &str| ApiError::new(StatusCode::UNAUTHORIZED, "ERR_UNAUTHORIZED", message);
+fn unauthorized(message: &str) -> ApiError {
+    ApiError::new(StatusCode::UNAUTHORIZED, "ERR_UNAUTHORIZED", message)
+}
+
+/// The credential of an `Authorization: Bearer <credential>` header value.
+fn bearer(header: Option<&[u8]>) -> Result<&str, ApiError> {
     let header = header.ok_or_else(|| unauthorized("Authorization header is missing."))?;
     let text = std::str::from_utf8(header).unwrap_or_default();
     let mut parts = text.split_whitespace();
-    let (Some(scheme), Some(key), None) = (parts.next(), parts.next(), parts.next()) else {
+    let (Some(scheme), Some(credential), None) = (parts.next(), parts.next(), parts.next()) else {
         return Err(unauthorized("Invalid Authorization header format. Must be 'Bearer <token>'."));
     };
     if !scheme.eq_ignore_ascii_case("bearer") {
         return Err(unauthorized("Invalid Authorization header format. Must be 'Bearer <token>'."));
     }
+    Ok(credential)
+}
+
+/// The client key of an `Authorization` header value.
+pub(crate) fn client_key(header: Option<&[u8]>) -> Result<ClientKey, ApiError> {
+    let key = bearer(header)?;
     if !is_uuid4(key) {
         return Err(ApiError::bad_request(
             "ERR_INVALID_CLIENT_KEY",
@@ -59,6 +78,78 @@ pub(crate) fn is_uuid4(text: &str) -> bool {
         })
         && bytes[14] == b'4'
         && matches!(bytes[19].to_ascii_lowercase(), b'8' | b'9' | b'a' | b'b')
+}
+
+/// A user signed in to a tenant: `Authorization: Bearer <access token>` from
+/// `POST /api/token`, verified as `/api/authorize` would (signature, issuer, the
+/// tenant's audience, `typ` `at+jwt`, expiry) and not revoked.
+pub(crate) struct SignedIn {
+    /// The tenant's key digest, from the token's audience.
+    pub(crate) digest: String,
+    /// The user (`sub`).
+    pub(crate) user: String,
+}
+
+/// 401 with `WWW-Authenticate: Bearer error="invalid_token"` (RFC 6750 §3.1): the
+/// page should sign in again.
+fn invalid_token(message: &str) -> ApiError {
+    let error = unauthorized(message);
+    let mut response = error.into_response();
+    response
+        .headers_mut()
+        .insert(WWW_AUTHENTICATE, axum::http::HeaderValue::from_static(r#"Bearer error="invalid_token""#));
+    ApiError::prebuilt(response)
+}
+
+/// The tenant digest an access token's audience names, read before the signature is
+/// checked only to choose the audience it is then verified against.
+fn audience_digest(token: &str) -> Option<String> {
+    let payload = Base64UrlUnpadded::decode_vec(token.split('.').nth(1)?).ok()?;
+    let claims: serde_json::Value = serde_json::from_slice(&payload).ok()?;
+    let audiences = match claims.get("aud")? {
+        serde_json::Value::String(one) => vec![one.as_str()],
+        serde_json::Value::Array(many) => many.iter().filter_map(serde_json::Value::as_str).collect(),
+        _ => return None,
+    };
+    audiences
+        .into_iter()
+        .filter_map(|aud| aud.strip_prefix(TENANT_AUDIENCE_PREFIX))
+        .find(|digest| digest.len() == 64 && digest.bytes().all(|b| matches!(b, b'0'..=b'9' | b'a'..=b'f')))
+        .map(str::to_owned)
+}
+
+impl FromRequestParts<Arc<App>> for SignedIn {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, app: &Arc<App>) -> Result<Self, Self::Rejection> {
+        let token = bearer(parts.headers.get(AUTHORIZATION).map(|v| v.as_bytes()))?;
+        let digest = audience_digest(token).ok_or_else(|| {
+            invalid_token("The access token names no tenant audience (urn:tessera:tenant:...).")
+        })?;
+        let options = ValidationOptions {
+            issuers: vec![app.settings.issuer.clone()],
+            audiences: vec![audience_of_digest(&digest)],
+            expected_type: Some("at+jwt".into()),
+            ..ValidationOptions::default()
+        };
+        let claims =
+            verify_token(token, &app.tokens.verifiers, &options, tessera_store::now()).map_err(|e| {
+                app.metrics.token_failure(e.code());
+                invalid_token(&format!("The access token is not valid ({}).", e.code()))
+            })?;
+        let (Some(user), Some(jti)) = (claims.subject, claims.token_id) else {
+            return Err(invalid_token("The access token lacks sub or jti."));
+        };
+        if validate_identifier(IdentifierKind::User, &user).is_err() {
+            return Err(invalid_token("The access token's subject is not a valid user."));
+        }
+        let store = Arc::clone(&app.store);
+        if tokio::task::spawn_blocking(move || store.access_revoked(&jti)).await?? {
+            app.metrics.token_failure("ERR_TOKEN_REVOKED");
+            return Err(invalid_token("The access token is revoked."));
+        }
+        Ok(Self { digest, user })
+    }
 }
 
 #[cfg(test)]

@@ -28,6 +28,7 @@ mod password;
 mod reply;
 mod routes;
 pub mod settings;
+mod subject_snapshot;
 mod tenants;
 pub mod time;
 

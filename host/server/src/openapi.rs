@@ -27,10 +27,21 @@ pub(crate) struct Route {
     required_query: &'static [&'static str],
     /// Statuses beyond the ones every route of its kind answers.
     statuses: &'static [u16],
+    /// Gated by a signed-in user's access token rather than the client key.
+    signed_in: bool,
 }
 
 const fn route(method: &'static str, path: &'static str, summary: &'static str) -> Route {
-    Route { method, path, summary, body: Body::None, query: Vec::new, required_query: &[], statuses: &[] }
+    Route {
+        method,
+        path,
+        summary,
+        body: Body::None,
+        query: Vec::new,
+        required_query: &[],
+        statuses: &[],
+        signed_in: false,
+    }
 }
 
 impl Route {
@@ -51,6 +62,11 @@ impl Route {
 
     const fn statuses(mut self, statuses: &'static [u16]) -> Self {
         self.statuses = statuses;
+        self
+    }
+
+    const fn signed_in(mut self) -> Self {
+        self.signed_in = true;
         self
     }
 }
@@ -427,6 +443,13 @@ pub(crate) const ROUTES: &[Route] = &[
     route("get", "/api/snapshot", "The tenant's signed snapshot (ETag, If-None-Match → 304)")
         .statuses(&[304]),
     route(
+        "get",
+        "/api/snapshot/subject",
+        "The signed-in user's own subject-scoped snapshot, short-lived (ETag, If-None-Match → 304)",
+    )
+    .statuses(&[304])
+    .signed_in(),
+    route(
         "post",
         "/api/token",
         "Tokens: grant password {username, password} or api_key {api_key} → access + refresh JWT",
@@ -603,7 +626,11 @@ pub(crate) fn document() -> Value {
                 });
             }
         }
-        operation["security"] = if api { json!([{"clientKey": []}]) } else { json!([]) };
+        operation["security"] = match (route.signed_in, api) {
+            (true, _) => json!([{"userToken": []}]),
+            (false, true) => json!([{"clientKey": []}]),
+            (false, false) => json!([]),
+        };
         let entry = paths.entry(route.path.to_owned()).or_insert_with(|| json!({}));
         entry[route.method] = operation;
     }
@@ -612,8 +639,12 @@ pub(crate) fn document() -> Value {
         "info": {"title": "Tessera", "version": env!("CARGO_PKG_VERSION"),
                  "description": "Auth-compatible authorization API; decisions by the Tessera engine."},
         "paths": paths,
-        "components": {"securitySchemes": {"clientKey": {"type": "http", "scheme": "bearer",
-            "description": "The tenant's client key (a UUID4), as in Auth"}}},
+        "components": {"securitySchemes": {
+            "clientKey": {"type": "http", "scheme": "bearer",
+                "description": "The tenant's client key (a UUID4), as in Auth"},
+            "userToken": {"type": "http", "scheme": "bearer", "bearerFormat": "JWT",
+                "description": "A user's access token from POST /api/token"},
+        }},
     })
 }
 

@@ -57,6 +57,10 @@ pub struct Settings {
     pub access_token_minutes: i64,
     /// `AUTH_JWT_REFRESH_TOKEN_EXPIRE_DAYS` (default 7).
     pub refresh_token_days: i64,
+    /// `AUTH_SUBJECT_SNAPSHOT_TTL`: seconds a subject-scoped snapshot (one user's,
+    /// for browsers) stays valid (default 300). Shorter: a revoked grant leaves a
+    /// page sooner; longer: fewer fetches.
+    pub subject_snapshot_ttl: i64,
     /// `AUTH_JWT_ISSUER` (default `tessera`).
     pub issuer: String,
     /// `AUTH_JWT_AUDIENCE` (default `tessera`).
@@ -286,6 +290,7 @@ impl Settings {
             jwt_secret,
             access_token_minutes: number("AUTH_JWT_ACCESS_TOKEN_EXPIRE_MINUTES", 15)?,
             refresh_token_days: number("AUTH_JWT_REFRESH_TOKEN_EXPIRE_DAYS", 7)?,
+            subject_snapshot_ttl: number("AUTH_SUBJECT_SNAPSHOT_TTL", 300)?,
             issuer: var("AUTH_JWT_ISSUER").unwrap_or_else(|| "tessera".into()),
             audience: var("AUTH_JWT_AUDIENCE").unwrap_or_else(|| "tessera".into()),
             audit_logging,

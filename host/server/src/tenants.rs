@@ -16,7 +16,7 @@ use std::collections::HashMap;
 use std::sync::atomic::{AtomicI64, AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, PoisonError, RwLock};
 
-use tessera_core::{EncryptionKey, SigningKey, Snapshot};
+use tessera_core::{EncryptionKey, Policy, SigningKey, Snapshot};
 
 use tessera_runtime::{Authorizer, GuestConfig, GuestError, Runtime, ServiceError, SnapshotStore};
 use tessera_store::{Store, StoreError};
@@ -115,6 +115,16 @@ pub(crate) struct Tenants {
     loaded: RwLock<HashMap<String, Arc<Tenant>>>,
     /// Serializes first loads, so two requests do not build one tenant twice.
     loading: Mutex<()>,
+    /// Published policies by key digest, which subject snapshots are cut from.
+    sources: Mutex<HashMap<String, Arc<Source>>>,
+}
+
+/// A tenant's published policy, found by its key digest (a signed-in user's token
+/// names no client key), with what it is current until.
+struct Source {
+    revision: u64,
+    changes_at: Option<i64>,
+    policy: Policy,
 }
 
 impl Tenants {
@@ -134,7 +144,46 @@ impl Tenants {
             directory,
             loaded: RwLock::default(),
             loading: Mutex::default(),
+            sources: Mutex::default(),
         }
+    }
+
+    /// `user`'s subject-scoped snapshot of the tenant with key digest `digest`,
+    /// valid for `ttl` seconds (blocking: a revision read, and a policy read when it
+    /// changed).
+    pub(crate) fn subject_snapshot(
+        &self,
+        digest: &str,
+        user: &str,
+        ttl: i64,
+    ) -> Result<crate::subject_snapshot::SubjectSnapshot, LoadError> {
+        let now = tessera_store::now();
+        let source = self.source(digest, now)?;
+        crate::subject_snapshot::seal(&source.policy, source.revision, user, (now, ttl), &self.signer)
+            .map_err(|e| LoadError::Store(StoreError::Crypto(format!("sealing a subject snapshot: {e}"))))
+    }
+
+    /// The published policy of the tenant with key digest `digest`, read again when
+    /// its revision moved or its key-backed users changed.
+    fn source(&self, digest: &str, now: i64) -> Result<Arc<Source>, LoadError> {
+        let revision = self.store.revision_of_digest(digest)?;
+        let cached = self.sources.lock().unwrap_or_else(PoisonError::into_inner).get(digest).cloned();
+        if let Some(source) =
+            cached.filter(|s| s.revision == revision && s.changes_at.is_none_or(|at| now < at))
+        {
+            return Ok(source);
+        }
+        let published = self.store.published_by_digest(digest)?;
+        let source = Arc::new(Source {
+            revision: published.revision,
+            changes_at: published.changes_at,
+            policy: published.policy,
+        });
+        self.sources
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .insert(digest.to_owned(), Arc::clone(&source));
+        Ok(source)
     }
 
     fn cached(&self, key: &str) -> Option<Arc<Tenant>> {

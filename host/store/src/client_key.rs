@@ -36,6 +36,16 @@ pub fn fingerprint(client_key: &str) -> String {
     fingerprint_of_digest(&key_digest(client_key))
 }
 
+/// The tenant's public id, where its client key must never go (the snapshots a
+/// browser holds): a UUID4 (so it passes the tenant rule) derived one-way from the
+/// key's digest, so it names the tenant without revealing or leading to its key.
+pub fn public_tenant_id(digest: &str) -> String {
+    let derived = Sha256::new().chain_update(b"tessera public tenant id\0").chain_update(digest).finalize();
+    let mut bytes = [0u8; 16];
+    bytes.copy_from_slice(derived.get(..16).unwrap_or(&[0; 16]));
+    uuid::Builder::from_random_bytes(bytes).into_uuid().hyphenated().to_string()
+}
+
 /// The fingerprint of a stored digest.
 pub fn fingerprint_of_digest(digest: &str) -> String {
     format!("fpr_{}", digest.get(..16).unwrap_or(digest))

@@ -34,7 +34,9 @@ use std::time::{SystemTime, UNIX_EPOCH};
 
 pub use api_keys::{API_KEY_PREFIX, ApiKeyInfo, ApiKeyOwner, KeyStatus, Revoked};
 pub use audit::{AuditKey, AuditKeys, Broken, Entry, Filter, Record, Verification};
-pub use client_key::{canonical_client_key, fingerprint, fingerprint_of_digest, key_digest, new_client_key};
+pub use client_key::{
+    canonical_client_key, fingerprint, fingerprint_of_digest, key_digest, new_client_key, public_tenant_id,
+};
 pub use credentials::{Login, RefreshOutcome};
 pub use error::StoreError;
 pub use fields::FieldKeys;
@@ -223,7 +225,12 @@ impl Store {
     /// The tenant's internal id, which never changes, not even when its client key is
     /// rotated: what events produced under the old key are filed by.
     pub fn tenant_id(&self, client_key: &str) -> Result<TenantId, StoreError> {
-        self.read(|tx| Ok(TenantId(tenant_row(tx, client_key)?.0)))
+        self.tenant_id_of_digest(&key_digest(client_key))
+    }
+
+    /// [`tenant_id`](Self::tenant_id) of the tenant with this key digest.
+    pub fn tenant_id_of_digest(&self, digest: &str) -> Result<TenantId, StoreError> {
+        self.read(|tx| Ok(TenantId(tenant_row_of_digest(tx, digest)?.0)))
     }
 
     /// Appends many such entries in one transaction (each still chained in its own
@@ -315,7 +322,12 @@ impl Store {
 
     /// The tenant's revision: it grows with every change.
     pub fn revision(&self, tenant: &str) -> Result<u64, StoreError> {
-        self.read(|tx| Ok(tenant_row(tx, tenant)?.1))
+        self.revision_of_digest(&key_digest(tenant))
+    }
+
+    /// [`revision`](Self::revision) of the tenant with this key digest.
+    pub fn revision_of_digest(&self, digest: &str) -> Result<u64, StoreError> {
+        self.read(|tx| Ok(tenant_row_of_digest(tx, digest)?.1))
     }
 
     /// Audit rows of `tenant` matching `filter`, newest first.
@@ -367,9 +379,14 @@ fn lock(tx: &mut dyn Tx, tenant: &str, bump: bool) -> Result<Locked, StoreError>
 
 /// The tenant's internal id and revision.
 fn tenant_row(tx: &mut dyn Tx, tenant: &str) -> Result<(i64, u64), StoreError> {
+    tenant_row_of_digest(tx, &key_digest(tenant))
+}
+
+/// [`tenant_row`] of the tenant with this key digest.
+fn tenant_row_of_digest(tx: &mut dyn Tx, digest: &str) -> Result<(i64, u64), StoreError> {
     let row = tx
-        .query_opt("SELECT id, revision FROM tenants WHERE key_digest = $1", &params![key_digest(tenant)])?
-        .ok_or_else(|| StoreError::UnknownTenant(fingerprint(tenant)))?;
+        .query_opt("SELECT id, revision FROM tenants WHERE key_digest = $1", &params![digest])?
+        .ok_or_else(|| StoreError::UnknownTenant(fingerprint_of_digest(digest)))?;
     Ok((row.int(0)?, u64::try_from(row.int(1)?).unwrap_or(0)))
 }
 

@@ -289,9 +289,19 @@ impl Store {
 
     /// The tenant's policy as a document, with the revision it was read at.
     pub fn policy(&self, tenant: &str) -> Result<(PolicyDocument, u64), StoreError> {
+        self.policy_of_digest(&super::key_digest(tenant), tenant)
+    }
+
+    /// [`policy`](Self::policy) of the tenant with this key digest, its document
+    /// naming the tenant `name`.
+    pub(crate) fn policy_of_digest(
+        &self,
+        digest: &str,
+        name: &str,
+    ) -> Result<(PolicyDocument, u64), StoreError> {
         self.read(|tx| {
-            let (id, revision) = tenant_row(tx, tenant)?;
-            Ok((read_document(tx, &self.keys, id, tenant)?, revision))
+            let (id, revision) = super::tenant_row_of_digest(tx, digest)?;
+            Ok((read_document(tx, &self.keys, id, name)?, revision))
         })
     }
 }

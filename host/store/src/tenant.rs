@@ -11,7 +11,7 @@ use super::fields::Field;
 use super::sql::params;
 use super::{
     Entry, SYSTEM_TENANT, Scope, Store, StoreError, canonical_client_key, fingerprint, key_digest, now,
-    tenant_row,
+    tenant_row_of_digest,
 };
 
 /// A tenant's settings (Auth's `GET /api/settings`).
@@ -52,11 +52,13 @@ impl Store {
     /// The tenant's settings: what it stored, else the defaults (for a tenant that
     /// stored none, or does not exist yet).
     pub fn settings(&self, tenant: &str) -> Result<TenantSettings, StoreError> {
+        self.settings_of_digest(&key_digest(tenant))
+    }
+
+    fn settings_of_digest(&self, digest: &str) -> Result<TenantSettings, StoreError> {
         self.read(|tx| {
-            let row = tx.query_opt(
-                "SELECT strict_users FROM tenants WHERE key_digest = $1",
-                &params![key_digest(tenant)],
-            )?;
+            let row =
+                tx.query_opt("SELECT strict_users FROM tenants WHERE key_digest = $1", &params![digest])?;
             let stored = row.map(|r| r.opt_int(0)).transpose()?.flatten();
             Ok(TenantSettings { strict_users: stored.map_or(self.strict_users_default, |on| on != 0) })
         })
@@ -126,12 +128,23 @@ impl Store {
     /// revision, under strict users when the tenant is strict, with the users who
     /// hold a live API key now.
     pub fn published(&self, tenant: &str) -> Result<Published, StoreError> {
-        let (document, revision) = self.policy(tenant)?;
+        self.published_of_digest(&key_digest(tenant), tenant)
+    }
+
+    /// [`published`](Self::published) for a caller that holds no client key (a user
+    /// who signed in): the tenant is found by its key digest and its policy names it
+    /// by its [`public_tenant_id`](crate::public_tenant_id).
+    pub fn published_by_digest(&self, digest: &str) -> Result<Published, StoreError> {
+        self.published_of_digest(digest, &crate::public_tenant_id(digest))
+    }
+
+    fn published_of_digest(&self, digest: &str, name: &str) -> Result<Published, StoreError> {
+        let (document, revision) = self.policy_of_digest(digest, name)?;
         let policy = document.into_policy().map_err(StoreError::Policy)?;
-        if !self.settings(tenant)?.strict_users {
+        if !self.settings_of_digest(digest)?.strict_users {
             return Ok(Published { policy, revision, changes_at: None });
         }
-        let users = self.key_backed_users(tenant)?;
+        let users = self.key_backed_users_of_digest(digest)?;
         let changes_at = users.values().flatten().min().copied();
         let policy = policy.with_strict_users(users.into_keys()).map_err(StoreError::Policy)?;
         Ok(Published { policy, revision, changes_at })
@@ -140,8 +153,12 @@ impl Store {
     /// Users holding an unrevoked API key, each with when their last key expires
     /// (`None`: one never does) — what strict users asks about.
     pub fn key_backed_users(&self, tenant: &str) -> Result<HashMap<String, Option<i64>>, StoreError> {
+        self.key_backed_users_of_digest(&key_digest(tenant))
+    }
+
+    fn key_backed_users_of_digest(&self, digest: &str) -> Result<HashMap<String, Option<i64>>, StoreError> {
         self.read(|tx| {
-            let (id, _) = tenant_row(tx, tenant)?;
+            let (id, _) = tenant_row_of_digest(tx, digest)?;
             let mut users: HashMap<String, Option<i64>> = HashMap::new();
             let now = now();
             tx.query_each(

@@ -59,6 +59,7 @@ pub(crate) fn router(app: Arc<App>, tls: bool) -> Router {
         .route("/api/settings", get(tenant::settings).put(tenant::update_settings))
         .route("/api/audit", get(tenant::audit))
         .route("/api/snapshot", get(snapshot::snapshot))
+        .route("/api/snapshot/subject", get(snapshot::subject))
         .route("/api/token", post(tokens::token))
         .route("/api/token/refresh", post(tokens::refresh))
         .route("/api/token/revoke", post(tokens::revoke))

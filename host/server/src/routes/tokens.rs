@@ -5,8 +5,9 @@
 //! (token + permission → the guest's decision). Passwords: `PUT` and `DELETE
 //! /api/users/{user}/password`.
 //!
-//! Tokens carry `iss`, `aud` (AUTH_JWT_AUDIENCE plus the tenant's own audience, so a
-//! token of one tenant is refused by every other), `sub`, `jti`, `iat`, `exp`.
+//! Tokens carry `iss`, `aud` (AUTH_JWT_AUDIENCE plus the tenant's own audience,
+//! `urn:tessera:tenant:<hex SHA-256 of the client key>`, so a token of one tenant is
+//! refused by every other), `sub`, `jti`, `iat`, `exp`; never the client key.
 
 use std::sync::Arc;
 
@@ -77,9 +78,10 @@ fn sign_pair(
         token_type,
         extra,
     };
-    let mut access_extra = Map::new();
-    access_extra.insert("tenant".into(), key.into());
-    let mut refresh_extra = access_extra.clone();
+    // The tenant is named by the audience alone: a token goes to its user, so it
+    // carries nothing of the client key.
+    let access_extra = Map::new();
+    let mut refresh_extra = Map::new();
     refresh_extra.insert("fam".into(), family.into());
     let signer = &app.tokens.signer;
     let failed = |e: tessera_core::KeyError| ApiError::internal("ERR_TOKEN_SIGNING", &e);
