@@ -105,3 +105,40 @@ test('the package decides exactly as the server that signed its snapshot, and fo
     poller.stop();
   }
 });
+
+test("a signed-in user's subject snapshot answers for that user only, through the poller with the user's token", async () => {
+  await call('POST', '/api/role/writer');
+  await call('POST', '/api/permission/writer/posts:edit');
+  await call('POST', '/api/apikeys/user/dana');
+  await call('POST', '/api/membership/dana/writer');
+  await call('PUT', '/api/users/dana/password', { password: 'Correct1horse' });
+  let session = await call('POST', '/api/token', { grant_type: 'password', username: 'dana', password: 'Correct1horse' });
+  const snapshotKeys = (await (await fetch(`${url}/.well-known/tessera-snapshot-keys.json`)).json()).keys;
+  let asked = 0;
+  const poller = new SnapshotPoller(`${url}/api/snapshot/subject`, {
+    snapshotKeys,
+    // Asked before each download: a page swaps in a refreshed access token here.
+    headers: async () => {
+      asked += 1;
+      return { authorization: `Bearer ${session.access_token}` };
+    },
+    intervalMs: 0,
+  });
+  try {
+    const authz = await poller.ready;
+    assert.equal(authz.info.subject, 'dana');
+    assert.notEqual(authz.tenant, key, 'the page never learns the client key');
+    assert.ok(authz.info.expires_at > Date.now() / 1000);
+    assert.deepEqual(authz.check('dana', 'posts:edit'), { allowed: true, reason: 'granted', role: 'writer', pattern: 'posts:edit' });
+    for (const question of [() => authz.check('alice', 'posts:edit'), () => authz.whichUsersCan('posts:edit'), () => authz.roleMembers('writer'), () => authz.roles()]) {
+      assert.throws(question, (e) => e.code === 'ERR_SNAPSHOT_SUBJECT');
+    }
+    // The next download goes with the refreshed token.
+    session = await call('POST', '/api/token/refresh', { refresh_token: session.refresh_token });
+    await poller.refresh();
+    assert.equal(asked, 2);
+    assert.equal(poller.authorizer.info.subject, 'dana');
+  } finally {
+    poller.stop();
+  }
+});

@@ -232,6 +232,40 @@ fn expiry_is_judged_by_the_host_clock() {
 }
 
 #[test]
+fn a_subject_snapshot_answers_in_the_guest_for_its_subject_only() {
+    let fixture = Fixture::new();
+    let runtime = fixture.runtime(RuntimeConfig::default());
+    let policy = PolicyDocument::from_json(&blog_policy(CAROL)).unwrap().into_policy().unwrap();
+    let slice = policy.for_subject("alice").unwrap();
+    let snapshot = Snapshot { revision: 1, issued_at: NOW, expires_at: Some(NOW + 300), policy: slice };
+    let mut guest = runtime.guest().unwrap();
+    guest.load_bytes(&snapshot.seal(&fixture.keys.signing).unwrap()).unwrap();
+    assert!(guest.can("alice", "posts:edit").unwrap());
+    let signer = TokenSigner::generate("k1", JwtAlgorithm::EdDsa).unwrap();
+    *fixture.keys.jwks.lock().unwrap() = Some(json!({"keys": [signer.public_jwk().unwrap()]}).to_string());
+    let token = |sub: &str| {
+        let mut claims = Map::new();
+        claims.insert("sub".into(), sub.into());
+        claims.insert("exp".into(), (NOW + 300).into());
+        signer.sign(&claims, "at+jwt")
+    };
+    assert!(guest.authorize(&token("alice"), "posts:edit", None).unwrap().allowed);
+    let check = r#"{"subject": "carol", "action": "posts:edit"}"#;
+    let search = r#"{"search": "subjects", "action": "edit", "resource": {"type": "post", "id": "1"}}"#;
+    let refused = [
+        guest.check("carol", "posts:edit").map(|_| ()),
+        guest.check_many("carol", &["posts:edit"]).map(|_| ()),
+        guest.evaluate(check).map(|_| ()),
+        guest.search(search).map(|_| ()),
+        guest.user_roles("carol").map(|_| ()),
+        guest.which_users_can("posts:edit").map(|_| ()),
+        guest.authorize(&token("carol"), "posts:edit", None).map(|_| ()),
+    ]
+    .map(|result| result.err().map(|e| e.code().to_string()));
+    assert_eq!(refused, [(); 7].map(|()| Some("ERR_SNAPSHOT_SUBJECT".to_string())));
+}
+
+#[test]
 fn token_keys_come_from_the_key_provider_and_are_fetched_again_after_rotation() {
     let fixture = Fixture::new();
     let runtime = fixture.runtime(RuntimeConfig::default());
