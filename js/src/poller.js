@@ -135,7 +135,9 @@ export class SnapshotPoller {
     if (this.#etag !== undefined) headers['if-none-match'] = this.#etag;
     let response;
     try {
-      response = await this.#fetch(this.#url, { headers });
+      // Called unbound: a browser's fetch refuses any `this` but the window's.
+      const fetch = this.#fetch;
+      response = await fetch(this.#url, { headers });
     } catch (cause) {
       throw new TesseraError('ERR_FETCH', `fetching ${this.#url} failed: ${cause?.message ?? cause}`);
     }

@@ -102,6 +102,8 @@ describe('examples/browser-sign-in', () => {
         });
         assert.equal(response.status, 200, `${method} ${path}: ${await response.text()}`);
       };
+      // Users sign in with passwords here, not API keys: not a strict-users tenant.
+      await api('PUT', '/api/settings', { strict_users: false });
       await api('POST', '/api/role/viewer');
       await api('POST', '/api/permission/viewer/posts:read');
       await api('POST', '/api/role/editor', { parents: ['viewer'] });
@@ -116,10 +118,14 @@ describe('examples/browser-sign-in', () => {
         TESSERA_URL: tessera.url, TESSERA_CLIENT_KEY: key, PORT: String(appPort),
       });
       await withPage(async (page, errors) => {
+        // What the page received, by whose session its request was sent in (a poll in
+        // flight at sign-out belongs to the session that sent it).
         let received = [];
+        const sentIn = new WeakMap();
+        page.on('request', (request) => sentIn.set(request, received));
         page.on('response', async (response) => {
           const body = await response.body().catch(() => Buffer.alloc(0));
-          received.push(`${response.url()}\n${body.toString('latin1')}`);
+          sentIn.get(response.request())?.push(`${response.url()}\n${body.toString('latin1')}`);
         });
         const shown = () => page.$$eval('#actions button', (all) => all.filter((b) => !b.hidden).map((b) => b.dataset.permission));
         const signIn = async (user) => {
