@@ -404,7 +404,7 @@ pub enum QueryError {
     /// The authorizer is scoped to one subject ([`crate::Policy::for_subject`]) and
     /// the question is about someone else, or about users or roles at large, which
     /// its slice cannot answer as the tenant's policy would. Never a silent deny.
-    OtherSubject,
+    OutOfScope,
 }
 
 impl QueryError {
@@ -412,7 +412,7 @@ impl QueryError {
     pub fn code(&self) -> &'static str {
         match self {
             Self::Identifier(e) => e.code(),
-            Self::OtherSubject => "ERR_SNAPSHOT_SUBJECT",
+            Self::OutOfScope => "ERR_SNAPSHOT_SUBJECT",
         }
     }
 }
@@ -421,7 +421,7 @@ impl fmt::Display for QueryError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
             Self::Identifier(e) => e.fmt(f),
-            Self::OtherSubject => f.write_str(
+            Self::OutOfScope => f.write_str(
                 "this snapshot is scoped to one subject and answers questions about that subject only",
             ),
         }

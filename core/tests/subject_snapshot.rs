@@ -191,6 +191,8 @@ fn a_subject_snapshot_keeps_only_what_its_subject_can_reach() {
         ["document:spec", "folder:eng"]
     );
     assert_eq!(exported["groups"]["engineers"]["members"], json!(["alice"]));
+    // Attributes only where a condition could read them: no rule here has one.
+    assert!(exported["resources"]["document:spec"].get("attributes").is_none(), "{exported}");
     assert_eq!(exported["roles"].as_object().unwrap().keys().collect::<Vec<_>>(), ["viewer"]);
     assert_eq!(exported["members"], json!({}));
     // Someone holding `*` tenant-wide reaches everything.
@@ -215,11 +217,11 @@ fn a_loaded_subject_snapshot_answers_for_its_subject_only() {
     let authz = loaded.authorizer_at(1_100).unwrap();
     assert_eq!(authz.scope(), Some(alice.as_str()));
     assert!(authz.check(&alice, "document:read").is_ok());
-    assert_eq!(authz.check(&bob, "document:read"), Err(QueryError::OtherSubject));
+    assert_eq!(authz.check(&bob, "document:read"), Err(QueryError::OutOfScope));
     assert_eq!(authz.check(&bob, "document:read").unwrap_err().code(), "ERR_SNAPSHOT_SUBJECT");
     // An identifier that breaks its rule is reported as such, scoped or not.
     assert_eq!(authz.check("", "document:read").unwrap_err().code(), "ERR_INVALID_IDENTIFIER");
-    assert_eq!(authz.role_members("viewer"), Err(QueryError::OtherSubject));
+    assert_eq!(authz.role_members("viewer"), Err(QueryError::OutOfScope));
     // Past its expiry it answers nothing, as every snapshot.
     assert!(loaded.authorizer_at(1_300).is_err());
     // A refresh for another subject, or the tenant's own, never replaces it.

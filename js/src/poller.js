@@ -131,7 +131,12 @@ export class SnapshotPoller {
 
   async #poll() {
     const given = this.#options.headers;
-    const headers = { ...(typeof given === 'function' ? await given() : given) };
+    let headers;
+    try {
+      headers = { ...(typeof given === 'function' ? await given() : given) };
+    } catch (cause) {
+      throw new TesseraError('ERR_FETCH', `the headers for ${this.#url} could not be had: ${cause?.message ?? cause}`);
+    }
     if (this.#etag !== undefined) headers['if-none-match'] = this.#etag;
     let response;
     try {

@@ -335,7 +335,7 @@ impl Authorizer {
         match &self.scope {
             Some(scope) if **scope != *user => {
                 ident::validate(IdentifierKind::User, user)?;
-                Err(QueryError::OtherSubject)
+                Err(QueryError::OutOfScope)
             }
             _ => Ok(()),
         }
@@ -344,7 +344,7 @@ impl Authorizer {
     /// Refuses a question about users or roles at large when scoped: the slice holds
     /// only what its subject's decisions read.
     fn at_large(&self) -> Result<(), QueryError> {
-        if self.scope.is_some() { Err(QueryError::OtherSubject) } else { Ok(()) }
+        if self.scope.is_some() { Err(QueryError::OutOfScope) } else { Ok(()) }
     }
 
     /// Number of users with a membership entry.

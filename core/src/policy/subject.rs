@@ -34,6 +34,10 @@ impl Policy {
     /// this one does, bound to `subject`: an authorizer over it answers for
     /// `subject` only (`ERR_SNAPSHOT_SUBJECT` for anyone else). It holds no other
     /// user's memberships, grants, group memberships or attributes.
+    ///
+    /// It keeps this policy's tenant name. A host whose tenant names are
+    /// credentials (`tessera serve`'s client keys) renames the tenant before
+    /// slicing a policy for a browser.
     pub fn for_subject(&self, subject: &str) -> Result<Policy, PolicyError> {
         ident::validate(IdentifierKind::User, subject)
             .map_err(|error| PolicyError::InvalidIdentifier { field: "subject".into(), error })?;
@@ -71,38 +75,47 @@ impl Policy {
         let role_closures: Vec<Vec<u32>> = (0..self.roles.len())
             .map(|r| if kept_roles[r] { self.role_closure([r as u32]) } else { Vec::new() })
             .collect();
-        // reaches[role][type]: holding the role somewhere makes a decision on a
-        // resource of the type there something other than `no_matching_grant`.
+        // reaches[role][type]: what holding the role somewhere does to decisions on a
+        // resource of the type there: whether one can be other than
+        // `no_matching_grant`, and whether one reads the resource's attributes (only
+        // a rule's condition does).
         let rule_covers: Vec<Vec<bool>> = rules
             .iter()
             .map(|rule| (0..model.types.len()).map(|t| covers(model, &rule.actions, t)).collect())
             .collect();
-        let reaches_with = |closure: &[u32]| -> Vec<bool> {
+        let applies = |rule: &RuleDef, closure: Option<&[u32]>| match closure {
+            None => rule.roles.is_empty(),
+            Some(closure) => rule.roles.iter().any(|r| closure.binary_search(r).is_ok()),
+        };
+        let reach_with = |closure: Option<&[u32]>| -> Vec<Reach> {
             (0..model.types.len())
                 .map(|t| {
-                    closure.iter().any(|&r| {
+                    let roles = closure.unwrap_or_default().iter().any(|&r| {
                         let role = &self.roles[r as usize];
                         covers(model, role.grants.iter().chain(&role.denies), t)
-                    }) || (0..).zip(&rules).any(|(i, rule): (usize, &RuleDef)| {
-                        rule_covers[i][t] && rule.roles.iter().any(|r| closure.binary_search(r).is_ok())
-                    })
+                    });
+                    let mut reach = Reach { decides: roles, reads: false };
+                    for (i, rule) in rules.iter().enumerate() {
+                        if rule_covers[i][t] && applies(rule, closure) {
+                            reach.decides = true;
+                            reach.reads |= rule.when.is_some();
+                        }
+                    }
+                    reach
                 })
                 .collect()
         };
-        let reaches: Vec<Vec<bool>> = role_closures.iter().map(|c| reaches_with(c)).collect();
-        let everywhere: Vec<bool> = {
-            let tenant = reaches_with(&tenant_roles);
-            (0..model.types.len())
-                .map(|t| {
-                    tenant[t]
-                        || (0..)
-                            .zip(&rules)
-                            .any(|(i, r): (usize, &RuleDef)| r.roles.is_empty() && rule_covers[i][t])
-                })
-                .collect()
-        };
+        let reaches: Vec<Vec<Reach>> = role_closures.iter().map(|c| reach_with(Some(c))).collect();
+        // What applies everywhere: roles held tenant-wide, rules for any subject.
+        let everywhere: Vec<Reach> = reach_with(Some(&tenant_roles))
+            .into_iter()
+            .zip(reach_with(None))
+            .map(|(tenant, anyone)| tenant.or(anyone))
+            .collect();
 
-        // Resources: those a decision of the subject can reach, and their ancestors.
+        // Resources: those a decision of the subject can reach, and their ancestors
+        // (where roles are held, and what reasons name); attributes only where a
+        // condition can read them.
         let parents: Vec<&[u32]> = model.resources.iter().map(|r| r.parents.as_slice()).collect();
         let ancestors = closures(&parents, MAX_ANCESTORS).map_err(|_| PolicyError::TooManyAncestors {
             field: "resources",
@@ -117,12 +130,12 @@ impl Policy {
         let mut kept = vec![false; model.resources.len()];
         for (r, resource) in model.resources.iter().enumerate() {
             let kind = resource.kind as usize;
-            let reached = everywhere[kind]
-                || ancestors[r]
-                    .iter()
-                    .any(|&a| held_on[a as usize].iter().any(|&role| reaches[role as usize][kind]));
-            if reached {
-                read[r] = true;
+            let reach = ancestors[r]
+                .iter()
+                .flat_map(|&a| &held_on[a as usize])
+                .fold(everywhere[kind], |reach, &role| reach.or(reaches[role as usize][kind]));
+            if reach.decides {
+                read[r] = reach.reads;
                 for &a in &ancestors[r] {
                     kept[a as usize] = true;
                 }
@@ -236,6 +249,21 @@ fn rules_for(rules: &[RuleDef], roles: &[bool]) -> Vec<RuleDef> {
             (rule.roles.is_empty() || !held.is_empty()).then(|| RuleDef { roles: held, ..rule.clone() })
         })
         .collect()
+}
+
+/// What holding a role (or being anyone) does to decisions on resources of a type.
+#[derive(Clone, Copy)]
+struct Reach {
+    /// A decision can be other than `no_matching_grant`.
+    decides: bool,
+    /// A decision can read the resource's attributes (a rule's condition).
+    reads: bool,
+}
+
+impl Reach {
+    fn or(self, other: Self) -> Self {
+        Self { decides: self.decides || other.decides, reads: self.reads || other.reads }
+    }
 }
 
 /// New indices for the kept items, in their old order (`u32::MAX` for the rest).

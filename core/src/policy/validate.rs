@@ -146,7 +146,8 @@ fn check_members(roles: &[Role], members: &Members) -> Result<(), PolicyError> {
 
 /// A subject-scoped policy names no user but its subject: in memberships, strict
 /// users, or the model's users (which groups and grants refer to). A snapshot that
-/// breaks this is refused rather than trusted to answer for someone it should not.
+/// breaks this is inconsistent, and refused rather than trusted to answer for
+/// someone it should not.
 pub(super) fn scoped(
     subject: &str,
     members: &Members,
@@ -158,9 +159,7 @@ pub(super) fn scoped(
     let key_backed = key_backed.unwrap_or_default().iter().map(String::as_str);
     let users = model.users.iter().map(|u| u.name.as_str());
     if members.chain(key_backed).chain(users).any(|user| user != subject) {
-        return Err(PolicyError::Document {
-            message: format!("a policy scoped to `{subject}` names another user"),
-        });
+        return Err(PolicyError::NotCanonical { field: "subject" });
     }
     Ok(())
 }

@@ -9,8 +9,8 @@ use crate::authz::Authorizer;
 /// Serializes as every face's `info`, absent values as `null`.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
 pub struct PolicySummary<'a> {
-    /// The tenant's client key (a subject-scoped snapshot's carries the tenant's
-    /// public id instead).
+    /// The tenant's name (for `tessera serve`'s tenants: the client key, or in a
+    /// subject-scoped snapshot the tenant's public id).
     pub tenant: &'a str,
     /// The snapshot's revision; 0 for a policy compiled from a document.
     pub revision: u64,

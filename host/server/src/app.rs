@@ -58,20 +58,10 @@ pub struct TokenKeys {
     pub guest_jwks: Zeroizing<String>,
 }
 
-/// The audience only `key`'s tokens carry: a token of one tenant is refused by all
-/// others. It names the tenant by its key's digest, never the key: a token is handed
-/// to its user (and a browser), and the key is the tenant's server credential.
+/// The audience only `key`'s tokens carry ([`tessera_store::tenant_audience`]).
 pub(crate) fn tenant_audience(key: &str) -> String {
-    audience_of_digest(&tessera_store::key_digest(key))
+    tessera_store::tenant_audience(&tessera_store::key_digest(key))
 }
-
-/// [`tenant_audience`] of the tenant with this key digest.
-pub(crate) fn audience_of_digest(digest: &str) -> String {
-    format!("{TENANT_AUDIENCE_PREFIX}{digest}")
-}
-
-/// What a tenant's audience starts with; the key's digest follows.
-pub(crate) const TENANT_AUDIENCE_PREFIX: &str = "urn:tessera:tenant:";
 
 /// `{"keys": [...]}` of public JWKs, one per key id.
 fn public_jwks(keys: &[VerifyingKey]) -> serde_json::Value {

@@ -18,8 +18,9 @@ use axum::response::IntoResponse;
 use base64ct::{Base64UrlUnpadded, Encoding};
 use tessera_core::{IdentifierKind, ValidationOptions, validate_identifier, verify_token};
 
-use super::app::{App, TENANT_AUDIENCE_PREFIX, audience_of_digest};
+use super::app::App;
 use super::reply::ApiError;
+use tessera_store::{TENANT_AUDIENCE_PREFIX, tenant_audience};
 
 /// The tenant a request acts in (canonical lowercase client key).
 #[derive(Clone, Debug)]
@@ -88,6 +89,8 @@ pub(crate) struct SignedIn {
     pub(crate) digest: String,
     /// The user (`sub`).
     pub(crate) user: String,
+    /// The token's id (`jti`), which audit entries name.
+    pub(crate) token_id: String,
 }
 
 /// 401 with `WWW-Authenticate: Bearer error="invalid_token"` (RFC 6750 §3.1): the
@@ -101,11 +104,17 @@ fn invalid_token(message: &str) -> ApiError {
     ApiError::prebuilt(response)
 }
 
+/// The claims of a token whose signature is not checked yet (or was checked
+/// already): only to choose how to verify it, or to read what a verified one says.
+pub(crate) fn unverified_claims(token: &str) -> Option<serde_json::Value> {
+    let payload = Base64UrlUnpadded::decode_vec(token.split('.').nth(1)?).ok()?;
+    serde_json::from_slice(&payload).ok()
+}
+
 /// The tenant digest an access token's audience names, read before the signature is
 /// checked only to choose the audience it is then verified against.
 fn audience_digest(token: &str) -> Option<String> {
-    let payload = Base64UrlUnpadded::decode_vec(token.split('.').nth(1)?).ok()?;
-    let claims: serde_json::Value = serde_json::from_slice(&payload).ok()?;
+    let claims = unverified_claims(token)?;
     let audiences = match claims.get("aud")? {
         serde_json::Value::String(one) => vec![one.as_str()],
         serde_json::Value::Array(many) => many.iter().filter_map(serde_json::Value::as_str).collect(),
@@ -128,7 +137,7 @@ impl FromRequestParts<Arc<App>> for SignedIn {
         })?;
         let options = ValidationOptions {
             issuers: vec![app.settings.issuer.clone()],
-            audiences: vec![audience_of_digest(&digest)],
+            audiences: vec![tenant_audience(&digest)],
             expected_type: Some("at+jwt".into()),
             ..ValidationOptions::default()
         };
@@ -143,12 +152,12 @@ impl FromRequestParts<Arc<App>> for SignedIn {
         if validate_identifier(IdentifierKind::User, &user).is_err() {
             return Err(invalid_token("The access token's subject is not a valid user."));
         }
-        let store = Arc::clone(&app.store);
+        let (store, token_id) = (Arc::clone(&app.store), jti.clone());
         if tokio::task::spawn_blocking(move || store.access_revoked(&jti)).await?? {
             app.metrics.token_failure("ERR_TOKEN_REVOKED");
             return Err(invalid_token("The access token is revoked."));
         }
-        Ok(Self { digest, user })
+        Ok(Self { digest, user, token_id })
     }
 }
 

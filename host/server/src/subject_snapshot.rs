@@ -20,22 +20,34 @@ pub(crate) struct SubjectSnapshot {
     pub(crate) expires_at: i64,
 }
 
-/// When a snapshot issued at `now` starts and stops being valid.
-pub(crate) fn window(now: i64, ttl: i64) -> (i64, i64) {
-    let step = (ttl / 2).max(1);
-    let issued_at = now - now.rem_euclid(step);
-    (issued_at, issued_at.saturating_add(ttl))
+/// When a snapshot is valid: from the start of the current window to a TTL later,
+/// or until the policy changes without a new revision (a key-backed user's last API
+/// key expires), whichever comes first.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) struct Window {
+    issued_at: i64,
+    expires_at: i64,
 }
 
-/// `user`'s slice of `policy` at `revision`, sealed with `signer`.
+impl Window {
+    /// The window a snapshot issued at `now` belongs to.
+    pub(crate) fn at(now: i64, ttl: i64, changes_at: Option<i64>) -> Self {
+        let step = (ttl / 2).max(1);
+        let issued_at = now - now.rem_euclid(step);
+        let expires_at = issued_at.saturating_add(ttl);
+        Self { issued_at, expires_at: changes_at.map_or(expires_at, |at| at.min(expires_at)) }
+    }
+}
+
+/// `user`'s slice of `policy` at `revision`, valid in `window`, sealed with `signer`.
 pub(crate) fn seal(
     policy: &Policy,
     revision: u64,
     user: &str,
-    (now, ttl): (i64, i64),
+    window: Window,
     signer: &SigningKey,
 ) -> Result<SubjectSnapshot, tessera_core::Error> {
-    let (issued_at, expires_at) = window(now, ttl);
+    let Window { issued_at, expires_at } = window;
     let snapshot =
         Snapshot { revision, issued_at, expires_at: Some(expires_at), policy: policy.for_subject(user)? };
     let bytes = snapshot.seal(signer)?;
@@ -54,11 +66,19 @@ mod tests {
     fn windows_leave_at_least_half_the_ttl() {
         for ttl in [1, 2, 3, 60, 300, 301] {
             for now in 1_700_000_000..1_700_000_000 + 2 * ttl {
-                let (issued, expires) = window(now, ttl);
-                assert!(issued <= now && expires - now >= ttl - (ttl / 2).max(1), "{ttl} {now}");
-                assert!(expires - now <= ttl);
-                assert_eq!(window(issued, ttl), (issued, expires));
+                let Window { issued_at, expires_at } = Window::at(now, ttl, None);
+                assert!(issued_at <= now && expires_at - now >= ttl - (ttl / 2).max(1), "{ttl} {now}");
+                assert!(expires_at - now <= ttl);
+                assert_eq!(Window::at(issued_at, ttl, None), Window { issued_at, expires_at });
             }
         }
+    }
+
+    /// A snapshot never outlives the policy it was cut from.
+    #[test]
+    fn a_window_ends_when_the_policy_changes() {
+        let now = 1_700_000_000;
+        assert_eq!(Window::at(now, 300, Some(now + 10)).expires_at, now + 10);
+        assert_eq!(Window::at(now, 300, Some(now + 10_000)), Window::at(now, 300, None));
     }
 }

@@ -159,14 +159,22 @@ impl Tenants {
     ) -> Result<crate::subject_snapshot::SubjectSnapshot, LoadError> {
         let now = tessera_store::now();
         let source = self.source(digest, now)?;
-        crate::subject_snapshot::seal(&source.policy, source.revision, user, (now, ttl), &self.signer)
-            .map_err(|e| LoadError::Store(StoreError::Crypto(format!("sealing a subject snapshot: {e}"))))
+        let window = crate::subject_snapshot::Window::at(now, ttl, source.changes_at);
+        crate::subject_snapshot::seal(&source.policy, source.revision, user, window, &self.signer)
+            .map_err(|e| LoadError::Store(StoreError::Crypto(format!("building a subject snapshot: {e}"))))
     }
 
     /// The published policy of the tenant with key digest `digest`, read again when
     /// its revision moved or its key-backed users changed.
     fn source(&self, digest: &str, now: i64) -> Result<Arc<Source>, LoadError> {
-        let revision = self.store.revision_of_digest(digest)?;
+        let revision = match self.store.revision_of_digest(digest) {
+            Err(StoreError::UnknownTenant(fingerprint)) => {
+                // Gone (its key rotated): nothing of it stays here.
+                self.sources.lock().unwrap_or_else(PoisonError::into_inner).remove(digest);
+                return Err(StoreError::UnknownTenant(fingerprint).into());
+            }
+            other => other?,
+        };
         let cached = self.sources.lock().unwrap_or_else(PoisonError::into_inner).get(digest).cloned();
         if let Some(source) =
             cached.filter(|s| s.revision == revision && s.changes_at.is_none_or(|at| now < at))

@@ -46,6 +46,17 @@ pub fn public_tenant_id(digest: &str) -> String {
     uuid::Builder::from_random_bytes(bytes).into_uuid().hyphenated().to_string()
 }
 
+/// The audience only a tenant's tokens carry, `urn:tessera:tenant:<key digest>`:
+/// a token of one tenant is refused by all others. It names the tenant by its key's
+/// digest, never the key: a token is handed to its user (and a browser), and the
+/// key is the tenant's server credential.
+pub fn tenant_audience(digest: &str) -> String {
+    format!("{TENANT_AUDIENCE_PREFIX}{digest}")
+}
+
+/// What a tenant's audience starts with; the key's digest follows.
+pub const TENANT_AUDIENCE_PREFIX: &str = "urn:tessera:tenant:";
+
 /// The fingerprint of a stored digest.
 pub fn fingerprint_of_digest(digest: &str) -> String {
     format!("fpr_{}", digest.get(..16).unwrap_or(digest))

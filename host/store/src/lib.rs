@@ -35,7 +35,8 @@ use std::time::{SystemTime, UNIX_EPOCH};
 pub use api_keys::{API_KEY_PREFIX, ApiKeyInfo, ApiKeyOwner, KeyStatus, Revoked};
 pub use audit::{AuditKey, AuditKeys, Broken, Entry, Filter, Record, Verification};
 pub use client_key::{
-    canonical_client_key, fingerprint, fingerprint_of_digest, key_digest, new_client_key, public_tenant_id,
+    TENANT_AUDIENCE_PREFIX, canonical_client_key, fingerprint, fingerprint_of_digest, key_digest,
+    new_client_key, public_tenant_id, tenant_audience,
 };
 pub use credentials::{Login, RefreshOutcome};
 pub use error::StoreError;

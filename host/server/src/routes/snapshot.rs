@@ -58,6 +58,19 @@ pub(crate) async fn snapshot(
     Ok((headers, view.snapshot.to_vec()).into_response())
 }
 
+/// A store failure for a signed-in user. A tenant gone since their token was issued
+/// (its key rotated, or deleted) asks them to sign in again.
+fn subject_failure(error: StoreError) -> ApiError {
+    match error {
+        StoreError::UnknownTenant(_) => ApiError::new(
+            StatusCode::UNAUTHORIZED,
+            "ERR_UNAUTHORIZED",
+            "The access token's tenant no longer exists.",
+        ),
+        other => ApiError::from(other),
+    }
+}
+
 /// The signed-in user's snapshot: only what their own decisions read, bound to them,
 /// expiring `AUTH_SUBJECT_SNAPSHOT_TTL` seconds after its window opened. Each one
 /// issued (not a `304`) is audited as `snapshot.subject`.
@@ -67,20 +80,14 @@ pub(crate) async fn subject(
     Caller(actor): Caller,
     headers: HeaderMap,
 ) -> Result<Response, ApiError> {
-    let SignedIn { digest, user } = signed_in;
+    let SignedIn { digest, user, token_id } = signed_in;
     let ttl = app.settings.subject_snapshot_ttl;
-    let (built, who) = {
+    let built = {
         let (app, digest, user) = (Arc::clone(&app), digest.clone(), user.clone());
-        tokio::task::spawn_blocking(move || (app.tenants.subject_snapshot(&digest, &user, ttl), user)).await?
+        tokio::task::spawn_blocking(move || app.tenants.subject_snapshot(&digest, &user, ttl)).await?
     };
     let built = built.map_err(|e| match e {
-        // The token verified, but its tenant is gone (its key rotated, or deleted).
-        LoadError::Store(StoreError::UnknownTenant(_)) => ApiError::new(
-            StatusCode::UNAUTHORIZED,
-            "ERR_UNAUTHORIZED",
-            "The access token's tenant no longer exists.",
-        ),
-        LoadError::Store(e) => ApiError::from(e),
+        LoadError::Store(e) => subject_failure(e),
         LoadError::Guest(e) => ApiError::from(e),
     })?;
     let etag = HeaderValue::from_str(&built.etag).map_err(|e| ApiError::internal("ERR_INTERNAL", &e))?;
@@ -92,15 +99,17 @@ pub(crate) async fn subject(
             (StatusCode::NOT_MODIFIED, [(ETAG, etag), (CACHE_CONTROL, cache), (VARY, vary)]).into_response()
         );
     }
-    let details =
-        json!({"revision": built.revision, "expires_at": built.expires_at, "bytes": built.bytes.len()});
-    let entry = Entry::new("snapshot.subject", "user", who, details);
+    let details = json!({
+        "revision": built.revision, "expires_at": built.expires_at, "bytes": built.bytes.len(), "token_id": token_id,
+    });
+    let entry = Entry::new("snapshot.subject", "user", user, details);
     let store = Arc::clone(&app.store);
     tokio::task::spawn_blocking(move || {
         let tenant = store.tenant_id_of_digest(&digest)?;
         store.record_all(&[(tenant, Some(actor), entry)])
     })
-    .await??;
+    .await?
+    .map_err(subject_failure)?;
     let headers = [
         (ETAG, etag),
         (CACHE_CONTROL, cache),
