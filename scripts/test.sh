@@ -5,6 +5,8 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 scripts/setup.sh
+# One full build per run: incremental state would only cost disk (GBs) and time.
+export CARGO_INCREMENTAL=0
 
 step() {
   printf '\n==> %s\n' "$1"
