@@ -224,7 +224,7 @@ export class Authorizer {
     return this.#info.revision;
   }
 
-  /** The tenant's client key. */
+  /** The tenant's name: for `tessera serve`'s snapshots the client key, for its subject snapshots the tenant's public id. */
   get tenant() {
     return this.#info.tenant;
   }
