@@ -7,9 +7,21 @@
 //! the current window and expires a TTL later. Signing is deterministic, so every
 //! request in one window gets the same bytes (and a `304` for its entity tag),
 //! and whatever a page holds has at least half the TTL left when it gets it.
+//!
+//! What is cut is kept: per tenant (by key digest: a signed-in user's token names
+//! no client key) its published policy, per user their snapshot of the current
+//! window and revision, so a page's revalidation costs a revision read.
+
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex, PoisonError};
 
 use sha2::{Digest, Sha256};
 use tessera_core::{Policy, SigningKey, Snapshot};
+use tessera_store::{Store, StoreError};
+
+/// Snapshots kept per user at most; past it the whole cache starts again (pages
+/// poll, so the active ones fill it back within a window).
+const MAX_KEPT: usize = 10_000;
 
 /// A sealed snapshot for one user, and what its response says about it.
 pub(crate) struct SubjectSnapshot {
@@ -18,6 +30,85 @@ pub(crate) struct SubjectSnapshot {
     pub(crate) etag: String,
     pub(crate) revision: u64,
     pub(crate) expires_at: i64,
+    window: Window,
+}
+
+/// A tenant's published policy, with the revision it was read at and when it
+/// changes without one.
+struct Source {
+    revision: u64,
+    changes_at: Option<i64>,
+    policy: Policy,
+}
+
+/// Subject snapshots issued, and the policies they are cut from.
+#[derive(Default)]
+pub(crate) struct SubjectSnapshots {
+    sources: Mutex<HashMap<String, Arc<Source>>>,
+    issued: Mutex<HashMap<(String, String), Arc<SubjectSnapshot>>>,
+}
+
+impl SubjectSnapshots {
+    /// `user`'s snapshot of the tenant with key digest `digest`, valid for `ttl`
+    /// seconds: the one issued in this window at this revision, or a new one.
+    pub(crate) fn get(
+        &self,
+        store: &Store,
+        signer: &SigningKey,
+        (digest, user): (&str, &str),
+        ttl: i64,
+    ) -> Result<Arc<SubjectSnapshot>, StoreError> {
+        let now = tessera_store::now();
+        let source = self.source(store, digest, now)?;
+        let window = Window::at(now, ttl, source.changes_at);
+        let key = (digest.to_owned(), user.to_owned());
+        let kept = lock(&self.issued).get(&key).cloned();
+        if let Some(kept) = kept.filter(|k| k.revision == source.revision && k.window == window) {
+            return Ok(kept);
+        }
+        let sealed = Arc::new(
+            seal(&source.policy, source.revision, user, window, signer)
+                .map_err(|e| StoreError::Crypto(format!("building a subject snapshot: {e}")))?,
+        );
+        let mut issued = lock(&self.issued);
+        if issued.len() >= MAX_KEPT {
+            issued.clear();
+        }
+        issued.insert(key, Arc::clone(&sealed));
+        Ok(sealed)
+    }
+
+    /// The published policy of the tenant with key digest `digest`, read again when
+    /// its revision moved or its key-backed users changed.
+    fn source(&self, store: &Store, digest: &str, now: i64) -> Result<Arc<Source>, StoreError> {
+        let revision = match store.revision_of_digest(digest) {
+            Err(gone @ StoreError::UnknownTenant(_)) => {
+                // Gone (its key rotated): nothing of it stays here.
+                lock(&self.sources).remove(digest);
+                lock(&self.issued).retain(|(tenant, _), _| tenant != digest);
+                return Err(gone);
+            }
+            other => other?,
+        };
+        let cached = lock(&self.sources).get(digest).cloned();
+        if let Some(source) =
+            cached.filter(|s| s.revision == revision && s.changes_at.is_none_or(|at| now < at))
+        {
+            return Ok(source);
+        }
+        let published = store.published_by_digest(digest)?;
+        let source = Arc::new(Source {
+            revision: published.revision,
+            changes_at: published.changes_at,
+            policy: published.policy,
+        });
+        lock(&self.sources).insert(digest.to_owned(), Arc::clone(&source));
+        Ok(source)
+    }
+}
+
+fn lock<T>(mutex: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
+    mutex.lock().unwrap_or_else(PoisonError::into_inner)
 }
 
 /// When a snapshot is valid: from the start of the current window to a TTL later,
@@ -40,7 +131,7 @@ impl Window {
 }
 
 /// `user`'s slice of `policy` at `revision`, valid in `window`, sealed with `signer`.
-pub(crate) fn seal(
+fn seal(
     policy: &Policy,
     revision: u64,
     user: &str,
@@ -53,7 +144,7 @@ pub(crate) fn seal(
     let bytes = snapshot.seal(signer)?;
     let digest = Sha256::digest(&bytes);
     let etag = format!("\"s-{}\"", digest.iter().take(16).map(|b| format!("{b:02x}")).collect::<String>());
-    Ok(SubjectSnapshot { bytes, etag, revision, expires_at })
+    Ok(SubjectSnapshot { bytes, etag, revision, expires_at, window })
 }
 
 #[cfg(test)]

@@ -16,7 +16,9 @@ use std::collections::HashMap;
 use std::sync::atomic::{AtomicI64, AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, PoisonError, RwLock};
 
-use tessera_core::{EncryptionKey, Policy, SigningKey, Snapshot};
+use tessera_core::{EncryptionKey, SigningKey, Snapshot};
+
+use crate::subject_snapshot::{SubjectSnapshot, SubjectSnapshots};
 
 use tessera_runtime::{Authorizer, GuestConfig, GuestError, Runtime, ServiceError, SnapshotStore};
 use tessera_store::{Store, StoreError};
@@ -115,16 +117,8 @@ pub(crate) struct Tenants {
     loaded: RwLock<HashMap<String, Arc<Tenant>>>,
     /// Serializes first loads, so two requests do not build one tenant twice.
     loading: Mutex<()>,
-    /// Published policies by key digest, which subject snapshots are cut from.
-    sources: Mutex<HashMap<String, Arc<Source>>>,
-}
-
-/// A tenant's published policy, found by its key digest (a signed-in user's token
-/// names no client key), with what it is current until.
-struct Source {
-    revision: u64,
-    changes_at: Option<i64>,
-    policy: Policy,
+    /// Subject-scoped snapshots, and the published policies they are cut from.
+    subjects: SubjectSnapshots,
 }
 
 impl Tenants {
@@ -144,7 +138,7 @@ impl Tenants {
             directory,
             loaded: RwLock::default(),
             loading: Mutex::default(),
-            sources: Mutex::default(),
+            subjects: SubjectSnapshots::default(),
         }
     }
 
@@ -156,42 +150,8 @@ impl Tenants {
         digest: &str,
         user: &str,
         ttl: i64,
-    ) -> Result<crate::subject_snapshot::SubjectSnapshot, LoadError> {
-        let now = tessera_store::now();
-        let source = self.source(digest, now)?;
-        let window = crate::subject_snapshot::Window::at(now, ttl, source.changes_at);
-        crate::subject_snapshot::seal(&source.policy, source.revision, user, window, &self.signer)
-            .map_err(|e| LoadError::Store(StoreError::Crypto(format!("building a subject snapshot: {e}"))))
-    }
-
-    /// The published policy of the tenant with key digest `digest`, read again when
-    /// its revision moved or its key-backed users changed.
-    fn source(&self, digest: &str, now: i64) -> Result<Arc<Source>, LoadError> {
-        let revision = match self.store.revision_of_digest(digest) {
-            Err(StoreError::UnknownTenant(fingerprint)) => {
-                // Gone (its key rotated): nothing of it stays here.
-                self.sources.lock().unwrap_or_else(PoisonError::into_inner).remove(digest);
-                return Err(StoreError::UnknownTenant(fingerprint).into());
-            }
-            other => other?,
-        };
-        let cached = self.sources.lock().unwrap_or_else(PoisonError::into_inner).get(digest).cloned();
-        if let Some(source) =
-            cached.filter(|s| s.revision == revision && s.changes_at.is_none_or(|at| now < at))
-        {
-            return Ok(source);
-        }
-        let published = self.store.published_by_digest(digest)?;
-        let source = Arc::new(Source {
-            revision: published.revision,
-            changes_at: published.changes_at,
-            policy: published.policy,
-        });
-        self.sources
-            .lock()
-            .unwrap_or_else(PoisonError::into_inner)
-            .insert(digest.to_owned(), Arc::clone(&source));
-        Ok(source)
+    ) -> Result<Arc<SubjectSnapshot>, StoreError> {
+        self.subjects.get(&self.store, &self.signer, (digest, user), ttl)
     }
 
     fn cached(&self, key: &str) -> Option<Arc<Tenant>> {

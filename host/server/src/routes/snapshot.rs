@@ -19,7 +19,6 @@ use super::Caller;
 use crate::app::App;
 use crate::gate::{ClientKey, SignedIn};
 use crate::reply::ApiError;
-use crate::tenants::LoadError;
 
 /// Whether `If-None-Match` names `etag` (weak or strong, or `*`).
 fn matches(headers: &HeaderMap, etag: &str) -> bool {
@@ -86,10 +85,7 @@ pub(crate) async fn subject(
         let (app, digest, user) = (Arc::clone(&app), digest.clone(), user.clone());
         tokio::task::spawn_blocking(move || app.tenants.subject_snapshot(&digest, &user, ttl)).await?
     };
-    let built = built.map_err(|e| match e {
-        LoadError::Store(e) => subject_failure(e),
-        LoadError::Guest(e) => ApiError::from(e),
-    })?;
+    let built = built.map_err(subject_failure)?;
     let etag = HeaderValue::from_str(&built.etag).map_err(|e| ApiError::internal("ERR_INTERNAL", &e))?;
     // Private and per user: no shared cache may keep it, and a browser revalidates.
     let cache = HeaderValue::from_static("private, no-cache");
@@ -117,7 +113,7 @@ pub(crate) async fn subject(
         (CONTENT_TYPE, HeaderValue::from_static(SNAPSHOT_TYPE)),
         (axum::http::HeaderName::from_static("x-tessera-revision"), HeaderValue::from(built.revision)),
     ];
-    Ok((headers, built.bytes).into_response())
+    Ok((headers, built.bytes.clone()).into_response())
 }
 
 /// The Ed25519 public keys the server's snapshots are signed with (`{"keys": [...]}`).
