@@ -19,8 +19,8 @@ use sha2::{Digest, Sha256};
 use tessera_core::{Policy, SigningKey, Snapshot};
 use tessera_store::{Store, StoreError};
 
-/// Snapshots kept per user at most; past it the whole cache starts again (pages
-/// poll, so the active ones fill it back within a window).
+/// How many users' snapshots are kept at most; past it the whole cache starts again
+/// (pages poll, so the active ones fill it back within a window).
 const MAX_KEPT: usize = 10_000;
 
 /// A sealed snapshot for one user, and what its response says about it.
