@@ -5,11 +5,12 @@
 //! groups it is in (directly or through sub-groups), with only itself as a member;
 //! the grants it and those groups hold; the roles it can hold anywhere, with their
 //! ancestors; the rules that can apply to it (a rule's roles cut to those the subject
-//! can hold); every type. A resource is kept, with its attributes, when some decision
-//! of the subject on it can come out other than `no_matching_grant`: a role the
-//! subject holds there, or a rule that can apply to it there, covers one of its
-//! type's actions. Every ancestor of a kept resource is kept too, without its
-//! attributes, so where a role is held and what the reason names stay the same.
+//! can hold); every type. A resource is kept when some decision of the subject on it
+//! can come out other than `no_matching_grant`: a role the subject holds there, or a
+//! rule that can apply to it there, covers one of its type's actions; its attributes
+//! only when such a rule has a condition (nothing else reads them). Every ancestor
+//! of a kept resource is kept too, without its attributes, so where a role is held
+//! and what the reason names stay the same.
 //!
 //! Any other resource is decided `no_matching_grant` for this subject whatever the
 //! request says, in the tenant's policy and in the slice alike, and its search lists
@@ -47,18 +48,11 @@ impl Policy {
         let user = model.users.binary_search_by(|u| u.name.as_str().cmp(subject)).ok().map(|u| u as u32);
 
         // Its groups: those naming it, and every group above them.
-        let mut in_group = vec![false; model.groups.len()];
-        let mut stack: Vec<u32> = (0u32..)
+        let named = (0u32..)
             .zip(&model.groups)
             .filter(|(_, g)| user.is_some_and(|u| g.members.binary_search(&u).is_ok()))
-            .map(|(i, _)| i)
-            .collect();
-        while let Some(g) = stack.pop() {
-            if let Some(slot) = in_group.get_mut(g as usize).filter(|seen| !**seen) {
-                *slot = true;
-                stack.extend(model.groups.get(g as usize).into_iter().flat_map(|g| g.parents.iter()));
-            }
-        }
+            .map(|(i, _)| i);
+        let in_group = upward(&model.groups, named, |g| &g.parents);
         let acts_as = |principal: Principal| match principal {
             Principal::User(u) => Some(u) == user,
             Principal::Group(g) => in_group.get(g as usize).copied().unwrap_or(false),
@@ -217,16 +211,23 @@ impl Policy {
 
     /// `roles` and all their ancestors, ascending.
     fn role_closure(&self, roles: impl IntoIterator<Item = u32>) -> Vec<u32> {
-        let mut seen = vec![false; self.roles.len()];
-        let mut stack: Vec<u32> = roles.into_iter().collect();
-        while let Some(r) = stack.pop() {
-            if let Some(slot) = seen.get_mut(r as usize).filter(|seen| !**seen) {
-                *slot = true;
-                stack.extend(self.roles.get(r as usize).into_iter().flat_map(|role| role.parents.iter()));
-            }
-        }
+        let seen = upward(&self.roles, roles, |role| &role.parents);
         (0u32..).zip(seen).filter(|(_, seen)| *seen).map(|(r, _)| r).collect()
     }
+}
+
+/// Marks `start` and everything above it in `items` (each naming its `parents` by
+/// index): the groups a user is in through sub-groups, a role's ancestors.
+fn upward<T>(items: &[T], start: impl IntoIterator<Item = u32>, parents: impl Fn(&T) -> &[u32]) -> Vec<bool> {
+    let mut seen = vec![false; items.len()];
+    let mut stack: Vec<u32> = start.into_iter().collect();
+    while let Some(i) = stack.pop() {
+        if let Some(slot) = seen.get_mut(i as usize).filter(|seen| !**seen) {
+            *slot = true;
+            stack.extend(items.get(i as usize).into_iter().flat_map(|item| parents(item).iter()));
+        }
+    }
+    seen
 }
 
 /// Whether one of `patterns` covers one of the actions of type `kind`: holding them
