@@ -58,6 +58,25 @@ pub struct TokenKeys {
     pub guest_jwks: Zeroizing<String>,
 }
 
+impl App {
+    /// Verifies one of this server's tokens for the tenant with key digest `digest`:
+    /// signature, issuer, the tenant's audience, expiry and, when given, `typ`.
+    pub(crate) fn verify_tenant_token(
+        &self,
+        token: &str,
+        digest: &str,
+        expected_type: Option<&str>,
+    ) -> Result<tessera_core::Claims, tessera_core::TokenError> {
+        let options = tessera_core::ValidationOptions {
+            issuers: vec![self.settings.issuer.clone()],
+            audiences: vec![tessera_store::tenant_audience(digest)],
+            expected_type: expected_type.map(Into::into),
+            ..tessera_core::ValidationOptions::default()
+        };
+        tessera_core::verify_token(token, &self.tokens.verifiers, &options, tessera_store::now())
+    }
+}
+
 /// The audience only `key`'s tokens carry ([`tessera_store::tenant_audience`]).
 pub(crate) fn tenant_audience(key: &str) -> String {
     tessera_store::tenant_audience(&tessera_store::key_digest(key))

@@ -16,11 +16,11 @@ use axum::http::header::{AUTHORIZATION, WWW_AUTHENTICATE};
 use axum::http::request::Parts;
 use axum::response::IntoResponse;
 use base64ct::{Base64UrlUnpadded, Encoding};
-use tessera_core::{IdentifierKind, ValidationOptions, validate_identifier, verify_token};
+use tessera_core::{IdentifierKind, validate_identifier};
 
 use super::app::App;
 use super::reply::ApiError;
-use tessera_store::{TENANT_AUDIENCE_PREFIX, tenant_audience};
+use tessera_store::TENANT_AUDIENCE_PREFIX;
 
 /// The tenant a request acts in (canonical lowercase client key).
 #[derive(Clone, Debug)]
@@ -135,17 +135,10 @@ impl FromRequestParts<Arc<App>> for SignedIn {
         let digest = audience_digest(token).ok_or_else(|| {
             invalid_token("The access token names no tenant audience (urn:tessera:tenant:...).")
         })?;
-        let options = ValidationOptions {
-            issuers: vec![app.settings.issuer.clone()],
-            audiences: vec![tenant_audience(&digest)],
-            expected_type: Some("at+jwt".into()),
-            ..ValidationOptions::default()
-        };
-        let claims =
-            verify_token(token, &app.tokens.verifiers, &options, tessera_store::now()).map_err(|e| {
-                app.metrics.token_failure(e.code());
-                invalid_token(&format!("The access token is not valid ({}).", e.code()))
-            })?;
+        let claims = app.verify_tenant_token(token, &digest, Some("at+jwt")).map_err(|e| {
+            app.metrics.token_failure(e.code());
+            invalid_token(&format!("The access token is not valid ({}).", e.code()))
+        })?;
         let (Some(user), Some(jti)) = (claims.subject, claims.token_id) else {
             return Err(invalid_token("The access token lacks sub or jti."));
         };

@@ -21,7 +21,7 @@ use base64ct::{Base64UrlUnpadded, Encoding};
 use serde::Deserialize;
 use serde_json::{Map, Value, json};
 use tessera_core::IdentifierKind::{Permission, User};
-use tessera_core::{TokenRequest, ValidationOptions, verify_token};
+use tessera_core::TokenRequest;
 use zeroize::Zeroizing;
 
 use super::{Caller, required_json, valid};
@@ -227,13 +227,8 @@ impl From<LoginRefusal> for ApiError {
 /// The refresh token's claims, verified natively with the same core as the guest:
 /// signature, `iss`, the tenant's audience, `typ` = `refresh+jwt`, expiry.
 fn verify_refresh(app: &App, key: &str, token: &str) -> Result<(String, String, String), ApiError> {
-    let options = ValidationOptions {
-        issuers: vec![app.settings.issuer.clone()],
-        audiences: vec![tenant_audience(key)],
-        expected_type: Some("refresh+jwt".into()),
-        ..ValidationOptions::default()
-    };
-    let claims = verify_token(token, &app.tokens.verifiers, &options, now()).map_err(|e| {
+    let digest = tessera_store::key_digest(key);
+    let claims = app.verify_tenant_token(token, &digest, Some("refresh+jwt")).map_err(|e| {
         app.metrics.token_failure(e.code());
         invalid_grant(&format!("The refresh token is not valid ({}).", e.code()))
     })?;
@@ -308,12 +303,7 @@ pub(crate) async fn revoke(
 
 /// `jti` and `exp` of a valid access token of this tenant.
 fn access_claims(app: &App, key: &str, token: &str) -> Option<(String, i64)> {
-    let options = ValidationOptions {
-        issuers: vec![app.settings.issuer.clone()],
-        audiences: vec![tenant_audience(key)],
-        ..ValidationOptions::default()
-    };
-    let claims = verify_token(token, &app.tokens.verifiers, &options, now()).ok()?;
+    let claims = app.verify_tenant_token(token, &tessera_store::key_digest(key), None).ok()?;
     Some((claims.token_id?, claims.expires_at))
 }
 
