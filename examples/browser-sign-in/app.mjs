@@ -27,18 +27,22 @@ async function accessToken() {
   return session.access;
 }
 
+const buttons = () => document.querySelectorAll('#actions button');
+const showNothing = () => buttons().forEach((button) => { button.hidden = true; });
+
 function render() {
-  const buttons = document.querySelectorAll('#actions button');
+  // A download in flight at sign-out may still report: there is no one to show.
+  if (!session) return showNothing();
   const authz = poller?.authorizer;
   try {
-    for (const button of buttons) button.hidden = !authz?.check(session.user, button.dataset.permission).allowed;
+    for (const button of buttons()) button.hidden = !authz?.check(session.user, button.dataset.permission).allowed;
     if (authz) {
       $('until').textContent = new Date(authz.info.expires_at * 1000).toISOString();
       $('status').textContent = '';
     }
   } catch (error) {
     // Fail closed: an expired snapshot (or any refusal) shows nothing.
-    for (const button of buttons) button.hidden = true;
+    showNothing();
     $('status').textContent = error.code === 'ERR_SNAPSHOT_EXPIRED' ? 'Permissions expired; reconnecting…' : `${error.code}: ${error.message}`;
   }
 }
@@ -72,7 +76,7 @@ $('signout').addEventListener('click', async () => {
   poller = undefined;
   const ending = session;
   session = undefined;
-  for (const button of document.querySelectorAll('#actions button')) button.hidden = true;
+  showNothing();
   $('session').hidden = true;
   $('signin').hidden = false;
   $('status').textContent = 'Signed out.';
@@ -80,4 +84,4 @@ $('signout').addEventListener('click', async () => {
 });
 
 // Decisions are re-made every second, so an expiry shows even with nothing to fetch.
-setInterval(() => session && render(), 1000);
+setInterval(render, 1000);
